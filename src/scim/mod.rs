@@ -1,0 +1,5 @@
+//! The SCIM protocol, pure: no I/O, no clock, no randomness.
+pub mod datetime;
+pub mod filter;
+pub mod fold;
+pub mod naming;
