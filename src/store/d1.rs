@@ -1,0 +1,94 @@
+//! The production store: the application's batches on Cloudflare D1 (wasm32 only).
+//!
+//! A request gets one D1 session (Sessions API), opened on its first batch: `first-primary` for
+//! [`Consistency::Primary`], `first-unconstrained` for [`Consistency::Any`]. Later batches of
+//! the same request reuse the session, so they are sequentially consistent with the first.
+
+use super::{Consistency, Row, Stmt, Store, StoreError, Value};
+use std::cell::RefCell;
+use wasm_bindgen::JsValue;
+use worker::{D1Database, D1DatabaseSession, D1SessionConstraint};
+
+pub struct D1Store {
+    db: D1Database,
+    session: RefCell<Option<std::rc::Rc<D1DatabaseSession>>>,
+}
+
+impl D1Store {
+    pub fn new(db: D1Database) -> D1Store {
+        D1Store { db, session: RefCell::new(None) }
+    }
+
+    fn session(&self, consistency: Consistency) -> Result<std::rc::Rc<D1DatabaseSession>, StoreError> {
+        if let Some(s) = self.session.borrow().as_ref() {
+            return Ok(s.clone());
+        }
+        let constraint = match consistency {
+            Consistency::Primary => D1SessionConstraint::FirstPrimary,
+            Consistency::Any => D1SessionConstraint::FirstUnconstrained,
+        };
+        let session = std::rc::Rc::new(
+            self.db.with_session_constraint(constraint).map_err(|e| classify(&e.to_string()))?,
+        );
+        *self.session.borrow_mut() = Some(session.clone());
+        Ok(session)
+    }
+}
+
+fn js(value: &Value) -> JsValue {
+    match value {
+        Value::Null => JsValue::NULL,
+        // Integers stay within ±2^53 (ids and counters), exact as JavaScript numbers.
+        Value::Int(i) => JsValue::from_f64(*i as f64),
+        Value::Real(f) => JsValue::from_f64(*f),
+        Value::Text(s) => JsValue::from_str(s),
+    }
+}
+
+/// D1 reports every failure as a message; sort them into what the application can act on.
+/// Unknown failures count as possibly transient (503 with Retry-After) rather than as bugs,
+/// except those that can only come from the SQL itself.
+fn classify(message: &str) -> StoreError {
+    let m = message.to_ascii_lowercase();
+    if m.contains("constraint failed") || m.contains("sqlite_constraint") {
+        StoreError::Constraint(message.to_string())
+    } else if m.contains("syntax error")
+        || m.contains("no such table")
+        || m.contains("no such column")
+        || m.contains("too many sql variables")
+        || m.contains("wrong number of arguments")
+    {
+        StoreError::Internal(message.to_string())
+    } else {
+        StoreError::Unavailable(message.to_string())
+    }
+}
+
+impl Store for D1Store {
+    async fn batch(
+        &self,
+        consistency: Consistency,
+        stmts: Vec<Stmt>,
+    ) -> Result<Vec<Vec<Row>>, StoreError> {
+        let session = self.session(consistency)?;
+        let mut prepared = Vec::with_capacity(stmts.len());
+        for stmt in &stmts {
+            let params: Vec<JsValue> = stmt.params.iter().map(js).collect();
+            let p = session
+                .prepare(stmt.sql.as_ref())
+                .bind(&params)
+                .map_err(|e| classify(&e.to_string()))?;
+            prepared.push(p);
+        }
+        let results = session.batch(prepared).await.map_err(|e| classify(&e.to_string()))?;
+        let mut out = Vec::with_capacity(results.len());
+        for result in results {
+            if let Some(error) = result.error() {
+                return Err(classify(&error));
+            }
+            let rows: Vec<Row> = result.results().map_err(|e| classify(&e.to_string()))?;
+            out.push(rows);
+        }
+        Ok(out)
+    }
+}

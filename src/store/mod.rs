@@ -1,0 +1,118 @@
+//! Persistence: the one primitive the application needs from a database, a **batch** of
+//! parameterised SQL statements that runs as one transaction and returns every statement's
+//! rows. D1 (`d1.rs`, wasm32) and rusqlite (`sqlite.rs`, host) execute the very same SQL text,
+//! so host tests prove the SQL that production runs.
+//!
+//! Why a batch and not a query-at-a-time API: in production every D1 call is a network round
+//! trip. The application sends the token check, the operation and its activity-log entry in one
+//! batch (DESIGN §9), with every statement scoped to the token's tenant in SQL.
+//!
+//! Which database serves a tenant is decided here and nowhere else: today one D1 binding,
+//! `DB`, serves every tenant (see `lib.rs`).
+
+use std::borrow::Cow;
+
+pub mod admin;
+#[cfg(target_arch = "wasm32")]
+pub mod d1;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod sqlite;
+pub mod tenancy;
+
+/// A bound SQL parameter. D1 takes JavaScript numbers, so integers stay within ±2^53.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Null,
+    Int(i64),
+    Real(f64),
+    Text(String),
+}
+
+impl From<&str> for Value {
+    fn from(s: &str) -> Self {
+        Value::Text(s.to_string())
+    }
+}
+impl From<String> for Value {
+    fn from(s: String) -> Self {
+        Value::Text(s)
+    }
+}
+impl From<&String> for Value {
+    fn from(s: &String) -> Self {
+        Value::Text(s.clone())
+    }
+}
+impl From<i64> for Value {
+    fn from(i: i64) -> Self {
+        Value::Int(i)
+    }
+}
+impl From<bool> for Value {
+    fn from(b: bool) -> Self {
+        Value::Int(b as i64)
+    }
+}
+impl<T: Into<Value>> From<Option<T>> for Value {
+    fn from(v: Option<T>) -> Self {
+        v.map_or(Value::Null, Into::into)
+    }
+}
+
+/// One statement: SQL with `?N` placeholders only (D1 has no named parameters) and its values.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stmt {
+    pub sql: Cow<'static, str>,
+    pub params: Vec<Value>,
+}
+
+impl Stmt {
+    pub fn new(sql: impl Into<Cow<'static, str>>, params: Vec<Value>) -> Stmt {
+        Stmt { sql: sql.into(), params }
+    }
+}
+
+/// A result row: column name → value (INTEGER as a JSON integer, REAL as a JSON number, TEXT as
+/// a JSON string, NULL as null). Statements name every column distinctly.
+pub type Row = serde_json::Map<String, serde_json::Value>;
+
+/// How fresh a batch's reads must be (D1 read replication, DESIGN §9).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Consistency {
+    /// The primary: everything a client wrote before is visible (all SCIM traffic: an IdP that
+    /// writes and then reads must not see stale data).
+    Primary,
+    /// Any replica (admin reports that tolerate a little lag).
+    Any,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum StoreError {
+    /// A UNIQUE, NOT NULL or CHECK constraint failed (the whole batch was rolled back).
+    Constraint(String),
+    /// A failure that may go away on retry (database overloaded, reset, network).
+    Unavailable(String),
+    /// Anything else: a bug in the SQL or an unexpected state.
+    Internal(String),
+}
+
+impl std::fmt::Display for StoreError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StoreError::Constraint(m) => write!(f, "constraint failed: {m}"),
+            StoreError::Unavailable(m) => write!(f, "database unavailable: {m}"),
+            StoreError::Internal(m) => write!(f, "database error: {m}"),
+        }
+    }
+}
+
+/// The database. `batch` runs its statements in order, in one transaction: all of them take
+/// effect or none does (an error rolls back the whole batch). Each statement's rows come back
+/// in order. Futures are `!Send` on wasm32, hence a plain `async fn` used through generics.
+pub trait Store {
+    async fn batch(
+        &self,
+        consistency: Consistency,
+        stmts: Vec<Stmt>,
+    ) -> Result<Vec<Vec<Row>>, StoreError>;
+}
