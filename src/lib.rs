@@ -1,8 +1,103 @@
 //! scim-edge: a SCIM 2.0 service provider for employee provisioning (RFC 7643, RFC 7644),
 //! running as a Cloudflare Worker on D1.
 //!
-//! The crate is a pure core (`scim`, `app`, `store` minus `store::d1`) that compiles and is
-//! tested on the host, and a thin wasm32 edge (the `fetch` event below and `store::d1`).
+//! The crate is a pure core — `scim` (the protocol), `app` (HTTP, runtime-free) and `store`
+//! (SQL behind a batch primitive) — that compiles and is tested on the host, and a thin wasm32
+//! edge: the `fetch` event below, which converts the request, calls [`app::handle`] and converts
+//! the answer back, and `store::d1`.
 #![allow(async_fn_in_trait)]
 
+pub mod app;
 pub mod scim;
+pub mod store;
+
+#[cfg(target_arch = "wasm32")]
+mod edge {
+    use crate::app::{self, media::MAX_BODY_BYTES, Body, Config, Ctx};
+    use crate::scim::datetime::Timestamp;
+    use crate::store::{d1::D1Store, Consistency, Store};
+    use http_body_util::BodyExt;
+    use worker::{console_error, console_log, event, Context, Date, Env, HttpRequest};
+
+    /// Randomness from the platform's CSPRNG (`crypto.getRandomValues`).
+    struct PlatformRandom;
+
+    impl app::ids::Random for PlatformRandom {
+        fn fill(&mut self, buf: &mut [u8]) -> Result<(), String> {
+            getrandom::fill(buf).map_err(|e| e.to_string())
+        }
+    }
+
+    #[event(start)]
+    fn start() {
+        console_error_panic_hook::set_once();
+    }
+
+    /// Reads the whole body, keeping at most `MAX_BODY_BYTES`: a larger one is `TooLarge`. The
+    /// rest is read and dropped rather than left unread, because the local runtime does not
+    /// deliver an answer to a request whose body is still pending.
+    async fn read_body(mut body: worker::Body) -> Body {
+        let mut kept: Vec<u8> = Vec::new();
+        let mut too_large = false;
+        while let Some(frame) = body.frame().await {
+            let Ok(frame) = frame else {
+                // The client went away mid-body: what arrived is all there is (and it will not
+                // parse as a complete JSON document).
+                break;
+            };
+            if let Ok(data) = frame.into_data() {
+                if too_large {
+                    continue;
+                }
+                if kept.len() + data.len() > MAX_BODY_BYTES {
+                    too_large = true;
+                    kept = Vec::new();
+                } else {
+                    kept.extend_from_slice(&data);
+                }
+            }
+        }
+        if too_large {
+            Body::TooLarge
+        } else {
+            Body::Complete(kept)
+        }
+    }
+
+    #[event(fetch)]
+    async fn fetch(req: HttpRequest, env: Env, worker_ctx: Context) -> worker::Result<http::Response<String>> {
+        let (parts, body) = req.into_parts();
+        let body = read_body(body).await;
+        let req = http::Request::from_parts(parts, body);
+        let method = req.method().clone();
+        let path = req.uri().path().to_string();
+
+        let config = Config {
+            admin_token: env.secret("ADMIN_TOKEN").ok().map(|s| s.to_string()),
+        };
+        let mut random = PlatformRandom;
+        let header = req.headers().get("x-request-id").and_then(|v| v.to_str().ok());
+        let request_id = app::request_id(header, &mut random);
+        let now = Timestamp(Date::now().as_millis() as i64);
+        let db = env.d1("DB")?;
+        let store = D1Store::new(db);
+        let mut ctx = Ctx::new(now, request_id.clone(), &mut random, &config);
+        let response = app::handle(req, &store, &mut ctx).await;
+
+        // One line per request: never headers, bodies or query strings (tokens, personal data).
+        console_log!("{request_id} {method} {path} {}", response.status().as_u16());
+        for line in &ctx.log {
+            console_error!("{request_id} {line}");
+        }
+        let deferred = std::mem::take(&mut ctx.deferred);
+        if !deferred.is_empty() {
+            let db = env.d1("DB")?;
+            worker_ctx.wait_until(async move {
+                if let Err(e) = D1Store::new(db).batch(Consistency::Primary, deferred).await {
+                    console_error!("{request_id} deferred: {e}");
+                }
+            });
+        }
+        Ok(response)
+    }
+}
