@@ -1,0 +1,140 @@
+#!/usr/bin/env bash
+# make dev: build the worker, serve it with `wrangler dev` (workerd + a local D1) on
+# 127.0.0.1:${PORT:-8787}, and hand the developer a tenant: its SCIM base URL and bearer token,
+# printed and written to .dev/tenant.env (DESIGN §7).
+#
+# Stops what it started on Ctrl-C, on SIGTERM, and when its process group is killed (wrangler
+# and workerd stay in this script's process group). Uses a free port for the inspector, so it
+# can run beside `make test`.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+
+PORT="${PORT:-8787}"
+ORIGIN="http://127.0.0.1:$PORT"
+ENV_FILE="$ROOT/.dev/tenant.env"
+mkdir -p "$ROOT/.dev"
+
+# Remember the previous run's tenant, then remove the stale file: it is written again only once
+# the worker answers.
+PREV_TENANT_ID="" PREV_TOKEN=""
+if [ -f "$ENV_FILE" ]; then
+  PREV_TENANT_ID="$(sed -n 's/^TENANT_ID=//p' "$ENV_FILE")"
+  PREV_TOKEN="$(sed -n 's/^SCIM_TOKEN=//p' "$ENV_FILE")"
+fi
+rm -f "$ENV_FILE"
+
+if curl -s -o /dev/null --max-time 1 "$ORIGIN/"; then
+  die "something already listens on 127.0.0.1:$PORT; stop it or choose another port: PORT=8788 make dev"
+fi
+
+say "checking tools (the first run builds some of them and takes a few minutes)"
+ensure_tools
+build_worker
+
+# The operator's admin token for local use, generated once.
+if ! grep -q '^ADMIN_TOKEN=.' .dev.vars 2>/dev/null; then
+  say "generating ADMIN_TOKEN into .dev.vars"
+  umask 077
+  echo "ADMIN_TOKEN=adm_$(head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')" >>.dev.vars
+fi
+ADMIN_TOKEN="$(sed -n 's/^ADMIN_TOKEN=//p' .dev.vars | tail -n 1)"
+
+say "applying D1 migrations to the local database (.wrangler/state)"
+CI=true node_modules/.bin/wrangler d1 migrations apply DB --local >/dev/null
+
+WRANGLER_PID=""
+cleanup() {
+  trap - INT TERM EXIT
+  if [ -n "$WRANGLER_PID" ]; then
+    # wrangler and the workerd processes it started, by process id.
+    local pids
+    pids="$(descendants "$WRANGLER_PID") $WRANGLER_PID"
+    # shellcheck disable=SC2086
+    kill -TERM $pids 2>/dev/null || true
+    sleep 0.5
+    # shellcheck disable=SC2086
+    kill -KILL $pids 2>/dev/null || true
+  fi
+  rm -f "$ENV_FILE.tmp"
+}
+descendants() {
+  local child
+  for child in $(pgrep -P "$1" 2>/dev/null); do
+    descendants "$child"
+    echo "$child"
+  done
+}
+trap 'cleanup; exit 130' INT
+trap 'cleanup; exit 143' TERM
+trap cleanup EXIT
+
+say "starting wrangler dev on $ORIGIN"
+node_modules/.bin/wrangler dev --ip 127.0.0.1 --port "$PORT" --inspector-port "$(free_port)" \
+  --show-interactive-dev-session=false &
+WRANGLER_PID=$!
+wait_for_http "$ORIGIN/scim/v2/ServiceProviderConfig" 60 "$WRANGLER_PID" \
+  || die "wrangler dev did not answer on $ORIGIN"
+
+# api METHOD PATH [BODY]: the admin API; prints the body, then the status on its own line.
+api() {
+  curl -s --max-time 10 -X "$1" -H "Authorization: Bearer $ADMIN_TOKEN" \
+    -H 'Content-Type: application/json' ${3:+-d "$3"} -w '\n%{http_code}' "$ORIGIN/admin/v1$2"
+}
+json_field() { python3 -c 'import json, sys; print(json.loads(sys.stdin.read())[sys.argv[1]])' "$1"; }
+
+TENANT_ID="" SCIM_TOKEN=""
+if [ -n "$PREV_TENANT_ID" ]; then
+  out="$(api GET "/tenants/$PREV_TENANT_ID")"
+  if [ "${out##*$'\n'}" = 200 ]; then
+    TENANT_ID="$PREV_TENANT_ID"
+    if [ "$(printf '%s' "${out%$'\n'*}" | json_field active)" != True ]; then
+      say "re-enabling the development tenant"
+      api PATCH "/tenants/$TENANT_ID" '{"active": true}' >/dev/null
+    fi
+    status="$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 \
+      -H "Authorization: Bearer $PREV_TOKEN" "$ORIGIN/scim/v2/Users?count=1")"
+    if [ "$status" = 200 ]; then
+      SCIM_TOKEN="$PREV_TOKEN"
+    fi
+  fi
+fi
+if [ -z "$TENANT_ID" ]; then
+  out="$(api POST /tenants '{"name": "Development"}')"
+  [ "${out##*$'\n'}" = 201 ] || die "could not create the development tenant: ${out%$'\n'*}"
+  TENANT_ID="$(printf '%s' "${out%$'\n'*}" | json_field id)"
+  SCIM_TOKEN="$(printf '%s' "${out%$'\n'*}" | json_field token)"
+  say "created the development tenant $TENANT_ID"
+elif [ -z "$SCIM_TOKEN" ]; then
+  out="$(api POST "/tenants/$TENANT_ID/tokens" '{"label": "make dev"}')"
+  [ "${out##*$'\n'}" = 201 ] || die "could not issue a token: ${out%$'\n'*}"
+  SCIM_TOKEN="$(printf '%s' "${out%$'\n'*}" | json_field token)"
+  say "issued a new token for the development tenant $TENANT_ID"
+else
+  say "reusing the development tenant $TENANT_ID and its token"
+fi
+
+umask 077
+cat >"$ENV_FILE.tmp" <<EOF
+SCIM_BASE_URL=$ORIGIN/scim/v2
+SCIM_TOKEN=$SCIM_TOKEN
+ADMIN_URL=$ORIGIN
+ADMIN_TOKEN=$ADMIN_TOKEN
+TENANT_ID=$TENANT_ID
+EOF
+mv "$ENV_FILE.tmp" "$ENV_FILE"
+
+cat >&2 <<EOF
+
+  scim-edge is serving on $ORIGIN
+
+  SCIM base URL   $ORIGIN/scim/v2
+  Bearer token    $SCIM_TOKEN
+  Tenant          $TENANT_ID
+  Admin API       $ORIGIN/admin/v1/  (Authorization: Bearer \$ADMIN_TOKEN, from .dev.vars)
+
+  These values are in .dev/tenant.env:  source .dev/tenant.env
+  Stop with Ctrl-C.
+
+EOF
+wait "$WRANGLER_PID"

@@ -1,0 +1,147 @@
+# Shared by the scripts of scim-edge: where things live, and idempotent installs of the tools the
+# build needs. Source it; it defines functions and variables, and runs nothing by itself.
+#
+# Everything is installed from the package registries (crates.io, npm), never from GitHub:
+#   - the Rust target wasm32-unknown-unknown (rustup);
+#   - node_modules/ from package-lock.json: wrangler (workerd, esbuild) and binaryen (wasm-opt);
+#   - wasm-bindgen-cli at exactly the wasm-bindgen version of Cargo.lock, and worker-build, each
+#     built once with `cargo install` into a per-user cache keyed by version, so that every clone
+#     of the project reuses them.
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+WORKER_BUILD_VERSION="0.8.7"
+CACHE="${SCIM_EDGE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/scim-edge}"
+
+# wrangler: no telemetry, and its config/state inside the project rather than in $HOME.
+export WRANGLER_SEND_METRICS=false
+export XDG_CONFIG_HOME="$ROOT/.config"
+export NO_UPDATE_NOTIFIER=1
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# with_lock NAME COMMAND...: runs COMMAND holding an exclusive lock, so that `make dev` and
+# `make test` started together do not install or build the same thing at once.
+with_lock() {
+  local name="$1"; shift
+  mkdir -p "$CACHE/locks"
+  (
+    flock 9
+    "$@"
+  ) 9>"$CACHE/locks/$name.lock"
+}
+
+ensure_wasm_target() {
+  if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
+    say "adding the Rust target wasm32-unknown-unknown (rustup)"
+    rustup target add wasm32-unknown-unknown >&2
+  fi
+}
+
+# node_modules from package-lock.json, reinstalled only when the lock file changed.
+ensure_node_modules() {
+  local stamp="$ROOT/node_modules/.scim-edge-lock" want
+  want="$(sha256sum "$ROOT/package-lock.json" | cut -d' ' -f1)"
+  if [ -x "$ROOT/node_modules/.bin/wrangler" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
+    return 0
+  fi
+  say "installing node tools (npm ci: wrangler, workerd, binaryen); about half a minute"
+  (cd "$ROOT" && npm ci --no-audit --no-fund --loglevel=error >&2)
+  echo "$want" >"$stamp"
+}
+
+# The wasm-bindgen version Cargo.lock pins (wasm-bindgen-cli must match it exactly).
+wasm_bindgen_version() {
+  awk '/^name = "wasm-bindgen"$/ { getline; gsub(/[^0-9.]/, ""); print; exit }' "$ROOT/Cargo.lock"
+}
+
+# cargo_tool BIN CRATE VERSION [--locked]: prints the path of BIN from CRATE at VERSION,
+# building it into $CACHE/CRATE-VERSION once.
+cargo_tool() {
+  local bin="$1" crate="$2" version="$3" locked="${4:-}"
+  local dir="$CACHE/tools/$crate-$version"
+  if [ -x "$dir/bin/$bin" ] && "$dir/bin/$bin" --version >/dev/null 2>&1; then
+    echo "$dir/bin/$bin"
+    return 0
+  fi
+  with_lock "tool-$crate" _install_cargo_tool "$bin" "$crate" "$version" "$locked" "$dir" || return 1
+  echo "$dir/bin/$bin"
+}
+
+_install_cargo_tool() {
+  local bin="$1" crate="$2" version="$3" locked="$4" dir="$5"
+  if [ -x "$dir/bin/$bin" ] && "$dir/bin/$bin" --version >/dev/null 2>&1; then
+    return 0 # built meanwhile by another process holding the lock
+  fi
+  say "building $crate $version into $dir (cargo install, once per machine: 2-3 minutes)"
+  mkdir -p "$CACHE/tools"
+  local tmp="$dir.partial"
+  rm -rf "$tmp"
+  # shellcheck disable=SC2086
+  if ! cargo install --quiet --root "$tmp" $locked "$crate" --version "$version" >&2; then
+    rm -rf "$tmp"
+    die "cargo install $crate $version failed"
+  fi
+  rm -rf "$dir"
+  mv "$tmp" "$dir"
+}
+
+# Every tool the build needs; exports the variables worker-build reads so that it downloads
+# nothing (it would fetch wasm-bindgen, wasm-opt and esbuild from GitHub otherwise).
+ensure_tools() {
+  ensure_wasm_target
+  ensure_node_modules
+  local wb_version
+  wb_version="$(wasm_bindgen_version)"
+  [ -n "$wb_version" ] || die "no wasm-bindgen in Cargo.lock"
+  # Not --locked: wasm-bindgen-cli's own lock file asks for a crate version the registry lacks.
+  WASM_BINDGEN_BIN="$(cargo_tool wasm-bindgen wasm-bindgen-cli "$wb_version")" || exit 1
+  WORKER_BUILD_BIN="$(cargo_tool worker-build worker-build "$WORKER_BUILD_VERSION" --locked)" || exit 1
+  export WASM_BINDGEN_BIN WORKER_BUILD_BIN
+  export WASM_OPT_BIN="$ROOT/node_modules/.bin/wasm-opt"
+  export ESBUILD_BIN="$ROOT/node_modules/.bin/esbuild"
+}
+
+# The release build of the worker into build/ (worker-build: cargo, wasm-bindgen, wasm-opt).
+build_worker() {
+  with_lock "build-$(echo "$ROOT" | sha256sum | cut -c1-12)" _build_worker
+}
+
+_build_worker() {
+  say "building the worker (wasm32, release)"
+  (cd "$ROOT" && "$WORKER_BUILD_BIN" --release >"$ROOT/target/worker-build.log" 2>&1) || {
+    tail -40 "$ROOT/target/worker-build.log" >&2
+    die "worker build failed (full log: target/worker-build.log)"
+  }
+}
+
+# A TCP port nobody listens on (the kernel picks it).
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+# wait_for_http URL SECONDS PID: waits until URL answers (any HTTP status), or fails when PID died
+# or SECONDS passed.
+wait_for_http() {
+  local url="$1" seconds="$2" pid="$3" i
+  for ((i = 0; i < seconds * 5; i++)); do
+    if curl -s -o /dev/null --max-time 2 "$url"; then
+      return 0
+    fi
+    kill -0 "$pid" 2>/dev/null || return 1
+    sleep 0.2
+  done
+  return 1
+}
+
+# stop_group PID: stops the process group PID leads (wrangler and its workerd children), by id.
+stop_group() {
+  local pid="$1" i
+  [ -n "$pid" ] || return 0
+  kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || return 0
+  for ((i = 0; i < 50; i++)); do
+    kill -0 -- "-$pid" 2>/dev/null || return 0
+    sleep 0.1
+  done
+  kill -KILL -- "-$pid" 2>/dev/null || true
+}

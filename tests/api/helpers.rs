@@ -1,0 +1,93 @@
+//! `TestApp`: a fresh in-memory database per test, a clock that moves 1 ms per request (or as a
+//! test says), and seeded randomness, so that ids and times are exact.
+
+use crate::common::{Client, Reply};
+use scim_edge::app::{self, ids::SeededRandom, Body, Config, Ctx};
+use scim_edge::scim::datetime::Timestamp;
+use scim_edge::store::{sqlite::SqliteStore, Consistency, Store};
+use std::cell::{Cell, RefCell};
+use std::future::Future;
+use std::task::{Context, Poll, Waker};
+
+pub const ADMIN_TOKEN: &str = "adm_host_tests_0123456789";
+/// 2026-01-02T03:04:05.000Z
+pub const START: i64 = 1_767_323_045_000;
+
+pub struct TestApp {
+    pub store: SqliteStore,
+    pub config: Config,
+    pub now: Cell<i64>,
+    random: RefCell<SeededRandom>,
+}
+
+/// Runs a future that never waits (the rusqlite store answers at once).
+pub fn block_on<F: Future>(f: F) -> F::Output {
+    let mut f = std::pin::pin!(f);
+    let mut cx = Context::from_waker(Waker::noop());
+    for _ in 0..1000 {
+        if let Poll::Ready(v) = f.as_mut().poll(&mut cx) {
+            return v;
+        }
+    }
+    panic!("the future kept pending; the host store never waits");
+}
+
+impl TestApp {
+    pub fn new() -> TestApp {
+        let store = SqliteStore::open_in_memory(&SqliteStore::crate_migrations()).expect("migrations apply");
+        TestApp {
+            store,
+            config: Config { admin_token: Some(ADMIN_TOKEN.to_string()) },
+            now: Cell::new(START),
+            random: RefCell::new(SeededRandom(1)),
+        }
+    }
+
+    /// Moves the clock.
+    pub fn advance(&self, ms: i64) {
+        self.now.set(self.now.get() + ms);
+    }
+
+    pub fn now(&self) -> Timestamp {
+        Timestamp(self.now.get())
+    }
+}
+
+impl Client for TestApp {
+    fn send(&self, method: &str, path: &str, headers: &[(&str, &str)], body: Option<&[u8]>) -> Reply {
+        let mut builder = http::Request::builder().method(method).uri(format!("http://scim.test{path}"));
+        for (k, v) in headers {
+            builder = builder.header(*k, *v);
+        }
+        let req = builder.body(Body::from(body.map(<[u8]>::to_vec).unwrap_or_default())).expect("valid request");
+        self.advance(1);
+        let mut random = self.random.borrow_mut();
+        let request_id = app::request_id(
+            headers.iter().find(|(k, _)| k.eq_ignore_ascii_case("x-request-id")).map(|(_, v)| *v),
+            &mut *random,
+        );
+        let mut ctx = Ctx::new(self.now(), request_id, &mut *random, &self.config);
+        let response = block_on(app::handle(req, &self.store, &mut ctx));
+        let deferred = std::mem::take(&mut ctx.deferred);
+        if !deferred.is_empty() {
+            block_on(self.store.batch(Consistency::Primary, deferred)).expect("deferred statements run");
+        }
+        Reply {
+            status: response.status().as_u16(),
+            headers: response
+                .headers()
+                .iter()
+                .map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap_or_default().to_string()))
+                .collect(),
+            body: response.into_body(),
+        }
+    }
+
+    fn admin_token(&self) -> &str {
+        ADMIN_TOKEN
+    }
+
+    fn is_e2e(&self) -> bool {
+        false
+    }
+}

@@ -1,0 +1,4 @@
+//! Scenarios: request sequences with their expected answers, written once and run by both the
+//! host suite and the end-to-end suite.
+pub mod protocol;
+pub mod tenants;

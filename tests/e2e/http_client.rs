@@ -1,0 +1,67 @@
+//! The end-to-end [`Client`]: HTTP/1.1 to the worker on loopback, bounded by timeouts.
+
+use crate::common::{Client, Reply};
+use std::sync::OnceLock;
+use std::time::Duration;
+
+pub struct Worker {
+    origin: String,
+    admin_token: String,
+    agent: ureq::Agent,
+}
+
+/// The worker `make test` started. Refuses anything but a loopback origin.
+pub fn worker() -> &'static Worker {
+    static WORKER: OnceLock<Worker> = OnceLock::new();
+    WORKER.get_or_init(|| {
+        let origin = std::env::var("SCIM_EDGE_URL")
+            .expect("SCIM_EDGE_URL is not set: run the end-to-end suite with `make test`");
+        assert!(
+            origin.starts_with("http://127.0.0.1:") || origin.starts_with("http://localhost:"),
+            "the end-to-end suite only talks to loopback, not {origin}"
+        );
+        let admin_token = std::env::var("SCIM_EDGE_ADMIN_TOKEN").expect("SCIM_EDGE_ADMIN_TOKEN is not set");
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_global(Some(Duration::from_secs(30)))
+            .max_idle_connections_per_host(16)
+            .build()
+            .into();
+        Worker { origin: origin.trim_end_matches('/').to_string(), admin_token, agent }
+    })
+}
+
+impl Client for Worker {
+    fn send(&self, method: &str, path: &str, headers: &[(&str, &str)], body: Option<&[u8]>) -> Reply {
+        let mut builder = http::Request::builder().method(method).uri(format!("{}{path}", self.origin));
+        for (k, v) in headers {
+            builder = builder.header(*k, *v);
+        }
+        let request = builder.body(body.map(<[u8]>::to_vec).unwrap_or_default()).expect("valid request");
+        let mut response = self
+            .agent
+            .run(request)
+            .unwrap_or_else(|e| panic!("{method} {path}: no answer from the worker: {e}"));
+        let status = response.status().as_u16();
+        let headers = response
+            .headers()
+            .iter()
+            .map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap_or_default().to_string()))
+            .collect();
+        let body = response
+            .body_mut()
+            .with_config()
+            .limit(16 * 1024 * 1024)
+            .read_to_string()
+            .unwrap_or_else(|e| panic!("{method} {path}: unreadable body: {e}"));
+        Reply { status, headers, body }
+    }
+
+    fn admin_token(&self) -> &str {
+        &self.admin_token
+    }
+
+    fn is_e2e(&self) -> bool {
+        true
+    }
+}
