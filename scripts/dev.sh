@@ -94,7 +94,7 @@ if [ -n "$PREV_TENANT_ID" ]; then
     fi
     status="$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 \
       -H "Authorization: Bearer $PREV_TOKEN" "$ORIGIN/scim/v2/Users?count=1")"
-    if [ "$status" = 200 ]; then
+    if [ "$status" != 401 ] && [ "$status" != 000 ]; then
       SCIM_TOKEN="$PREV_TOKEN"
     fi
   fi
