@@ -4,3 +4,8 @@ pub mod error;
 pub mod filter;
 pub mod fold;
 pub mod naming;
+pub mod patch;
+pub mod path;
+pub mod schema;
+pub mod tenant;
+pub mod user;
