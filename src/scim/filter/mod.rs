@@ -13,6 +13,7 @@
 mod ast;
 mod lexer;
 mod parser;
+pub mod resolve;
 #[cfg(test)]
 mod tests;
 
