@@ -43,7 +43,7 @@ pub fn update_tenant(id: &str, name: Option<&str>, active: Option<bool>) -> Stmt
 
 /// Every table that holds a tenant's data, child tables first. Purging a tenant deletes from
 /// each; a table added by a later migration must be added here.
-pub const TENANT_TABLES: &[&str] = &["tokens"];
+pub const TENANT_TABLES: &[&str] = &["events", "activation", "user_emails", "users", "tokens"];
 
 /// Deletes everything of a tenant (irreversible). The tenant row goes last.
 pub fn purge_tenant(id: &str) -> Vec<Stmt> {

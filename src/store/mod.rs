@@ -17,7 +17,9 @@ pub mod admin;
 pub mod d1;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod sqlite;
+pub mod sql;
 pub mod tenancy;
+pub mod users;
 
 /// A bound SQL parameter. D1 takes JavaScript numbers, so integers stay within ±2^53.
 #[derive(Debug, Clone, PartialEq)]
