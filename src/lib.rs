@@ -81,7 +81,8 @@ mod edge {
         let now = Timestamp(Date::now().as_millis() as i64);
         let db = env.d1("DB")?;
         let store = D1Store::new(db);
-        let mut ctx = Ctx::new(now, request_id.clone(), &mut random, &config);
+        let clock = || Timestamp(Date::now().as_millis() as i64);
+        let mut ctx = Ctx::new(now, &clock, request_id.clone(), &mut random, &config);
         let response = app::handle(req, &store, &mut ctx).await;
 
         // One line per request: never headers, bodies or query strings (tokens, personal data).

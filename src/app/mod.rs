@@ -13,6 +13,8 @@ pub mod respond;
 pub mod routes;
 pub mod scim_api;
 pub mod tenancy;
+pub mod users;
+pub mod discovery;
 
 use crate::scim::datetime::Timestamp;
 use crate::store::{Stmt, Store};
@@ -58,7 +60,10 @@ pub struct Config {
 /// (the edge hands them to `waitUntil`; tests run them at once); `log` collects lines for the
 /// worker's log, which never contain secrets.
 pub struct Ctx<'a> {
+    /// The request's time: every timestamp the request writes.
     pub now: Timestamp,
+    /// The current time, for deadlines of retried writes.
+    pub clock: &'a dyn Fn() -> Timestamp,
     pub request_id: String,
     pub random: &'a mut dyn Random,
     pub config: &'a Config,
@@ -67,8 +72,14 @@ pub struct Ctx<'a> {
 }
 
 impl<'a> Ctx<'a> {
-    pub fn new(now: Timestamp, request_id: String, random: &'a mut dyn Random, config: &'a Config) -> Self {
-        Ctx { now, request_id, random, config, deferred: Vec::new(), log: Vec::new() }
+    pub fn new(
+        now: Timestamp,
+        clock: &'a dyn Fn() -> Timestamp,
+        request_id: String,
+        random: &'a mut dyn Random,
+        config: &'a Config,
+    ) -> Self {
+        Ctx { now, clock, request_id, random, config, deferred: Vec::new(), log: Vec::new() }
     }
 }
 

@@ -6,11 +6,11 @@ use super::media::{self, Answer};
 use super::respond::{scim_error, scim_json};
 use super::routes::ScimEndpoint;
 use super::tenancy::scim_batch;
-use super::{Body, Ctx, Request, Response};
+use super::{discovery, users, Body, Ctx, Request, Response};
 use crate::scim::error::ScimError;
 use crate::store::Store;
 use http::Method;
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
 pub async fn handle<S: Store>(
     endpoint: ScimEndpoint,
@@ -62,21 +62,40 @@ async fn dispatch<S: Store>(
     ctx: &mut Ctx<'_>,
     answer: Answer,
 ) -> Result<Response, ScimError> {
-    if matches!(req.body(), Body::TooLarge) {
-        return Err(ScimError::PayloadTooLarge { limit: media::MAX_BODY_BYTES });
-    }
+    let base = users::scim_base(&req);
     let method = req.method().clone();
     match (method, endpoint) {
         (Method::GET, ScimEndpoint::ServiceProviderConfig) => {
-            Ok(scim_json(200, &service_provider_config(), answer))
+            check_optional_credential(&req, store, ctx).await?;
+            Ok(scim_json(200, &discovery::service_provider_config(&base), answer))
         }
-        (Method::GET | Method::POST, ScimEndpoint::Users) => {
-            let hash = credential(&req)?;
-            if req.method() == Method::POST {
-                body_object(&req)?;
-            }
-            scim_batch(store, ctx, &hash, vec![]).await?;
-            Err(ScimError::NotImplemented("Users are not available yet".into()))
+        (Method::GET, ScimEndpoint::Schemas) => {
+            check_optional_credential(&req, store, ctx).await?;
+            Ok(scim_json(200, &discovery::list(discovery::all_schemas(&base)), answer))
+        }
+        (Method::GET, ScimEndpoint::Schema(id)) => {
+            check_optional_credential(&req, store, ctx).await?;
+            Ok(scim_json(200, &discovery::schema_by_id(&id, &base)?, answer))
+        }
+        (Method::GET, ScimEndpoint::ResourceTypes) => {
+            check_optional_credential(&req, store, ctx).await?;
+            Ok(scim_json(200, &discovery::list(vec![discovery::user_resource_type(&base)]), answer))
+        }
+        (Method::GET, ScimEndpoint::ResourceType(id)) => {
+            check_optional_credential(&req, store, ctx).await?;
+            Ok(scim_json(200, &discovery::resource_type_by_id(&id, &base)?, answer))
+        }
+        (Method::GET, ScimEndpoint::Users) => users::list(&req, store, ctx, &users::Call::new(&req, answer)?).await,
+        (Method::POST, ScimEndpoint::Users) => users::create(&req, store, ctx, &users::Call::new(&req, answer)?).await,
+        (Method::GET, ScimEndpoint::User(id)) => users::get(&id, store, ctx, &users::Call::new(&req, answer)?).await,
+        (Method::PUT, ScimEndpoint::User(id)) => {
+            users::replace(&id, &req, store, ctx, &users::Call::new(&req, answer)?).await
+        }
+        (Method::PATCH, ScimEndpoint::User(id)) => {
+            users::patch(&id, &req, store, ctx, &users::Call::new(&req, answer)?).await
+        }
+        (Method::DELETE, ScimEndpoint::User(id)) => {
+            users::delete(&id, store, ctx, &users::Call::new(&req, answer)?).await
         }
         (_, ScimEndpoint::Groups) => Err(ScimError::NotFound(
             "Groups are not supported by this service provider; only Users are provisioned".into(),
@@ -95,23 +114,11 @@ async fn dispatch<S: Store>(
     }
 }
 
-/// RFC 7643 §5: what this service provider supports, truthfully.
-fn service_provider_config() -> Value {
-    json!({
-        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"],
-        "documentationUri": "https://github.com/scim-edge/scim-edge#readme",
-        "patch": { "supported": false },
-        "bulk": { "supported": false, "maxOperations": 0, "maxPayloadSize": 0 },
-        "filter": { "supported": false, "maxResults": 0 },
-        "changePassword": { "supported": false },
-        "sort": { "supported": false },
-        "etag": { "supported": false },
-        "authenticationSchemes": [{
-            "type": "oauthbearertoken",
-            "name": "OAuth Bearer Token",
-            "description": "Authentication with the bearer token issued when provisioning was enabled",
-            "primary": true
-        }],
-        "meta": { "resourceType": "ServiceProviderConfig", "location": "/scim/v2/ServiceProviderConfig" }
-    })
+/// Discovery answers without credentials; a token that is sent must be valid.
+async fn check_optional_credential<S: Store>(req: &Request, store: &S, ctx: &mut Ctx<'_>) -> Result<(), ScimError> {
+    if req.headers().contains_key(http::header::AUTHORIZATION) {
+        let hash = credential(req)?;
+        scim_batch(store, ctx, &hash, Vec::new()).await?;
+    }
+    Ok(())
 }

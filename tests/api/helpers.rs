@@ -66,7 +66,9 @@ impl Client for TestApp {
             headers.iter().find(|(k, _)| k.eq_ignore_ascii_case("x-request-id")).map(|(_, v)| *v),
             &mut *random,
         );
-        let mut ctx = Ctx::new(self.now(), request_id, &mut *random, &self.config);
+        let now = self.now();
+        let clock = move || now;
+        let mut ctx = Ctx::new(now, &clock, request_id, &mut *random, &self.config);
         let response = block_on(app::handle(req, &self.store, &mut ctx));
         let deferred = std::mem::take(&mut ctx.deferred);
         if !deferred.is_empty() {

@@ -7,3 +7,4 @@ mod helpers;
 
 mod protocol;
 mod tenants;
+mod users;

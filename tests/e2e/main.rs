@@ -8,3 +8,4 @@ mod http_client;
 
 mod protocol;
 mod tenants;
+mod users;

@@ -2,3 +2,4 @@
 //! host suite and the end-to-end suite.
 pub mod protocol;
 pub mod tenants;
+pub mod users;

@@ -1,0 +1,101 @@
+//! Discovery (RFC 7644 §4, RFC 7643 §5–§7): `/ServiceProviderConfig`, `/ResourceTypes`,
+//! `/Schemas`. Each tells the truth about what this service does today.
+//!
+//! They answer without credentials (RFC 7644 §4 lets a service provider publish them); a
+//! request that does carry a bearer token has it checked, so a wrong token is a 401 here too.
+
+use super::media::{MAX_BODY_BYTES};
+use super::users::{MAX_COUNT, FILTER_LIMITS};
+use crate::scim::error::ScimError;
+use crate::scim::patch::MAX_OPERATIONS;
+use crate::scim::schema::{
+    schema_json, CORE_SCHEMA, CORE_USER, ENTERPRISE_SCHEMA, ENTERPRISE_USER, LIST_RESPONSE,
+    RESOURCE_TYPE_SCHEMA, TENANT_USER,
+};
+use serde_json::{json, Value};
+
+/// RFC 7643 §5.
+pub fn service_provider_config(base: &str) -> Value {
+    json!({
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"],
+        "patch": { "supported": true },
+        "bulk": { "supported": false, "maxOperations": 0, "maxPayloadSize": 0 },
+        "filter": { "supported": true, "maxResults": MAX_COUNT },
+        "changePassword": { "supported": false },
+        "sort": { "supported": false },
+        "etag": { "supported": false },
+        "authenticationSchemes": [{
+            "type": "oauthbearertoken",
+            "name": "OAuth Bearer Token",
+            "description": format!(
+                "The bearer token issued when provisioning was enabled. Limits: request bodies up to {MAX_BODY_BYTES} bytes; \
+                 filters up to {} characters, {} levels of nesting and {} comparisons; up to {MAX_OPERATIONS} PATCH operations per request.",
+                FILTER_LIMITS.max_len, FILTER_LIMITS.max_depth, FILTER_LIMITS.max_terms
+            ),
+            "primary": true
+        }],
+        "meta": {
+            "resourceType": "ServiceProviderConfig",
+            "location": format!("{base}/ServiceProviderConfig"),
+        }
+    })
+}
+
+/// RFC 7643 §6: the User resource type, with its extensions.
+pub fn user_resource_type(base: &str) -> Value {
+    json!({
+        "schemas": [RESOURCE_TYPE_SCHEMA],
+        "id": "User",
+        "name": "User",
+        "endpoint": "/Users",
+        "description": "An employee of the company",
+        "schema": CORE_USER,
+        "schemaExtensions": [
+            { "schema": ENTERPRISE_USER, "required": false },
+            { "schema": TENANT_USER, "required": false }
+        ],
+        "meta": { "resourceType": "ResourceType", "location": format!("{base}/ResourceTypes/User") }
+    })
+}
+
+/// The tenant extension's schema: the company's own attributes.
+pub fn tenant_schema_json(base: &str) -> Value {
+    json!({
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Schema"],
+        "id": TENANT_USER,
+        "name": "PeakonUser",
+        "description": "The company's own employee attributes",
+        "attributes": [],
+        "meta": { "resourceType": "Schema", "location": format!("{base}/Schemas/{TENANT_USER}") }
+    })
+}
+
+pub fn all_schemas(base: &str) -> Vec<Value> {
+    vec![schema_json(&CORE_SCHEMA, base), schema_json(&ENTERPRISE_SCHEMA, base), tenant_schema_json(base)]
+}
+
+/// A ListResponse of every item (discovery lists are never paged).
+pub fn list(items: Vec<Value>) -> Value {
+    json!({
+        "schemas": [LIST_RESPONSE],
+        "totalResults": items.len(),
+        "startIndex": 1,
+        "itemsPerPage": items.len(),
+        "Resources": items,
+    })
+}
+
+pub fn schema_by_id(id: &str, base: &str) -> Result<Value, ScimError> {
+    all_schemas(base)
+        .into_iter()
+        .find(|s| s["id"].as_str().is_some_and(|s| s.eq_ignore_ascii_case(id)))
+        .ok_or_else(|| ScimError::NotFound(format!("No schema \"{id}\"")))
+}
+
+pub fn resource_type_by_id(id: &str, base: &str) -> Result<Value, ScimError> {
+    if id.eq_ignore_ascii_case("User") {
+        Ok(user_resource_type(base))
+    } else {
+        Err(ScimError::NotFound(format!("No resource type \"{id}\"; this service provides only User")))
+    }
+}

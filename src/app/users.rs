@@ -1,0 +1,473 @@
+//! `/Users` (RFC 7644 §3.3–§3.6): create, read, list, replace, patch and delete employees.
+//!
+//! D1 round trips (DESIGN §9): GET, list and DELETE are one batch each, and so is a create
+//! (the token check, the insert, its emails, history and activity-log entry, and the read-back).
+//! PUT and PATCH read, apply in Rust, then send a conditional write batch; when another write got
+//! there first they read and apply again, until a deadline, then answer 503 with Retry-After.
+//! Every write request leaves one activity-log entry (DESIGN §7): in the batch of the write when
+//! it succeeds, in the batch that discovered the refusal, or in a batch of its own.
+
+use super::auth::TokenHash;
+use super::ids::{hex, uuid_v4};
+use super::media::Answer;
+use super::query;
+use super::respond::{empty, scim_json};
+use super::scim_api::{body_object, credential, header};
+use super::tenancy::scim_batch;
+use super::{Ctx, Request, Response};
+use crate::scim::datetime::Timestamp;
+use crate::scim::error::ScimError;
+use crate::scim::filter::{parse_filter, resolve::resolve, Limits};
+use crate::scim::patch;
+use crate::scim::schema::LIST_RESPONSE;
+use crate::scim::tenant::TenantSchema;
+use crate::scim::user::{self, etag, Doc, ManagerInfo, Meta, Parsed};
+use crate::store::sql::filter_sql;
+use crate::store::users::{self as sql, Event, UserWrite, When};
+use crate::store::{Row, Store};
+use serde_json::{json, Value};
+
+/// Largest page of a list (`filter.maxResults` in /ServiceProviderConfig); larger `count`s are
+/// clamped to it.
+pub const MAX_COUNT: i64 = 200;
+/// Page size when `count` is not given.
+pub const DEFAULT_COUNT: i64 = 100;
+/// The limits on one filter (advertised in /ServiceProviderConfig's documentation).
+pub const FILTER_LIMITS: Limits = Limits::DEFAULT;
+/// How long PUT and PATCH keep retrying after losing a race with another write.
+pub const WRITE_DEADLINE_MS: i64 = 2_000;
+/// A bound on retries even if the clock does not move.
+const MAX_ATTEMPTS: usize = 64;
+/// Longest User-Agent kept in the activity log.
+const MAX_CLIENT_CHARS: usize = 256;
+
+/// What every /Users handler needs from the request.
+pub struct Call {
+    pub hash: TokenHash,
+    pub base: String,
+    pub client: Option<String>,
+    pub answer: Answer,
+}
+
+impl Call {
+    pub fn new(req: &Request, answer: Answer) -> Result<Call, ScimError> {
+        Ok(Call {
+            hash: credential(req)?,
+            base: scim_base(req),
+            client: header(req, http::header::USER_AGENT).map(|ua| ua.chars().take(MAX_CLIENT_CHARS).collect()),
+            answer,
+        })
+    }
+}
+
+/// The SCIM base URL of this request (for `meta.location`, `Location`, `$ref`).
+pub fn scim_base(req: &Request) -> String {
+    let uri = req.uri();
+    let origin = match (uri.scheme_str(), uri.authority()) {
+        (Some(s), Some(a)) => format!("{s}://{a}"),
+        _ => format!("https://{}", header(req, http::header::HOST).unwrap_or("localhost")),
+    };
+    format!("{origin}{}", super::routes::SCIM_PREFIX)
+}
+
+fn text<'r>(row: &'r Row, key: &str) -> Option<&'r str> {
+    row.get(key).and_then(Value::as_str)
+}
+
+/// A stored user, as read back.
+struct Stored {
+    doc: Doc,
+    meta: Meta,
+    manager: Option<ManagerInfo>,
+    write_id: String,
+}
+
+fn stored(row: &Row) -> Result<Stored, ScimError> {
+    let broken = |what: &str| ScimError::Internal(format!("stored user: bad {what}"));
+    let doc: Doc = serde_json::from_str(text(row, "resource").ok_or_else(|| broken("resource"))?)
+        .map_err(|_| broken("resource JSON"))?;
+    let ts = |key: &str| {
+        text(row, key).and_then(Timestamp::parse_rfc3339).ok_or_else(|| broken(key))
+    };
+    let meta = Meta {
+        id: text(row, "id").ok_or_else(|| broken("id"))?.to_string(),
+        created: ts("created")?,
+        last_modified: ts("last_modified")?,
+        version: row.get("version").and_then(Value::as_i64).ok_or_else(|| broken("version"))?,
+    };
+    let manager = text(row, "manager_id").map(|id| ManagerInfo {
+        id: id.to_string(),
+        display_name: text(row, "manager_name").unwrap_or(id).to_string(),
+    });
+    let write_id = text(row, "write_id").unwrap_or_default().to_string();
+    Ok(Stored { doc, meta, manager, write_id })
+}
+
+impl Stored {
+    fn render(&self, schema: &TenantSchema, base: &str) -> Value {
+        user::render(&self.doc, &self.meta, self.manager.as_ref(), schema, base)
+    }
+}
+
+/// A single-resource answer with its `ETag` (RFC 7644 §3.14).
+fn resource_answer(status: u16, s: &Stored, schema: &TenantSchema, call: &Call, location: bool) -> Response {
+    let body = s.render(schema, &call.base);
+    let mut r = scim_json(status, &body, call.answer);
+    if let Ok(v) = http::HeaderValue::from_str(&etag(s.meta.version)) {
+        r.headers_mut().insert(http::header::ETAG, v);
+    }
+    if location {
+        if let Ok(v) = http::HeaderValue::from_str(&format!("{}/Users/{}", call.base, s.meta.id)) {
+            r.headers_mut().insert(http::header::LOCATION, v);
+        }
+    }
+    r
+}
+
+fn event<'a>(ctx: &'a Ctx<'_>, call: &'a Call, operation: &'a str, status: u16) -> Event<'a> {
+    Event {
+        at: "",
+        request_id: &ctx.request_id,
+        operation,
+        user_id: None,
+        user_name: None,
+        status,
+        detail: None,
+        changes: None,
+        client: call.client.as_deref(),
+    }
+}
+
+/// Logs a refused write (4xx) in a batch of its own and returns the error to answer with
+/// (the 401 instead, when the token turns out not to be valid).
+async fn refuse<S: Store>(
+    store: &S,
+    ctx: &mut Ctx<'_>,
+    call: &Call,
+    operation: &str,
+    user_id: Option<&str>,
+    user_name: Option<&str>,
+    err: ScimError,
+) -> ScimError {
+    if !(400..500).contains(&err.status()) || err.status() == 401 || err.status() == 429 {
+        return err;
+    }
+    let now = ctx.now.to_rfc3339();
+    let detail = err.detail();
+    let mut e = event(ctx, call, operation, err.status());
+    e.at = &now;
+    e.user_id = user_id;
+    e.user_name = user_name;
+    e.detail = Some(&detail);
+    let stmt = sql::log_event(call.hash.as_str(), &e, &When::Always);
+    match scim_batch(store, ctx, &call.hash, vec![stmt]).await {
+        Ok(_) => err,
+        Err(other) => other,
+    }
+}
+
+fn random_hex(ctx: &mut Ctx<'_>, bytes: usize) -> Result<String, ScimError> {
+    let mut b = vec![0u8; bytes];
+    ctx.random.fill(&mut b).map_err(ScimError::Internal)?;
+    Ok(hex(&b))
+}
+
+fn to_json(doc: &Doc) -> String {
+    Value::Object(doc.clone()).to_string()
+}
+
+fn changes_json(old: &Doc, new: &Doc) -> String {
+    Value::Array(user::changes(old, new).iter().map(user::Change::to_json).collect()).to_string()
+}
+
+fn notes(parsed: &Parsed) -> Option<String> {
+    (!parsed.notes.is_empty()).then(|| parsed.notes.join("; "))
+}
+
+/// `POST /Users` (RFC 7644 §3.3).
+pub async fn create<S: Store>(req: &Request, store: &S, ctx: &mut Ctx<'_>, call: &Call) -> Result<Response, ScimError> {
+    let body = match body_object(req) {
+        Ok(b) => b,
+        Err(e) => return Err(refuse(store, ctx, call, "create", None, None, e).await),
+    };
+    let schema = TenantSchema::default();
+    let sent_name = body.iter().find(|(k, _)| k.eq_ignore_ascii_case("userName")).and_then(|(_, v)| v.as_str());
+    let parsed = match user::parse_user(&body, &schema) {
+        Ok(p) => p,
+        Err(e) => return Err(refuse(store, ctx, call, "create", None, sent_name, e).await),
+    };
+    let id = uuid_v4(ctx.random).map_err(ScimError::Internal)?;
+    let write_id = random_hex(ctx, 8)?;
+    let columns = user::columns(&parsed.doc);
+    let now = ctx.now.to_rfc3339();
+    let write = UserWrite {
+        id: &id,
+        write_id: &write_id,
+        columns: &columns,
+        resource: to_json(&parsed.doc),
+        folded: to_json(&user::folded(&parsed.doc, &schema)),
+        now: &now,
+    };
+    let hash = call.hash.as_str();
+    let detail = notes(&parsed);
+    let mut created = event(ctx, call, "create", 201);
+    created.at = &now;
+    created.user_id = Some(&id);
+    created.user_name = Some(&columns.user_name);
+    created.detail = detail.as_deref();
+    created.changes = Some(changes_json(&Doc::new(), &parsed.doc));
+    let conflict = format!("userName \"{}\" is already taken in this tenant", columns.user_name);
+    let mut refused = event(ctx, call, "create", 409);
+    refused.at = &now;
+    refused.user_name = Some(&columns.user_name);
+    refused.detail = Some(&conflict);
+
+    let mut stmts = vec![sql::insert_user(hash, &write)];
+    stmts.extend(sql::replace_emails(hash, &write));
+    stmts.push(sql::record_activation(hash, &id, &write_id, "create", &now));
+    stmts.push(sql::log_event(hash, &created, &When::Written { id: &id, write_id: &write_id }));
+    stmts.push(sql::log_event(hash, &refused, &When::Absent { id: &id }));
+    stmts.push(sql::get_user(hash, &id));
+    let (_, results) = scim_batch(store, ctx, &call.hash, stmts).await?;
+    match results.last().and_then(|rows| rows.first()) {
+        Some(row) => {
+            let s = stored(row)?;
+            if s.write_id != write_id {
+                return Err(ScimError::Internal("a new user id collided".into()));
+            }
+            Ok(resource_answer(201, &s, &schema, call, true))
+        }
+        None => Err(ScimError::Uniqueness(conflict)),
+    }
+}
+
+/// `GET /Users/{id}` (RFC 7644 §3.4.1).
+pub async fn get<S: Store>(id: &str, store: &S, ctx: &mut Ctx<'_>, call: &Call) -> Result<Response, ScimError> {
+    let schema = TenantSchema::default();
+    let (_, results) = scim_batch(store, ctx, &call.hash, vec![sql::get_user(call.hash.as_str(), id)]).await?;
+    let row = results[0].first().ok_or_else(|| not_found(id))?;
+    Ok(resource_answer(200, &stored(row)?, &schema, call, false))
+}
+
+fn not_found(id: &str) -> ScimError {
+    ScimError::NotFound(format!("No user with id \"{id}\""))
+}
+
+/// An integer query parameter (`startIndex`, `count`).
+fn int_param(params: &[(String, String)], name: &str) -> Result<Option<i64>, ScimError> {
+    match query::get(params, name) {
+        None | Some("") => Ok(None),
+        Some(v) => v
+            .trim()
+            .parse::<i64>()
+            .map(Some)
+            .map_err(|_| ScimError::InvalidValue(format!("\"{name}\" must be an integer, not \"{v}\""))),
+    }
+}
+
+/// `GET /Users` (RFC 7644 §3.4.2): filter, paging by `startIndex` and `count`, in order of
+/// creation then id.
+pub async fn list<S: Store>(req: &Request, store: &S, ctx: &mut Ctx<'_>, call: &Call) -> Result<Response, ScimError> {
+    let params = query::pairs(req.uri().query());
+    let schema = TenantSchema::default();
+    // RFC 7644 §3.4.2.4: startIndex < 1 means 1; a negative count means 0.
+    let start = int_param(&params, "startIndex")?.unwrap_or(1).max(1);
+    let count = int_param(&params, "count")?.unwrap_or(DEFAULT_COUNT).clamp(0, MAX_COUNT);
+    let (where_sql, where_params) = match query::get(&params, "filter").filter(|f| !f.trim().is_empty()) {
+        None => ("1".to_string(), Vec::new()),
+        Some(text) => {
+            let parsed = parse_filter(text, &FILTER_LIMITS)
+                .map_err(|e| ScimError::InvalidFilter(format!("Invalid filter {e}")))?;
+            let w = filter_sql(&resolve(&parsed, &schema)?, 2);
+            (w.sql, w.params)
+        }
+    };
+    let hash = call.hash.as_str();
+    let mut stmts = vec![sql::count_users(hash, &where_sql, where_params.clone())];
+    if count > 0 {
+        stmts.push(sql::list_users(hash, &where_sql, where_params, "u.created, u.id", count, start - 1));
+    }
+    let (_, results) = scim_batch(store, ctx, &call.hash, stmts).await?;
+    let total = results[0].first().and_then(|r| r.get("total")).and_then(Value::as_i64).unwrap_or(0);
+    let mut resources = Vec::new();
+    if let Some(rows) = results.get(1) {
+        for row in rows {
+            resources.push(stored(row)?.render(&schema, &call.base));
+        }
+    }
+    let body = json!({
+        "schemas": [LIST_RESPONSE],
+        "totalResults": total,
+        "startIndex": start,
+        "itemsPerPage": resources.len(),
+        "Resources": resources,
+    });
+    Ok(scim_json(200, &body, call.answer))
+}
+
+/// `PUT /Users/{id}` (RFC 7644 §3.5.1): the body replaces every attribute the client may write.
+pub async fn replace<S: Store>(id: &str, req: &Request, store: &S, ctx: &mut Ctx<'_>, call: &Call) -> Result<Response, ScimError> {
+    let body = match body_object(req) {
+        Ok(b) => b,
+        Err(e) => return Err(refuse(store, ctx, call, "replace", Some(id), None, e).await),
+    };
+    let schema = TenantSchema::default();
+    let parsed = match user::parse_user(&body, &schema) {
+        Ok(p) => p,
+        Err(e) => return Err(refuse(store, ctx, call, "replace", Some(id), None, e).await),
+    };
+    update_existing(id, store, ctx, call, "replace", &schema, &|_old: &Doc| Ok(parsed.clone())).await
+}
+
+/// `PATCH /Users/{id}` (RFC 7644 §3.5.2).
+pub async fn patch<S: Store>(id: &str, req: &Request, store: &S, ctx: &mut Ctx<'_>, call: &Call) -> Result<Response, ScimError> {
+    let ops = match body_object(req).and_then(|b| patch::parse_request(&b)) {
+        Ok(ops) => ops,
+        Err(e) => return Err(refuse(store, ctx, call, "update", Some(id), None, e).await),
+    };
+    let schema = TenantSchema::default();
+    update_existing(id, store, ctx, call, "update", &schema, &|old: &Doc| {
+        let doc = patch::apply(old, &ops, &schema)?;
+        user::finish(doc, Vec::new())
+    })
+    .await
+}
+
+/// Reads the user, computes its new document, and writes it if nobody else wrote meanwhile;
+/// otherwise starts over, until the deadline.
+async fn update_existing<S: Store>(
+    id: &str,
+    store: &S,
+    ctx: &mut Ctx<'_>,
+    call: &Call,
+    operation: &str,
+    schema: &TenantSchema,
+    compute: &dyn Fn(&Doc) -> Result<Parsed, ScimError>,
+) -> Result<Response, ScimError> {
+    let hash = call.hash.as_str();
+    let deadline = (ctx.clock)().add_millis(WRITE_DEADLINE_MS);
+    for _ in 0..MAX_ATTEMPTS {
+        let now = ctx.now.to_rfc3339();
+        let missing = not_found(id);
+        let missing_detail = missing.detail();
+        let mut absent = event(ctx, call, operation, 404);
+        absent.at = &now;
+        absent.user_id = Some(id);
+        absent.detail = Some(&missing_detail);
+        let read = vec![sql::get_user(hash, id), sql::log_event(hash, &absent, &When::Absent { id })];
+        let (_, results) = scim_batch(store, ctx, &call.hash, read).await?;
+        let old = stored(results[0].first().ok_or(missing)?)?;
+        let user_name = old.doc.get("userName").and_then(Value::as_str).unwrap_or_default().to_string();
+        let parsed = match compute(&old.doc) {
+            Ok(p) => p,
+            Err(e) => return Err(refuse(store, ctx, call, operation, Some(id), Some(&user_name), e).await),
+        };
+        let changes = changes_json(&old.doc, &parsed.doc);
+        let detail = notes(&parsed);
+
+        if parsed.doc == old.doc {
+            // Nothing changes: the version stays, and the log says so (DESIGN §7).
+            let mut noop = event(ctx, call, operation, 200);
+            noop.at = &now;
+            noop.user_id = Some(id);
+            noop.user_name = Some(&user_name);
+            let note = detail.clone().unwrap_or_else(|| "no change".into());
+            noop.detail = Some(&note);
+            noop.changes = Some("[]".into());
+            scim_batch(store, ctx, &call.hash, vec![sql::log_event(hash, &noop, &When::Exists { id })]).await?;
+            return Ok(resource_answer(200, &old, schema, call, false));
+        }
+
+        let was_active = old.doc.get("active") != Some(&Value::Bool(false));
+        let is_active = parsed.doc.get("active") != Some(&Value::Bool(false));
+        let (op_name, activation) = match (was_active, is_active) {
+            (true, false) => ("deactivate", Some("deactivate")),
+            (false, true) => ("reactivate", Some("reactivate")),
+            _ => (operation, None),
+        };
+        let write_id = random_hex(ctx, 8)?;
+        let columns = user::columns(&parsed.doc);
+        let write = UserWrite {
+            id,
+            write_id: &write_id,
+            columns: &columns,
+            resource: to_json(&parsed.doc),
+            folded: to_json(&user::folded(&parsed.doc, schema)),
+            now: &now,
+        };
+        let mut done = event(ctx, call, op_name, 200);
+        done.at = &now;
+        done.user_id = Some(id);
+        done.user_name = Some(&columns.user_name);
+        done.detail = detail.as_deref();
+        done.changes = Some(changes);
+        let conflict = format!("userName \"{}\" is already taken in this tenant", columns.user_name);
+        let mut taken = event(ctx, call, op_name, 409);
+        taken.at = &now;
+        taken.user_id = Some(id);
+        taken.user_name = Some(&user_name);
+        taken.detail = Some(&conflict);
+
+        let mut stmts = vec![sql::update_user(hash, &write, old.meta.version)];
+        stmts.extend(sql::replace_emails(hash, &write));
+        if let Some(kind) = activation {
+            stmts.push(sql::record_activation(hash, id, &write_id, kind, &now));
+        }
+        stmts.push(sql::log_event(hash, &done, &When::Written { id, write_id: &write_id }));
+        stmts.push(sql::log_event(
+            hash,
+            &taken,
+            &When::NameTaken { id, write_id: &write_id, user_name_fold: &columns.user_name_fold },
+        ));
+        stmts.push(sql::write_outcome(hash, id, &columns.user_name_fold));
+        stmts.push(sql::get_user(hash, id));
+        let (_, results) = scim_batch(store, ctx, &call.hash, stmts).await?;
+        let n = results.len();
+        if let Some(row) = results[n - 1].first() {
+            let s = stored(row)?;
+            if s.write_id == write_id {
+                return Ok(resource_answer(200, &s, schema, call, false));
+            }
+        } else {
+            // Deleted between the read and the write.
+            return Err(refuse(store, ctx, call, operation, Some(id), Some(&user_name), not_found(id)).await);
+        }
+        let outcome = results[n - 2].first();
+        if outcome.and_then(|r| r.get("name_taken")).and_then(Value::as_i64) == Some(1) {
+            return Err(ScimError::Uniqueness(conflict));
+        }
+        // Another write won the race: read again and re-apply, while time allows.
+        if (ctx.clock)() > deadline {
+            break;
+        }
+    }
+    ctx.log.push(format!("{operation} {id}: gave up after repeated version conflicts"));
+    Err(ScimError::Unavailable { retry_after: 1 })
+}
+
+/// `DELETE /Users/{id}` (RFC 7644 §3.6): 204, then the user is gone; its history and log stay.
+pub async fn delete<S: Store>(id: &str, store: &S, ctx: &mut Ctx<'_>, call: &Call) -> Result<Response, ScimError> {
+    let hash = call.hash.as_str();
+    let now = ctx.now.to_rfc3339();
+    let missing = not_found(id);
+    let missing_detail = missing.detail();
+    let mut deleted = event(ctx, call, "delete", 204);
+    deleted.at = &now;
+    deleted.user_id = Some(id);
+    deleted.changes = Some("[]".into());
+    let mut absent = event(ctx, call, "delete", 404);
+    absent.at = &now;
+    absent.user_id = Some(id);
+    absent.detail = Some(&missing_detail);
+    let mut stmts = vec![
+        sql::get_user(hash, id),
+        sql::log_event(hash, &deleted, &When::Exists { id }),
+        sql::log_event(hash, &absent, &When::Absent { id }),
+    ];
+    stmts.extend(sql::delete_user(hash, id, &now, None));
+    let (_, results) = scim_batch(store, ctx, &call.hash, stmts).await?;
+    if results[0].is_empty() {
+        return Err(missing);
+    }
+    Ok(empty(204))
+}
