@@ -5,6 +5,7 @@
 mod common;
 mod helpers;
 
+mod activity;
 mod protocol;
 mod tenants;
 mod users;

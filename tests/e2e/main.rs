@@ -4,6 +4,7 @@
 
 #[path = "../common/mod.rs"]
 mod common;
+mod concurrency;
 mod http_client;
 
 mod protocol;
