@@ -166,6 +166,17 @@ async fn refuse<S: Store>(
     }
 }
 
+/// Whether a body uses the tenant extension (then its definitions are read before it is).
+fn mentions_tenant_extension(body: &serde_json::Map<String, Value>) -> bool {
+    body.keys().any(|k| k.eq_ignore_ascii_case(crate::scim::schema::TENANT_USER))
+}
+
+/// The tenant's schema, read on its own (one round trip), for requests that need it before
+/// their main batch.
+async fn tenant_schema<S: Store>(store: &S, ctx: &mut Ctx<'_>, call: &Call) -> Result<TenantSchema, ScimError> {
+    Ok(scim_batch(store, ctx, &call.hash, Vec::new()).await?.0.schema)
+}
+
 fn random_hex(ctx: &mut Ctx<'_>, bytes: usize) -> Result<String, ScimError> {
     let mut b = vec![0u8; bytes];
     ctx.random.fill(&mut b).map_err(ScimError::Internal)?;
@@ -190,7 +201,13 @@ pub async fn create<S: Store>(req: &Request, store: &S, ctx: &mut Ctx<'_>, call:
         Ok(b) => b,
         Err(e) => return Err(refuse(store, ctx, call, "create", None, None, e).await),
     };
-    let schema = TenantSchema::default();
+    // The company's attributes are needed to read the body only when it uses them; then they
+    // cost a round trip of their own (DESIGN §9).
+    let schema = if mentions_tenant_extension(&body) {
+        tenant_schema(store, ctx, call).await?
+    } else {
+        TenantSchema::default()
+    };
     let sent_name = body.iter().find(|(k, _)| k.eq_ignore_ascii_case("userName")).and_then(|(_, v)| v.as_str());
     let parsed = match user::parse_user(&body, &schema) {
         Ok(p) => p,
@@ -228,14 +245,14 @@ pub async fn create<S: Store>(req: &Request, store: &S, ctx: &mut Ctx<'_>, call:
     stmts.push(sql::log_event(hash, &created, &When::Written { id: &id, write_id: &write_id }));
     stmts.push(sql::log_event(hash, &refused, &When::Absent { id: &id }));
     stmts.push(sql::get_user(hash, &id));
-    let (_, results) = scim_batch(store, ctx, &call.hash, stmts).await?;
+    let (tenant, results) = scim_batch(store, ctx, &call.hash, stmts).await?;
     match results.last().and_then(|rows| rows.first()) {
         Some(row) => {
             let s = stored(row)?;
             if s.write_id != write_id {
                 return Err(ScimError::Internal("a new user id collided".into()));
             }
-            Ok(resource_answer(201, &s, &schema, call, true))
+            Ok(resource_answer(201, &s, &tenant.schema, call, true))
         }
         None => Err(ScimError::Uniqueness(conflict)),
     }
@@ -243,10 +260,9 @@ pub async fn create<S: Store>(req: &Request, store: &S, ctx: &mut Ctx<'_>, call:
 
 /// `GET /Users/{id}` (RFC 7644 §3.4.1).
 pub async fn get<S: Store>(id: &str, store: &S, ctx: &mut Ctx<'_>, call: &Call) -> Result<Response, ScimError> {
-    let schema = TenantSchema::default();
-    let (_, results) = scim_batch(store, ctx, &call.hash, vec![sql::get_user(call.hash.as_str(), id)]).await?;
+    let (tenant, results) = scim_batch(store, ctx, &call.hash, vec![sql::get_user(call.hash.as_str(), id)]).await?;
     let row = results[0].first().ok_or_else(|| not_found(id))?;
-    Ok(resource_answer(200, &stored(row)?, &schema, call, false))
+    Ok(resource_answer(200, &stored(row)?, &tenant.schema, call, false))
 }
 
 fn not_found(id: &str) -> ScimError {
@@ -269,7 +285,6 @@ fn int_param(params: &[(String, String)], name: &str) -> Result<Option<i64>, Sci
 /// creation then id.
 pub async fn list<S: Store>(req: &Request, store: &S, ctx: &mut Ctx<'_>, call: &Call) -> Result<Response, ScimError> {
     let params = query::pairs(req.uri().query());
-    let schema = TenantSchema::default();
     // RFC 7644 §3.4.2.4: startIndex < 1 means 1; a negative count means 0.
     let start = int_param(&params, "startIndex")?.unwrap_or(1).max(1);
     let count = int_param(&params, "count")?.unwrap_or(DEFAULT_COUNT).clamp(0, MAX_COUNT);
@@ -278,7 +293,13 @@ pub async fn list<S: Store>(req: &Request, store: &S, ctx: &mut Ctx<'_>, call: &
         Some(text) => {
             let parsed = parse_filter(text, &FILTER_LIMITS)
                 .map_err(|e| ScimError::InvalidFilter(format!("Invalid filter {e}")))?;
-            let w = filter_sql(&resolve(&parsed, &schema)?, 2);
+            // Names outside the static schema may be the company's own attributes: only then
+            // are their definitions read first.
+            let resolved = match resolve(&parsed, &TenantSchema::default()) {
+                Ok(r) => r,
+                Err(_) => resolve(&parsed, &tenant_schema(store, ctx, call).await?)?,
+            };
+            let w = filter_sql(&resolved, 2);
             (w.sql, w.params)
         }
     };
@@ -287,12 +308,12 @@ pub async fn list<S: Store>(req: &Request, store: &S, ctx: &mut Ctx<'_>, call: &
     if count > 0 {
         stmts.push(sql::list_users(hash, &where_sql, where_params, "u.created, u.id", count, start - 1));
     }
-    let (_, results) = scim_batch(store, ctx, &call.hash, stmts).await?;
+    let (tenant, results) = scim_batch(store, ctx, &call.hash, stmts).await?;
     let total = results[0].first().and_then(|r| r.get("total")).and_then(Value::as_i64).unwrap_or(0);
     let mut resources = Vec::new();
     if let Some(rows) = results.get(1) {
         for row in rows {
-            resources.push(stored(row)?.render(&schema, &call.base));
+            resources.push(stored(row)?.render(&tenant.schema, &call.base));
         }
     }
     let body = json!({
@@ -311,12 +332,8 @@ pub async fn replace<S: Store>(id: &str, req: &Request, store: &S, ctx: &mut Ctx
         Ok(b) => b,
         Err(e) => return Err(refuse(store, ctx, call, "replace", Some(id), None, e).await),
     };
-    let schema = TenantSchema::default();
-    let parsed = match user::parse_user(&body, &schema) {
-        Ok(p) => p,
-        Err(e) => return Err(refuse(store, ctx, call, "replace", Some(id), None, e).await),
-    };
-    update_existing(id, store, ctx, call, "replace", &schema, &|_old: &Doc| Ok(parsed.clone())).await
+    update_existing(id, store, ctx, call, "replace", &|_old: &Doc, schema: &TenantSchema| user::parse_user(&body, schema))
+        .await
 }
 
 /// `PATCH /Users/{id}` (RFC 7644 §3.5.2).
@@ -325,9 +342,8 @@ pub async fn patch<S: Store>(id: &str, req: &Request, store: &S, ctx: &mut Ctx<'
         Ok(ops) => ops,
         Err(e) => return Err(refuse(store, ctx, call, "update", Some(id), None, e).await),
     };
-    let schema = TenantSchema::default();
-    update_existing(id, store, ctx, call, "update", &schema, &|old: &Doc| {
-        let doc = patch::apply(old, &ops, &schema)?;
+    update_existing(id, store, ctx, call, "update", &|old: &Doc, schema: &TenantSchema| {
+        let doc = patch::apply(old, &ops, schema)?;
         user::finish(doc, Vec::new())
     })
     .await
@@ -341,8 +357,7 @@ async fn update_existing<S: Store>(
     ctx: &mut Ctx<'_>,
     call: &Call,
     operation: &str,
-    schema: &TenantSchema,
-    compute: &dyn Fn(&Doc) -> Result<Parsed, ScimError>,
+    compute: &dyn Fn(&Doc, &TenantSchema) -> Result<Parsed, ScimError>,
 ) -> Result<Response, ScimError> {
     let hash = call.hash.as_str();
     let deadline = (ctx.clock)().add_millis(WRITE_DEADLINE_MS);
@@ -355,10 +370,11 @@ async fn update_existing<S: Store>(
         absent.user_id = Some(id);
         absent.detail = Some(&missing_detail);
         let read = vec![sql::get_user(hash, id), sql::log_event(hash, &absent, &When::Absent { id })];
-        let (_, results) = scim_batch(store, ctx, &call.hash, read).await?;
+        let (tenant, results) = scim_batch(store, ctx, &call.hash, read).await?;
+        let schema = &tenant.schema;
         let old = stored(results[0].first().ok_or(missing)?)?;
         let user_name = old.doc.get("userName").and_then(Value::as_str).unwrap_or_default().to_string();
-        let parsed = match compute(&old.doc) {
+        let parsed = match compute(&old.doc, schema) {
             Ok(p) => p,
             Err(e) => return Err(refuse(store, ctx, call, operation, Some(id), Some(&user_name), e).await),
         };

@@ -5,49 +5,72 @@
 //! Names compare case-insensitively. A path with a schema URN looks only in that schema; a
 //! path without one looks at the common attributes (`id`, `externalId`, `meta`), then the core
 //! schema, then the enterprise extension, then the tenant's own attributes, and takes the first
-//! that has the name.
+//! that has the name. A custom attribute answers to its SCIM name, its aliases and its display
+//! name; a deactivated one answers to nothing here (writes handle it, DESIGN §4).
 
 use super::error::ScimError;
 use super::filter::AttrPath;
 use super::schema::{self, Attr, Type, CORE_USER, ENTERPRISE_USER, TENANT_USER};
-use super::tenant::TenantSchema;
+use super::tenant::{CustomAttr, TenantSchema};
+use std::sync::Arc;
 
-/// An attribute definition: one of the static tables' (the tenant's own attributes join in
-/// with the custom-attributes work).
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// An attribute definition: one of the static tables', or one of the tenant's own.
+#[derive(Debug, Clone, PartialEq)]
 pub enum Def {
     Static(&'static Attr),
+    Custom(Arc<CustomAttr>),
 }
 
 impl Def {
+    /// The name SCIM uses for it.
     pub fn name(&self) -> &str {
         match self {
             Def::Static(a) => a.name,
+            Def::Custom(c) => &c.scim_name,
+        }
+    }
+    /// Its key in the stored document: the attribute name, or a custom attribute's id.
+    pub fn key(&self) -> &str {
+        match self {
+            Def::Static(a) => a.name,
+            Def::Custom(c) => &c.id,
         }
     }
     pub fn ty(&self) -> Type {
         match self {
             Def::Static(a) => a.ty,
+            Def::Custom(c) => c.ty.scim_type(),
         }
     }
     pub fn multi(&self) -> bool {
         match self {
             Def::Static(a) => a.multi,
+            Def::Custom(_) => false,
         }
     }
+    /// Custom strings compare case-insensitively, as most of the core schema's do.
     pub fn case_exact(&self) -> bool {
         match self {
             Def::Static(a) => a.case_exact,
+            Def::Custom(_) => false,
         }
     }
     pub fn static_attr(&self) -> Option<&'static Attr> {
         match self {
             Def::Static(a) => Some(a),
+            Def::Custom(_) => None,
+        }
+    }
+    pub fn custom(&self) -> Option<&Arc<CustomAttr>> {
+        match self {
+            Def::Static(_) => None,
+            Def::Custom(c) => Some(c),
         }
     }
     pub fn sub(&self, name: &str) -> Option<Def> {
         match self {
             Def::Static(a) => a.sub(name).map(Def::Static),
+            Def::Custom(_) => None,
         }
     }
 }
@@ -73,7 +96,7 @@ pub struct AttrRef {
 impl AttrRef {
     /// The attribute the path ends at.
     pub fn leaf(&self) -> Def {
-        self.sub.unwrap_or(self.top)
+        self.sub.clone().unwrap_or_else(|| self.top.clone())
     }
 
     /// The keys from the document's root to the top-level attribute (`["name"]`,
@@ -85,7 +108,7 @@ impl AttrRef {
             Container::Common => None,
             Container::Core => Some(vec![self.top.name().into()]),
             Container::Enterprise => Some(vec![ENTERPRISE_USER.into(), self.top.name().into()]),
-            Container::Tenant => Some(vec![TENANT_USER.into(), self.top.name().into()]),
+            Container::Tenant => Some(vec![TENANT_USER.into(), self.top.key().into()]),
         }
     }
 
@@ -96,7 +119,7 @@ impl AttrRef {
             Container::Tenant => format!("{TENANT_USER}:{}", self.top.name()),
             _ => self.top.name().to_string(),
         };
-        match self.sub {
+        match &self.sub {
             Some(s) => format!("{base}.{}", s.name()),
             None => base,
         }
@@ -108,7 +131,10 @@ fn unknown(path: &AttrPath) -> ScimError {
 }
 
 /// Resolves a path (errors are `invalidFilter`; PATCH callers re-map them to `invalidPath`).
-pub fn resolve(path: &AttrPath, _schema: &TenantSchema) -> Result<AttrRef, ScimError> {
+pub fn resolve(path: &AttrPath, schema: &TenantSchema) -> Result<AttrRef, ScimError> {
+    let custom = |name: &str| {
+        schema.find(name).filter(|a| a.active).map(|a| (Container::Tenant, Def::Custom(a.clone())))
+    };
     let found = match path.urn.as_deref() {
         Some(urn) if urn.eq_ignore_ascii_case(CORE_USER) => schema::core_attr(&path.name)
             .map(|a| (Container::Core, Def::Static(a)))
@@ -116,11 +142,12 @@ pub fn resolve(path: &AttrPath, _schema: &TenantSchema) -> Result<AttrRef, ScimE
         Some(urn) if urn.eq_ignore_ascii_case(ENTERPRISE_USER) => {
             schema::enterprise_attr(&path.name).map(|a| (Container::Enterprise, Def::Static(a)))
         }
-        Some(urn) if urn.eq_ignore_ascii_case(TENANT_USER) => None,
+        Some(urn) if urn.eq_ignore_ascii_case(TENANT_USER) => custom(&path.name),
         Some(_) => None,
         None => common(&path.name)
             .or_else(|| schema::core_attr(&path.name).map(|a| (Container::Core, Def::Static(a))))
-            .or_else(|| schema::enterprise_attr(&path.name).map(|a| (Container::Enterprise, Def::Static(a)))),
+            .or_else(|| schema::enterprise_attr(&path.name).map(|a| (Container::Enterprise, Def::Static(a))))
+            .or_else(|| custom(&path.name)),
     };
     let (container, top) = found.ok_or_else(|| unknown(path))?;
     let sub = match &path.sub {

@@ -43,7 +43,16 @@ pub fn update_tenant(id: &str, name: Option<&str>, active: Option<bool>) -> Stmt
 
 /// Every table that holds a tenant's data, child tables first. Purging a tenant deletes from
 /// each; a table added by a later migration must be added here.
-pub const TENANT_TABLES: &[&str] = &["events", "activation", "user_emails", "users", "tokens"];
+pub const TENANT_TABLES: &[&str] = &[
+    "events",
+    "activation",
+    "employee_refs",
+    "user_emails",
+    "users",
+    "attribute_names",
+    "attributes",
+    "tokens",
+];
 
 /// Deletes everything of a tenant (irreversible). The tenant row goes last.
 pub fn purge_tenant(id: &str) -> Vec<Stmt> {

@@ -13,6 +13,7 @@
 use std::borrow::Cow;
 
 pub mod admin;
+pub mod attributes;
 #[cfg(target_arch = "wasm32")]
 pub mod d1;
 #[cfg(not(target_arch = "wasm32"))]

@@ -80,7 +80,7 @@ fn present(path: &AttrPath, schema: &TenantSchema) -> Result<Resolved, ScimError
     let r = resolve_path(path, schema)?;
     if let Some(keys) = r.doc_keys() {
         if r.top.multi() {
-            return Ok(match r.sub {
+            return Ok(match &r.sub {
                 None => Resolved::Present { target: Target::Doc(keys), shape: Shape::Multi },
                 Some(sub) => Resolved::Any {
                     array: keys,
@@ -103,7 +103,7 @@ fn present(path: &AttrPath, schema: &TenantSchema) -> Result<Resolved, ScimError
 /// `id`, `meta.*` and column-backed attributes; `None` for document values.
 fn meta_or_column(r: &AttrRef) -> Option<Result<Target, ScimError>> {
     if r.container == Container::Common && r.top.name() == "meta" {
-        return Some(match r.sub.and_then(|s| s.static_attr()).and_then(|a| a.column) {
+        return Some(match r.sub.as_ref().and_then(|s| s.static_attr()).and_then(|a| a.column) {
             Some(column) => Ok(Target::Column(column)),
             None => Err(bad(format!("Filtering on \"{}\" is not supported", r.display()))),
         });
@@ -121,7 +121,7 @@ fn singular_target(r: &AttrRef) -> Result<(Target, Def), ScimError> {
     let mut keys = r
         .doc_keys()
         .ok_or_else(|| bad(format!("Filtering on \"{}\" is not supported", r.display())))?;
-    if let Some(sub) = r.sub {
+    if let Some(sub) = &r.sub {
         keys.push(sub.name().into());
     }
     Ok((Target::Doc(keys), r.leaf()))
@@ -129,7 +129,7 @@ fn singular_target(r: &AttrRef) -> Result<(Target, Def), ScimError> {
 
 fn compare(path: &AttrPath, op: CompareOp, value: &CompValue, schema: &TenantSchema) -> Result<Resolved, ScimError> {
     let r = resolve_path(path, schema)?;
-    if r.container == Container::Common && r.top.name() == "meta" && r.sub.is_some_and(|s| s.name() == "resourceType") {
+    if r.container == Container::Common && r.top.name() == "meta" && r.sub.as_ref().is_some_and(|s| s.name() == "resourceType") {
         let matches = matches!(value, CompValue::Str(s) if s == "User");
         return match op {
             CompareOp::Eq => Ok(Resolved::Const(matches)),
@@ -147,7 +147,7 @@ fn compare(path: &AttrPath, op: CompareOp, value: &CompValue, schema: &TenantSch
     }
     if r.doc_keys().is_some() && r.top.multi() {
         // Any value matches: `emails.value eq "x"`, and `emails eq "x"` for the `value`.
-        let sub = match r.sub {
+        let sub = match r.sub.clone() {
             Some(s) => s,
             None => r
                 .top
@@ -174,11 +174,11 @@ fn value_path(path: &AttrPath, inner: &Filter, schema: &TenantSchema) -> Result<
         .doc_keys()
         .ok_or_else(|| bad(format!("Filtering on \"{}\" is not supported", r.display())))?;
     if r.top.multi() {
-        let filter = element_filter(inner, r.top, &r.display(), &|sub| Target::Elem(sub.into()))?;
+        let filter = element_filter(inner, &r.top, &r.display(), &|sub| Target::Elem(sub.into()))?;
         Ok(Resolved::Any { array: keys, filter: Box::new(filter) })
     } else {
         // A singular complex attribute: the conditions apply to its sub-attributes directly.
-        element_filter(inner, r.top, &r.display(), &|sub| {
+        element_filter(inner, &r.top, &r.display(), &|sub| {
             let mut k = keys.clone();
             k.push(sub.into());
             Target::Doc(k)
@@ -186,7 +186,7 @@ fn value_path(path: &AttrPath, inner: &Filter, schema: &TenantSchema) -> Result<
     }
 }
 
-fn element_filter(f: &Filter, parent: Def, parent_name: &str, target: &dyn Fn(&str) -> Target) -> Result<Resolved, ScimError> {
+fn element_filter(f: &Filter, parent: &Def, parent_name: &str, target: &dyn Fn(&str) -> Target) -> Result<Resolved, ScimError> {
     let sub = |p: &AttrPath| -> Result<Def, ScimError> {
         if p.urn.is_some() || p.sub.is_some() {
             return Err(bad(format!("Inside \"{parent_name}[...]\" only sub-attribute names may appear, not \"{p}\"")));
