@@ -5,5 +5,6 @@
 mod common;
 mod helpers;
 
+mod fixtures;
 mod protocol;
 mod tenants;

@@ -6,5 +6,6 @@
 mod common;
 mod http_client;
 
+mod fixtures;
 mod protocol;
 mod tenants;
