@@ -3,6 +3,7 @@
 //! and returns the [`Reply`], request helpers, and the scenarios both suites run.
 #![allow(dead_code)]
 
+pub mod fixtures;
 pub mod scenarios;
 
 use serde_json::Value;

@@ -7,6 +7,7 @@ mod common;
 mod concurrency;
 mod http_client;
 
+mod fixtures;
 mod protocol;
 mod tenants;
 mod users;
