@@ -343,8 +343,8 @@ pub async fn patch<S: Store>(id: &str, req: &Request, store: &S, ctx: &mut Ctx<'
         Err(e) => return Err(refuse(store, ctx, call, "update", Some(id), None, e).await),
     };
     update_existing(id, store, ctx, call, "update", &|old: &Doc, schema: &TenantSchema| {
-        let doc = patch::apply(old, &ops, schema)?;
-        user::finish(doc, Vec::new())
+        let patched = patch::apply(old, &ops, schema)?;
+        user::finish(patched.doc, patched.notes)
     })
     .await
 }

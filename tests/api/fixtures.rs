@@ -5,7 +5,9 @@ use crate::common::fixtures;
 use crate::helpers::TestApp;
 
 /// Every fixture file, each with its test below (and in `tests/e2e/fixtures.rs`).
-const FILES: [&str; 3] = [
+const FILES: [&str; 5] = [
+    "entra-known-issues-scim-compliance.json",
+    "entra-tutorial-user-operations.json",
     "okta-crud-test.json",
     "okta-scim-20-reference.json",
     "okta-spec-test.json",
@@ -26,7 +28,15 @@ fn okta_scim_20_reference() {
     fixtures::run(&TestApp::new(), "okta-scim-20-reference.json");
 }
 
+#[test]
+fn entra_tutorial_user_operations() {
+    fixtures::run(&TestApp::new(), "entra-tutorial-user-operations.json");
+}
 
+#[test]
+fn entra_known_issues_scim_compliance() {
+    fixtures::run(&TestApp::new(), "entra-known-issues-scim-compliance.json");
+}
 
 #[test]
 fn every_fixture_file_is_well_formed_and_has_a_test() {

@@ -19,4 +19,12 @@ fn okta_scim_20_reference() {
     fixtures::run(worker(), "okta-scim-20-reference.json");
 }
 
+#[test]
+fn entra_tutorial_user_operations() {
+    fixtures::run(worker(), "entra-tutorial-user-operations.json");
+}
 
+#[test]
+fn entra_known_issues_scim_compliance() {
+    fixtures::run(worker(), "entra-known-issues-scim-compliance.json");
+}
