@@ -23,7 +23,7 @@ pub fn service_provider_config(base: &str) -> Value {
         "filter": { "supported": true, "maxResults": MAX_COUNT },
         "changePassword": { "supported": false },
         "sort": { "supported": false },
-        "etag": { "supported": false },
+        "etag": { "supported": true },
         "authenticationSchemes": [{
             "type": "oauthbearertoken",
             "name": "OAuth Bearer Token",

@@ -6,6 +6,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod conditional;
 pub mod ids;
 pub mod media;
 pub mod query;

@@ -8,6 +8,7 @@
 //! it succeeds, in the batch that discovered the refusal, or in a batch of its own.
 
 use super::auth::TokenHash;
+use super::conditional::{self, Condition};
 use super::ids::{hex, uuid_v4};
 use super::media::Answer;
 use super::query;
@@ -47,6 +48,10 @@ pub struct Call {
     pub base: String,
     pub client: Option<String>,
     pub answer: Answer,
+    /// `If-Match` (PUT, PATCH, DELETE) and `If-None-Match` (GET), RFC 7644 §3.14; a malformed
+    /// header is an error the handler answers (and, for a write, logs).
+    pub if_match: Result<Option<Condition>, ScimError>,
+    pub if_none_match: Result<Option<Condition>, ScimError>,
 }
 
 impl Call {
@@ -56,6 +61,8 @@ impl Call {
             base: scim_base(req),
             client: header(req, http::header::USER_AGENT).map(|ua| ua.chars().take(MAX_CLIENT_CHARS).collect()),
             answer,
+            if_match: conditional::if_match(req.headers()),
+            if_none_match: conditional::if_none_match(req.headers()),
         })
     }
 }
@@ -258,11 +265,29 @@ pub async fn create<S: Store>(req: &Request, store: &S, ctx: &mut Ctx<'_>, call:
     }
 }
 
-/// `GET /Users/{id}` (RFC 7644 §3.4.1).
+/// `GET /Users/{id}` (RFC 7644 §3.4.1); with `If-None-Match` naming the current version, 304
+/// without a body (RFC 7644 §3.14, RFC 9110 §13.1.2).
 pub async fn get<S: Store>(id: &str, store: &S, ctx: &mut Ctx<'_>, call: &Call) -> Result<Response, ScimError> {
+    let none_match = call.if_none_match.clone()?;
     let (tenant, results) = scim_batch(store, ctx, &call.hash, vec![sql::get_user(call.hash.as_str(), id)]).await?;
     let row = results[0].first().ok_or_else(|| not_found(id))?;
-    Ok(resource_answer(200, &stored(row)?, &tenant.schema, call, false))
+    let s = stored(row)?;
+    if none_match.is_some_and(|c| c.matches(s.meta.version)) {
+        let mut r = empty(304);
+        if let Ok(v) = http::HeaderValue::from_str(&etag(s.meta.version)) {
+            r.headers_mut().insert(http::header::ETAG, v);
+        }
+        return Ok(r);
+    }
+    Ok(resource_answer(200, &s, &tenant.schema, call, false))
+}
+
+/// 412 (RFC 7644 §3.14): the user is no longer at a version `If-Match` names.
+fn precondition_failed(version: i64) -> ScimError {
+    ScimError::PreconditionFailed(format!(
+        "The user is at version {}, which If-Match does not name; read it again and retry",
+        etag(version)
+    ))
 }
 
 fn not_found(id: &str) -> ScimError {
@@ -350,7 +375,9 @@ pub async fn patch<S: Store>(id: &str, req: &Request, store: &S, ctx: &mut Ctx<'
 }
 
 /// Reads the user, computes its new document, and writes it if nobody else wrote meanwhile;
-/// otherwise starts over, until the deadline.
+/// otherwise starts over, until the deadline. With `If-Match`, the version read must be one it
+/// names, else 412 and nothing changes (RFC 7644 §3.14); a conflict then ends in 412 too, as the
+/// version read again is newer than the client's.
 async fn update_existing<S: Store>(
     id: &str,
     store: &S,
@@ -360,6 +387,10 @@ async fn update_existing<S: Store>(
     compute: &dyn Fn(&Doc, &TenantSchema) -> Result<Parsed, ScimError>,
 ) -> Result<Response, ScimError> {
     let hash = call.hash.as_str();
+    let expected = match call.if_match.clone() {
+        Ok(c) => c,
+        Err(e) => return Err(refuse(store, ctx, call, operation, Some(id), None, e).await),
+    };
     let deadline = (ctx.clock)().add_millis(WRITE_DEADLINE_MS);
     for _ in 0..MAX_ATTEMPTS {
         let now = ctx.now.to_rfc3339();
@@ -374,6 +405,10 @@ async fn update_existing<S: Store>(
         let schema = &tenant.schema;
         let old = stored(results[0].first().ok_or(missing)?)?;
         let user_name = old.doc.get("userName").and_then(Value::as_str).unwrap_or_default().to_string();
+        if expected.as_ref().is_some_and(|c| !c.matches(old.meta.version)) {
+            let e = precondition_failed(old.meta.version);
+            return Err(refuse(store, ctx, call, operation, Some(id), Some(&user_name), e).await);
+        }
         let parsed = match compute(&old.doc, schema) {
             Ok(p) => p,
             Err(e) => return Err(refuse(store, ctx, call, operation, Some(id), Some(&user_name), e).await),
@@ -461,9 +496,42 @@ async fn update_existing<S: Store>(
     Err(ScimError::Unavailable { retry_after: 1 })
 }
 
+/// Versions start at 1: a conditional delete "at" this one removes nothing.
+const NO_VERSION: i64 = -1;
+
+const DELETE_PRECONDITION_FAILED: &str =
+    "If-Match does not name the user's current version; nothing was deleted (read the user for its ETag)";
+
+/// The version a conditional DELETE may remove: `None` without `If-Match` or with `*`; else
+/// the one version the tags name, found without a read when they name a single one.
+async fn delete_version<S: Store>(id: &str, store: &S, ctx: &mut Ctx<'_>, call: &Call, expected: Option<&Condition>) -> Result<Option<i64>, ScimError> {
+    let Some(versions) = expected.and_then(Condition::versions) else { return Ok(None) };
+    match versions.as_slice() {
+        [] => Ok(Some(NO_VERSION)),
+        [one] => Ok(Some(*one)),
+        // Several tags: which one is current takes a read (rare; clients send one).
+        _ => {
+            let (_, results) = scim_batch(store, ctx, &call.hash, vec![sql::get_user(call.hash.as_str(), id)]).await?;
+            match results[0].first() {
+                Some(row) => {
+                    let v = stored(row)?.meta.version;
+                    Ok(Some(if versions.contains(&v) { v } else { NO_VERSION }))
+                }
+                None => Ok(Some(NO_VERSION)),
+            }
+        }
+    }
+}
+
 /// `DELETE /Users/{id}` (RFC 7644 §3.6): 204, then the user is gone; its history and log stay.
+/// With `If-Match`, only the version it names is deleted (else 412), in the same one batch.
 pub async fn delete<S: Store>(id: &str, store: &S, ctx: &mut Ctx<'_>, call: &Call) -> Result<Response, ScimError> {
     let hash = call.hash.as_str();
+    let expected = match call.if_match.clone() {
+        Ok(c) => c,
+        Err(e) => return Err(refuse(store, ctx, call, "delete", Some(id), None, e).await),
+    };
+    let version = delete_version(id, store, ctx, call, expected.as_ref()).await?;
     let now = ctx.now.to_rfc3339();
     let missing = not_found(id);
     let missing_detail = missing.detail();
@@ -475,15 +543,27 @@ pub async fn delete<S: Store>(id: &str, store: &S, ctx: &mut Ctx<'_>, call: &Cal
     absent.at = &now;
     absent.user_id = Some(id);
     absent.detail = Some(&missing_detail);
-    let mut stmts = vec![
-        sql::get_user(hash, id),
-        sql::log_event(hash, &deleted, &When::Exists { id }),
-        sql::log_event(hash, &absent, &When::Absent { id }),
-    ];
-    stmts.extend(sql::delete_user(hash, id, &now, None));
+    let mut stmts = vec![sql::get_user(hash, id)];
+    match version {
+        None => stmts.push(sql::log_event(hash, &deleted, &When::Exists { id })),
+        Some(v) => {
+            stmts.push(sql::log_event(hash, &deleted, &When::AtVersion { id, version: v }));
+            let mut refused = event(ctx, call, "delete", 412);
+            refused.at = &now;
+            refused.user_id = Some(id);
+            refused.detail = Some(DELETE_PRECONDITION_FAILED);
+            stmts.push(sql::log_event(hash, &refused, &When::NotAtVersion { id, version: v }));
+        }
+    }
+    stmts.push(sql::log_event(hash, &absent, &When::Absent { id }));
+    stmts.extend(sql::delete_user(hash, id, &now, version));
     let (_, results) = scim_batch(store, ctx, &call.hash, stmts).await?;
-    if results[0].is_empty() {
-        return Err(missing);
+    let Some(row) = results[0].first() else { return Err(missing) };
+    if let Some(v) = version {
+        if stored(row)?.meta.version != v {
+            // The detail the batch logged (it could not know the version it would find).
+            return Err(ScimError::PreconditionFailed(DELETE_PRECONDITION_FAILED.into()));
+        }
     }
     Ok(empty(204))
 }

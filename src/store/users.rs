@@ -238,6 +238,10 @@ pub enum When<'a> {
     NameTaken { id: &'a str, write_id: &'a str, user_name_fold: &'a str },
     /// Only if a user with this id exists (before the batch deletes it).
     Exists { id: &'a str },
+    /// Only if a user with this id exists at this version (a conditional delete that applies).
+    AtVersion { id: &'a str, version: i64 },
+    /// Only if a user with this id exists at another version (an If-Match that fails).
+    NotAtVersion { id: &'a str, version: i64 },
 }
 
 /// Writes an activity-log entry under the given condition. The token id comes from the token
@@ -273,6 +277,16 @@ pub fn log_event(hash: &str, event: &Event<'_>, when: &When<'_>) -> Stmt {
         When::Exists { id } => {
             params.push((*id).into());
             " AND EXISTS (SELECT 1 FROM users WHERE tenant_id = t.tenant_id AND id = ?11)".into()
+        }
+        When::AtVersion { id, version } => {
+            params.push((*id).into());
+            params.push(Value::Int(*version));
+            " AND EXISTS (SELECT 1 FROM users WHERE tenant_id = t.tenant_id AND id = ?11 AND version = ?12)".into()
+        }
+        When::NotAtVersion { id, version } => {
+            params.push((*id).into());
+            params.push(Value::Int(*version));
+            " AND EXISTS (SELECT 1 FROM users WHERE tenant_id = t.tenant_id AND id = ?11 AND version <> ?12)".into()
         }
     };
     Stmt::new(format!("{base}{condition}"), params)

@@ -7,6 +7,7 @@ mod helpers;
 
 mod activity;
 mod fixtures;
+mod patch;
 mod protocol;
 mod tenants;
 mod users;

@@ -8,6 +8,8 @@ mod concurrency;
 mod http_client;
 
 mod fixtures;
+mod patch;
+mod patch_concurrency;
 mod protocol;
 mod tenants;
 mod users;
