@@ -79,8 +79,8 @@ fn every_refused_patch_and_precondition_is_logged_once_with_its_status() {
     let (t, id) = user(&app);
     let path = format!("/Users/{id}");
     // method, body, If-Match, status, logged operation
-    type Case<'a> = (&'a str, Option<Value>, Option<&'a str>, i64, &'a str);
-    let cases: Vec<Case> = vec![
+    type Refusal<'a> = (&'a str, Option<Value>, Option<&'a str>, i64, &'a str);
+    let cases: Vec<Refusal> = vec![
         ("PATCH", Some(json!({ "schemas": [PATCH_OP], "Operations": [{ "op": "replace", "path": "nope", "value": 1 }] })), None, 400, "update"),
         ("PATCH", Some(json!({ "Operations": "x" })), None, 400, "update"),
         ("PATCH", Some(json!({ "schemas": [PATCH_OP], "Operations": [{ "op": "replace", "path": "title", "value": "T" }] })), Some("W/\"9\""), 412, "update"),
