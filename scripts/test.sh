@@ -13,7 +13,7 @@ failures=()
 step() { say "$1"; }
 
 ensure_tools
-build_worker
+build_worker || die "the worker did not build"
 
 step "host tests (cargo test)"
 cargo test --locked --quiet 2>&1 || failures+=("host tests")

@@ -79,6 +79,9 @@ struct Stored {
     doc: Doc,
     meta: Meta,
     manager: Option<ManagerInfo>,
+    /// What the user's employee references show: attribute id → email (or the value as sent,
+    /// while pending).
+    refs: serde_json::Map<String, Value>,
     write_id: String,
 }
 
@@ -100,12 +103,13 @@ fn stored(row: &Row) -> Result<Stored, ScimError> {
         display_name: text(row, "manager_name").unwrap_or(id).to_string(),
     });
     let write_id = text(row, "write_id").unwrap_or_default().to_string();
-    Ok(Stored { doc, meta, manager, write_id })
+    let refs = text(row, "refs").and_then(|r| serde_json::from_str(r).ok()).unwrap_or_default();
+    Ok(Stored { doc, meta, manager, refs, write_id })
 }
 
 impl Stored {
     fn render(&self, schema: &TenantSchema, base: &str) -> Value {
-        user::render(&self.doc, &self.meta, self.manager.as_ref(), schema, base)
+        user::render(&self.doc, &self.meta, self.manager.as_ref(), &self.refs, schema, base)
     }
 }
 

@@ -7,6 +7,7 @@
 //! touch them.
 
 use super::error::ScimError;
+use super::datetime::{normalize_datetime, Timestamp};
 use super::fold::fold;
 use super::schema::{Type, TENANT_USER};
 use serde_json::{json, Map, Value};
@@ -153,29 +154,180 @@ impl TenantSchema {
         }
     }
 
-    /// The tenant extension object of a request, by attribute: unknown names are refused.
-    pub fn parse_extension(&self, value: &Value, _notes: &mut Vec<String>) -> Result<Map<String, Value>, ScimError> {
+    /// The tenant extension object of a request (POST, PUT, or a path-less PATCH value), keyed
+    /// by attribute id. Keys resolve by SCIM name, alias or display name, case-insensitively; an
+    /// unknown one is a 400 naming it; a deactivated one is ignored and noted (DESIGN §4).
+    pub fn parse_extension(&self, value: &Value, notes: &mut Vec<String>) -> Result<Map<String, Value>, ScimError> {
         let obj = match value {
             Value::Null => return Ok(Map::new()),
             Value::Object(o) => o,
             _ => return Err(ScimError::InvalidValue(format!("\"{TENANT_USER}\" must be an object"))),
         };
-        match obj.iter().find(|(_, v)| !v.is_null()) {
-            None => Ok(Map::new()),
-            Some((name, _)) => Err(ScimError::InvalidValue(format!(
-                "Unknown attribute \"{name}\" in {TENANT_USER}; {}",
-                self.known_names()
-            ))),
+        let mut out = Map::new();
+        for (name, v) in obj {
+            let attr = self.find(name).ok_or_else(|| {
+                ScimError::InvalidValue(format!(
+                    "Unknown attribute \"{name}\" in {TENANT_USER}; {}",
+                    self.known_names()
+                ))
+            })?;
+            if !attr.active {
+                notes.push(format!("ignored the deactivated attribute \"{}\"", attr.scim_name));
+                continue;
+            }
+            if out.contains_key(&attr.id) {
+                return Err(ScimError::InvalidValue(format!(
+                    "The attribute \"{}\" is given twice in {TENANT_USER} (\"{name}\" is one of its names)",
+                    attr.scim_name
+                )));
+            }
+            // A null or empty value leaves the attribute unassigned (Okta sends "" for empty
+            // profile fields).
+            if let Some(v) = custom_value(attr, v)? {
+                out.insert(attr.id.clone(), v);
+            } else {
+                out.insert(attr.id.clone(), Value::Null);
+            }
         }
+        out.retain(|_, v| !v.is_null());
+        Ok(out)
     }
 
-    /// The stored extension with case-insensitive values folded, for filters.
+    /// The stored extension with every value in the form filters and sorting compare: strings
+    /// folded (custom attributes compare case-insensitively), dates as UTC instants.
     pub fn fold_extension(&self, stored: &Value) -> Value {
-        stored.clone()
+        let Some(obj) = stored.as_object() else { return stored.clone() };
+        let folded = obj
+            .iter()
+            .map(|(id, v)| {
+                let f = match (self.by_id(id).map(|a| a.ty), v) {
+                    (Some(CustomType::Date), Value::String(s)) => {
+                        Value::String(date_instant(s).unwrap_or_else(|| s.clone()))
+                    }
+                    (Some(CustomType::Number), _) => v.clone(),
+                    (_, Value::String(s)) => Value::String(fold(s)),
+                    _ => v.clone(),
+                };
+                (id.clone(), f)
+            })
+            .collect();
+        Value::Object(folded)
     }
 
-    /// The stored extension as the client sees it.
-    pub fn render_extension(&self, stored: &Value) -> Value {
-        stored.clone()
+    /// The stored extension as the client sees it: SCIM names, active attributes only, and
+    /// employee references as the referenced employee's email (`refs`: attribute id → the
+    /// resolved email, or the value as sent while pending; no entry once the employee is gone).
+    pub fn render_extension(&self, stored: &Value, refs: &Map<String, Value>) -> Value {
+        let mut out = Map::new();
+        if let Some(obj) = stored.as_object() {
+            for (id, v) in obj {
+                let Some(attr) = self.by_id(id).filter(|a| a.active) else { continue };
+                let shown = match attr.ty {
+                    CustomType::Employee => match refs.get(id) {
+                        Some(r) if !r.is_null() => r.clone(),
+                        _ => continue,
+                    },
+                    _ => v.clone(),
+                };
+                out.insert(attr.scim_name.clone(), shown);
+            }
+        }
+        Value::Object(out)
     }
+
+    /// The `employee` values of a stored extension: `(attribute id, value as sent)`.
+    pub fn employee_values<'d>(&self, stored: Option<&'d Value>) -> Vec<(&str, &'d str)> {
+        let Some(obj) = stored.and_then(Value::as_object) else { return Vec::new() };
+        self.attributes
+            .iter()
+            .filter(|a| a.ty == CustomType::Employee)
+            .filter_map(|a| obj.get(&a.id).and_then(Value::as_str).map(|v| (a.id.as_str(), v)))
+            .collect()
+    }
+
+    /// The tenant extension's `/Schemas` representation: its active attributes.
+    pub fn schema_json(&self, base_url: &str) -> Value {
+        json!({
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Schema"],
+            "id": TENANT_USER,
+            "name": "PeakonUser",
+            "description": "The company's own employee attributes",
+            "attributes": self.active().map(|a| a.to_json()).collect::<Vec<_>>(),
+            "meta": { "resourceType": "Schema", "location": format!("{base_url}/Schemas/{TENANT_USER}") }
+        })
+    }
+}
+
+/// Longest `text` value and longest `option` value, in characters (DESIGN §4).
+pub const MAX_TEXT_CHARS: usize = 2048;
+pub const MAX_OPTION_CHARS: usize = 256;
+/// Integers beyond ±2^53 do not survive a JavaScript number (D1).
+const MAX_SAFE_INTEGER: i64 = (1 << 53) - 1;
+
+/// A date value as an instant: `YYYY-MM-DD` is midnight UTC, a date-time its UTC instant.
+pub fn date_instant(s: &str) -> Option<String> {
+    Timestamp::parse_date(s).map(Timestamp::to_rfc3339).or_else(|| normalize_datetime(s))
+}
+
+/// One custom value, validated and normalised by type (DESIGN §4's table); `None` when it is
+/// null or empty (unassigned).
+pub fn custom_value(attr: &CustomAttr, value: &Value) -> Result<Option<Value>, ScimError> {
+    let expected = |what: &str| {
+        ScimError::InvalidValue(format!(
+            "The attribute \"{}\" is of type {}: expected {what}",
+            attr.scim_name,
+            attr.ty.as_str()
+        ))
+    };
+    if value.is_null() || value.as_str().is_some_and(|s| s.trim().is_empty()) {
+        return Ok(None);
+    }
+    let v = match attr.ty {
+        CustomType::Text | CustomType::Employee => {
+            let s = value.as_str().ok_or_else(|| expected("a string"))?;
+            if s.chars().count() > MAX_TEXT_CHARS {
+                return Err(expected(&format!("a string of at most {MAX_TEXT_CHARS} characters")));
+            }
+            Value::String(s.to_string())
+        }
+        CustomType::Option => {
+            let s = value.as_str().ok_or_else(|| expected("a string"))?;
+            if s.chars().count() > MAX_OPTION_CHARS {
+                return Err(expected(&format!("a string of at most {MAX_OPTION_CHARS} characters")));
+            }
+            match &attr.options {
+                None => Value::String(s.to_string()),
+                Some(list) => {
+                    let f = fold(s);
+                    let listed = list.iter().find(|o| fold(o) == f).ok_or_else(|| {
+                        expected(&format!("one of {}", list.iter().map(|o| format!("\"{o}\"")).collect::<Vec<_>>().join(", ")))
+                    })?;
+                    Value::String(listed.clone())
+                }
+            }
+        }
+        CustomType::Date => {
+            let s = value.as_str().ok_or_else(|| expected("a date (YYYY-MM-DD) or an RFC 3339 date-time"))?;
+            if Timestamp::parse_date(s).is_some() {
+                Value::String(s.to_string())
+            } else {
+                Value::String(
+                    normalize_datetime(s).ok_or_else(|| expected("a date (YYYY-MM-DD) or an RFC 3339 date-time"))?,
+                )
+            }
+        }
+        CustomType::Number => {
+            let n = match value {
+                Value::Number(n) => n.as_i64(),
+                // Okta may send numbers as strings.
+                Value::String(s) => s.trim().parse::<i64>().ok(),
+                _ => None,
+            };
+            match n {
+                Some(i) if i.abs() <= MAX_SAFE_INTEGER => Value::from(i),
+                _ => return Err(expected("an integer")),
+            }
+        }
+    };
+    Ok(Some(v))
 }

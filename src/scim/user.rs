@@ -398,8 +398,16 @@ pub fn etag(version: i64) -> String {
 }
 
 /// The representation of a stored User (RFC 7643 §4.1): the document, `schemas`, `id`, `meta`,
-/// and the enterprise manager in its RFC form. `base_url` is the SCIM base URL.
-pub fn render(doc: &Doc, meta: &Meta, manager: Option<&ManagerInfo>, schema: &TenantSchema, base_url: &str) -> Value {
+/// the enterprise manager in its RFC form, and the tenant's attributes under their SCIM names
+/// (`refs`: what its employee references show). `base_url` is the SCIM base URL.
+pub fn render(
+    doc: &Doc,
+    meta: &Meta,
+    manager: Option<&ManagerInfo>,
+    refs: &Map<String, Value>,
+    schema: &TenantSchema,
+    base_url: &str,
+) -> Value {
     let mut out = Map::new();
     let mut schemas = vec![json!(CORE_USER)];
     for (k, v) in doc {
@@ -412,7 +420,7 @@ pub fn render(doc: &Doc, meta: &Meta, manager: Option<&ManagerInfo>, schema: &Te
             }
             out.insert(k.clone(), Value::Object(ext));
         } else if k == TENANT_USER {
-            let ext = schema.render_extension(v);
+            let ext = schema.render_extension(v, refs);
             if ext.as_object().is_some_and(|o| !o.is_empty()) {
                 schemas.push(json!(TENANT_USER));
                 out.insert(k.clone(), ext);
@@ -615,7 +623,7 @@ mod tests {
         let doc = parse(json!({"userName": "a", "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"manager": "m1"}})).unwrap();
         let meta = Meta { id: "u1".into(), created: Timestamp(0), last_modified: Timestamp(1000), version: 3 };
         let info = ManagerInfo { id: "m1".into(), display_name: "Boss".into() };
-        let r = render(&doc, &meta, Some(&info), &TenantSchema::default(), "https://h/scim/v2");
+        let r = render(&doc, &meta, Some(&info), &Map::new(), &TenantSchema::default(), "https://h/scim/v2");
         assert_eq!(r["schemas"], json!([CORE_USER, ENTERPRISE_USER]));
         assert_eq!(r["id"], json!("u1"));
         assert_eq!(

@@ -15,7 +15,12 @@ use crate::tenant_of_token;
 pub const USER_SELECT: &str = concat!(
     "SELECT u.id AS id, u.resource AS resource, u.version AS version, u.write_id AS write_id, ",
     "u.created AS created, u.last_modified AS last_modified, ",
-    "m.id AS manager_id, coalesce(m.display_name, m.user_name) AS manager_name ",
+    "m.id AS manager_id, coalesce(m.display_name, m.user_name) AS manager_name, ",
+    // Employee references: attribute id -> the referenced employee's email (else userName), or
+    // the value as sent while pending (DESIGN §4).
+    "(SELECT json_group_object(r.attribute_id, coalesce(t.email, t.user_name, r.pending)) ",
+    "FROM employee_refs r LEFT JOIN users t ON t.tenant_id = r.tenant_id AND t.id = r.target_id ",
+    "WHERE r.tenant_id = u.tenant_id AND r.user_id = u.id) AS refs ",
     "FROM users u LEFT JOIN users m ON m.tenant_id = u.tenant_id AND m.id = u.manager_id "
 );
 
