@@ -281,6 +281,8 @@ def judge_tester(text, exit_status, expected):
             if len(c.lines) > DETAIL_LINES:
                 report.append("        ... (%d more lines in scim2-tester.txt)"
                               % (len(c.lines) - DETAIL_LINES))
+        report.append("  (only the names: python3 conformance/check.py --names "
+                      "conformance-out/scim2-tester.txt --failing)")
     if now_passing:
         report.append("  now passing: remove these lines from conformance/expected-failures.txt:")
         report.extend("    " + n for n in now_passing)
@@ -439,4 +441,7 @@ def main(argv=None):
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except BrokenPipeError:  # e.g. piped into head
+        sys.exit(1)

@@ -151,6 +151,17 @@ class TesterParsing(unittest.TestCase):
                             "'ce434abc-0b36-40df-86c1-e59a3aa10e94' http://127.0.0.1:40405/v2/x  1234567"),
             "x /Users/<id> '<uuid>' <url> <n>")
 
+    def test_resource_type_unknown(self):
+        # No reason of the series names the model (every check ended in an exception).
+        text = ("Performing a SCIM compliance check on http://127.0.0.1:1/v2/ ...\n"
+                "SUCCESS random_url\n  /x correctly returned a 404 error\n"
+                "ERROR object_creation\n  Network error happened during request\n"
+                "ERROR check_add_attribute\n  Failed to create resource: boom 'x'\n"
+                "ERROR object_creation\n  Successfully created Group object with id 42\n")
+        self.assertEqual(names(text), ["random_url", "resource#1: object_creation",
+                                       "resource#1: check_add_attribute",
+                                       "Group: object_creation"])
+
     def test_same_name_twice_gets_a_number(self):
         text = ("Performing a SCIM compliance check on http://127.0.0.1:1/v2/ ...\n"
                 "ERROR service_description\n  boom\nERROR service_description\n  boom again\n")

@@ -20,13 +20,13 @@
 # Network: the URL must be loopback (localhost, 127.0.0.0/8, [::1]); proxies are cleared, and
 # every Python process of the checkers loads conformance/guard/sitecustomize.py, which refuses
 # any lookup or connection that is not loopback. pip reaches PyPI only when the venv is built.
-# Tokens never reach a command line, the terminal or the output files.
+# The tokens never reach the command line of a tool, the terminal or the output files.
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
 usage() {
-  sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//' >&2
+  awk 'NR > 1 && !/^#/ { exit } NR > 1 { sub(/^# ?/, ""); print }' "$0" >&2
   exit 2
 }
 
@@ -102,8 +102,10 @@ export NO_PROXY='*' no_proxy='*'
 # --- the tenant ---------------------------------------------------------------------------------
 if [ -n "$ORIGIN" ]; then
   say "conformance: creating a tenant through $ORIGIN/admin/v1/tenants"
-  # The admin token goes to curl on its standard input, not on its command line.
-  response="$(printf 'header = "Authorization: Bearer %s"\n' "$ADMIN_TOKEN" |
+  # The admin token goes to curl on its standard input (a config file), not on its command line.
+  quoted="${ADMIN_TOKEN//\\/\\\\}"
+  quoted="${quoted//\"/\\\"}"
+  response="$(printf 'header = "Authorization: Bearer %s"\n' "$quoted" |
     curl -sS --noproxy '*' --max-time 30 -K - -X POST "$ORIGIN/admin/v1/tenants" \
       -H 'Content-Type: application/json' -H 'Accept: application/json' \
       --data '{"name": "conformance"}' -w '\n%{http_code}')" ||
@@ -127,7 +129,7 @@ except Exception:
 print(base)
 print(token)
 ')" || die "conformance: the 201 answer of POST /admin/v1/tenants has no token and scim_base_url"
-  unset body response
+  unset body response quoted
   advertised="${fields%%$'\n'*}"
   TOKEN="${fields#*$'\n'}"
   unset fields
