@@ -348,7 +348,8 @@ pub async fn patch<S: Store>(id: &str, req: &Request, store: &S, ctx: &mut Ctx<'
     };
     update_existing(id, store, ctx, call, "update", &|old: &Doc, schema: &TenantSchema| {
         let doc = patch::apply(old, &ops, schema)?;
-        user::finish(doc, Vec::new())
+        user::require_user_name(&doc)?;
+        Ok(Parsed { doc, notes: Vec::new() })
     })
     .await
 }
