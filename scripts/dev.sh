@@ -30,7 +30,7 @@ fi
 
 say "checking tools (the first run builds some of them and takes a few minutes)"
 ensure_tools
-build_worker
+build_worker || die "the worker did not build"
 
 # The operator's admin token for local use, generated once.
 if ! grep -q '^ADMIN_TOKEN=.' .dev.vars 2>/dev/null; then

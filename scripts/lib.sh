@@ -109,6 +109,7 @@ build_worker() {
 
 _build_worker() {
   say "building the worker (wasm32, release)"
+  mkdir -p "$ROOT/target"
   (cd "$ROOT" && "$WORKER_BUILD_BIN" --release >"$ROOT/target/worker-build.log" 2>&1) || {
     tail -40 "$ROOT/target/worker-build.log" >&2
     die "worker build failed (full log: target/worker-build.log)"

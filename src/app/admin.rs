@@ -5,6 +5,7 @@
 //! credential is. Secrets appear in exactly two answers, once each: a created tenant's first
 //! token and a newly issued token.
 
+use super::attributes;
 use super::auth::{self, generate_token};
 use super::ids::{base64url, base64url_decode, prefixed_id};
 use super::media;
@@ -74,9 +75,11 @@ async fn run<S: Store>(
         (Method::POST, AdminEndpoint::Tokens(t)) => issue_token(&t, body()?, store, ctx).await,
         (Method::GET, AdminEndpoint::Tokens(t)) => list_tokens(&t, &params, store).await,
         (Method::DELETE, AdminEndpoint::Token(t, k)) => revoke_token(&t, &k, store, ctx).await,
-        (Method::GET | Method::POST, AdminEndpoint::Attributes(_))
-        | (Method::GET | Method::PATCH, AdminEndpoint::Attribute(..))
-        | (Method::GET, AdminEndpoint::Employees(_) | AdminEndpoint::Activity(_)) => {
+        (Method::POST, AdminEndpoint::Attributes(t)) => attributes::create(&t, body()?, store, ctx).await,
+        (Method::GET, AdminEndpoint::Attributes(t)) => attributes::list(&t, &params, store).await,
+        (Method::GET, AdminEndpoint::Attribute(t, a)) => attributes::get(&t, &a, store).await,
+        (Method::PATCH, AdminEndpoint::Attribute(t, a)) => attributes::update(&t, &a, body()?, store).await,
+        (Method::GET, AdminEndpoint::Employees(_) | AdminEndpoint::Activity(_)) => {
             Err(ScimError::NotImplemented("This admin endpoint is not available yet".into()))
         }
         (_, AdminEndpoint::Unknown) => Err(ScimError::NotFound("No such admin endpoint".into())),
@@ -108,7 +111,7 @@ fn request_object(req: &Request) -> Result<Map<String, Value>, ScimError> {
     }
 }
 
-fn refuse_unknown_fields(body: &Map<String, Value>, known: &[&str]) -> Result<(), ScimError> {
+pub(crate) fn refuse_unknown_fields(body: &Map<String, Value>, known: &[&str]) -> Result<(), ScimError> {
     match body.keys().find(|k| !known.contains(&k.as_str())) {
         Some(k) => Err(ScimError::BadRequest(format!(
             "Unknown field \"{k}\"; expected {}",
@@ -119,7 +122,7 @@ fn refuse_unknown_fields(body: &Map<String, Value>, known: &[&str]) -> Result<()
 }
 
 /// A display string: trimmed, 1..=`max` characters, no control characters.
-fn display_string(value: &Value, field: &str, max: usize) -> Result<String, ScimError> {
+pub(crate) fn display_string(value: &Value, field: &str, max: usize) -> Result<String, ScimError> {
     let s = value
         .as_str()
         .ok_or_else(|| ScimError::BadRequest(format!("\"{field}\" must be a string")))?
@@ -136,12 +139,12 @@ fn display_string(value: &Value, field: &str, max: usize) -> Result<String, Scim
     Ok(s.to_string())
 }
 
-fn bool_field(value: &Value, field: &str) -> Result<bool, ScimError> {
+pub(crate) fn bool_field(value: &Value, field: &str) -> Result<bool, ScimError> {
     value.as_bool().ok_or_else(|| ScimError::BadRequest(format!("\"{field}\" must be true or false")))
 }
 
 /// `limit` and `cursor` of a list request.
-fn paging(params: &[(String, String)]) -> Result<(i64, Option<(String, String)>), ScimError> {
+pub(crate) fn paging(params: &[(String, String)]) -> Result<(i64, Option<(String, String)>), ScimError> {
     let limit = match query::get(params, "limit") {
         None => DEFAULT_LIMIT,
         Some(v) => match v.parse::<i64>() {
@@ -198,7 +201,7 @@ fn token_json(row: &Row) -> Value {
 }
 
 /// A page of rows fetched with `limit + 1`: the rows to show and the next cursor.
-fn page(mut rows: Vec<Row>, limit: i64) -> (Vec<Row>, Value) {
+pub(crate) fn page(mut rows: Vec<Row>, limit: i64) -> (Vec<Row>, Value) {
     let more = rows.len() as i64 > limit;
     rows.truncate(limit as usize);
     let next = match (more, rows.last()) {
@@ -208,11 +211,11 @@ fn page(mut rows: Vec<Row>, limit: i64) -> (Vec<Row>, Value) {
     (rows, next)
 }
 
-async fn batch<S: Store>(store: &S, stmts: Vec<Stmt>) -> Result<Vec<Vec<Row>>, ScimError> {
+pub(crate) async fn batch<S: Store>(store: &S, stmts: Vec<Stmt>) -> Result<Vec<Vec<Row>>, ScimError> {
     store.batch(Consistency::Primary, stmts).await.map_err(store_error)
 }
 
-async fn fetch_tenant<S: Store>(tenant_id: &str, store: &S) -> Result<Row, ScimError> {
+pub(crate) async fn fetch_tenant<S: Store>(tenant_id: &str, store: &S) -> Result<Row, ScimError> {
     let mut results = batch(store, vec![sql::get_tenant(tenant_id)]).await?;
     results.remove(0).into_iter().next().ok_or_else(tenant_not_found)
 }

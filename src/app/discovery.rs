@@ -4,9 +4,10 @@
 //! They answer without credentials (RFC 7644 §4 lets a service provider publish them); a
 //! request that does carry a bearer token has it checked, so a wrong token is a 401 here too.
 
-use super::media::{MAX_BODY_BYTES};
-use super::users::{MAX_COUNT, FILTER_LIMITS};
+use super::media::MAX_BODY_BYTES;
+use super::users::{FILTER_LIMITS, MAX_COUNT};
 use crate::scim::error::ScimError;
+use crate::scim::tenant::TenantSchema;
 use crate::scim::patch::MAX_OPERATIONS;
 use crate::scim::schema::{
     schema_json, CORE_SCHEMA, CORE_USER, ENTERPRISE_SCHEMA, ENTERPRISE_USER, LIST_RESPONSE,
@@ -58,20 +59,10 @@ pub fn user_resource_type(base: &str) -> Value {
     })
 }
 
-/// The tenant extension's schema: the company's own attributes.
-pub fn tenant_schema_json(base: &str) -> Value {
-    json!({
-        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Schema"],
-        "id": TENANT_USER,
-        "name": "PeakonUser",
-        "description": "The company's own employee attributes",
-        "attributes": [],
-        "meta": { "resourceType": "Schema", "location": format!("{base}/Schemas/{TENANT_USER}") }
-    })
-}
-
-pub fn all_schemas(base: &str) -> Vec<Value> {
-    vec![schema_json(&CORE_SCHEMA, base), schema_json(&ENTERPRISE_SCHEMA, base), tenant_schema_json(base)]
+/// Every schema, the tenant extension with the tenant's active attributes (none when the
+/// request carries no token: without one, the tenant is unknown).
+pub fn all_schemas(schema: &TenantSchema, base: &str) -> Vec<Value> {
+    vec![schema_json(&CORE_SCHEMA, base), schema_json(&ENTERPRISE_SCHEMA, base), schema.schema_json(base)]
 }
 
 /// A ListResponse of every item (discovery lists are never paged).
@@ -85,8 +76,8 @@ pub fn list(items: Vec<Value>) -> Value {
     })
 }
 
-pub fn schema_by_id(id: &str, base: &str) -> Result<Value, ScimError> {
-    all_schemas(base)
+pub fn schema_by_id(id: &str, schema: &TenantSchema, base: &str) -> Result<Value, ScimError> {
+    all_schemas(schema, base)
         .into_iter()
         .find(|s| s["id"].as_str().is_some_and(|s| s.eq_ignore_ascii_case(id)))
         .ok_or_else(|| ScimError::NotFound(format!("No schema \"{id}\"")))

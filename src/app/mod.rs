@@ -5,6 +5,7 @@
 //! Nothing here reads a clock, draws randomness or touches `worker` types.
 
 pub mod admin;
+pub mod attributes;
 pub mod auth;
 pub mod conditional;
 pub mod ids;

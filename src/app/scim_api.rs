@@ -8,6 +8,7 @@ use super::routes::ScimEndpoint;
 use super::tenancy::scim_batch;
 use super::{discovery, users, Body, Ctx, Request, Response};
 use crate::scim::error::ScimError;
+use crate::scim::tenant::TenantSchema;
 use crate::store::Store;
 use http::Method;
 use serde_json::{Map, Value};
@@ -70,12 +71,12 @@ async fn dispatch<S: Store>(
             Ok(scim_json(200, &discovery::service_provider_config(&base), answer))
         }
         (Method::GET, ScimEndpoint::Schemas) => {
-            check_optional_credential(&req, store, ctx).await?;
-            Ok(scim_json(200, &discovery::list(discovery::all_schemas(&base)), answer))
+            let schema = check_optional_credential(&req, store, ctx).await?;
+            Ok(scim_json(200, &discovery::list(discovery::all_schemas(&schema, &base)), answer))
         }
         (Method::GET, ScimEndpoint::Schema(id)) => {
-            check_optional_credential(&req, store, ctx).await?;
-            Ok(scim_json(200, &discovery::schema_by_id(&id, &base)?, answer))
+            let schema = check_optional_credential(&req, store, ctx).await?;
+            Ok(scim_json(200, &discovery::schema_by_id(&id, &schema, &base)?, answer))
         }
         (Method::GET, ScimEndpoint::ResourceTypes) => {
             check_optional_credential(&req, store, ctx).await?;
@@ -114,11 +115,16 @@ async fn dispatch<S: Store>(
     }
 }
 
-/// Discovery answers without credentials; a token that is sent must be valid.
-async fn check_optional_credential<S: Store>(req: &Request, store: &S, ctx: &mut Ctx<'_>) -> Result<(), ScimError> {
-    if req.headers().contains_key(http::header::AUTHORIZATION) {
-        let hash = credential(req)?;
-        scim_batch(store, ctx, &hash, Vec::new()).await?;
+/// Discovery answers without credentials; a token that is sent must be valid, and then the
+/// answer shows its tenant's own attributes.
+async fn check_optional_credential<S: Store>(
+    req: &Request,
+    store: &S,
+    ctx: &mut Ctx<'_>,
+) -> Result<TenantSchema, ScimError> {
+    if !req.headers().contains_key(http::header::AUTHORIZATION) {
+        return Ok(TenantSchema::default());
     }
-    Ok(())
+    let hash = credential(req)?;
+    Ok(scim_batch(store, ctx, &hash, Vec::new()).await?.0.schema)
 }

@@ -82,14 +82,21 @@ pub fn parse_attributes(input: &Map<String, Value>, schema: &TenantSchema) -> Re
     Ok(Parsed { doc, notes })
 }
 
-/// Checks the required attributes and fills defaults: `active` absent means true (DESIGN §4).
+/// Checks the required attributes of a whole new resource (POST, PUT) and fills defaults:
+/// `active` absent means true (DESIGN §4).
 pub fn finish(mut doc: Doc, notes: Vec<String>) -> Result<Parsed, ScimError> {
-    match doc.get("userName") {
-        Some(Value::String(s)) if !s.trim().is_empty() => {}
-        _ => return Err(invalid("userName is required and must be a non-empty string".into())),
-    }
+    require_user_name(&doc)?;
     doc.entry("active").or_insert(Value::Bool(true));
     Ok(Parsed { doc, notes })
+}
+
+/// `userName` is required (RFC 7643 §4.1.1): a PATCH may not remove it. (A PATCH that removes
+/// `active` leaves it unassigned, which the product reads as active.)
+pub fn require_user_name(doc: &Doc) -> Result<(), ScimError> {
+    match doc.get("userName") {
+        Some(Value::String(s)) if !s.trim().is_empty() => Ok(()),
+        _ => Err(invalid("userName is required and must be a non-empty string".into())),
+    }
 }
 
 /// `schemas` must be an array of URNs the service knows.
@@ -153,23 +160,44 @@ fn parse_enterprise(value: &Value) -> Result<Map<String, Value>, ScimError> {
     Ok(out)
 }
 
-/// One enterprise attribute's canonical value. The manager is kept as `{"value": id}` whatever
-/// form it came in: Entra sends a bare string id (fixture `entra-tutorial-user-operations`).
+/// One enterprise attribute's canonical value. The manager (RFC 7643 §4.3) is kept as
+/// `{"value": id}`, plus the `$ref` when the client sent one, whatever form it came in: Entra
+/// sends a bare string id, and its tutorial's Example 5 a one-element array (fixture
+/// `entra-tutorial-user-operations`). `displayName` is read-only: the service fills it in.
 pub fn enterprise_value(attr: &'static Attr, value: &Value) -> Result<Option<Value>, ScimError> {
-    if attr.name == "manager" {
-        let id = match value {
-            Value::Null => None,
-            Value::String(s) => Some(s.clone()),
-            Value::Object(o) => match o.iter().find(|(k, _)| k.eq_ignore_ascii_case("value")).map(|(_, v)| v) {
-                None | Some(Value::Null) => None,
-                Some(Value::String(s)) => Some(s.clone()),
-                Some(_) => return Err(invalid("manager.value must be a string".into())),
-            },
-            _ => return Err(invalid("manager must be an object with a \"value\" or a string id".into())),
-        };
-        return Ok(id.filter(|s| !s.is_empty()).map(|s| json!({ "value": s })));
+    if attr.name != "manager" {
+        return canonical(attr, value, attr.name);
     }
-    canonical(attr, value, attr.name)
+    match value {
+        Value::Null => Ok(None),
+        Value::String(s) if s.is_empty() => Ok(None),
+        Value::String(s) => Ok(Some(json!({ "value": s }))),
+        Value::Array(items) => match items.as_slice() {
+            [] => Ok(None),
+            [one] => enterprise_value(attr, one),
+            _ => Err(invalid("manager is single-valued: send one manager".into())),
+        },
+        Value::Object(o) => {
+            let get = |name: &str| o.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v);
+            let id = match get("value") {
+                None | Some(Value::Null) => return Ok(None),
+                Some(Value::String(s)) if s.is_empty() => return Ok(None),
+                Some(Value::String(s)) => s.clone(),
+                Some(_) => return Err(invalid("manager.value must be a string".into())),
+            };
+            let mut m = Map::new();
+            m.insert("value".into(), Value::String(id));
+            match get("$ref") {
+                None | Some(Value::Null) => {}
+                Some(Value::String(r)) => {
+                    m.insert("$ref".into(), Value::String(r.clone()));
+                }
+                Some(_) => return Err(invalid("manager.$ref must be a string".into())),
+            }
+            Ok(Some(Value::Object(m)))
+        }
+        _ => Err(invalid("manager must be an object with a \"value\", or a string id".into())),
+    }
 }
 
 /// The canonical form of `value` for `attr` (`path` names it in errors); `None` when the value is
@@ -398,21 +426,34 @@ pub fn etag(version: i64) -> String {
 }
 
 /// The representation of a stored User (RFC 7643 §4.1): the document, `schemas`, `id`, `meta`,
-/// and the enterprise manager in its RFC form. `base_url` is the SCIM base URL.
-pub fn render(doc: &Doc, meta: &Meta, manager: Option<&ManagerInfo>, schema: &TenantSchema, base_url: &str) -> Value {
+/// the enterprise manager in its RFC form, and the tenant's attributes under their SCIM names
+/// (`refs`: what its employee references show). `base_url` is the SCIM base URL.
+pub fn render(
+    doc: &Doc,
+    meta: &Meta,
+    manager: Option<&ManagerInfo>,
+    refs: &Map<String, Value>,
+    schema: &TenantSchema,
+    base_url: &str,
+) -> Value {
     let mut out = Map::new();
     let mut schemas = vec![json!(CORE_USER)];
     for (k, v) in doc {
         if k == ENTERPRISE_USER {
             schemas.push(json!(ENTERPRISE_USER));
             let mut ext = v.as_object().cloned().unwrap_or_default();
+            // The manager in its RFC form when it names an employee of the tenant. A client that
+            // wrote the whole reference (`value` and `$ref`) reads back exactly what it wrote;
+            // one that wrote only the id (Entra, Okta) gets `$ref` and `displayName` filled in.
             if let (Some(Value::Object(m)), Some(info)) = (ext.get_mut("manager"), manager) {
-                m.insert("$ref".into(), json!(format!("{base_url}/Users/{}", info.id)));
-                m.insert("displayName".into(), json!(info.display_name));
+                if !m.contains_key("$ref") {
+                    m.insert("$ref".into(), json!(format!("{base_url}/Users/{}", info.id)));
+                    m.insert("displayName".into(), json!(info.display_name));
+                }
             }
             out.insert(k.clone(), Value::Object(ext));
         } else if k == TENANT_USER {
-            let ext = schema.render_extension(v);
+            let ext = schema.render_extension(v, refs);
             if ext.as_object().is_some_and(|o| !o.is_empty()) {
                 schemas.push(json!(TENANT_USER));
                 out.insert(k.clone(), ext);
@@ -452,10 +493,17 @@ impl Change {
 
 /// The attribute-level differences between two documents: singular complex attributes and
 /// extensions by sub-attribute (`name.givenName`, `urn:…:enterprise:2.0:User:department`),
-/// everything else whole. In key order, so the list is deterministic.
-pub fn changes(old: &Doc, new: &Doc) -> Vec<Change> {
+/// everything else whole; the tenant's attributes by SCIM name. In key order, so the list is
+/// deterministic.
+pub fn changes(old: &Doc, new: &Doc, schema: &TenantSchema) -> Vec<Change> {
     let mut out = Vec::new();
     diff_level(old, new, "", &mut out);
+    let prefix = format!("{TENANT_USER}:");
+    for c in &mut out {
+        if let Some(attr) = c.path.strip_prefix(&prefix).and_then(|id| schema.by_id(id)) {
+            c.path = format!("{prefix}{}", attr.scim_name);
+        }
+    }
     out
 }
 
@@ -553,7 +601,27 @@ mod tests {
             "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"manager": {"value": "m", "displayName": "M", "$ref": "x"}, "shoeSize": 9}
         }))
         .unwrap();
-        assert_eq!(Value::Object(doc), json!({"userName": "a", "active": true, ENTERPRISE_USER: {"manager": {"value": "m"}}}));
+        assert_eq!(Value::Object(doc), json!({"userName": "a", "active": true, ENTERPRISE_USER: {"manager": {"value": "m", "$ref": "x"}}}));
+    }
+
+    #[test]
+    fn manager_forms_all_become_the_rfc_form() {
+        let table = [
+            (json!("m1"), Some(json!({"value": "m1"}))),
+            (json!({"value": "m1"}), Some(json!({"value": "m1"}))),
+            (json!({"Value": "m1", "displayName": "ignored"}), Some(json!({"value": "m1"}))),
+            (json!([{"$ref": "../Users/m1", "value": "m1"}]), Some(json!({"value": "m1", "$ref": "../Users/m1"}))),
+            (json!(""), None),
+            (json!({"value": ""}), None),
+            (json!([]), None),
+            (Value::Null, None),
+        ];
+        let manager = crate::scim::schema::enterprise_attr("manager").unwrap();
+        for (input, expected) in table {
+            assert_eq!(enterprise_value(manager, &input).unwrap(), expected, "{input}");
+        }
+        assert!(enterprise_value(manager, &json!(5)).is_err());
+        assert!(enterprise_value(manager, &json!([{"value": "a"}, {"value": "b"}])).is_err());
     }
 
     #[test]
@@ -615,7 +683,7 @@ mod tests {
         let doc = parse(json!({"userName": "a", "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"manager": "m1"}})).unwrap();
         let meta = Meta { id: "u1".into(), created: Timestamp(0), last_modified: Timestamp(1000), version: 3 };
         let info = ManagerInfo { id: "m1".into(), display_name: "Boss".into() };
-        let r = render(&doc, &meta, Some(&info), &TenantSchema::default(), "https://h/scim/v2");
+        let r = render(&doc, &meta, Some(&info), &Map::new(), &TenantSchema::default(), "https://h/scim/v2");
         assert_eq!(r["schemas"], json!([CORE_USER, ENTERPRISE_USER]));
         assert_eq!(r["id"], json!("u1"));
         assert_eq!(
@@ -630,7 +698,7 @@ mod tests {
         let old = parse(json!({"userName": "a", "name": {"givenName": "A"}, "active": true})).unwrap();
         let new = parse(json!({"userName": "a", "name": {"givenName": "B", "familyName": "C"}, "active": false,
             "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"department": "Eng"}})).unwrap();
-        let c: Vec<Value> = changes(&old, &new).iter().map(Change::to_json).collect();
+        let c: Vec<Value> = changes(&old, &new, &TenantSchema::default()).iter().map(Change::to_json).collect();
         assert_eq!(
             c,
             vec![
@@ -640,6 +708,6 @@ mod tests {
                 json!({"path": "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department", "old": null, "new": "Eng"}),
             ]
         );
-        assert!(changes(&old, &old).is_empty());
+        assert!(changes(&old, &old, &TenantSchema::default()).is_empty());
     }
 }

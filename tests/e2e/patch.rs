@@ -19,6 +19,11 @@ fn a_request_with_one_invalid_operation_changes_nothing() {
 }
 
 #[test]
+fn custom_attributes_by_patch() {
+    s::custom_attributes_by_patch(worker());
+}
+
+#[test]
 fn conditional_requests() {
     s::conditional_requests(worker());
 }

@@ -45,7 +45,7 @@ mod tests;
 use super::error::ScimError;
 use super::path::{AttrRef, Container, Def};
 use super::schema::{self, Attr, Mutability, Type, ENTERPRISE_USER, PATCH_OP, TENANT_USER};
-use super::tenant::{CustomAttr, TenantSchema};
+use super::tenant::{self, CustomAttr, TenantSchema};
 use super::user::{self, check_one_primary, Doc, Parsed};
 use serde_json::{json, Map, Value};
 use target::{Ext, Resolution, Select, Target};
@@ -243,10 +243,10 @@ fn apply_target(
         Target::Ignored => Ok(()),
         Target::ReadOnly(name) => Err(ScimError::Mutability(format!("\"{name}\" is read-only"))),
         Target::Inactive(name) => {
-            notes.push(format!("Ignored the deactivated attribute \"{name}\""));
+            notes.push(format!("ignored the deactivated attribute \"{name}\""));
             Ok(())
         }
-        Target::Attr { at, select } => attribute(doc, kind, path, at, select.as_ref(), value, schema, notes),
+        Target::Attr { at, select } => attribute(doc, kind, path, at, select.as_ref(), value),
     }
 }
 
@@ -276,7 +276,7 @@ fn extension(doc: &mut Doc, kind: OpKind, ext: Ext, value: &Value, schema: &Tena
             Ext::Tenant => match schema.find(key) {
                 Some(c) if c.active => AttrRef { container: Container::Tenant, top: Def::Custom(c.clone()), sub: None },
                 Some(c) => {
-                    notes.push(format!("Ignored the deactivated attribute \"{}\"", c.scim_name));
+                    notes.push(format!("ignored the deactivated attribute \"{}\"", c.scim_name));
                     continue;
                 }
                 None => {
@@ -284,23 +284,13 @@ fn extension(doc: &mut Doc, kind: OpKind, ext: Ext, value: &Value, schema: &Tena
                 }
             },
         };
-        attribute(doc, kind, &at.display(), &at, None, v, schema, notes)?;
+        attribute(doc, kind, &at.display(), &at, None, v)?;
     }
     Ok(())
 }
 
 /// One attribute of the core schema, the enterprise extension or the tenant's extension.
-#[allow(clippy::too_many_arguments)]
-fn attribute(
-    doc: &mut Doc,
-    kind: OpKind,
-    path: &str,
-    at: &AttrRef,
-    select: Option<&Select>,
-    value: &Value,
-    schema: &TenantSchema,
-    notes: &mut Vec<String>,
-) -> Result<(), ScimError> {
+fn attribute(doc: &mut Doc, kind: OpKind, path: &str, at: &AttrRef, select: Option<&Select>, value: &Value) -> Result<(), ScimError> {
     let extension = match at.container {
         Container::Enterprise => Some(ENTERPRISE_USER),
         Container::Tenant => Some(TENANT_USER),
@@ -320,7 +310,7 @@ fn attribute(
         }
     };
     let result = match &at.top {
-        Def::Custom(custom) => custom_attribute(holder, kind, custom, value, schema, notes),
+        Def::Custom(custom) => custom_attribute(holder, kind, custom, value),
         Def::Static(attr) => {
             let sub = at.sub.as_ref().and_then(Def::static_attr);
             let name = at.display();
@@ -425,12 +415,27 @@ fn merge_subs(into: &mut Map<String, Value>, attr: &'static Attr, from: &Map<Str
 /// One sub-attribute of a singular complex attribute (`name.givenName`, `manager.value`).
 fn singular_sub(holder: &mut Map<String, Value>, kind: OpKind, attr: &'static Attr, sub: &'static Attr, value: &Value, name: &str) -> Result<(), ScimError> {
     if is_manager(attr) {
-        // `$ref` derives from `value` (DESIGN §4): nothing of its own to set or remove.
-        if sub.name != "value" {
+        // The manager is its `value` (the id), perhaps with the client's `$ref`.
+        if sub.name == "value" {
+            let id = if kind == OpKind::Remove { None } else { canonical(attr, value, name)? };
+            let kept_ref = holder.get(attr.name).and_then(|m| m.get("$ref")).cloned();
+            let manager = id.map(|mut m| {
+                if let (Some(o), Some(r)) = (m.as_object_mut(), kept_ref) {
+                    o.entry("$ref").or_insert(r);
+                }
+                m
+            });
+            put(holder, attr.name, manager);
             return Ok(());
         }
-        let id = if kind == OpKind::Remove { None } else { canonical(attr, value, name)? };
-        put(holder, attr.name, id);
+        let Some(manager) = holder.get_mut(attr.name).and_then(Value::as_object_mut) else {
+            return match kind {
+                OpKind::Remove => Ok(()),
+                _ => Err(invalid(format!("{name} belongs to a manager: set the manager's value first"))),
+            };
+        };
+        let v = if kind == OpKind::Remove { None } else { user::canonical(sub, value, name)? };
+        put(manager, sub.name, v);
         return Ok(());
     }
     let mut obj = holder.get(attr.name).and_then(Value::as_object).cloned().unwrap_or_default();
@@ -642,28 +647,14 @@ fn selected(
 }
 
 /// A custom attribute of the tenant's extension, stored by its id.
-fn custom_attribute(
-    holder: &mut Map<String, Value>,
-    kind: OpKind,
-    custom: &CustomAttr,
-    value: &Value,
-    schema: &TenantSchema,
-    notes: &mut Vec<String>,
-) -> Result<(), ScimError> {
-    let v = if kind == OpKind::Remove { None } else { custom_value(schema, custom, value, notes)? };
+fn custom_attribute(holder: &mut Map<String, Value>, kind: OpKind, custom: &CustomAttr, value: &Value) -> Result<(), ScimError> {
+    let v = if kind == OpKind::Remove { None } else { custom_value(custom, value)? };
     put(holder, &custom.id, v);
     Ok(())
 }
 
 /// The one place the PATCH engine meets the tenant's attribute types: the canonical stored value
-/// of `custom` for `value` (`None`: unassigned). It delegates to `TenantSchema::parse_extension`,
-/// which reads the extension object of POST and PUT, with a one-attribute object.
-fn custom_value(schema: &TenantSchema, custom: &CustomAttr, value: &Value, notes: &mut Vec<String>) -> Result<Option<Value>, ScimError> {
-    if value.is_null() {
-        return Ok(None);
-    }
-    let mut one = Map::new();
-    one.insert(custom.scim_name.clone(), value.clone());
-    let parsed = schema.parse_extension(&Value::Object(one), notes)?;
-    Ok(parsed.get(&custom.id).or_else(|| parsed.values().next()).cloned())
+/// of `custom` for `value` (`None`: unassigned), exactly as POST and PUT store it.
+fn custom_value(custom: &CustomAttr, value: &Value) -> Result<Option<Value>, ScimError> {
+    tenant::custom_value(custom, value)
 }

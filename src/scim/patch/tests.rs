@@ -168,7 +168,7 @@ fn entra_payloads() {
         (
             "the manager as a one-element array (tutorial, Example 5)",
             json!([{"op": "Add", "path": "manager", "value": [{"$ref": "http://.../scim/Users/m-3", "value": "m-3"}]}]),
-            json!({ENT: {"manager": {"value": "m-3"}}}),
+            json!({ENT: {"manager": {"value": "m-3", "$ref": "http://.../scim/Users/m-3"}}}),
         ),
         (
             "remove of the manager",
@@ -201,7 +201,7 @@ fn every_attribute_can_be_added_replaced_and_removed() {
     let email = json!({"value": "a@x.com", "type": "work", "primary": true, "display": "A"});
     let address = json!({"formatted": "F", "streetAddress": "S", "locality": "L", "region": "R", "postalCode": "P", "country": "DK", "type": "home", "primary": true});
     let name = json!({"formatted": "F", "familyName": "Fa", "givenName": "G", "middleName": "M", "honorificPrefix": "Ms.", "honorificSuffix": "III"});
-    let enterprise = json!({"employeeNumber": "1", "costCenter": "2", "organization": "3", "division": "4", "department": "5", "manager": {"value": "m"}});
+    let enterprise = json!({"employeeNumber": "1", "costCenter": "2", "organization": "3", "division": "4", "department": "5", "manager": {"value": "m", "$ref": "https://h/Users/m"}});
     let table: Vec<(&str, Value, Value)> = vec![
         ("externalId", json!("e-1"), json!({"externalId": "e-1"})),
         ("name", name.clone(), json!({"name": name})),
@@ -225,7 +225,7 @@ fn every_attribute_can_be_added_replaced_and_removed() {
         ("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:organization", json!("3"), json!({ENT: {"organization": "3"}})),
         ("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:division", json!("4"), json!({ENT: {"division": "4"}})),
         ("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department", json!("5"), json!({ENT: {"department": "5"}})),
-        ("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager", json!({"value": "m", "$ref": "https://h/Users/m"}), json!({ENT: {"manager": {"value": "m"}}})),
+        ("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager", json!({"value": "m", "$ref": "https://h/Users/m"}), json!({ENT: {"manager": {"value": "m", "$ref": "https://h/Users/m"}}})),
         ("name.givenName", json!("G"), json!({"name": {"givenName": "G"}})),
         ("emails.value", json!("a@x.com"), json!({"emails": [{"value": "a@x.com"}]})),
         ("addresses.locality", json!("L"), json!({"addresses": [{"locality": "L"}]})),
@@ -324,6 +324,29 @@ fn complex_values_merge_their_sub_attributes() {
     }
     let gone = run(&start, json!([{"op": "remove", "path": "name.givenName"}, {"op": "remove", "path": "name.familyName"}])).unwrap();
     assert_eq!(gone, json!({"userName": "a"}), "a complex attribute without sub-attributes is unassigned");
+}
+
+#[test]
+fn the_manager_is_its_value_with_the_clients_ref() {
+    let m = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager";
+    let start = json!({"userName": "a", ENT: {"manager": {"value": "m1", "$ref": "https://h/Users/m1"}}});
+    let table = [
+        (json!([{"op": "replace", "path": format!("{m}.value"), "value": "m2"}]), json!({"value": "m2", "$ref": "https://h/Users/m1"})),
+        (json!([{"op": "replace", "path": format!("{m}.$ref"), "value": "https://h/Users/m9"}]), json!({"value": "m1", "$ref": "https://h/Users/m9"})),
+        (json!([{"op": "remove", "path": format!("{m}.$ref")}]), json!({"value": "m1"})),
+        (json!([{"op": "replace", "path": m, "value": "m3"}]), json!({"value": "m3"})),
+        (json!([{"op": "replace", "path": m, "value": {"displayName": "ignored"}}]), json!({"value": "m1", "$ref": "https://h/Users/m1"})),
+    ];
+    for (ops, manager) in table {
+        assert_eq!(run(&start, ops.clone()).unwrap()[ENT]["manager"], manager, "{ops}");
+    }
+    for ops in [json!([{"op": "remove", "path": format!("{m}.value")}]), json!([{"op": "replace", "path": m, "value": ""}])] {
+        assert_eq!(run(&start, ops.clone()), Ok(json!({"userName": "a"})), "{ops}");
+    }
+    assert_eq!(
+        run(&json!({"userName": "a"}), json!([{"op": "add", "path": format!("{m}.$ref"), "value": "x"}])),
+        Err(ScimError::InvalidValue(format!("Operation 0: {m}.$ref belongs to a manager: set the manager's value first")))
+    );
 }
 
 #[test]
@@ -449,5 +472,5 @@ fn custom_attributes_are_set_through_the_tenant_schema() {
     let parsed = parse_request(ops.as_object().unwrap()).unwrap();
     let out = apply(&doc(start.clone()), &parsed, &schema).unwrap();
     assert_eq!(Value::Object(out.doc), start);
-    assert_eq!(out.notes, vec!["Ignored the deactivated attribute \"Old\"".to_string()]);
+    assert_eq!(out.notes, vec!["ignored the deactivated attribute \"Old\"".to_string()]);
 }

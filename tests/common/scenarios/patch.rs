@@ -1,6 +1,7 @@
 //! PATCH (RFC 7644 §3.5.2) as Okta and Entra send it, and conditional requests (RFC 7644
 //! §3.14), over HTTP: the same sequences run in-process and against `wrangler dev`.
 
+use crate::common::scenarios::custom::{define, PEAKON};
 use crate::common::scenarios::users::{create, okta_user, CORE, ENTERPRISE, PATCH_OP};
 use crate::common::{unique, Client, Reply, Tenant};
 use serde_json::{json, Value};
@@ -228,4 +229,31 @@ pub fn conditional_requests(c: &impl Client) {
     let wpath = format!("/Users/{}", w["id"].as_str().unwrap());
     send_with(c, &t, "DELETE", &wpath, None, &[("If-Match", w["meta"]["version"].as_str().unwrap())]).expect(204);
     get(c, &t, w["id"].as_str().unwrap()).expect_scim_error(404, None);
+}
+
+/// The tenant's own attributes by PATCH: by full path, by alias without the URN, in a path-less
+/// value, typed as in POST and PUT; a deactivated one is ignored; an unknown one is a 400.
+pub fn custom_attributes_by_patch(c: &impl Client) {
+    let t = c.new_tenant(&unique("Custom PATCH "));
+    define(c, &t, json!({ "name": "Employed Since", "type": "date", "aliases": ["StartDate"] }));
+    define(c, &t, json!({ "name": "Shoe size", "type": "number" }));
+    let team = define(c, &t, json!({ "name": "Team", "type": "option", "options": ["Blue", "Red"] }));
+    let u = create(c, &t, okta_user(&format!("{}@example.com", unique("custom."))));
+    let id = u["id"].as_str().unwrap();
+    let r = ok(patch(c, &t, id, json!([
+        { "op": "add", "path": format!("{PEAKON}:Employed_Since"), "value": "2020-03-01" },
+        { "op": "Replace", "path": "Shoe_size", "value": "44" },
+        { "op": "replace", "value": { PEAKON: { "team": "red" } } }
+    ])));
+    assert_eq!(r[PEAKON], json!({ "Employed_Since": "2020-03-01", "Shoe_size": 44, "Team": "Red" }));
+    let r = ok(patch(c, &t, id, json!([{ "op": "remove", "path": "StartDate" }, { "op": "replace", "path": format!("{PEAKON}:Shoe_size"), "value": 45 }])));
+    assert_eq!(r[PEAKON], json!({ "Shoe_size": 45, "Team": "Red" }));
+    patch(c, &t, id, json!([{ "op": "add", "path": "Team", "value": "Green" }])).expect_scim_error(400, Some("invalidValue"));
+    patch(c, &t, id, json!([{ "op": "add", "path": format!("{PEAKON}:Hat_size"), "value": 7 }])).expect_scim_error(400, Some("invalidValue"));
+    // Deactivated: ignored, its value kept and no longer shown.
+    c.admin("PATCH", &format!("/tenants/{}/attributes/{}", t.id, team["id"].as_str().unwrap()), Some(json!({ "active": false }))).expect(200);
+    let r = ok(patch(c, &t, id, json!([{ "op": "replace", "path": "Team", "value": "Blue" }])));
+    assert_eq!(r[PEAKON], json!({ "Shoe_size": 45 }));
+    c.admin("PATCH", &format!("/tenants/{}/attributes/{}", t.id, team["id"].as_str().unwrap()), Some(json!({ "active": true }))).expect(200);
+    assert_eq!(ok(get(c, &t, id))[PEAKON], json!({ "Shoe_size": 45, "Team": "Red" }));
 }
