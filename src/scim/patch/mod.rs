@@ -5,9 +5,11 @@
 //!   (`emails[type eq "work"]`, `addresses[type eq "work"].streetAddress`), extension
 //!   attributes (`urn:…:enterprise:2.0:User:manager`) and whole extensions (the URN alone).
 //! - A request applies atomically: every operation in order on a copy, or none; the first that
-//!   fails fails the request, its index in the `detail` ("Operation 2: ..."). The caller checks
-//!   the result against the schema's `required` (`user::finish`), and the database decides
-//!   `uniqueness`; values are type-checked here, by the same code that reads POST and PUT.
+//!   fails fails the request, its index in the `detail` ("Operation 2: ..."). The result is
+//!   checked against the schema: values are type-checked by the code that reads POST and PUT
+//!   (`user::canonical`, `tenant::custom_value`), readOnly attributes refused, the required
+//!   `userName` kept (the operation that removed it is named); the database decides `uniqueness`
+//!   (409) when the result is written.
 //! - Multi-valued attributes: `add` appends values (a value with the same `value` and `type` as
 //!   one present is merged into it instead: RFC 7644 §3.5.2.1, "If the target location already
 //!   contains the value specified, no changes SHOULD be made"); `replace` without a filter
@@ -256,9 +258,18 @@ fn extension(doc: &mut Doc, kind: OpKind, ext: Ext, value: &Value, schema: &Tena
         Ext::Enterprise => ENTERPRISE_USER,
         Ext::Tenant => TENANT_USER,
     };
+    let before_removal = doc.get(urn).cloned();
     let obj = match (kind, value) {
         (OpKind::Remove, _) | (_, Value::Null) => {
             doc.remove(urn);
+            if let (Ext::Tenant, Some(Value::Object(stored))) = (ext, before_removal) {
+                // Deactivated attributes' values are kept, untouched (DESIGN §4).
+                let kept: Map<String, Value> =
+                    stored.into_iter().filter(|(id, _)| schema.by_id(id).is_some_and(|a| !a.active)).collect();
+                if !kept.is_empty() {
+                    doc.insert(urn.into(), Value::Object(kept));
+                }
+            }
             return Ok(());
         }
         (_, Value::Object(o)) => o,
@@ -363,15 +374,10 @@ fn singular(holder: &mut Map<String, Value>, kind: OpKind, attr: &'static Attr, 
         holder.remove(attr.name);
         return Ok(());
     }
-    // Entra sends the manager as a one-element array (fixture entra-tutorial-user-operations,
-    // "Example 5"): one value where a singular complex value belongs.
-    let value = match value {
-        Value::Array(items) if attr.ty == Type::Complex && items.len() == 1 => &items[0],
-        other => other,
-    };
     if is_manager(attr) {
-        // Only the manager's `value` is stored; `$ref` and `displayName` derive from it (DESIGN
-        // §4). A value object without `value` sets nothing.
+        // Every form Entra and Okta send, Example 5's one-element array included
+        // (`user::enterprise_value`). A value without `value` (only the read-only
+        // `displayName`, say) sets nothing rather than removing the manager.
         if let Value::Object(o) = value {
             if !o.keys().any(|k| k.eq_ignore_ascii_case("value")) {
                 return Ok(());

@@ -467,6 +467,9 @@ fn custom_attributes_are_set_through_the_tenant_schema() {
     // Removal needs no parsing of a value.
     let removed = run_with(&schema, &start, json!([{"op": "remove", "path": "urn:ietf:params:scim:schemas:extension:peakon:2.0:User:Start_Date"}])).unwrap();
     assert_eq!(removed, json!({"userName": "a", TENANT_USER: {"att_2": "kept"}}));
+    // Removing the whole extension keeps the deactivated attribute's value.
+    let dropped = run_with(&schema, &start, json!([{"op": "remove", "path": TENANT_USER}])).unwrap();
+    assert_eq!(dropped, json!({"userName": "a", TENANT_USER: {"att_2": "kept"}}));
     // A deactivated attribute is ignored, with a note.
     let ops = json!({"Operations": [{"op": "replace", "path": "Old", "value": "new"}]});
     let parsed = parse_request(ops.as_object().unwrap()).unwrap();
