@@ -10,6 +10,7 @@ pub mod auth;
 pub mod ids;
 pub mod media;
 pub mod query;
+pub mod reports;
 pub mod respond;
 pub mod routes;
 pub mod scim_api;
