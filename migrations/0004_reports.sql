@@ -22,5 +22,8 @@ DROP INDEX activation_by_user;
 CREATE INDEX activation_deletions ON activation (tenant_id, user_name_fold, user_id, at)
   WHERE kind = 'delete';
 
--- The activity log filtered by a userName as logged (refused creates have no user id).
+-- The activity log's filters, each newest first: a userName as logged (refused creates have no
+-- user id), an operation, failures (few, so a small partial index).
 CREATE INDEX events_by_user_name ON events (tenant_id, user_name, seq);
+CREATE INDEX events_by_operation ON events (tenant_id, operation, seq);
+CREATE INDEX events_failed ON events (tenant_id, seq) WHERE status >= 400;

@@ -357,17 +357,18 @@ pub struct Pruned {
 /// `now`, in chunks of [`PRUNE_CHUNK`], at most [`MAX_PRUNE_BATCHES`] of them.
 pub async fn prune_activity<S: Store>(store: &S, now: Timestamp, days: u32) -> Result<Pruned, StoreError> {
     let cutoff = retention_cutoff(now, days).to_rfc3339();
+    prune(store, &cutoff, PRUNE_CHUNK, MAX_PRUNE_BATCHES).await
+}
+
+/// Removes entries recorded before `cutoff`, `chunk` per batch, in at most `batches` batches.
+async fn prune<S: Store>(store: &S, cutoff: &str, chunk: i64, batches: usize) -> Result<Pruned, StoreError> {
     let mut removed = 0;
-    for _ in 0..MAX_PRUNE_BATCHES {
-        let results = store
-            .batch(
-                Consistency::Primary,
-                vec![sql::prunable_events(&cutoff, PRUNE_CHUNK), sql::prune_events(&cutoff, PRUNE_CHUNK)],
-            )
-            .await?;
+    for _ in 0..batches {
+        let stmts = vec![sql::prunable_events(cutoff, chunk), sql::prune_events(cutoff, chunk)];
+        let results = store.batch(Consistency::Primary, stmts).await?;
         let n = results.first().and_then(|rows| rows.first()).map_or(0, |r| int(r, "n"));
         removed += n;
-        if n < PRUNE_CHUNK {
+        if n < chunk {
             return Ok(Pruned { removed, more: false });
         }
     }
@@ -439,5 +440,47 @@ mod tests {
         assert_eq!(retention_cutoff(now, 90).to_rfc3339(), "2026-01-01T03:17:00.250Z");
         assert_eq!(retention_cutoff(now, 1).to_rfc3339(), "2026-03-31T03:17:00.250Z");
         assert_eq!(retention_cutoff(Timestamp::MIN, 90), Timestamp::MIN);
+    }
+
+    /// Runs a future of the host store, which never waits.
+    #[cfg(not(target_arch = "wasm32"))]
+    fn block_on<F: std::future::Future>(f: F) -> F::Output {
+        let mut f = std::pin::pin!(f);
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        for _ in 0..1000 {
+            if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) {
+                return v;
+            }
+        }
+        panic!("the host store never waits");
+    }
+
+    #[cfg(not(target_arch = "wasm32"))]
+    #[test]
+    fn pruning_goes_in_chunks_and_says_when_more_remain() {
+        use crate::store::sqlite::SqliteStore;
+        let store = SqliteStore::open_in_memory(&SqliteStore::crate_migrations()).unwrap();
+        let insert = |at: &str| {
+            store.with_conn(|c| {
+                c.execute(
+                    "INSERT INTO events (tenant_id, at, request_id, operation, status) VALUES ('tnt_a', ?1, 'r', 'create', 201)",
+                    [at],
+                )
+                .unwrap()
+            });
+        };
+        for day in 1..=7 {
+            insert(&format!("2026-01-0{day}T00:00:00.000Z"));
+        }
+        insert("2026-02-01T00:00:00.000Z");
+        let cutoff = "2026-01-31T00:00:00.000Z";
+        assert_eq!(block_on(prune(&store, cutoff, 2, 3)), Ok(Pruned { removed: 6, more: true }));
+        assert_eq!(block_on(prune(&store, cutoff, 2, 3)), Ok(Pruned { removed: 1, more: false }));
+        assert_eq!(block_on(prune(&store, cutoff, 2, 3)), Ok(Pruned { removed: 0, more: false }));
+        let left: Vec<String> = store.with_conn(|c| {
+            let mut st = c.prepare("SELECT at FROM events").unwrap();
+            st.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
+        });
+        assert_eq!(left, ["2026-02-01T00:00:00.000Z"]);
     }
 }

@@ -98,24 +98,36 @@ pub struct ActivityFilter<'a> {
 /// value, or that concerns the employee whose userName — now, or when they were deleted — equals
 /// the value ignoring case: so one query shows an employee's whole history across renames, and
 /// refused creates (which have a name but no id) by the name they were sent with.
+///
+/// Every filter has an index: `user` collects the employee's entries through `events_by_user`
+/// and `events_by_user_name` (the entries are then read by rowid, and `+tenant_id` keeps SQLite
+/// from walking the whole log by `events_by_tenant` instead), `operation` walks
+/// `events_by_operation`, failures `events_failed`; otherwise `events_by_tenant`.
 pub fn activity_page(tenant_id: &str, filter: &ActivityFilter<'_>, before: Option<i64>, limit: i64) -> Stmt {
     let mut sql = String::from(
         "SELECT seq, at, request_id, operation, user_id, user_name, status, detail, changes, client, token_id \
-         FROM events WHERE tenant_id = ?1",
+         FROM events WHERE ",
     );
     let mut params: Vec<Value> = vec![tenant_id.into()];
+    match &filter.user {
+        None => sql.push_str("tenant_id = ?1"),
+        Some((value, fold)) => {
+            let v = bind(&mut params, (*value).into());
+            let f = bind(&mut params, fold.into());
+            sql.push_str(&format!(
+                "+tenant_id = ?1 AND seq IN ( \
+                 SELECT seq FROM events WHERE tenant_id = ?1 AND user_id = ?{v} \
+                 UNION ALL SELECT seq FROM events WHERE tenant_id = ?1 AND user_name = ?{v} \
+                 UNION ALL SELECT seq FROM events WHERE tenant_id = ?1 AND user_id IN \
+                   (SELECT id FROM users WHERE tenant_id = ?1 AND user_name_fold = ?{f}) \
+                 UNION ALL SELECT seq FROM events WHERE tenant_id = ?1 AND user_id IN \
+                   (SELECT user_id FROM activation WHERE tenant_id = ?1 AND kind = 'delete' AND user_name_fold = ?{f}))"
+            ));
+        }
+    }
     if let Some(seq) = before {
         let n = bind(&mut params, seq.into());
         sql.push_str(&format!(" AND seq < ?{n}"));
-    }
-    if let Some((value, fold)) = &filter.user {
-        let v = bind(&mut params, (*value).into());
-        let f = bind(&mut params, fold.into());
-        sql.push_str(&format!(
-            " AND (user_id = ?{v} OR user_name = ?{v} \
-             OR user_id IN (SELECT id FROM users WHERE tenant_id = ?1 AND user_name_fold = ?{f}) \
-             OR user_id IN (SELECT user_id FROM activation WHERE tenant_id = ?1 AND kind = 'delete' AND user_name_fold = ?{f}))"
-        ));
     }
     if let Some(op) = filter.operation {
         let n = bind(&mut params, op.into());

@@ -8,5 +8,6 @@ mod helpers;
 mod activity;
 mod fixtures;
 mod protocol;
+mod reports;
 mod tenants;
 mod users;
