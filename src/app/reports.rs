@@ -13,8 +13,12 @@
 //! last creation or activation change at or before T. The first page pins T (the request's time
 //! when `at` is not given) into the cursor, so every page describes the same moment: writes made
 //! while an admin pages through have later times and change nothing, and no employee is skipped
-//! or repeated. Only a rename during the paging can move an employee across the cursor, as in any
-//! keyset paging over a mutable key.
+//! or repeated. Two exceptions, both narrow: a write in flight at T (its time is its request's,
+//! before T, but it commits just after the first page) shows on the pages not yet read; and a
+//! rename during the paging can move an employee across the cursor, as in any keyset paging over
+//! a mutable key. The cursor also keeps the `eligible` filter and `total`,
+//! counted on the first page only: the page itself costs `limit` index steps, the count one pass
+//! over the tenant's history.
 //!
 //! **Which userName and email.** The history records who an employee was at each activation
 //! change, not at each rename, so the roster names everyone by their latest known identity: the
@@ -23,7 +27,7 @@
 //! admin looking for someone) needs; and a name that does not depend on T lets an index serve the
 //! userName order at every T. Past names stay visible in the activity log's `changes`.
 //!
-//! **Freshness.** Both reports read the primary, not a replica (see [`read`]).
+//! **Freshness.** Both reports read the primary, not a replica (see `read`).
 //!
 //! **Retention.** Activity-log entries older than `ACTIVITY_RETENTION_DAYS` days (default 90) are
 //! removed, oldest first, in bounded chunks. The activation history is never pruned: the roster
@@ -117,23 +121,34 @@ fn decode_cursor(cursor: &str, list: &str) -> Option<Vec<Value>> {
     Some(parts)
 }
 
-/// Where the next roster page starts: the pinned time and the last key shown.
+/// Where the next roster page starts, and what stays the same on every page of one listing: the
+/// pinned time, the `eligible` filter, and the total (counted once, on the first page: at a
+/// pinned time it cannot change, and counting is the one part of a page whose cost grows with
+/// the tenant).
 #[derive(Debug, Clone, PartialEq)]
 struct RosterCursor {
     at: Timestamp,
+    eligible: Option<bool>,
+    total: i64,
     key: String,
     id: String,
 }
 
 impl RosterCursor {
     fn encode(&self) -> String {
-        encode_cursor(json!(["employees", self.at.to_rfc3339(), self.key, self.id]))
+        encode_cursor(json!(["employees", self.at.to_rfc3339(), self.eligible, self.total, self.key, self.id]))
     }
 
     fn decode(cursor: &str) -> Option<RosterCursor> {
         match decode_cursor(cursor, "employees")?.as_slice() {
-            [Value::String(at), Value::String(key), Value::String(id)] => Some(RosterCursor {
+            [Value::String(at), eligible, total, Value::String(key), Value::String(id)] => Some(RosterCursor {
                 at: Timestamp::parse_rfc3339(at)?,
+                eligible: match eligible {
+                    Value::Null => None,
+                    Value::Bool(b) => Some(*b),
+                    _ => return None,
+                },
+                total: total.as_i64().filter(|t| *t >= 0)?,
                 key: key.clone(),
                 id: id.clone(),
             }),
@@ -203,31 +218,34 @@ pub async fn employees<S: Store>(
         })?),
     };
     let cursor = param(params, "cursor").map(|c| RosterCursor::decode(c).ok_or_else(bad_cursor)).transpose()?;
-    let at = match (asked, &cursor) {
-        (Some(a), Some(c)) if a != c.at => {
-            return Err(bad("\"cursor\" belongs to the roster at another time than \"at\""))
+    if let Some(c) = &cursor {
+        // A cursor continues the listing it came from.
+        if asked.is_some_and(|a| a != c.at) {
+            return Err(bad("\"cursor\" belongs to the roster at another time than \"at\""));
         }
-        (Some(a), _) => a,
-        (None, Some(c)) => c.at,
-        (None, None) => ctx.now,
-    };
+        if c.eligible != eligible {
+            return Err(bad("\"cursor\" belongs to a listing with another \"eligible\""));
+        }
+    }
+    let at = cursor.as_ref().map(|c| c.at).or(asked).unwrap_or(ctx.now);
     let at_text = at.to_rfc3339();
     let after = cursor.as_ref().map_or(("", ""), |c| (c.key.as_str(), c.id.as_str()));
-    let mut results = read(
-        store,
-        tenant_id,
-        vec![
-            sql::roster_page(tenant_id, &at_text, after, eligible, limit + 1),
-            sql::roster_counts(tenant_id, &at_text),
-        ],
-    )
-    .await?;
-    let counts = results.pop().and_then(|rows| rows.into_iter().next()).unwrap_or_default();
-    let (existed, active) = (int(&counts, "existed"), int(&counts, "eligible"));
-    let total = match eligible {
-        None => existed,
-        Some(true) => active,
-        Some(false) => existed - active,
+    let mut stmts = vec![sql::roster_page(tenant_id, &at_text, after, eligible, limit + 1)];
+    if cursor.is_none() {
+        stmts.push(sql::roster_counts(tenant_id, &at_text));
+    }
+    let mut results = read(store, tenant_id, stmts).await?;
+    let total = match &cursor {
+        Some(c) => c.total,
+        None => {
+            let counts = results.pop().and_then(|rows| rows.into_iter().next()).unwrap_or_default();
+            let (existed, active) = (int(&counts, "existed"), int(&counts, "eligible"));
+            match eligible {
+                None => existed,
+                Some(true) => active,
+                Some(false) => existed - active,
+            }
+        }
     };
     let mut rows = results.pop().unwrap_or_default();
     let more = rows.len() as i64 > limit;
@@ -236,6 +254,8 @@ pub async fn employees<S: Store>(
         (true, Some(last)) => Value::String(
             RosterCursor {
                 at,
+                eligible,
+                total,
                 key: last.get("name_key").and_then(Value::as_str).unwrap_or_default().to_string(),
                 id: last.get("id").and_then(Value::as_str).unwrap_or_default().to_string(),
             }
@@ -381,9 +401,21 @@ mod tests {
 
     #[test]
     fn roster_cursors_round_trip_and_refuse_anything_else() {
-        let c = RosterCursor { at: Timestamp(1_767_323_045_000), key: "åsa\n\"x\"".into(), id: "u-1".into() };
+        let c = RosterCursor { at: Timestamp(1_767_323_045_000), eligible: None, total: 7, key: "åsa\n\"x\"".into(), id: "u-1".into() };
+        assert_eq!(RosterCursor::decode(&c.encode()), Some(c.clone()));
+        let c = RosterCursor { eligible: Some(false), ..c };
         assert_eq!(RosterCursor::decode(&c.encode()), Some(c));
-        for bad in ["", "!!", &base64url(b"[]"), &base64url(b"{}"), &activity_cursor(5), &base64url(br#"["employees","yesterday","k","i"]"#)] {
+        let bad_ones = [
+            br#"[]"#.as_slice(),
+            br#"{}"#,
+            br#"["employees","yesterday",null,1,"k","i"]"#,
+            br#"["employees","2026-01-01T00:00:00.000Z","no",1,"k","i"]"#,
+            br#"["employees","2026-01-01T00:00:00.000Z",null,-1,"k","i"]"#,
+            br#"["employees","2026-01-01T00:00:00.000Z",null,1,"k"]"#,
+            br#"["activity","2026-01-01T00:00:00.000Z",null,1,"k","i"]"#,
+        ];
+        let encoded: Vec<String> = bad_ones.iter().map(|b| base64url(b)).collect();
+        for bad in ["", "!!", &activity_cursor(5)].into_iter().chain(encoded.iter().map(String::as_str)) {
             assert_eq!(RosterCursor::decode(bad), None, "{bad}");
         }
     }
@@ -391,7 +423,7 @@ mod tests {
     #[test]
     fn activity_cursors_round_trip_and_refuse_anything_else() {
         assert_eq!(decode_activity_cursor(&activity_cursor(42)), Some(42));
-        let roster = RosterCursor { at: Timestamp(0), key: "k".into(), id: "i".into() }.encode();
+        let roster = RosterCursor { at: Timestamp(0), eligible: None, total: 1, key: "k".into(), id: "i".into() }.encode();
         for bad in ["", "!!", &roster, &base64url(br#"["activity","42"]"#), &base64url(br#"["activity",1.5]"#)] {
             assert_eq!(decode_activity_cursor(bad), None, "{bad}");
         }

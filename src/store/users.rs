@@ -300,7 +300,9 @@ pub fn write_outcome(hash: &str, id: &str, user_name_fold: &str) -> Stmt {
 }
 
 /// Deletes a user and what belongs to it, recording the deletion in the history first.
-/// `version`: only if the user is still at that version (If-Match).
+/// `version`: only if the user is still at that version (If-Match). The history row keeps the
+/// user's name, email and folded name: the roster of earlier times names and orders them by it
+/// (`store::reports`), so every path that deletes a user must write all three.
 pub fn delete_user(hash: &str, id: &str, at: &str, version: Option<i64>) -> Vec<Stmt> {
     // The version condition, with its parameter number, and the parameters that follow ?1, ?2.
     let only_at = |n: usize| match version {

@@ -407,7 +407,8 @@ pub fn activity_filters_and_pages(c: &impl Client) {
     };
     let (ada_upper, bob_upper) = (ada.to_uppercase(), bob.to_uppercase());
     // One line per filter: what it keeps.
-    let table: [(Vec<(&str, &str)>, Vec<(&str, i64)>); 10] = [
+    type Query<'a> = Vec<(&'a str, &'a str)>;
+    let table: [(Query, Vec<(&str, i64)>); 10] = [
         (vec![("user", a.as_str())], vec![("delete", 404), ("delete", 204), ("create", 201)]),
         (vec![("user", b.as_str())], vec![("deactivate", 200), ("create", 201)]),
         // A userName: the employee (deleted since) by their name in any case, and refusals
@@ -470,7 +471,7 @@ pub fn reports_are_tenant_scoped_and_validated(c: &impl Client) {
         roster(c, &t.id, &[("limit", "1")])["next_cursor"].as_str().unwrap().to_string()
     };
     let activity_cursor = activity(c, &t.id, &[("limit", "1")])["next_cursor"].as_str().unwrap().to_string();
-    let table: [(&str, Vec<(&str, &str)>); 13] = [
+    let table: [(&str, Vec<(&str, &str)>); 14] = [
         ("employees", vec![("at", "yesterday")]),
         ("employees", vec![("at", "2026-01-02")]),
         ("employees", vec![("at", "2026-01-02T03:04:05")]),
@@ -479,6 +480,7 @@ pub fn reports_are_tenant_scoped_and_validated(c: &impl Client) {
         ("employees", vec![("cursor", "not-a-cursor")]),
         ("employees", vec![("cursor", &activity_cursor)]),
         ("employees", vec![("cursor", &roster_cursor), ("at", "2001-01-01T00:00:00Z")]),
+        ("employees", vec![("cursor", &roster_cursor), ("eligible", "true")]),
         ("activity", vec![("result", "ok")]),
         ("activity", vec![("operation", "purge")]),
         ("activity", vec![("limit", "many")]),
