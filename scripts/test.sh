@@ -10,6 +10,7 @@ source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
 failures=()
+rm -f "$ROOT/target/e2e-wrangler.log"
 step() { say "$1"; }
 
 ensure_tools
@@ -46,7 +47,7 @@ fi
 # setsid: wrangler and its workerd processes get a process group of their own, stopped by id.
 setsid node_modules/.bin/wrangler dev --ip 127.0.0.1 --port "$PORT" --inspector-port "$(free_port)" \
   --persist-to "$RUN_DIR/state" --env-file "$RUN_DIR/vars" --show-interactive-dev-session=false \
-  --log-level warn >"$RUN_DIR/wrangler.log" 2>&1 </dev/null &
+  >"$RUN_DIR/wrangler.log" 2>&1 </dev/null &
 WRANGLER_PID=$!
 if ! wait_for_http "$ORIGIN/scim/v2/ServiceProviderConfig" 60 "$WRANGLER_PID"; then
   cat "$RUN_DIR/wrangler.log" >&2
@@ -63,9 +64,10 @@ if [ -x "$ROOT/scripts/conformance.sh" ]; then
 fi
 
 if [ ${#failures[@]} -gt 0 ]; then
+  cp "$RUN_DIR/wrangler.log" "$ROOT/target/e2e-wrangler.log" 2>/dev/null || true
   echo >&2
   echo "FAILED: ${failures[*]}" >&2
-  echo "(wrangler's log of this run: $RUN_DIR/wrangler.log, removed at exit; rerun to see it)" >&2
+  echo "(the worker's log of this run: target/e2e-wrangler.log)" >&2
   exit 1
 fi
 say "all tests passed"

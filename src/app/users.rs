@@ -19,7 +19,7 @@ use crate::scim::datetime::Timestamp;
 use crate::scim::error::ScimError;
 use crate::scim::filter::{parse_filter, resolve::resolve, Limits};
 use crate::scim::patch;
-use crate::scim::schema::LIST_RESPONSE;
+use crate::scim::schema::{LIST_RESPONSE, TENANT_USER};
 use crate::scim::tenant::TenantSchema;
 use crate::scim::user::{self, etag, Doc, ManagerInfo, Meta, Parsed};
 use crate::store::sql::filter_sql;
@@ -187,12 +187,60 @@ fn random_hex(ctx: &mut Ctx<'_>, bytes: usize) -> Result<String, ScimError> {
     Ok(hex(&b))
 }
 
+/// The employee references a write changes: the attribute ids whose value changed or went
+/// away, and `[id, value, folded value]` of those set anew (for `store::users::set_refs`).
+fn ref_changes(old: &Doc, new: &Doc, schema: &TenantSchema) -> (String, String) {
+    let old_refs = schema.employee_values(old.get(TENANT_USER));
+    let new_refs = schema.employee_values(new.get(TENANT_USER));
+    let removed: Vec<&str> = old_refs
+        .iter()
+        .filter(|(id, v)| !new_refs.contains(&(*id, *v)))
+        .map(|(id, _)| *id)
+        .collect();
+    let added: Vec<Value> = new_refs
+        .iter()
+        .filter(|r| !old_refs.contains(r))
+        .map(|(id, v)| json!([id, v, crate::scim::fold::fold(v)]))
+        .collect();
+    (Value::from(removed).to_string(), Value::Array(added).to_string())
+}
+
+/// The statements that keep employee references right after a user is written: its own
+/// references, and the pending ones that name it.
+fn ref_statements(hash: &str, id: &str, write_id: &str, old: &Doc, new: &Doc, schema: &TenantSchema) -> Vec<crate::store::Stmt> {
+    let (removed, added) = ref_changes(old, new, schema);
+    let mut stmts = Vec::new();
+    if removed != "[]" || added != "[]" {
+        stmts.extend(sql::set_refs(hash, id, write_id, &removed, &added));
+    }
+    stmts.push(sql::resolve_pending(hash, id, write_id));
+    stmts
+}
+
+/// PUT replaces what the client may write; the values of deactivated custom attributes are
+/// kept as they are (DESIGN §4).
+fn keep_inactive(old: &Doc, mut new: Parsed, schema: &TenantSchema) -> Parsed {
+    let Some(old_ext) = old.get(TENANT_USER).and_then(Value::as_object) else { return new };
+    let kept: serde_json::Map<String, Value> = old_ext
+        .iter()
+        .filter(|(id, _)| schema.by_id(id).is_some_and(|a| !a.active))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    if !kept.is_empty() {
+        let ext = new.doc.entry(TENANT_USER).or_insert_with(|| Value::Object(Default::default()));
+        if let Some(e) = ext.as_object_mut() {
+            e.extend(kept);
+        }
+    }
+    new
+}
+
 fn to_json(doc: &Doc) -> String {
     Value::Object(doc.clone()).to_string()
 }
 
-fn changes_json(old: &Doc, new: &Doc) -> String {
-    Value::Array(user::changes(old, new).iter().map(user::Change::to_json).collect()).to_string()
+fn changes_json(old: &Doc, new: &Doc, schema: &TenantSchema) -> String {
+    Value::Array(user::changes(old, new, schema).iter().map(user::Change::to_json).collect()).to_string()
 }
 
 fn notes(parsed: &Parsed) -> Option<String> {
@@ -236,7 +284,7 @@ pub async fn create<S: Store>(req: &Request, store: &S, ctx: &mut Ctx<'_>, call:
     created.user_id = Some(&id);
     created.user_name = Some(&columns.user_name);
     created.detail = detail.as_deref();
-    created.changes = Some(changes_json(&Doc::new(), &parsed.doc));
+    created.changes = Some(changes_json(&Doc::new(), &parsed.doc, &schema));
     let conflict = format!("userName \"{}\" is already taken in this tenant", columns.user_name);
     let mut refused = event(ctx, call, "create", 409);
     refused.at = &now;
@@ -245,6 +293,7 @@ pub async fn create<S: Store>(req: &Request, store: &S, ctx: &mut Ctx<'_>, call:
 
     let mut stmts = vec![sql::insert_user(hash, &write)];
     stmts.extend(sql::replace_emails(hash, &write));
+    stmts.extend(ref_statements(hash, &id, &write_id, &Doc::new(), &parsed.doc, &schema));
     stmts.push(sql::record_activation(hash, &id, &write_id, "create", &now));
     stmts.push(sql::log_event(hash, &created, &When::Written { id: &id, write_id: &write_id }));
     stmts.push(sql::log_event(hash, &refused, &When::Absent { id: &id }));
@@ -336,8 +385,10 @@ pub async fn replace<S: Store>(id: &str, req: &Request, store: &S, ctx: &mut Ctx
         Ok(b) => b,
         Err(e) => return Err(refuse(store, ctx, call, "replace", Some(id), None, e).await),
     };
-    update_existing(id, store, ctx, call, "replace", &|_old: &Doc, schema: &TenantSchema| user::parse_user(&body, schema))
-        .await
+    update_existing(id, store, ctx, call, "replace", &|old: &Doc, schema: &TenantSchema| {
+        Ok(keep_inactive(old, user::parse_user(&body, schema)?, schema))
+    })
+    .await
 }
 
 /// `PATCH /Users/{id}` (RFC 7644 §3.5.2).
@@ -383,7 +434,7 @@ async fn update_existing<S: Store>(
             Ok(p) => p,
             Err(e) => return Err(refuse(store, ctx, call, operation, Some(id), Some(&user_name), e).await),
         };
-        let changes = changes_json(&old.doc, &parsed.doc);
+        let changes = changes_json(&old.doc, &parsed.doc, schema);
         let detail = notes(&parsed);
 
         if parsed.doc == old.doc {
@@ -431,6 +482,7 @@ async fn update_existing<S: Store>(
 
         let mut stmts = vec![sql::update_user(hash, &write, old.meta.version)];
         stmts.extend(sql::replace_emails(hash, &write));
+        stmts.extend(ref_statements(hash, id, &write_id, &old.doc, &parsed.doc, schema));
         if let Some(kind) = activation {
             stmts.push(sql::record_activation(hash, id, &write_id, kind, &now));
         }

@@ -175,18 +175,21 @@ impl TenantSchema {
                 notes.push(format!("ignored the deactivated attribute \"{}\"", attr.scim_name));
                 continue;
             }
-            if out.contains_key(&attr.id) {
-                return Err(ScimError::InvalidValue(format!(
-                    "The attribute \"{}\" is given twice in {TENANT_USER} (\"{name}\" is one of its names)",
-                    attr.scim_name
-                )));
-            }
             // A null or empty value leaves the attribute unassigned (Okta sends "" for empty
             // profile fields).
-            if let Some(v) = custom_value(attr, v)? {
-                out.insert(attr.id.clone(), v);
-            } else {
-                out.insert(attr.id.clone(), Value::Null);
+            let v = custom_value(attr, v)?.unwrap_or(Value::Null);
+            match out.get(&attr.id) {
+                // Two of its names with different values: which one is meant is unknowable.
+                Some(prev) if !prev.is_null() && !v.is_null() && *prev != v => {
+                    return Err(ScimError::InvalidValue(format!(
+                        "The attribute \"{}\" is given twice in {TENANT_USER} with different values (\"{name}\" is one of its names)",
+                        attr.scim_name
+                    )));
+                }
+                Some(prev) if !prev.is_null() => {}
+                _ => {
+                    out.insert(attr.id.clone(), v);
+                }
             }
         }
         out.retain(|_, v| !v.is_null());
@@ -330,4 +333,149 @@ pub fn custom_value(attr: &CustomAttr, value: &Value) -> Result<Option<Value>, S
         }
     };
     Ok(Some(v))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn attr(id: &str, name: &str, scim: &str, ty: CustomType) -> Arc<CustomAttr> {
+        Arc::new(CustomAttr {
+            id: id.into(),
+            name: name.into(),
+            scim_name: scim.into(),
+            ty,
+            options: None,
+            aliases: vec![],
+            active: true,
+        })
+    }
+
+    fn schema() -> TenantSchema {
+        let mut since = (*attr("a1", "Employed Since", "Employed_Since", CustomType::Date)).clone();
+        since.aliases = vec!["EmployedSince".into(), "Start_Date".into()];
+        let mut dept = (*attr("a2", "Department", "Department", CustomType::Option)).clone();
+        dept.options = Some(vec!["Sales".into(), "R&D".into()]);
+        let mut old = (*attr("a5", "Shoe size", "Shoe_size", CustomType::Number)).clone();
+        old.active = false;
+        TenantSchema {
+            attributes: vec![
+                Arc::new(since),
+                Arc::new(dept),
+                attr("a3", "Manager", "Manager", CustomType::Employee),
+                attr("a4", "Level", "Level", CustomType::Number),
+                Arc::new(old),
+                attr("a6", "Bio", "Bio", CustomType::Text),
+            ],
+        }
+    }
+
+    #[test]
+    fn names_resolve_by_scim_name_alias_or_display_name_ignoring_case() {
+        let s = schema();
+        let table = [
+            ("Employed_Since", Some("a1")),
+            ("employed_since", Some("a1")),
+            ("EMPLOYEDSINCE", Some("a1")),
+            ("start_date", Some("a1")),
+            ("Employed Since", Some("a1")),
+            ("employed since", Some("a1")),
+            ("department", Some("a2")),
+            ("Shoe_size", Some("a5")),
+            ("EmployedSince2", None),
+            ("Employed-Since", None),
+        ];
+        for (name, id) in table {
+            assert_eq!(s.find(name).map(|a| a.id.as_str()), id, "{name}");
+        }
+    }
+
+    #[test]
+    fn values_are_validated_and_normalised_by_type() {
+        let s = schema();
+        let a = |id: &str| s.by_id(id).unwrap().clone();
+        let table: Vec<(&str, Value, Result<Option<Value>, &str>)> = vec![
+            ("a1", json!("2019-03-01"), Ok(Some(json!("2019-03-01")))),
+            ("a1", json!("2019-03-01T10:00:00+02:00"), Ok(Some(json!("2019-03-01T08:00:00.000Z")))),
+            ("a1", json!("2019-02-30"), Err("The attribute \"Employed_Since\" is of type date: expected a date (YYYY-MM-DD) or an RFC 3339 date-time")),
+            ("a1", json!("01/03/2019"), Err("The attribute \"Employed_Since\" is of type date: expected a date (YYYY-MM-DD) or an RFC 3339 date-time")),
+            ("a1", json!(20190301), Err("The attribute \"Employed_Since\" is of type date: expected a date (YYYY-MM-DD) or an RFC 3339 date-time")),
+            ("a2", json!("sales"), Ok(Some(json!("Sales")))),
+            ("a2", json!("R&D"), Ok(Some(json!("R&D")))),
+            ("a2", json!("Marketing"), Err("The attribute \"Department\" is of type option: expected one of \"Sales\", \"R&D\"")),
+            ("a4", json!(7), Ok(Some(json!(7)))),
+            ("a4", json!("7"), Ok(Some(json!(7)))),
+            ("a4", json!(" -12 "), Ok(Some(json!(-12)))),
+            ("a4", json!(7.5), Err("The attribute \"Level\" is of type number: expected an integer")),
+            ("a4", json!("seven"), Err("The attribute \"Level\" is of type number: expected an integer")),
+            ("a4", json!(9007199254740993i64), Err("The attribute \"Level\" is of type number: expected an integer")),
+            ("a3", json!("boss@example.com"), Ok(Some(json!("boss@example.com")))),
+            ("a3", json!(5), Err("The attribute \"Manager\" is of type employee: expected a string")),
+            ("a6", json!("x".repeat(2048)), Ok(Some(json!("x".repeat(2048))))),
+            ("a6", json!("x".repeat(2049)), Err("The attribute \"Bio\" is of type text: expected a string of at most 2048 characters")),
+            ("a6", json!(""), Ok(None)),
+            ("a2", json!(""), Ok(None)),
+            ("a6", Value::Null, Ok(None)),
+        ];
+        for (id, input, expected) in table {
+            let got = custom_value(&a(id), &input);
+            match expected {
+                Ok(v) => assert_eq!(got, Ok(v), "{id} {input}"),
+                Err(d) => assert_eq!(got, Err(ScimError::InvalidValue(d.into())), "{id} {input}"),
+            }
+        }
+    }
+
+    #[test]
+    fn the_extension_object_resolves_names_and_refuses_unknown_ones() {
+        let s = schema();
+        let mut notes = Vec::new();
+        let parsed = s
+            .parse_extension(&json!({"Employed_Since": "2019-03-01", "department": "sales", "Shoe_size": 44, "Bio": ""}), &mut notes)
+            .unwrap();
+        assert_eq!(Value::Object(parsed), json!({"a1": "2019-03-01", "a2": "Sales"}));
+        assert_eq!(notes, vec!["ignored the deactivated attribute \"Shoe_size\"".to_string()]);
+        let err = s.parse_extension(&json!({"Favourite_Colour": "red"}), &mut notes).unwrap_err();
+        assert_eq!(
+            err,
+            ScimError::InvalidValue(format!(
+                "Unknown attribute \"Favourite_Colour\" in {TENANT_USER}; known attributes: Employed_Since, Department, Manager, Level, Bio"
+            ))
+        );
+        let twice = s.parse_extension(&json!({"EmployedSince": "2019-03-01", "Employed_Since": "2019-03-02"}), &mut notes);
+        assert!(matches!(twice, Err(ScimError::InvalidValue(d)) if d.contains("given twice")));
+        let same = s.parse_extension(&json!({"EmployedSince": "2019-03-01", "Employed_Since": "2019-03-01", "Start_Date": null}), &mut notes);
+        assert_eq!(same.map(Value::Object), Ok(json!({"a1": "2019-03-01"})));
+    }
+
+    #[test]
+    fn rendering_uses_scim_names_hides_inactive_attributes_and_shows_references() {
+        let s = schema();
+        let stored = json!({"a1": "2019-03-01", "a3": "bob", "a5": 44});
+        let mut refs = Map::new();
+        refs.insert("a3".into(), json!("bob@example.com"));
+        assert_eq!(s.render_extension(&stored, &refs), json!({"Employed_Since": "2019-03-01", "Manager": "bob@example.com"}));
+        // A reference whose employee is gone shows nothing.
+        assert_eq!(s.render_extension(&stored, &Map::new()), json!({"Employed_Since": "2019-03-01"}));
+    }
+
+    #[test]
+    fn folded_values_compare_dates_as_instants_and_text_without_case() {
+        let s = schema();
+        let folded = s.fold_extension(&json!({"a1": "2019-03-01", "a2": "Sales", "a4": 7}));
+        assert_eq!(folded, json!({"a1": "2019-03-01T00:00:00.000Z", "a2": "sales", "a4": 7}));
+    }
+
+    #[test]
+    fn schema_lists_active_attributes_with_their_scim_types() {
+        let s = schema().schema_json("https://h/scim/v2");
+        let attrs = s["attributes"].as_array().unwrap();
+        let names: Vec<&str> = attrs.iter().map(|a| a["name"].as_str().unwrap()).collect();
+        assert_eq!(names, vec!["Employed_Since", "Department", "Manager", "Level", "Bio"]);
+        assert_eq!(attrs[0]["type"], json!("dateTime"));
+        assert_eq!(attrs[0]["description"], json!("Employed Since"));
+        assert_eq!(attrs[1]["canonicalValues"], json!(["Sales", "R&D"]));
+        assert_eq!(attrs[3]["type"], json!("integer"));
+        assert_eq!(attrs[2]["type"], json!("string"));
+    }
 }

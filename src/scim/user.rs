@@ -493,10 +493,17 @@ impl Change {
 
 /// The attribute-level differences between two documents: singular complex attributes and
 /// extensions by sub-attribute (`name.givenName`, `urn:…:enterprise:2.0:User:department`),
-/// everything else whole. In key order, so the list is deterministic.
-pub fn changes(old: &Doc, new: &Doc) -> Vec<Change> {
+/// everything else whole; the tenant's attributes by SCIM name. In key order, so the list is
+/// deterministic.
+pub fn changes(old: &Doc, new: &Doc, schema: &TenantSchema) -> Vec<Change> {
     let mut out = Vec::new();
     diff_level(old, new, "", &mut out);
+    let prefix = format!("{TENANT_USER}:");
+    for c in &mut out {
+        if let Some(attr) = c.path.strip_prefix(&prefix).and_then(|id| schema.by_id(id)) {
+            c.path = format!("{prefix}{}", attr.scim_name);
+        }
+    }
     out
 }
 
@@ -691,7 +698,7 @@ mod tests {
         let old = parse(json!({"userName": "a", "name": {"givenName": "A"}, "active": true})).unwrap();
         let new = parse(json!({"userName": "a", "name": {"givenName": "B", "familyName": "C"}, "active": false,
             "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"department": "Eng"}})).unwrap();
-        let c: Vec<Value> = changes(&old, &new).iter().map(Change::to_json).collect();
+        let c: Vec<Value> = changes(&old, &new, &TenantSchema::default()).iter().map(Change::to_json).collect();
         assert_eq!(
             c,
             vec![
@@ -701,6 +708,6 @@ mod tests {
                 json!({"path": "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department", "old": null, "new": "Eng"}),
             ]
         );
-        assert!(changes(&old, &old).is_empty());
+        assert!(changes(&old, &old, &TenantSchema::default()).is_empty());
     }
 }

@@ -11,6 +11,8 @@ use super::{Stmt, Value};
 use crate::scim::user::Columns;
 use crate::tenant_of_token;
 
+const TENANT_USER_URN: &str = crate::scim::schema::TENANT_USER;
+
 /// What a read of a user returns (column names used by `app::users`).
 pub const USER_SELECT: &str = concat!(
     "SELECT u.id AS id, u.resource AS resource, u.version AS version, u.write_id AS write_id, ",
@@ -314,6 +316,12 @@ pub fn delete_user(hash: &str, id: &str, at: &str, version: Option<i64>) -> Vec<
     history_params.extend(version_param.clone());
     let mut params = vec![Value::from(hash), Value::from(id)];
     params.extend(version_param);
+    // Employees whose references named this one lose them (DESIGN §4): the value leaves their
+    // documents (a JSON merge patch of nulls) and their version moves on.
+    let mut refs_params = vec![Value::from(hash), Value::from(id), Value::from(at), Value::from(TENANT_USER_URN)];
+    refs_params.extend(version.map(Value::Int));
+    let mut refs_rows_params = vec![Value::from(hash), Value::from(id)];
+    refs_rows_params.extend(version.map(Value::Int));
     vec![
         Stmt::new(
             format!(
@@ -324,6 +332,31 @@ pub fn delete_user(hash: &str, id: &str, at: &str, version: Option<i64>) -> Vec<
                 only_at(4)
             ),
             history_params,
+        ),
+        Stmt::new(
+            format!(
+                "UPDATE users SET \
+                 resource = json_patch(resource, json_object(?4, json((SELECT json_group_object(r.attribute_id, NULL) \
+                   FROM employee_refs r WHERE r.tenant_id = users.tenant_id AND r.user_id = users.id AND r.target_id = ?2)))), \
+                 folded = json_patch(folded, json_object(?4, json((SELECT json_group_object(r.attribute_id, NULL) \
+                   FROM employee_refs r WHERE r.tenant_id = users.tenant_id AND r.user_id = users.id AND r.target_id = ?2)))), \
+                 version = version + 1, last_modified = ?3 \
+                 WHERE tenant_id = {t} AND id <> ?2 \
+                 AND id IN (SELECT user_id FROM employee_refs WHERE tenant_id = {t} AND target_id = ?2) \
+                 AND EXISTS (SELECT 1 FROM users u WHERE u.tenant_id = {t} AND u.id = ?2{})",
+                only_at(5),
+                t = tenant_of_token!()
+            ),
+            refs_params,
+        ),
+        Stmt::new(
+            format!(
+                "DELETE FROM employee_refs WHERE tenant_id = {t} AND (target_id = ?2 OR user_id = ?2) \
+                 AND EXISTS (SELECT 1 FROM users u WHERE u.tenant_id = {t} AND u.id = ?2{})",
+                only_at(3),
+                t = tenant_of_token!()
+            ),
+            refs_rows_params,
         ),
         Stmt::new(
             format!(
@@ -339,4 +372,67 @@ pub fn delete_user(hash: &str, id: &str, at: &str, version: Option<i64>) -> Vec<
             params,
         ),
     ]
+}
+
+/// The employee references a write changes (DESIGN §4): `removed` (a JSON array of attribute
+/// ids whose value changed or went away) are dropped, then `added` (a JSON array of
+/// `[attribute id, value as sent, folded value]`) are resolved against the tenant's employees by
+/// id, then userName, then any email, and stored resolved or pending. Only if this request's
+/// write took effect.
+pub fn set_refs(hash: &str, user_id: &str, write_id: &str, removed: &str, added: &str) -> Vec<Stmt> {
+    vec![
+        Stmt::new(
+            concat!(
+                "DELETE FROM employee_refs WHERE tenant_id = ",
+                tenant_of_token!(),
+                " AND user_id = ?2 AND attribute_id IN (SELECT value FROM json_each(?4)) ",
+                "AND EXISTS (SELECT 1 FROM users WHERE tenant_id = ",
+                tenant_of_token!(),
+                " AND id = ?2 AND write_id = ?3)"
+            ),
+            vec![hash.into(), user_id.into(), write_id.into(), removed.into()],
+        ),
+        Stmt::new(
+            // Each value's employee: by id, else by userName, else by any email (the earliest
+            // created such employee). Correlated subqueries refer to the derived table `x`,
+            // never to `json_each` directly (D1's SQLite cannot resolve that from two levels
+            // down).
+            concat!(
+                "INSERT INTO employee_refs (tenant_id, user_id, attribute_id, target_id, pending, pending_fold) ",
+                "SELECT y.tenant_id, y.user_id, y.attribute_id, y.target_id, ",
+                "CASE WHEN y.target_id IS NULL THEN y.v END, CASE WHEN y.target_id IS NULL THEN y.vf END FROM (",
+                "SELECT x.tenant_id AS tenant_id, x.user_id AS user_id, x.attribute_id AS attribute_id, x.v AS v, x.vf AS vf, ",
+                "coalesce(",
+                "(SELECT t.id FROM users t WHERE t.tenant_id = x.tenant_id AND t.id = x.v), ",
+                "(SELECT t.id FROM users t WHERE t.tenant_id = x.tenant_id AND t.user_name_fold = x.vf), ",
+                "(SELECT t.id FROM user_emails e JOIN users t ON t.tenant_id = e.tenant_id AND t.id = e.user_id ",
+                "WHERE e.tenant_id = x.tenant_id AND e.value_fold = x.vf ORDER BY t.created, t.id LIMIT 1)",
+                ") AS target_id FROM (",
+                "SELECT u.tenant_id AS tenant_id, u.id AS user_id, json_extract(j.value, '$[0]') AS attribute_id, ",
+                "json_extract(j.value, '$[1]') AS v, json_extract(j.value, '$[2]') AS vf ",
+                "FROM users u, json_each(?4) j WHERE u.tenant_id = ",
+                tenant_of_token!(),
+                " AND u.id = ?2 AND u.write_id = ?3) x) y WHERE true ",
+                "ON CONFLICT (tenant_id, user_id, attribute_id) DO UPDATE SET target_id = excluded.target_id, ",
+                "pending = excluded.pending, pending_fold = excluded.pending_fold"
+            ),
+            vec![hash.into(), user_id.into(), write_id.into(), added.into()],
+        ),
+    ]
+}
+
+/// Resolves the pending references that name this user (by userName or any email), now that
+/// the user exists or changed (Okta does not order its creates).
+pub fn resolve_pending(hash: &str, user_id: &str, write_id: &str) -> Stmt {
+    Stmt::new(
+        concat!(
+            "UPDATE employee_refs SET target_id = ?2, pending = NULL, pending_fold = NULL WHERE tenant_id = ",
+            tenant_of_token!(),
+            " AND target_id IS NULL AND (",
+            "pending_fold IN (SELECT user_name_fold FROM users WHERE tenant_id = employee_refs.tenant_id AND id = ?2 AND write_id = ?3) ",
+            "OR pending_fold IN (SELECT e.value_fold FROM user_emails e JOIN users u ON u.tenant_id = e.tenant_id AND u.id = e.user_id ",
+            "WHERE e.tenant_id = employee_refs.tenant_id AND e.user_id = ?2 AND u.write_id = ?3))"
+        ),
+        vec![hash.into(), user_id.into(), write_id.into()],
+    )
 }

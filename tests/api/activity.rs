@@ -178,3 +178,17 @@ fn deleting_a_tenant_purges_its_users_history_and_log() {
         assert_eq!(n, 0, "{table}");
     }
 }
+
+#[test]
+fn an_ignored_deactivated_attribute_is_noted_in_the_log() {
+    let app = TestApp::new();
+    let t = app.new_tenant("Acme");
+    let attr = app.admin("POST", &format!("/tenants/{}/attributes", t.id), Some(json!({ "name": "Shoe size", "type": "number" }))).json();
+    app.admin("PATCH", &format!("/tenants/{}/attributes/{}", t.id, attr["id"].as_str().unwrap()), Some(json!({ "active": false })))
+        .expect(200);
+    let body = json!({ "userName": "a@example.com", "urn:ietf:params:scim:schemas:extension:peakon:2.0:User": { "Shoe_size": 44 } });
+    app.scim(&t.token, "POST", "/Users", Some(body)).expect(201);
+    let entry = events(&app, &t.id).pop().unwrap();
+    assert_eq!(entry["status"], json!(201));
+    assert_eq!(entry["detail"], json!("ignored the deactivated attribute \"Shoe_size\""));
+}

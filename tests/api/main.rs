@@ -6,6 +6,7 @@ mod common;
 mod helpers;
 
 mod activity;
+mod custom;
 mod fixtures;
 mod protocol;
 mod reports;

@@ -5,6 +5,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 mod concurrency;
+mod custom;
 mod http_client;
 
 mod fixtures;

@@ -11,7 +11,7 @@
 //! - `attr eq null` means the attribute is absent, `attr ne null` that it is present.
 
 use super::{AttrPath, CompValue, CompareOp, Filter};
-use crate::scim::datetime::normalize_datetime;
+use crate::scim::tenant::date_instant;
 use crate::scim::error::ScimError;
 use crate::scim::fold::fold;
 use crate::scim::path::{resolve as resolve_path, AttrRef, Container, Def};
@@ -259,8 +259,10 @@ fn leaf_compare(target: Target, def: Def, op: CompareOp, value: &CompValue, name
         }
         Type::DateTime => match value {
             CompValue::Str(s) if matches!(op, Co | Sw | Ew) => Lit::Text(s.clone()),
+            // A date alone (`2020-01-15`) is that day's midnight UTC: the company's date
+            // attributes hold dates, and compare as instants (DESIGN §4).
             CompValue::Str(s) => Lit::Text(
-                normalize_datetime(s).ok_or_else(|| bad(format!("\"{s}\" is not an RFC 3339 date-time (at \"{name}\")")))?,
+                date_instant(s).ok_or_else(|| bad(format!("\"{s}\" is not an RFC 3339 date-time (at \"{name}\")")))?,
             ),
             _ => return Err(mismatch("a date-time string")),
         },
