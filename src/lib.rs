@@ -101,4 +101,36 @@ mod edge {
         }
         Ok(response)
     }
+
+    /// The Cron Trigger (`[triggers] crons` in wrangler.toml): the activity log's retention.
+    /// "Now" is the event's scheduled time, so a local run can be dated through wrangler's
+    /// `/cdn-cgi/handler/scheduled?time=<epoch ms>`. A bad `ACTIVITY_RETENTION_DAYS` removes
+    /// nothing and says why in the log.
+    #[event(scheduled)]
+    async fn scheduled(event: worker::ScheduledEvent, env: Env, _ctx: worker::ScheduleContext) {
+        let var = env.var(app::reports::RETENTION_VAR).ok().map(|v| v.to_string());
+        let days = match app::reports::retention_days(var.as_deref()) {
+            Ok(days) => days,
+            Err(e) => {
+                console_error!("retention: {e}; nothing removed");
+                return;
+            }
+        };
+        let db = match env.d1("DB") {
+            Ok(db) => db,
+            Err(e) => {
+                console_error!("retention: no database: {e}");
+                return;
+            }
+        };
+        let now = Timestamp(event.schedule() as i64);
+        match app::reports::prune_activity(&D1Store::new(db), now, days).await {
+            Ok(p) => console_log!(
+                "retention: removed {} activity-log entries older than {days} days{}",
+                p.removed,
+                if p.more { "; more remain for the next run" } else { "" }
+            ),
+            Err(e) => console_error!("retention: {e}"),
+        }
+    }
 }

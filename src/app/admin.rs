@@ -9,6 +9,7 @@ use super::attributes;
 use super::auth::{self, generate_token};
 use super::ids::{base64url, base64url_decode, prefixed_id};
 use super::media;
+use super::reports;
 use super::respond::{admin_error, admin_json, empty};
 use super::routes::{AdminEndpoint, SCIM_PREFIX};
 use super::tenancy::store_error;
@@ -79,9 +80,8 @@ async fn run<S: Store>(
         (Method::GET, AdminEndpoint::Attributes(t)) => attributes::list(&t, &params, store).await,
         (Method::GET, AdminEndpoint::Attribute(t, a)) => attributes::get(&t, &a, store).await,
         (Method::PATCH, AdminEndpoint::Attribute(t, a)) => attributes::update(&t, &a, body()?, store).await,
-        (Method::GET, AdminEndpoint::Employees(_) | AdminEndpoint::Activity(_)) => {
-            Err(ScimError::NotImplemented("This admin endpoint is not available yet".into()))
-        }
+        (Method::GET, AdminEndpoint::Employees(t)) => reports::employees(&t, &params, store, ctx).await,
+        (Method::GET, AdminEndpoint::Activity(t)) => reports::activity(&t, &params, store, ctx).await,
         (_, AdminEndpoint::Unknown) => Err(ScimError::NotFound("No such admin endpoint".into())),
         (_, endpoint) => Err(ScimError::MethodNotAllowed { allow: endpoint.allow() }),
     }

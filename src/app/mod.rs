@@ -11,6 +11,7 @@ pub mod conditional;
 pub mod ids;
 pub mod media;
 pub mod query;
+pub mod reports;
 pub mod respond;
 pub mod routes;
 pub mod scim_api;

@@ -18,6 +18,7 @@ pub mod attributes;
 pub mod d1;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod sqlite;
+pub mod reports;
 pub mod sql;
 pub mod tenancy;
 pub mod users;

@@ -188,8 +188,8 @@ pub fn replace_emails(hash: &str, w: &UserWrite<'_>) -> Vec<Stmt> {
 pub fn record_activation(hash: &str, id: &str, write_id: &str, kind: &str, at: &str) -> Stmt {
     Stmt::new(
         concat!(
-            "INSERT INTO activation (tenant_id, user_id, at, kind, active, user_name, email) ",
-            "SELECT u.tenant_id, u.id, ?4, ?5, u.active, u.user_name, u.email FROM users u ",
+            "INSERT INTO activation (tenant_id, user_id, at, kind, active, user_name, email, user_name_fold) ",
+            "SELECT u.tenant_id, u.id, ?4, ?5, u.active, u.user_name, u.email, u.user_name_fold FROM users u ",
             "WHERE u.tenant_id = ",
             tenant_of_token!(),
             " AND u.id = ?2 AND u.write_id = ?3"
@@ -316,7 +316,9 @@ pub fn write_outcome(hash: &str, id: &str, user_name_fold: &str) -> Stmt {
 }
 
 /// Deletes a user and what belongs to it, recording the deletion in the history first.
-/// `version`: only if the user is still at that version (If-Match).
+/// `version`: only if the user is still at that version (If-Match). The history row keeps the
+/// user's name, email and folded name: the roster of earlier times names and orders them by it
+/// (`store::reports`), so every path that deletes a user must write all three.
 pub fn delete_user(hash: &str, id: &str, at: &str, version: Option<i64>) -> Vec<Stmt> {
     // The version condition, with its parameter number, and the parameters that follow ?1, ?2.
     let only_at = |n: usize| match version {
@@ -337,8 +339,8 @@ pub fn delete_user(hash: &str, id: &str, at: &str, version: Option<i64>) -> Vec<
     vec![
         Stmt::new(
             format!(
-                "INSERT INTO activation (tenant_id, user_id, at, kind, active, user_name, email) \
-                 SELECT u.tenant_id, u.id, ?3, 'delete', 0, u.user_name, u.email FROM users u \
+                "INSERT INTO activation (tenant_id, user_id, at, kind, active, user_name, email, user_name_fold) \
+                 SELECT u.tenant_id, u.id, ?3, 'delete', 0, u.user_name, u.email, u.user_name_fold FROM users u \
                  WHERE u.tenant_id = {} AND u.id = ?2{}",
                 tenant_of_token!(),
                 only_at(4)

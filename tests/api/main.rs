@@ -10,5 +10,6 @@ mod custom;
 mod fixtures;
 mod patch;
 mod protocol;
+mod reports;
 mod tenants;
 mod users;

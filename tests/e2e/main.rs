@@ -12,5 +12,6 @@ mod fixtures;
 mod patch;
 mod patch_concurrency;
 mod protocol;
+mod reports;
 mod tenants;
 mod users;

@@ -3,5 +3,6 @@
 pub mod custom;
 pub mod patch;
 pub mod protocol;
+pub mod reports;
 pub mod tenants;
 pub mod users;
