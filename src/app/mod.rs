@@ -7,6 +7,7 @@
 pub mod admin;
 pub mod auth;
 pub mod ids;
+pub mod list;
 pub mod media;
 pub mod query;
 pub mod respond;

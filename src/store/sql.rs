@@ -1,16 +1,36 @@
-//! Resolved filters to SQL (RFC 7644 §3.4.2.2 evaluated by SQLite/D1), always parameterised.
+//! Queries to SQL, pure: resolved filters (RFC 7644 §3.4.2.2), sort orders (§3.4.2.3) and
+//! cursor positions (RFC 9865) become SQL text and parameters that SQLite/D1 evaluate. Nothing
+//! is evaluated in the worker; every value a client sent is a bound parameter.
 //!
-//! One exhaustive `match` over the resolved tree. Every leaf renders as an expression that is
-//! never NULL (a missing value compares false, and `not` inverts it correctly), and `co`/`sw`/`ew`
-//! use `instr`/`substr` rather than LIKE, so `%` and `_` in a value are literal and D1's 50-byte
-//! LIKE pattern limit does not apply (DESIGN §9). Values that filters read come from the folded
-//! document (`u.folded`) or from columns; `emails` equality is answered from the `user_emails`
-//! index.
+//! Filters: one exhaustive `match` over the resolved tree. Every leaf renders as an expression
+//! that is never NULL (a missing value compares false, and `not` inverts it correctly), and
+//! `co`/`sw`/`ew` use `instr`/`substr` rather than LIKE, so `%` and `_` in a value are literal
+//! and D1's 50-byte LIKE pattern limit does not apply (DESIGN §9). Values that filters read come
+//! from the folded document (`u.folded`) or from columns; `emails` equality is answered from the
+//! `user_emails` index.
+//!
+//! D1 allows 100 bound parameters and 100 KB of SQL per statement (DESIGN §9). A filter costs at
+//! most one parameter per comparison, and [`filter_sql`] refuses (400 `invalidFilter`) one whose
+//! SQL or parameters would not leave room for the rest of its statement ([`FILTER_MAX_PARAMS`],
+//! [`FILTER_MAX_SQL_BYTES`]); the parser's limits keep real filters well below both.
+//!
+//! Orders: by the sort value, then by `id`, with users that have no value last when ascending
+//! (RFC 7644 §3.4.2.3); a descending order is exactly the reverse. [`Order::keyset`] renders the
+//! condition "after this position" for cursor pages, which an index can answer without OFFSET.
 
 use super::Value;
+use crate::scim::error::ScimError;
 use crate::scim::filter::resolve::{Lit, Resolved, Shape, Target};
 use crate::scim::filter::CompareOp;
+use crate::scim::list::{CursorPos, Sort, SortKey};
 use crate::tenant_of_token;
+
+/// Parameters a filter may use: D1's 100 less what its statements bind besides (the token hash,
+/// a cursor position's value and id, LIMIT and OFFSET), with room to spare.
+pub const FILTER_MAX_PARAMS: usize = 90;
+/// SQL a filter may render to: the statement around it and its count both stay far below D1's
+/// 100 KB.
+pub const FILTER_MAX_SQL_BYTES: usize = 40_000;
 
 /// A SQL boolean expression over `users u` and its parameters, numbered from the `first` given.
 #[derive(Debug, Clone, PartialEq)]
@@ -20,14 +40,27 @@ pub struct Where {
 }
 
 /// A JSON path (`$."name"."familyName"`) for keys the schema defines (attribute names and
-/// attribute ids: letters, digits, `_`, `-`, `$`, `:`, `.`), quoted so that URNs work.
-pub fn json_path(keys: &[String]) -> String {
+/// attribute ids), quoted so that URNs work. The path is SQL text, not a parameter (that would
+/// spend D1's parameters), so a key with any other character is refused as a bug.
+pub fn json_path(keys: &[String]) -> Result<String, ScimError> {
     let mut p = String::from("$");
     for k in keys {
-        debug_assert!(!k.contains('"') && !k.contains('\''), "unsafe JSON key {k}");
+        let safe = !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | ':' | '$'));
+        if !safe {
+            return Err(ScimError::Internal(format!("unsafe JSON key {k:?}")));
+        }
         p.push_str(&format!(".\"{k}\""));
     }
-    p
+    Ok(p)
+}
+
+fn lit_value(lit: &Lit) -> Value {
+    match lit {
+        Lit::Bool(b) => Value::Int(i64::from(*b)),
+        Lit::Int(i) => Value::Int(*i),
+        Lit::Real(f) => Value::Real(*f),
+        Lit::Text(s) => Value::Text(s.clone()),
+    }
 }
 
 struct Builder {
@@ -43,91 +76,93 @@ impl Builder {
         self.params.push(v);
         format!("?{n}")
     }
-
-    fn lit(&mut self, lit: &Lit) -> String {
-        let v = match lit {
-            Lit::Bool(b) => Value::Int(*b as i64),
-            Lit::Int(i) => Value::Int(*i),
-            Lit::Real(f) => Value::Real(*f),
-            Lit::Text(s) => Value::Text(s.clone()),
-        };
-        self.param(v)
-    }
 }
 
 /// The expression that reads a target. `elem` is the alias of the current `json_each` row.
-fn read(target: &Target, elem: Option<&str>) -> String {
-    match target {
+fn read(target: &Target, elem: Option<&str>) -> Result<String, ScimError> {
+    Ok(match target {
         Target::Column(c) => format!("u.{c}"),
-        Target::Doc(keys) => format!("json_extract(u.folded, '{}')", json_path(keys)),
+        Target::Doc(keys) => format!("json_extract(u.folded, '{}')", json_path(keys)?),
         Target::Elem(key) => match elem {
-            Some(e) => format!("json_extract({e}.value, '{}')", json_path(std::slice::from_ref(key))),
-            None => "NULL".to_string(),
+            Some(e) => format!("json_extract({e}.value, '{}')", json_path(std::slice::from_ref(key))?),
+            None => return Err(ScimError::Internal("element target outside a value filter".into())),
         },
-    }
+    })
 }
 
-/// Renders `filter` with parameters numbered from `?first`.
-pub fn filter_sql(filter: &Resolved, first: usize) -> Where {
+/// Renders `filter` with parameters numbered from `?first`; 400 `invalidFilter` when it would
+/// not fit in a D1 statement.
+pub fn filter_sql(filter: &Resolved, first: usize) -> Result<Where, ScimError> {
     let mut b = Builder { next: first, params: Vec::new(), aliases: 0 };
-    let sql = render(filter, &mut b, None);
-    Where { sql, params: b.params }
+    let sql = render(filter, &mut b, None)?;
+    if b.params.len() > FILTER_MAX_PARAMS || sql.len() > FILTER_MAX_SQL_BYTES {
+        return Err(ScimError::InvalidFilter(format!(
+            "The filter is too large to evaluate: it needs {} values and {} bytes of SQL, more than {FILTER_MAX_PARAMS} \
+             and {FILTER_MAX_SQL_BYTES}; split it into several requests",
+            b.params.len(),
+            sql.len()
+        )));
+    }
+    Ok(Where { sql, params: b.params })
 }
 
-fn render(f: &Resolved, b: &mut Builder, elem: Option<&str>) -> String {
-    match f {
-        Resolved::And(x, y) => format!("({} AND {})", render(x, b, elem), render(y, b, elem)),
-        Resolved::Or(x, y) => format!("({} OR {})", render(x, b, elem), render(y, b, elem)),
-        Resolved::Not(x) => format!("(NOT {})", render(x, b, elem)),
+fn render(f: &Resolved, b: &mut Builder, elem: Option<&str>) -> Result<String, ScimError> {
+    Ok(match f {
+        Resolved::And(x, y) => format!("({} AND {})", render(x, b, elem)?, render(y, b, elem)?),
+        Resolved::Or(x, y) => format!("({} OR {})", render(x, b, elem)?, render(y, b, elem)?),
+        Resolved::Not(x) => format!("(NOT {})", render(x, b, elem)?),
         Resolved::Const(true) => "1".to_string(),
         Resolved::Const(false) => "0".to_string(),
         Resolved::Present { target, shape } => {
-            let x = read(target, elem);
+            let x = read(target, elem)?;
             match (shape, target) {
                 (Shape::Multi, Target::Doc(keys)) => {
-                    format!("(coalesce(json_array_length(u.folded, '{}'), 0) > 0)", json_path(keys))
+                    format!("(coalesce(json_array_length(u.folded, '{}'), 0) > 0)", json_path(keys)?)
                 }
                 (Shape::Complex, _) => format!("({x} IS NOT NULL)"),
+                // RFC 7644 §3.4.2.2 `pr`: "If the attribute has a non-empty value".
                 _ => format!("({x} IS NOT NULL AND {x} <> '')"),
             }
         }
-        Resolved::Compare { target, op, value } => {
-            let x = read(target, elem);
-            compare(&x, *op, value, b)
-        }
+        Resolved::Compare { target, op, value } => compare(&read(target, elem)?, *op, value, b),
         Resolved::Any { array, filter } => {
             if let Some(sql) = emails_lookup(array, filter, b) {
-                return sql;
+                return Ok(sql);
             }
             b.aliases += 1;
             let alias = format!("e{}", b.aliases);
-            let inner = render(filter, b, Some(&alias));
-            format!("EXISTS (SELECT 1 FROM json_each(u.folded, '{}') {alias} WHERE {inner})", json_path(array))
+            let inner = render(filter, b, Some(&alias))?;
+            format!("EXISTS (SELECT 1 FROM json_each(u.folded, '{}') {alias} WHERE {inner})", json_path(array)?)
         }
-    }
+    })
 }
 
 fn compare(x: &str, op: CompareOp, value: &Lit, b: &mut Builder) -> String {
     use CompareOp::*;
+    // Every string contains, starts and ends with the empty string.
+    if matches!((op, value), (Co | Sw | Ew, Lit::Text(s)) if s.is_empty()) {
+        return format!("({x} IS NOT NULL)");
+    }
+    let v = b.param(lit_value(value));
     match op {
-        Eq => format!("({x} IS NOT NULL AND {x} = {})", b.lit(value)),
-        Ne => format!("({x} IS NULL OR {x} <> {})", b.lit(value)),
-        Gt => format!("({x} IS NOT NULL AND {x} > {})", b.lit(value)),
-        Ge => format!("({x} IS NOT NULL AND {x} >= {})", b.lit(value)),
-        Lt => format!("({x} IS NOT NULL AND {x} < {})", b.lit(value)),
-        Le => format!("({x} IS NOT NULL AND {x} <= {})", b.lit(value)),
-        Co => format!("({x} IS NOT NULL AND instr({x}, {}) > 0)", b.lit(value)),
+        Eq => format!("({x} IS NOT NULL AND {x} = {v})"),
+        Ne => format!("({x} IS NULL OR {x} <> {v})"),
+        Gt => format!("({x} IS NOT NULL AND {x} > {v})"),
+        Ge => format!("({x} IS NOT NULL AND {x} >= {v})"),
+        Lt => format!("({x} IS NOT NULL AND {x} < {v})"),
+        Le => format!("({x} IS NOT NULL AND {x} <= {v})"),
+        Co => format!("({x} IS NOT NULL AND instr({x}, {v}) > 0)"),
+        // The length is the literal's, in characters as SQLite counts them; computed here, it
+        // is SQL text rather than one more parameter. `substr(x, -n)` is the last n characters.
         Sw | Ew => {
-            let chars = match value {
-                Lit::Text(s) => s.chars().count() as i64,
+            let n = match value {
+                Lit::Text(s) => s.chars().count(),
                 _ => 0,
             };
-            let n = b.param(Value::Int(chars));
-            let v = b.lit(value);
             if op == Sw {
                 format!("({x} IS NOT NULL AND substr({x}, 1, {n}) = {v})")
             } else {
-                format!("({x} IS NOT NULL AND length({x}) >= {n} AND substr({x}, length({x}) - {n} + 1) = {v})")
+                format!("({x} IS NOT NULL AND substr({x}, -{n}) = {v})")
             }
         }
     }
@@ -174,15 +209,104 @@ fn collect_eqs<'a>(f: &'a Resolved, out: &mut Vec<(&'a str, &'a str)>) -> bool {
     }
 }
 
+/// Columns of `users` that are NOT NULL (migrations/0002): no "no value" case to order.
+const NOT_NULL_COLUMNS: &[&str] = &["id", "created", "last_modified", "user_name_fold", "active", "version"];
+
+/// A sort order in SQL, over `users u`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Order {
+    /// The sort value; `None` when only the `id` tie-break orders.
+    value: Option<String>,
+    nullable: bool,
+    descending: bool,
+}
+
+impl Order {
+    pub fn new(sort: &Sort) -> Result<Order, ScimError> {
+        let (value, nullable) = match &sort.key {
+            SortKey::Constant => (None, false),
+            SortKey::Target(t @ Target::Column(c)) => (Some(read(t, None)?), !NOT_NULL_COLUMNS.contains(c)),
+            SortKey::Target(t) => (Some(read(t, None)?), true),
+            SortKey::Primary { array, sub } => {
+                let sub = json_path(std::slice::from_ref(sub))?;
+                let value = format!(
+                    "(SELECT json_extract(s.value, '{sub}') FROM json_each(u.folded, '{}') s \
+                     ORDER BY coalesce(json_extract(s.value, '$.\"primary\"'), 0) DESC, s.key LIMIT 1)",
+                    json_path(array)?
+                );
+                (Some(value), true)
+            }
+        };
+        Ok(Order { value, nullable, descending: sort.descending })
+    }
+
+    /// The sort value of a row, for a cursor (`NULL` when there is none).
+    pub fn value_sql(&self) -> &str {
+        self.value.as_deref().unwrap_or("NULL")
+    }
+
+    /// The ORDER BY terms; `reverse` for a backward page.
+    pub fn by(&self, reverse: bool) -> String {
+        let dir = if self.descending != reverse { " DESC" } else { "" };
+        match (&self.value, self.nullable) {
+            (None, _) => format!("u.id{dir}"),
+            (Some(x), false) => format!("{x}{dir}, u.id{dir}"),
+            // `x IS NULL` is 0 or 1: users without a value after the others (ascending).
+            (Some(x), true) => format!("({x} IS NULL){dir}, {x}{dir}, u.id{dir}"),
+        }
+    }
+
+    /// The rows after `pos` in the order of its page (forward, or backward for a
+    /// `previousCursor`), `pos` itself included if it says so; parameters from `?first`.
+    pub fn keyset(&self, pos: &CursorPos, first: usize) -> Where {
+        let mut b = Builder { next: first, params: Vec::new(), aliases: 0 };
+        // "After", in the direction the page reads: a descending order reads downwards, and so
+        // does an ascending one read backwards.
+        let down = self.descending != pos.backward;
+        let after = if down { "<" } else { ">" };
+        let id_cmp = if pos.inclusive { format!("{after}=") } else { after.to_string() };
+        let key = match (&self.value, &pos.key) {
+            (None, _) => None,
+            (Some(_), serde_json::Value::String(s)) => Some(b.param(Value::Text(s.clone()))),
+            (Some(_), serde_json::Value::Number(n)) => {
+                Some(b.param(n.as_i64().map_or_else(|| Value::Real(n.as_f64().unwrap_or(0.0)), Value::Int)))
+            }
+            (Some(_), _) => None,
+        };
+        let id = b.param(Value::Text(pos.id.clone()));
+        let sql = match (&self.value, self.nullable, key) {
+            (None, _, _) => format!("(u.id {id_cmp} {id})"),
+            // A row value comparison: SQLite answers it from an index on (value, id).
+            (Some(x), false, Some(k)) => format!("(({x}, u.id) {id_cmp} ({k}, {id}))"),
+            // A position without a value where every row has one (a cursor of another query
+            // would not get here: its fingerprint differs): nothing follows it.
+            (Some(_), false, None) => "0".to_string(),
+            // Users without a value come after all others when reading up, before all others
+            // when reading down.
+            (Some(x), true, None) if !down => format!("({x} IS NULL AND u.id {id_cmp} {id})"),
+            (Some(x), true, None) => format!("({x} IS NOT NULL OR u.id {id_cmp} {id})"),
+            (Some(x), true, Some(k)) if !down => {
+                format!("({x} IS NULL OR {x} {after} {k} OR ({x} = {k} AND u.id {id_cmp} {id}))")
+            }
+            (Some(x), true, Some(k)) => {
+                format!("({x} IS NOT NULL AND ({x} {after} {k} OR ({x} = {k} AND u.id {id_cmp} {id})))")
+            }
+        };
+        Where { sql, params: b.params }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::scim::filter::{parse_filter, resolve::resolve, Limits};
+    use crate::scim::list::SortOrder;
     use crate::scim::tenant::TenantSchema;
+    use serde_json::json;
 
     fn sql(filter: &str) -> (String, Vec<Value>) {
         let f = resolve(&parse_filter(filter, &Limits::DEFAULT).unwrap(), &TenantSchema::default()).unwrap();
-        let w = filter_sql(&f, 2);
+        let w = filter_sql(&f, 2).unwrap();
         (w.sql, w.params)
     }
     fn t(s: &str) -> Value {
@@ -220,13 +344,19 @@ mod tests {
             ),
             (
                 "name.familyName sw \"O'\"",
-                "(json_extract(u.folded, '$.\"name\".\"familyName\"') IS NOT NULL AND substr(json_extract(u.folded, '$.\"name\".\"familyName\"'), 1, ?2) = ?3)".into(),
-                vec![Value::Int(2), t("o'")],
+                "(json_extract(u.folded, '$.\"name\".\"familyName\"') IS NOT NULL AND substr(json_extract(u.folded, '$.\"name\".\"familyName\"'), 1, 2) = ?2)".into(),
+                vec![t("o'")],
             ),
             (
                 "title ew \"%_\"",
-                "(json_extract(u.folded, '$.\"title\"') IS NOT NULL AND length(json_extract(u.folded, '$.\"title\"')) >= ?2 AND substr(json_extract(u.folded, '$.\"title\"'), length(json_extract(u.folded, '$.\"title\"')) - ?2 + 1) = ?3)".into(),
-                vec![Value::Int(2), t("%_")],
+                "(json_extract(u.folded, '$.\"title\"') IS NOT NULL AND substr(json_extract(u.folded, '$.\"title\"'), -2) = ?2)".into(),
+                vec![t("%_")],
+            ),
+            ("title co \"\"", "(json_extract(u.folded, '$.\"title\"') IS NOT NULL)".into(), vec![]),
+            (
+                "displayName ew \"Straße\"",
+                "(json_extract(u.folded, '$.\"displayName\"') IS NOT NULL AND substr(json_extract(u.folded, '$.\"displayName\"'), -7) = ?2)".into(),
+                vec![t("strasse")],
             ),
             ("active eq false", "(u.active IS NOT NULL AND u.active = ?2)".into(), vec![Value::Int(0)]),
             (
@@ -236,10 +366,21 @@ mod tests {
             ),
             ("emails pr", "(coalesce(json_array_length(u.folded, '$.\"emails\"'), 0) > 0)".into(), vec![]),
             ("meta.resourceType eq \"User\"", "1".into(), vec![]),
+            ("meta pr", "1".into(), vec![]),
             (
                 "meta.created ge \"2026-01-01T00:00:00+01:00\"",
                 "(u.created IS NOT NULL AND u.created >= ?2)".into(),
                 vec![t("2025-12-31T23:00:00.000Z")],
+            ),
+            (
+                "meta.lastModified lt \"2026-01-01\"",
+                "(u.last_modified IS NOT NULL AND u.last_modified < ?2)".into(),
+                vec![t("2026-01-01T00:00:00.000Z")],
+            ),
+            (
+                "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value eq \"M1\"",
+                "(json_extract(u.folded, '$.\"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User\".\"manager\".\"value\"') IS NOT NULL AND json_extract(u.folded, '$.\"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User\".\"manager\".\"value\"') = ?2)".into(),
+                vec![t("m1")],
             ),
         ];
         for (filter, expected_sql, expected_params) in table {
@@ -247,5 +388,82 @@ mod tests {
             assert_eq!(s, expected_sql, "{filter}");
             assert_eq!(p, expected_params, "{filter}");
         }
+    }
+
+    #[test]
+    fn the_largest_filters_the_parser_allows_fit_in_a_d1_statement() {
+        // The most expensive comparison there is, as many times as the parser allows.
+        let term = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value ew \"x\"";
+        let text = vec![term; Limits::DEFAULT.max_terms].join(" or ");
+        let text = if text.chars().count() > Limits::DEFAULT.max_len {
+            vec!["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department ew \"x\""; 40].join(" or ")
+        } else {
+            text
+        };
+        let f = parse_filter(&text, &Limits { max_len: usize::MAX, ..Limits::DEFAULT }).unwrap();
+        let w = filter_sql(&resolve(&f, &TenantSchema::default()).unwrap(), 2).unwrap();
+        assert_eq!(w.params.len(), Limits::DEFAULT.max_terms);
+        assert!(w.sql.len() <= FILTER_MAX_SQL_BYTES, "{} bytes", w.sql.len());
+    }
+
+    #[test]
+    fn filters_beyond_the_d1_budget_are_refused_as_invalid_filters() {
+        let roomy = Limits { max_len: usize::MAX, max_depth: 16, max_terms: 1000 };
+        let budget = |n: usize| {
+            let text = vec!["userName eq \"x\""; n].join(" or ");
+            filter_sql(&resolve(&parse_filter(&text, &roomy).unwrap(), &TenantSchema::default()).unwrap(), 2)
+        };
+        assert_eq!(budget(FILTER_MAX_PARAMS).unwrap().params.len(), FILTER_MAX_PARAMS);
+        let err = budget(FILTER_MAX_PARAMS + 1).unwrap_err();
+        assert!(matches!(&err, ScimError::InvalidFilter(d) if d.contains("91 values")), "{err:?}");
+        let long = vec!["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department pr"; 200].join(" or ");
+        let err = filter_sql(&resolve(&parse_filter(&long, &roomy).unwrap(), &TenantSchema::default()).unwrap(), 2).unwrap_err();
+        assert!(matches!(&err, ScimError::InvalidFilter(d) if d.contains("bytes of SQL")), "{err:?}");
+    }
+
+    #[test]
+    fn json_keys_outside_the_schema_alphabet_are_refused() {
+        assert_eq!(json_path(&["a:b.c-d_$1".into()]).unwrap(), "$.\"a:b.c-d_$1\"");
+        for bad in ["x'y", "x\"y", "", "é"] {
+            assert!(matches!(json_path(&[bad.into()]), Err(ScimError::Internal(_))), "{bad}");
+        }
+    }
+
+    fn order(sort_by: Option<&str>, descending: bool) -> Order {
+        let order = if descending { SortOrder::Descending } else { SortOrder::Ascending };
+        let sort = match sort_by {
+            None => Sort::creation(),
+            Some(s) => Sort::resolve(s, order, &TenantSchema::default()).unwrap(),
+        };
+        Order::new(&sort).unwrap()
+    }
+
+    /// sortBy, sortOrder → ORDER BY, and the keyset after a position, one line per case.
+    #[test]
+    fn orders_and_keysets_render_to_sql() {
+        let title = "json_extract(u.folded, '$.\"title\"')";
+        let pos = |key: serde_json::Value, backward: bool, inclusive: bool| CursorPos { backward, inclusive, key, id: "i".into() };
+        let table: Vec<(Option<&str>, bool, CursorPos, String, String)> = vec![
+            (None, false, pos(json!("2026"), false, false), "u.created, u.id".into(), "((u.created, u.id) > (?2, ?3))".into()),
+            (None, false, pos(json!("2026"), true, false), "u.created, u.id".into(), "((u.created, u.id) < (?2, ?3))".into()),
+            (Some("userName"), true, pos(json!("b"), false, true), "u.user_name_fold DESC, u.id DESC".into(), "((u.user_name_fold, u.id) <= (?2, ?3))".into()),
+            (Some("meta.resourceType"), false, pos(json!(null), false, false), "u.id".into(), "(u.id > ?2)".into()),
+            (Some("title"), false, pos(json!("t"), false, false), format!("({title} IS NULL), {title}, u.id"), format!("({title} IS NULL OR {title} > ?2 OR ({title} = ?2 AND u.id > ?3))")),
+            (Some("title"), false, pos(json!(null), false, false), format!("({title} IS NULL), {title}, u.id"), format!("({title} IS NULL AND u.id > ?2)")),
+            (Some("title"), true, pos(json!("t"), false, false), format!("({title} IS NULL) DESC, {title} DESC, u.id DESC"), format!("({title} IS NOT NULL AND ({title} < ?2 OR ({title} = ?2 AND u.id < ?3)))")),
+            (Some("title"), true, pos(json!(null), false, false), format!("({title} IS NULL) DESC, {title} DESC, u.id DESC"), format!("({title} IS NOT NULL OR u.id < ?2)")),
+            (Some("title"), false, pos(json!(null), true, true), format!("({title} IS NULL), {title}, u.id"), format!("({title} IS NOT NULL OR u.id <= ?2)")),
+        ];
+        for (sort_by, descending, pos, by, keyset) in table {
+            let o = order(sort_by, descending);
+            assert_eq!(o.by(false), by, "{sort_by:?} {descending}");
+            assert_eq!(o.keyset(&pos, 2).sql, keyset, "{sort_by:?} {descending} {pos:?}");
+        }
+        let primary = order(Some("emails"), false);
+        assert_eq!(
+            primary.value_sql(),
+            "(SELECT json_extract(s.value, '$.\"value\"') FROM json_each(u.folded, '$.\"emails\"') s ORDER BY coalesce(json_extract(s.value, '$.\"primary\"'), 0) DESC, s.key LIMIT 1)"
+        );
+        assert_eq!(order(None, false).by(true), "u.created DESC, u.id DESC");
     }
 }
