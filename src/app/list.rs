@@ -26,7 +26,7 @@ use crate::scim::schema::LIST_RESPONSE;
 use crate::scim::tenant::TenantSchema;
 use crate::store::sql::{filter_sql, Order, Where};
 use crate::store::users::{count_users, list_page, Page};
-use crate::store::{Row, Store};
+use crate::store::{Row, Stmt, Store};
 use serde_json::{json, Map, Value};
 
 /// Longest cursor read: far more than any this service issues for the attributes it keeps.
@@ -35,7 +35,7 @@ const MAX_CURSOR_CHARS: usize = 8192;
 /// The SQL of a query, resolved against `schema`.
 fn prepare(filter: Option<&Filter>, params: &ListParams, schema: &TenantSchema) -> Result<(Where, Sort), ScimError> {
     let filter = match filter {
-        None => Where { sql: "1".into(), params: Vec::new() },
+        None => Where::all(),
         Some(f) => filter_sql(&resolve(f, schema)?, 2)?,
     };
     let sort = match &params.sort_by {
@@ -65,51 +65,76 @@ fn position(row: &Row, backward: bool, inclusive: bool) -> CursorPos {
     }
 }
 
-/// Runs a query and answers its ListResponse (RFC 7644 §3.4.2; RFC 9865 §2).
-pub async fn run<S: Store>(params: ListParams, store: &S, ctx: &mut Ctx<'_>, call: &Call) -> Result<Response, ScimError> {
+/// The statements of a query, and what reading their answer needs.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// The count (`totalResults`), then the page (none for `count=0`).
+    pub stmts: Vec<Stmt>,
+    paging: Paging,
+    /// The fingerprint of the query, for its cursors.
+    query: String,
+    /// Cursor paging: where the page starts (`None` for the first page).
+    anchor: Option<CursorPos>,
+}
+
+/// The filter of a query, parsed (400 `invalidFilter` with the position and what was expected).
+pub fn parse(params: &ListParams) -> Result<Option<Filter>, ScimError> {
+    params
+        .filter
+        .as_deref()
+        .map(|text| parse_filter(text, &FILTER_LIMITS).map_err(|e| ScimError::InvalidFilter(format!("Invalid filter {e}"))))
+        .transpose()
+}
+
+/// The statements that answer a query, resolved against `schema`; `hash` is the token's.
+pub fn plan(params: &ListParams, filter: Option<&Filter>, schema: &TenantSchema, hash: &str) -> Result<Plan, ScimError> {
     let paging = params.paging()?;
-    let parsed = match params.filter.as_deref() {
-        None => None,
-        Some(text) => Some(
-            parse_filter(text, &FILTER_LIMITS).map_err(|e| ScimError::InvalidFilter(format!("Invalid filter {e}")))?,
-        ),
-    };
-    // Names outside the static schema may be the company's own attributes: only then are their
-    // definitions read first.
-    let (filter, sort) = match prepare(parsed.as_ref(), &params, &TenantSchema::default()) {
-        Ok(prepared) => prepared,
-        Err(_) => {
-            let schema = scim_batch(store, ctx, &call.hash, Vec::new()).await?.0.schema;
-            prepare(parsed.as_ref(), &params, &schema)?
-        }
-    };
+    let (filter_sql, sort) = prepare(filter, params, schema)?;
     let order = Order::new(&sort)?;
-    let query = fingerprint(parsed.as_ref(), &sort);
-    let hash = call.hash.as_str();
-    let mut stmts = vec![count_users(hash, &filter.sql, filter.params.clone())];
-    let (count, anchor) = match &paging {
+    let query = fingerprint(filter, &sort);
+    let mut stmts = vec![count_users(hash, &filter_sql.sql, filter_sql.params.clone())];
+    let anchor = match &paging {
         Paging::Index { start, count } => {
             if *count > 0 {
-                let page = Page { filter: &filter, order: &order, after: None, limit: *count, offset: start - 1 };
+                let page = Page { filter: &filter_sql, order: &order, after: None, limit: *count, offset: start - 1 };
                 stmts.push(list_page(hash, &page));
             }
-            (*count, None)
+            None
         }
         Paging::Cursor { cursor, count } => {
             let anchor = cursor.as_deref().map(|c| decode(c, &query)).transpose()?;
             // One more than the page, to know whether another page follows.
-            let page = Page { filter: &filter, order: &order, after: anchor.as_ref(), limit: count + 1, offset: 0 };
+            let page = Page { filter: &filter_sql, order: &order, after: anchor.as_ref(), limit: count + 1, offset: 0 };
             stmts.push(list_page(hash, &page));
-            (*count, anchor)
+            anchor
         }
     };
+    Ok(Plan { stmts, paging, query, anchor })
+}
+
+/// Runs a query and answers its ListResponse (RFC 7644 §3.4.2; RFC 9865 §2).
+pub async fn run<S: Store>(params: ListParams, store: &S, ctx: &mut Ctx<'_>, call: &Call) -> Result<Response, ScimError> {
+    let parsed = parse(&params)?;
+    let hash = call.hash.as_str();
+    // Names outside the static schema may be the company's own attributes: only then are their
+    // definitions read first.
+    let plan = match plan(&params, parsed.as_ref(), &TenantSchema::default(), hash) {
+        Ok(plan) => plan,
+        Err(_) => {
+            let schema = scim_batch(store, ctx, &call.hash, Vec::new()).await?.0.schema;
+            plan(&params, parsed.as_ref(), &schema, hash)?
+        }
+    };
+    let Plan { stmts, paging, query, anchor } = plan;
     let (tenant, results) = scim_batch(store, ctx, &call.hash, stmts).await?;
     let total = results[0].first().and_then(|r| r.get("total")).and_then(Value::as_i64).unwrap_or(0);
+    let count = match paging {
+        Paging::Index { count, .. } | Paging::Cursor { count, .. } => count,
+    };
     let mut rows: Vec<Row> = results.get(1).cloned().unwrap_or_default();
     let more = rows.len() as i64 > count;
     rows.truncate(usize::try_from(count).unwrap_or(0));
-    let backward = anchor.as_ref().is_some_and(|a| a.backward);
-    if backward {
+    if anchor.as_ref().is_some_and(|a| a.backward) {
         // A backward page was read in reverse, nearest first.
         rows.reverse();
     }

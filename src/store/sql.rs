@@ -37,6 +37,35 @@ pub const FILTER_MAX_SQL_BYTES: usize = 40_000;
 pub struct Where {
     pub sql: String,
     pub params: Vec<Value>,
+    /// Whether an index lookup finds the few rows that can match (see [`selective`]).
+    pub selective: bool,
+}
+
+impl Where {
+    /// No condition: every user of the tenant.
+    pub fn all() -> Where {
+        Where { sql: "1".into(), params: Vec::new(), selective: false }
+    }
+}
+
+/// Columns with an index on (tenant_id, column) (migrations/0002).
+const INDEXED_COLUMNS: &[&str] = &["id", "user_name_fold", "external_id"];
+
+/// Whether every user the filter can match is found by an index lookup: an equality on an
+/// indexed column or an `emails` lookup, in every branch of an `or`, in some side of an `and`.
+/// These are the look-ups IdPs make (`userName eq`, `externalId eq`, `id eq`,
+/// `emails[type eq "work"].value eq`). A page of them is sorted after the lookup; without this
+/// knowledge SQLite, which has no statistics and guesses that a tenant has few users, would
+/// rather walk the order's index through the whole tenant and test every row.
+pub fn selective(f: &Resolved) -> bool {
+    match f {
+        Resolved::Compare { target: Target::Column(c), op: CompareOp::Eq, .. } => INDEXED_COLUMNS.contains(c),
+        Resolved::Any { array, filter } => is_emails_lookup(array, filter),
+        Resolved::And(a, b) => selective(a) || selective(b),
+        Resolved::Or(a, b) => selective(a) && selective(b),
+        Resolved::Const(false) => true,
+        _ => false,
+    }
 }
 
 /// A JSON path (`$."name"."familyName"`) for keys the schema defines (attribute names and
@@ -103,7 +132,7 @@ pub fn filter_sql(filter: &Resolved, first: usize) -> Result<Where, ScimError> {
             sql.len()
         )));
     }
-    Ok(Where { sql, params: b.params })
+    Ok(Where { sql, params: b.params, selective: selective(filter) })
 }
 
 fn render(f: &Resolved, b: &mut Builder, elem: Option<&str>) -> Result<String, ScimError> {
@@ -124,7 +153,10 @@ fn render(f: &Resolved, b: &mut Builder, elem: Option<&str>) -> Result<String, S
                 _ => format!("({x} IS NOT NULL AND {x} <> '')"),
             }
         }
-        Resolved::Compare { target, op, value } => compare(&read(target, elem)?, *op, value, b),
+        Resolved::Compare { target, op, value } => {
+            let never_null = matches!(target, Target::Column(c) if NOT_NULL_COLUMNS.contains(c));
+            compare(&read(target, elem)?, never_null, *op, value, b)
+        }
         Resolved::Any { array, filter } => {
             if let Some(sql) = emails_lookup(array, filter, b) {
                 return Ok(sql);
@@ -137,16 +169,34 @@ fn render(f: &Resolved, b: &mut Builder, elem: Option<&str>) -> Result<String, S
     })
 }
 
-fn compare(x: &str, op: CompareOp, value: &Lit, b: &mut Builder) -> String {
+/// A comparison that is never NULL. `never_null`: `x` is a NOT NULL column, so plain operators
+/// are never NULL either (and an `or` of equalities on it becomes an indexed `IN`).
+fn compare(x: &str, never_null: bool, op: CompareOp, value: &Lit, b: &mut Builder) -> String {
     use CompareOp::*;
     // Every string contains, starts and ends with the empty string.
     if matches!((op, value), (Co | Sw | Ew, Lit::Text(s)) if s.is_empty()) {
         return format!("({x} IS NOT NULL)");
     }
     let v = b.param(lit_value(value));
+    if never_null {
+        let sql_op = match op {
+            Eq => "=",
+            Ne => "<>",
+            Gt => ">",
+            Ge => ">=",
+            Lt => "<",
+            Le => "<=",
+            Co => return format!("(instr({x}, {v}) > 0)"),
+            Sw | Ew => "",
+        };
+        if !sql_op.is_empty() {
+            return format!("({x} {sql_op} {v})");
+        }
+    }
     match op {
-        Eq => format!("({x} IS NOT NULL AND {x} = {v})"),
-        Ne => format!("({x} IS NULL OR {x} <> {v})"),
+        // `IS` is `=` that is never NULL (the literal never is); SQLite uses indexes for it.
+        Eq => format!("({x} IS {v})"),
+        Ne => format!("({x} IS NOT {v})"),
         Gt => format!("({x} IS NOT NULL AND {x} > {v})"),
         Ge => format!("({x} IS NOT NULL AND {x} >= {v})"),
         Lt => format!("({x} IS NOT NULL AND {x} < {v})"),
@@ -171,6 +221,21 @@ fn compare(x: &str, op: CompareOp, value: &Lit, b: &mut Builder) -> String {
 /// `emails` conditions that are equalities on `value` (and perhaps `type`): answered from the
 /// `user_emails` index instead of reading every user's document.
 fn emails_lookup(array: &[String], filter: &Resolved, b: &mut Builder) -> Option<String> {
+    let (value, types) = emails_equalities(array, filter)?;
+    let mut sql = format!(
+        "u.id IN (SELECT ue.user_id FROM user_emails ue WHERE ue.tenant_id = {} AND ue.value_fold = {}",
+        tenant_of_token!(),
+        b.param(Value::Text(value.to_string()))
+    );
+    if let Some(t) = types.first() {
+        sql.push_str(&format!(" AND ue.type_fold = {}", b.param(Value::Text(t.to_string()))));
+    }
+    sql.push(')');
+    Some(sql)
+}
+
+/// The `value` and (at most one) `type` an `emails` condition looks up, if it is such a lookup.
+fn emails_equalities<'a>(array: &[String], filter: &'a Resolved) -> Option<(&'a str, Vec<&'a str>)> {
     if array != ["emails"] {
         return None;
     }
@@ -183,16 +248,11 @@ fn emails_lookup(array: &[String], filter: &Resolved, b: &mut Builder) -> Option
     if types.len() > 1 || eqs.len() != 1 + types.len() {
         return None;
     }
-    let mut sql = format!(
-        "u.id IN (SELECT ue.user_id FROM user_emails ue WHERE ue.tenant_id = {} AND ue.value_fold = {}",
-        tenant_of_token!(),
-        b.param(Value::Text(value.to_string()))
-    );
-    if let Some(t) = types.first() {
-        sql.push_str(&format!(" AND ue.type_fold = {}", b.param(Value::Text(t.to_string()))));
-    }
-    sql.push(')');
-    Some(sql)
+    Some((value, types))
+}
+
+fn is_emails_lookup(array: &[String], filter: &Resolved) -> bool {
+    emails_equalities(array, filter).is_some()
 }
 
 /// Whether `f` is a conjunction of text equalities on element keys; collects them.
@@ -209,7 +269,8 @@ fn collect_eqs<'a>(f: &'a Resolved, out: &mut Vec<(&'a str, &'a str)>) -> bool {
     }
 }
 
-/// Columns of `users` that are NOT NULL (migrations/0002): no "no value" case to order.
+/// Columns of `users` that are NOT NULL (migrations/0002): no "no value" case to compare or
+/// order.
 const NOT_NULL_COLUMNS: &[&str] = &["id", "created", "last_modified", "user_name_fold", "active", "version"];
 
 /// A sort order in SQL, over `users u`.
@@ -245,14 +306,17 @@ impl Order {
         self.value.as_deref().unwrap_or("NULL")
     }
 
-    /// The ORDER BY terms; `reverse` for a backward page.
-    pub fn by(&self, reverse: bool) -> String {
+    /// The ORDER BY terms; `reverse` for a backward page. `sorted` orders by expressions
+    /// (`+u.created`) that no index provides, so that SQLite finds the rows by the filter's
+    /// index and sorts them (for a [`selective`] filter).
+    pub fn by(&self, reverse: bool, sorted: bool) -> String {
         let dir = if self.descending != reverse { " DESC" } else { "" };
+        let plus = if sorted { "+" } else { "" };
         match (&self.value, self.nullable) {
-            (None, _) => format!("u.id{dir}"),
-            (Some(x), false) => format!("{x}{dir}, u.id{dir}"),
+            (None, _) => format!("{plus}u.id{dir}"),
+            (Some(x), false) => format!("{plus}{x}{dir}, {plus}u.id{dir}"),
             // `x IS NULL` is 0 or 1: users without a value after the others (ascending).
-            (Some(x), true) => format!("({x} IS NULL){dir}, {x}{dir}, u.id{dir}"),
+            (Some(x), true) => format!("({x} IS NULL){dir}, {plus}{x}{dir}, {plus}u.id{dir}"),
         }
     }
 
@@ -292,7 +356,7 @@ impl Order {
                 format!("({x} IS NOT NULL AND ({x} {after} {k} OR ({x} = {k} AND u.id {id_cmp} {id})))")
             }
         };
-        Where { sql, params: b.params }
+        Where { sql, params: b.params, selective: false }
     }
 }
 
@@ -319,12 +383,12 @@ mod tests {
         let table: Vec<(&str, String, Vec<Value>)> = vec![
             (
                 "userName eq \"Bjensen\"",
-                "(u.user_name_fold IS NOT NULL AND u.user_name_fold = ?2)".into(),
+                "(u.user_name_fold = ?2)".into(),
                 vec![t("bjensen")],
             ),
             (
                 "externalId eq \"x\" and id ne \"y\"",
-                "((u.external_id IS NOT NULL AND u.external_id = ?2) AND (u.id IS NULL OR u.id <> ?3))".into(),
+                "((u.external_id IS ?2) AND (u.id <> ?3))".into(),
                 vec![t("x"), t("y")],
             ),
             (
@@ -339,7 +403,7 @@ mod tests {
             ),
             (
                 "emails[type eq \"work\" and value co \"@example.com\"]",
-                "EXISTS (SELECT 1 FROM json_each(u.folded, '$.\"emails\"') e1 WHERE ((json_extract(e1.value, '$.\"type\"') IS NOT NULL AND json_extract(e1.value, '$.\"type\"') = ?2) AND (json_extract(e1.value, '$.\"value\"') IS NOT NULL AND instr(json_extract(e1.value, '$.\"value\"'), ?3) > 0)))".into(),
+                "EXISTS (SELECT 1 FROM json_each(u.folded, '$.\"emails\"') e1 WHERE ((json_extract(e1.value, '$.\"type\"') IS ?2) AND (json_extract(e1.value, '$.\"value\"') IS NOT NULL AND instr(json_extract(e1.value, '$.\"value\"'), ?3) > 0)))".into(),
                 vec![t("work"), t("@example.com")],
             ),
             (
@@ -358,7 +422,7 @@ mod tests {
                 "(json_extract(u.folded, '$.\"displayName\"') IS NOT NULL AND substr(json_extract(u.folded, '$.\"displayName\"'), -7) = ?2)".into(),
                 vec![t("strasse")],
             ),
-            ("active eq false", "(u.active IS NOT NULL AND u.active = ?2)".into(), vec![Value::Int(0)]),
+            ("active eq false", "(u.active = ?2)".into(), vec![Value::Int(0)]),
             (
                 "not (title pr)",
                 "(NOT (json_extract(u.folded, '$.\"title\"') IS NOT NULL AND json_extract(u.folded, '$.\"title\"') <> ''))".into(),
@@ -369,17 +433,17 @@ mod tests {
             ("meta pr", "1".into(), vec![]),
             (
                 "meta.created ge \"2026-01-01T00:00:00+01:00\"",
-                "(u.created IS NOT NULL AND u.created >= ?2)".into(),
+                "(u.created >= ?2)".into(),
                 vec![t("2025-12-31T23:00:00.000Z")],
             ),
             (
                 "meta.lastModified lt \"2026-01-01\"",
-                "(u.last_modified IS NOT NULL AND u.last_modified < ?2)".into(),
+                "(u.last_modified < ?2)".into(),
                 vec![t("2026-01-01T00:00:00.000Z")],
             ),
             (
                 "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value eq \"M1\"",
-                "(json_extract(u.folded, '$.\"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User\".\"manager\".\"value\"') IS NOT NULL AND json_extract(u.folded, '$.\"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User\".\"manager\".\"value\"') = ?2)".into(),
+                "(json_extract(u.folded, '$.\"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User\".\"manager\".\"value\"') IS ?2)".into(),
                 vec![t("m1")],
             ),
         ];
@@ -456,7 +520,7 @@ mod tests {
         ];
         for (sort_by, descending, pos, by, keyset) in table {
             let o = order(sort_by, descending);
-            assert_eq!(o.by(false), by, "{sort_by:?} {descending}");
+            assert_eq!(o.by(false, false), by, "{sort_by:?} {descending}");
             assert_eq!(o.keyset(&pos, 2).sql, keyset, "{sort_by:?} {descending} {pos:?}");
         }
         let primary = order(Some("emails"), false);
@@ -464,6 +528,7 @@ mod tests {
             primary.value_sql(),
             "(SELECT json_extract(s.value, '$.\"value\"') FROM json_each(u.folded, '$.\"emails\"') s ORDER BY coalesce(json_extract(s.value, '$.\"primary\"'), 0) DESC, s.key LIMIT 1)"
         );
-        assert_eq!(order(None, false).by(true), "u.created DESC, u.id DESC");
+        assert_eq!(order(None, false).by(true, false), "u.created DESC, u.id DESC");
+        assert_eq!(order(None, false).by(false, true), "+u.created, +u.id");
     }
 }

@@ -89,15 +89,24 @@ pub fn list_page(hash: &str, page: &Page<'_>) -> Stmt {
     let n = params.len() + 1;
     params.push(Value::Int(page.limit));
     params.push(Value::Int(page.offset));
+    // The page's ids come from the inner query, in the order's index when it can give them:
+    // LIMIT and OFFSET then stop walking the index early. A selective filter's few rows are
+    // found by its index (an ORDER BY there would tempt SQLite, which has no statistics and
+    // guesses that a tenant has few users, to walk the order's index through the whole tenant
+    // instead), and ordered and cut outside. CROSS JOIN keeps the page as the outer loop, so
+    // only its users are read whole, by primary key.
+    let (inner, outer) = match page.filter.selective {
+        false => (format!(" ORDER BY {} LIMIT ?{n} OFFSET ?{}", page.order.by(reverse, false), n + 1), String::new()),
+        true => (String::new(), format!(" LIMIT ?{n} OFFSET ?{}", n + 1)),
+    };
     let sql = format!(
-        "SELECT {columns}, {value} AS sort_key FROM (SELECT u.id AS pid FROM users u WHERE u.tenant_id = {tenant} AND {filter}{keyset} \
-         ORDER BY {by} LIMIT ?{n} OFFSET ?{o}) p JOIN users u ON u.tenant_id = {tenant} AND u.id = p.pid {manager}ORDER BY {by}",
+        "SELECT {columns}, {value} AS sort_key FROM (SELECT u.id AS pid FROM users u WHERE u.tenant_id = {tenant} AND {filter}{keyset}{inner}) p \
+         CROSS JOIN users u ON u.tenant_id = {tenant} AND u.id = p.pid {manager}ORDER BY {by}{outer}",
         columns = user_columns!().trim_end(),
         value = page.order.value_sql(),
         tenant = tenant_of_token!(),
         filter = page.filter.sql,
-        by = page.order.by(reverse),
-        o = n + 1,
+        by = page.order.by(reverse, true),
         manager = manager_join!(),
     );
     Stmt::new(sql, params)

@@ -8,5 +8,6 @@ mod helpers;
 mod activity;
 mod fixtures;
 mod protocol;
+mod query;
 mod tenants;
 mod users;

@@ -1,5 +1,6 @@
 //! Scenarios: request sequences with their expected answers, written once and run by both the
 //! host suite and the end-to-end suite.
 pub mod protocol;
+pub mod query;
 pub mod tenants;
 pub mod users;
