@@ -9,5 +9,6 @@ mod activity;
 mod fixtures;
 mod protocol;
 mod query;
+mod query_props;
 mod tenants;
 mod users;

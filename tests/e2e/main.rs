@@ -9,5 +9,6 @@ mod http_client;
 
 mod fixtures;
 mod protocol;
+mod query;
 mod tenants;
 mod users;
