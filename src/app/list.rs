@@ -114,16 +114,18 @@ pub fn plan(params: &ListParams, filter: Option<&Filter>, schema: &TenantSchema,
 
 /// Runs a query and answers its ListResponse (RFC 7644 §3.4.2; RFC 9865 §2).
 pub async fn run<S: Store>(params: ListParams, store: &S, ctx: &mut Ctx<'_>, call: &Call) -> Result<Response, ScimError> {
+    params.paging()?;
     let parsed = parse(&params)?;
     let hash = call.hash.as_str();
     // Names outside the static schema may be the company's own attributes: only then are their
     // definitions read first.
     let plan = match plan(&params, parsed.as_ref(), &TenantSchema::default(), hash) {
         Ok(plan) => plan,
-        Err(_) => {
+        Err(ScimError::InvalidFilter(_) | ScimError::InvalidValue(_)) => {
             let schema = scim_batch(store, ctx, &call.hash, Vec::new()).await?.0.schema;
             plan(&params, parsed.as_ref(), &schema, hash)?
         }
+        Err(e) => return Err(e),
     };
     let Plan { stmts, paging, query, anchor } = plan;
     let (tenant, results) = scim_batch(store, ctx, &call.hash, stmts).await?;

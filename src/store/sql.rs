@@ -493,6 +493,40 @@ mod tests {
         }
     }
 
+    /// The tenant's own attributes (DESIGN §4) filter and sort like any other document value,
+    /// under their id: numbers as JSON integers, dates as RFC 3339 text, text folded.
+    #[test]
+    fn custom_attributes_filter_and_sort_by_their_id() {
+        use crate::scim::tenant::{CustomAttr, CustomType};
+        use std::sync::Arc;
+        let custom = |id: &str, name: &str, ty| {
+            Arc::new(CustomAttr { id: id.into(), name: name.into(), scim_name: name.replace(' ', "_"), ty, options: None, aliases: vec![], active: true })
+        };
+        let schema = TenantSchema {
+            attributes: vec![
+                custom("a1", "Employed Since", CustomType::Date),
+                custom("a2", "Level", CustomType::Number),
+                custom("a3", "Site", CustomType::Text),
+            ],
+        };
+        let at = |id: &str| format!("json_extract(u.folded, '$.\"urn:ietf:params:scim:schemas:extension:peakon:2.0:User\".\"{id}\"')");
+        let table: Vec<(&str, String, Vec<Value>)> = vec![
+            ("Employed_Since lt \"2020-01-01\"", format!("({x} IS NOT NULL AND {x} < ?2)", x = at("a1")), vec![t("2020-01-01T00:00:00.000Z")]),
+            ("urn:ietf:params:scim:schemas:extension:peakon:2.0:User:level ge 3", format!("({x} IS NOT NULL AND {x} >= ?2)", x = at("a2")), vec![Value::Int(3)]),
+            ("site eq \"Köln\"", format!("({} IS ?2)", at("a3")), vec![t("köln")]),
+            ("employed_since pr", format!("({x} IS NOT NULL AND {x} <> '')", x = at("a1")), vec![]),
+        ];
+        for (filter, expected_sql, expected_params) in table {
+            let f = resolve(&parse_filter(filter, &Limits::DEFAULT).unwrap(), &schema).unwrap();
+            let w = filter_sql(&f, 2).unwrap();
+            assert_eq!((w.sql, w.params), (expected_sql, expected_params), "{filter}");
+        }
+        assert!(resolve(&parse_filter("level co \"1\"", &Limits::DEFAULT).unwrap(), &schema).is_err(), "numbers take no co");
+        let sort = Sort::resolve("Level", SortOrder::Descending, &schema).unwrap();
+        let x = at("a2");
+        assert_eq!(Order::new(&sort).unwrap().by(false, false), format!("({x} IS NULL) DESC, {x} DESC, u.id DESC"));
+    }
+
     fn order(sort_by: Option<&str>, descending: bool) -> Order {
         let order = if descending { SortOrder::Descending } else { SortOrder::Ascending };
         let sort = match sort_by {

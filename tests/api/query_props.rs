@@ -414,7 +414,10 @@ const SORTS: &[&str] = &["userName", "displayName", "name.familyName", "title", 
 
 /// The value a user sorts by (RFC 7644 §3.4.2.3): text folded by the attribute's case rules,
 /// booleans as 0/1; a multi-valued attribute by its primary element, else its first.
-fn sort_key(u: &Value, sort_by: &str) -> Option<(u8, String)> {
+/// A sort value: its SQLite storage class (0 integer, 1 text) and its value; `None` for none.
+type Key = Option<(u8, String)>;
+
+fn sort_key(u: &Value, sort_by: &str) -> Key {
     let r = resolve(&path(sort_by, false));
     if is_meta(&r) {
         return match r.sub.as_ref().map(|s| s.name()) {
@@ -445,7 +448,7 @@ fn sort_key(u: &Value, sort_by: &str) -> Option<(u8, String)> {
 /// The users' ids in the order `sortBy`/`sortOrder` ask for: by value, users without one last,
 /// then by id; descending is the reverse.
 fn ordered(users: &[&Value], sort_by: Option<&str>, descending: bool) -> Vec<String> {
-    let mut keyed: Vec<(bool, Option<(u8, String)>, String)> = users
+    let mut keyed: Vec<(bool, Key, String)> = users
         .iter()
         .map(|u| {
             let id = u["id"].as_str().unwrap().to_string();

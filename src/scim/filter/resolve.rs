@@ -365,6 +365,12 @@ mod tests {
             Resolved::Compare { target: Target::Doc(keys(&[ENTERPRISE_USER, "department"])), op: CompareOp::Eq, value: text("r&d") }
         );
         assert_eq!(r("meta.resourceType eq \"User\"").unwrap(), Resolved::Const(true));
+        assert_eq!(r("meta.resourceType pr").unwrap(), Resolved::Const(true));
+        assert_eq!(r("meta pr").unwrap(), Resolved::Const(true));
+        assert_eq!(
+            r("meta.created lt \"2026-01-01\"").unwrap(),
+            Resolved::Compare { target: Target::Column("created"), op: CompareOp::Lt, value: text("2026-01-01T00:00:00.000Z") }
+        );
         assert_eq!(
             r("title eq null").unwrap(),
             Resolved::Not(Box::new(Resolved::Present { target: Target::Doc(keys(&["title"])), shape: Shape::Simple }))
