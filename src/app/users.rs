@@ -54,6 +54,7 @@ pub struct Call {
 
 impl Call {
     pub fn new(req: &Request, answer: Answer) -> Result<Call, ScimError> {
+        let hash = credential(req)?;
         let params = query::pairs(req.uri().query());
         let projection = match Projection::from_query(query::get(&params, "attributes"), query::get(&params, "excludedAttributes")) {
             Ok(p) => p,
@@ -63,7 +64,7 @@ impl Call {
             Err(e) => return Err(e),
         };
         Ok(Call {
-            hash: credential(req)?,
+            hash,
             base: scim_base(req),
             client: header(req, http::header::USER_AGENT).map(|ua| ua.chars().take(MAX_CLIENT_CHARS).collect()),
             answer,

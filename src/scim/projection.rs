@@ -394,6 +394,42 @@ mod tests {
         }
     }
 
+    /// `returned` from the table decides before the lists do (RFC 7643 §7). The table has no
+    /// `never` or `request` attribute today (`password` is not kept), so the test makes some.
+    #[test]
+    fn returned_never_and_request_are_honoured() {
+        use crate::scim::schema::{Attr, Type, CORE_ATTRS};
+        static SUBS: [Attr; 2] = [
+            Attr { name: "shown", ..CORE_ATTRS[2] },
+            Attr { name: "asked", returned: Returned::Request, ..CORE_ATTRS[2] },
+        ];
+        static SECRET: Attr = Attr { name: "secret", returned: Returned::Never, ..CORE_ATTRS[2] };
+        static ASKED: Attr = Attr { name: "asked", returned: Returned::Request, ..CORE_ATTRS[2] };
+        static BOTH: Attr = Attr { name: "both", ty: Type::Complex, subs: &SUBS, ..CORE_ATTRS[2] };
+        let value = || json!({ "shown": "s", "asked": "a" });
+        let chosen = |mode, paths: &[(&str, Option<&str>)]| Chosen {
+            mode,
+            schemas: vec![],
+            paths: paths.iter().map(|(t, s)| (Container::Core, t.to_string(), s.map(str::to_string))).collect(),
+        };
+        let d = |a: &'static Attr| Some(Def::Static(a));
+        let table: Vec<(Chosen, &'static Attr, Option<Value>)> = vec![
+            (chosen(Mode::Default, &[]), &SECRET, None),
+            (chosen(Mode::Include, &[("secret", None)]), &SECRET, None),
+            (chosen(Mode::Default, &[]), &ASKED, None),
+            (chosen(Mode::Exclude, &[]), &ASKED, None),
+            (chosen(Mode::Include, &[("asked", None)]), &ASKED, Some(json!("x"))),
+            (chosen(Mode::Default, &[]), &BOTH, Some(json!({ "shown": "s" }))),
+            (chosen(Mode::Include, &[("both", None)]), &BOTH, Some(json!({ "shown": "s" }))),
+            (chosen(Mode::Include, &[("both", Some("asked"))]), &BOTH, Some(json!({ "asked": "a" }))),
+            (chosen(Mode::Exclude, &[("both", Some("shown"))]), &BOTH, None),
+        ];
+        for (i, (c, attr, expected)) in table.into_iter().enumerate() {
+            let v = if attr.ty == Type::Complex { value() } else { json!("x") };
+            assert_eq!(c.decide(Container::Core, d(attr).as_ref(), attr.name, v), expected, "case {i}: {}", attr.name);
+        }
+    }
+
     #[test]
     fn malformed_names_and_both_parameters_are_refused() {
         let table = [
