@@ -8,6 +8,7 @@ pub mod admin;
 pub mod attributes;
 pub mod auth;
 pub mod ids;
+pub mod list;
 pub mod media;
 pub mod query;
 pub mod reports;

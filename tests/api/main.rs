@@ -9,6 +9,8 @@ mod activity;
 mod custom;
 mod fixtures;
 mod protocol;
+mod query;
+mod query_props;
 mod reports;
 mod tenants;
 mod users;

@@ -10,6 +10,7 @@ mod http_client;
 
 mod fixtures;
 mod protocol;
+mod query;
 mod reports;
 mod tenants;
 mod users;

@@ -2,6 +2,7 @@
 //! host suite and the end-to-end suite.
 pub mod custom;
 pub mod protocol;
+pub mod query;
 pub mod reports;
 pub mod tenants;
 pub mod users;
