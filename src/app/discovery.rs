@@ -5,7 +5,7 @@
 //! request that does carry a bearer token has it checked, so a wrong token is a 401 here too.
 
 use super::media::MAX_BODY_BYTES;
-use super::users::{FILTER_LIMITS, MAX_COUNT};
+use super::users::{DEFAULT_COUNT, FILTER_LIMITS, MAX_COUNT};
 use crate::scim::error::ScimError;
 use crate::scim::tenant::TenantSchema;
 use crate::scim::patch::MAX_OPERATIONS;
@@ -23,14 +23,27 @@ pub fn service_provider_config(base: &str) -> Value {
         "bulk": { "supported": false, "maxOperations": 0, "maxPayloadSize": 0 },
         "filter": { "supported": true, "maxResults": MAX_COUNT },
         "changePassword": { "supported": false },
-        "sort": { "supported": false },
+        // RFC 7644 §3.4.2.3: sortBy on any singular attribute or sub-attribute (multi-valued
+        // ones by their primary value), then by id.
+        "sort": { "supported": true },
+        // RFC 9865 §4: both paging methods; index paging stays the default (RFC 9865 §2.5,
+        // existing clients). Cursors hold no state and do not expire, so there is no
+        // `cursorTimeout` to advertise.
+        "pagination": {
+            "cursor": true,
+            "index": true,
+            "defaultPaginationMethod": "index",
+            "defaultPageSize": DEFAULT_COUNT,
+            "maxPageSize": MAX_COUNT
+        },
         "etag": { "supported": true },
         "authenticationSchemes": [{
             "type": "oauthbearertoken",
             "name": "OAuth Bearer Token",
             "description": format!(
                 "The bearer token issued when provisioning was enabled. Limits: request bodies up to {MAX_BODY_BYTES} bytes; \
-                 filters up to {} characters, {} levels of nesting and {} comparisons; up to {MAX_OPERATIONS} PATCH operations per request.",
+                 filters up to {} characters, {} levels of nesting and {} comparisons; pages of up to {MAX_COUNT} users \
+                 (startIndex, or RFC 9865 cursors, which do not expire); up to {MAX_OPERATIONS} PATCH operations per request.",
                 FILTER_LIMITS.max_len, FILTER_LIMITS.max_depth, FILTER_LIMITS.max_terms
             ),
             "primary": true

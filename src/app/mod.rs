@@ -9,6 +9,7 @@ pub mod attributes;
 pub mod auth;
 pub mod conditional;
 pub mod ids;
+pub mod list;
 pub mod media;
 pub mod query;
 pub mod reports;

@@ -107,9 +107,14 @@ async fn dispatch<S: Store>(
         (_, ScimEndpoint::Me) => {
             Err(ScimError::NotImplemented("/Me is not supported: tokens belong to tenants, not users".into()))
         }
-        (Method::POST, ScimEndpoint::RootSearch) => Err(ScimError::NotImplemented(
-            "Searching from the root is not supported; use POST /Users/.search".into(),
-        )),
+        (Method::POST, ScimEndpoint::UsersSearch) => {
+            users::search(&req, store, ctx, &users::Call::new(&req, answer)?).await
+        }
+        // RFC 7644 §3.4.3: a search at the root searches every resource type; Users is the only
+        // one, so it is the Users search (scim2-tester searches there).
+        (Method::POST, ScimEndpoint::RootSearch) => {
+            users::search(&req, store, ctx, &users::Call::new(&req, answer)?).await
+        }
         (_, ScimEndpoint::Unknown) => Err(ScimError::NotFound("No such SCIM endpoint".into())),
         (_, endpoint) => Err(ScimError::MethodNotAllowed { allow: endpoint.allow() }),
     }

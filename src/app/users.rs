@@ -18,21 +18,22 @@ use super::tenancy::scim_batch;
 use super::{Ctx, Request, Response};
 use crate::scim::datetime::Timestamp;
 use crate::scim::error::ScimError;
-use crate::scim::filter::{parse_filter, resolve::resolve, Limits};
+use crate::scim::filter::Limits;
+use crate::scim::list::{self, ListParams};
 use crate::scim::patch;
-use crate::scim::schema::{LIST_RESPONSE, TENANT_USER};
+use crate::scim::projection::Projection;
+use crate::scim::schema::TENANT_USER;
 use crate::scim::tenant::TenantSchema;
 use crate::scim::user::{self, etag, Doc, ManagerInfo, Meta, Parsed};
-use crate::store::sql::filter_sql;
 use crate::store::users::{self as sql, Event, UserWrite, When};
 use crate::store::{Row, Store};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 /// Largest page of a list (`filter.maxResults` in /ServiceProviderConfig); larger `count`s are
 /// clamped to it.
-pub const MAX_COUNT: i64 = 200;
+pub const MAX_COUNT: i64 = list::MAX_COUNT;
 /// Page size when `count` is not given.
-pub const DEFAULT_COUNT: i64 = 100;
+pub const DEFAULT_COUNT: i64 = list::DEFAULT_COUNT;
 /// The limits on one filter (advertised in /ServiceProviderConfig's documentation).
 pub const FILTER_LIMITS: Limits = Limits::DEFAULT;
 /// How long PUT and PATCH keep retrying after losing a race with another write.
@@ -48,6 +49,9 @@ pub struct Call {
     pub base: String,
     pub client: Option<String>,
     pub answer: Answer,
+    /// `attributes`/`excludedAttributes` of the request URL (RFC 7644 §3.9), for the user an
+    /// answer returns.
+    pub projection: Projection,
     /// `If-Match` (PUT, PATCH, DELETE) and `If-None-Match` (GET), RFC 7644 §3.14; a malformed
     /// header is an error the handler answers (and, for a write, logs).
     pub if_match: Result<Option<Condition>, ScimError>,
@@ -56,11 +60,21 @@ pub struct Call {
 
 impl Call {
     pub fn new(req: &Request, answer: Answer) -> Result<Call, ScimError> {
+        let hash = credential(req)?;
+        let params = query::pairs(req.uri().query());
+        let projection = match Projection::from_query(query::get(&params, "attributes"), query::get(&params, "excludedAttributes")) {
+            Ok(p) => p,
+            // A write is never refused for how its answer should look (it could not be logged
+            // as refused, and after the write it is too late): it answers the default attributes.
+            Err(_) if req.method() != http::Method::GET => Projection::Default,
+            Err(e) => return Err(e),
+        };
         Ok(Call {
-            hash: credential(req)?,
+            hash,
             base: scim_base(req),
             client: header(req, http::header::USER_AGENT).map(|ua| ua.chars().take(MAX_CLIENT_CHARS).collect()),
             answer,
+            projection,
             if_match: conditional::if_match(req.headers()),
             if_none_match: conditional::if_none_match(req.headers()),
         })
@@ -82,7 +96,7 @@ fn text<'r>(row: &'r Row, key: &str) -> Option<&'r str> {
 }
 
 /// A stored user, as read back.
-struct Stored {
+pub(super) struct Stored {
     doc: Doc,
     meta: Meta,
     manager: Option<ManagerInfo>,
@@ -92,7 +106,7 @@ struct Stored {
     write_id: String,
 }
 
-fn stored(row: &Row) -> Result<Stored, ScimError> {
+pub(super) fn stored(row: &Row) -> Result<Stored, ScimError> {
     let broken = |what: &str| ScimError::Internal(format!("stored user: bad {what}"));
     let doc: Doc = serde_json::from_str(text(row, "resource").ok_or_else(|| broken("resource"))?)
         .map_err(|_| broken("resource JSON"))?;
@@ -115,14 +129,14 @@ fn stored(row: &Row) -> Result<Stored, ScimError> {
 }
 
 impl Stored {
-    fn render(&self, schema: &TenantSchema, base: &str) -> Value {
+    pub(super) fn render(&self, schema: &TenantSchema, base: &str) -> Value {
         user::render(&self.doc, &self.meta, self.manager.as_ref(), &self.refs, schema, base)
     }
 }
 
 /// A single-resource answer with its `ETag` (RFC 7644 §3.14).
 fn resource_answer(status: u16, s: &Stored, schema: &TenantSchema, call: &Call, location: bool) -> Response {
-    let body = s.render(schema, &call.base);
+    let body = call.projection.apply(s.render(schema, &call.base), schema);
     let mut r = scim_json(status, &body, call.answer);
     if let Ok(v) = http::HeaderValue::from_str(&etag(s.meta.version)) {
         r.headers_mut().insert(http::header::ETAG, v);
@@ -207,7 +221,7 @@ fn ref_changes(old: &Doc, new: &Doc, schema: &TenantSchema) -> (String, String) 
     let added: Vec<Value> = new_refs
         .iter()
         .filter(|r| !old_refs.contains(r))
-        .map(|(id, v)| json!([id, v, crate::scim::fold::fold(v)]))
+        .map(|(id, v)| serde_json::json!([id, v, crate::scim::fold::fold(v)]))
         .collect();
     (Value::from(removed).to_string(), Value::Array(added).to_string())
 }
@@ -347,61 +361,17 @@ fn not_found(id: &str) -> ScimError {
     ScimError::NotFound(format!("No user with id \"{id}\""))
 }
 
-/// An integer query parameter (`startIndex`, `count`).
-fn int_param(params: &[(String, String)], name: &str) -> Result<Option<i64>, ScimError> {
-    match query::get(params, name) {
-        None | Some("") => Ok(None),
-        Some(v) => v
-            .trim()
-            .parse::<i64>()
-            .map(Some)
-            .map_err(|_| ScimError::InvalidValue(format!("\"{name}\" must be an integer, not \"{v}\""))),
-    }
+/// `GET /Users` (RFC 7644 §3.4.2): filter, sort, page (by index or cursor) and project.
+pub async fn list<S: Store>(req: &Request, store: &S, ctx: &mut Ctx<'_>, call: &Call) -> Result<Response, ScimError> {
+    let params = ListParams::from_query(&query::pairs(req.uri().query()))?;
+    super::list::run(params, store, ctx, call).await
 }
 
-/// `GET /Users` (RFC 7644 §3.4.2): filter, paging by `startIndex` and `count`, in order of
-/// creation then id.
-pub async fn list<S: Store>(req: &Request, store: &S, ctx: &mut Ctx<'_>, call: &Call) -> Result<Response, ScimError> {
-    let params = query::pairs(req.uri().query());
-    // RFC 7644 §3.4.2.4: startIndex < 1 means 1; a negative count means 0.
-    let start = int_param(&params, "startIndex")?.unwrap_or(1).max(1);
-    let count = int_param(&params, "count")?.unwrap_or(DEFAULT_COUNT).clamp(0, MAX_COUNT);
-    let (where_sql, where_params) = match query::get(&params, "filter").filter(|f| !f.trim().is_empty()) {
-        None => ("1".to_string(), Vec::new()),
-        Some(text) => {
-            let parsed = parse_filter(text, &FILTER_LIMITS)
-                .map_err(|e| ScimError::InvalidFilter(format!("Invalid filter {e}")))?;
-            // Names outside the static schema may be the company's own attributes: only then
-            // are their definitions read first.
-            let resolved = match resolve(&parsed, &TenantSchema::default()) {
-                Ok(r) => r,
-                Err(_) => resolve(&parsed, &tenant_schema(store, ctx, call).await?)?,
-            };
-            let w = filter_sql(&resolved, 2);
-            (w.sql, w.params)
-        }
-    };
-    let hash = call.hash.as_str();
-    let mut stmts = vec![sql::count_users(hash, &where_sql, where_params.clone())];
-    if count > 0 {
-        stmts.push(sql::list_users(hash, &where_sql, where_params, "u.created, u.id", count, start - 1));
-    }
-    let (tenant, results) = scim_batch(store, ctx, &call.hash, stmts).await?;
-    let total = results[0].first().and_then(|r| r.get("total")).and_then(Value::as_i64).unwrap_or(0);
-    let mut resources = Vec::new();
-    if let Some(rows) = results.get(1) {
-        for row in rows {
-            resources.push(stored(row)?.render(&tenant.schema, &call.base));
-        }
-    }
-    let body = json!({
-        "schemas": [LIST_RESPONSE],
-        "totalResults": total,
-        "startIndex": start,
-        "itemsPerPage": resources.len(),
-        "Resources": resources,
-    });
-    Ok(scim_json(200, &body, call.answer))
+/// `POST /Users/.search` (RFC 7644 §3.4.3): the same query, its parameters in a SearchRequest.
+/// A read: nothing is logged.
+pub async fn search<S: Store>(req: &Request, store: &S, ctx: &mut Ctx<'_>, call: &Call) -> Result<Response, ScimError> {
+    let params = ListParams::from_search_request(&body_object(req)?)?;
+    super::list::run(params, store, ctx, call).await
 }
 
 /// `PUT /Users/{id}` (RFC 7644 §3.5.1): the body replaces every attribute the client may write.

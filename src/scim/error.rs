@@ -24,6 +24,10 @@ pub enum ScimType {
     InvalidValue,
     InvalidVers,
     Sensitive,
+    /// RFC 9865 §2.1 (cursor pagination).
+    InvalidCursor,
+    /// RFC 9865 §2.1 (cursor pagination).
+    InvalidCount,
 }
 
 impl ScimType {
@@ -39,6 +43,8 @@ impl ScimType {
             ScimType::InvalidValue => "invalidValue",
             ScimType::InvalidVers => "invalidVers",
             ScimType::Sensitive => "sensitive",
+            ScimType::InvalidCursor => "invalidCursor",
+            ScimType::InvalidCount => "invalidCount",
         }
     }
 }
@@ -67,6 +73,10 @@ pub enum ScimError {
     InvalidVers(String),
     /// 400 `sensitive`: sensitive information in the URI.
     Sensitive(String),
+    /// 400 `invalidCursor` (RFC 9865 §2.1): a `cursor` this service did not issue for this query.
+    InvalidCursor(String),
+    /// 400 `invalidCount` (RFC 9865 §2.1): a `count` that cursor pagination cannot serve.
+    InvalidCount(String),
     /// 400 without a `scimType` (e.g. a malformed query parameter RFC 7644 has no keyword for).
     BadRequest(String),
     /// 401; answered with `WWW-Authenticate: Bearer`.
@@ -108,6 +118,8 @@ impl ScimError {
             | ScimError::InvalidValue(_)
             | ScimError::InvalidVers(_)
             | ScimError::Sensitive(_)
+            | ScimError::InvalidCursor(_)
+            | ScimError::InvalidCount(_)
             | ScimError::BadRequest(_) => 400,
             ScimError::Unauthorized(_) => 401,
             ScimError::Forbidden(_) => 403,
@@ -137,6 +149,8 @@ impl ScimError {
             ScimError::InvalidValue(_) => Some(ScimType::InvalidValue),
             ScimError::InvalidVers(_) => Some(ScimType::InvalidVers),
             ScimError::Sensitive(_) => Some(ScimType::Sensitive),
+            ScimError::InvalidCursor(_) => Some(ScimType::InvalidCursor),
+            ScimError::InvalidCount(_) => Some(ScimType::InvalidCount),
             ScimError::BadRequest(_)
             | ScimError::Unauthorized(_)
             | ScimError::Forbidden(_)
@@ -166,6 +180,8 @@ impl ScimError {
             | ScimError::InvalidValue(d)
             | ScimError::InvalidVers(d)
             | ScimError::Sensitive(d)
+            | ScimError::InvalidCursor(d)
+            | ScimError::InvalidCount(d)
             | ScimError::BadRequest(d)
             | ScimError::Unauthorized(d)
             | ScimError::Forbidden(d)
@@ -253,6 +269,8 @@ mod tests {
             (ScimError::InvalidValue(s("v")), 400, Some("invalidValue")),
             (ScimError::InvalidVers(s("v")), 400, Some("invalidVers")),
             (ScimError::Sensitive(s("x")), 400, Some("sensitive")),
+            (ScimError::InvalidCursor(s("c")), 400, Some("invalidCursor")),
+            (ScimError::InvalidCount(s("c")), 400, Some("invalidCount")),
             (ScimError::BadRequest(s("b")), 400, None),
             (ScimError::Unauthorized(s("a")), 401, None),
             (ScimError::Forbidden(s("f")), 403, None),

@@ -1,33 +1,95 @@
-//! Resolved filters to SQL (RFC 7644 §3.4.2.2 evaluated by SQLite/D1), always parameterised.
+//! Queries to SQL, pure: resolved filters (RFC 7644 §3.4.2.2), sort orders (§3.4.2.3) and
+//! cursor positions (RFC 9865) become SQL text and parameters that SQLite/D1 evaluate. Nothing
+//! is evaluated in the worker; every value a client sent is a bound parameter.
 //!
-//! One exhaustive `match` over the resolved tree. Every leaf renders as an expression that is
-//! never NULL (a missing value compares false, and `not` inverts it correctly), and `co`/`sw`/`ew`
-//! use `instr`/`substr` rather than LIKE, so `%` and `_` in a value are literal and D1's 50-byte
-//! LIKE pattern limit does not apply (DESIGN §9). Values that filters read come from the folded
-//! document (`u.folded`) or from columns; `emails` equality is answered from the `user_emails`
-//! index.
+//! Filters: one exhaustive `match` over the resolved tree. Every leaf renders as an expression
+//! that is never NULL (a missing value compares false, and `not` inverts it correctly), and
+//! `co`/`sw`/`ew` use `instr`/`substr` rather than LIKE, so `%` and `_` in a value are literal
+//! and D1's 50-byte LIKE pattern limit does not apply (DESIGN §9). Values that filters read come
+//! from the folded document (`u.folded`) or from columns; `emails` equality is answered from the
+//! `user_emails` index.
+//!
+//! D1 allows 100 bound parameters and 100 KB of SQL per statement (DESIGN §9). A filter costs at
+//! most one parameter per comparison, and [`filter_sql`] refuses (400 `invalidFilter`) one whose
+//! SQL or parameters would not leave room for the rest of its statement ([`FILTER_MAX_PARAMS`],
+//! [`FILTER_MAX_SQL_BYTES`]); the parser's limits keep real filters well below both.
+//!
+//! Orders: by the sort value, then by `id`, with users that have no value last when ascending
+//! (RFC 7644 §3.4.2.3); a descending order is exactly the reverse. [`Order::keyset`] renders the
+//! condition "after this position" for cursor pages, which an index can answer without OFFSET.
 
 use super::Value;
+use crate::scim::error::ScimError;
 use crate::scim::filter::resolve::{Lit, Resolved, Shape, Target};
 use crate::scim::filter::CompareOp;
+use crate::scim::list::{CursorPos, Sort, SortKey};
 use crate::tenant_of_token;
+
+/// Parameters a filter may use: D1's 100 less what its statements bind besides (the token hash,
+/// a cursor position's value and id, LIMIT and OFFSET), with room to spare.
+pub const FILTER_MAX_PARAMS: usize = 90;
+/// SQL a filter may render to: the statement around it and its count both stay far below D1's
+/// 100 KB.
+pub const FILTER_MAX_SQL_BYTES: usize = 40_000;
 
 /// A SQL boolean expression over `users u` and its parameters, numbered from the `first` given.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Where {
     pub sql: String,
     pub params: Vec<Value>,
+    /// Whether an index lookup finds the few rows that can match (see [`selective`]).
+    pub selective: bool,
+}
+
+impl Where {
+    /// No condition: every user of the tenant.
+    pub fn all() -> Where {
+        Where { sql: "1".into(), params: Vec::new(), selective: false }
+    }
+}
+
+/// Columns with an index on (tenant_id, column) (migrations/0002).
+const INDEXED_COLUMNS: &[&str] = &["id", "user_name_fold", "external_id"];
+
+/// Whether every user the filter can match is found by an index lookup: an equality on an
+/// indexed column or an `emails` lookup, in every branch of an `or`, in some side of an `and`.
+/// These are the look-ups IdPs make (`userName eq`, `externalId eq`, `id eq`,
+/// `emails[type eq "work"].value eq`). A page of them is sorted after the lookup; without this
+/// knowledge SQLite, which has no statistics and guesses that a tenant has few users, would
+/// rather walk the order's index through the whole tenant and test every row.
+pub fn selective(f: &Resolved) -> bool {
+    match f {
+        Resolved::Compare { target: Target::Column(c), op: CompareOp::Eq, .. } => INDEXED_COLUMNS.contains(c),
+        Resolved::Any { array, filter } => is_emails_lookup(array, filter),
+        Resolved::And(a, b) => selective(a) || selective(b),
+        Resolved::Or(a, b) => selective(a) && selective(b),
+        Resolved::Const(false) => true,
+        _ => false,
+    }
 }
 
 /// A JSON path (`$."name"."familyName"`) for keys the schema defines (attribute names and
-/// attribute ids: letters, digits, `_`, `-`, `$`, `:`, `.`), quoted so that URNs work.
-pub fn json_path(keys: &[String]) -> String {
+/// attribute ids), quoted so that URNs work. The path is SQL text, not a parameter (that would
+/// spend D1's parameters), so a key with any other character is refused as a bug.
+pub fn json_path(keys: &[String]) -> Result<String, ScimError> {
     let mut p = String::from("$");
     for k in keys {
-        debug_assert!(!k.contains('"') && !k.contains('\''), "unsafe JSON key {k}");
+        let safe = !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | ':' | '$'));
+        if !safe {
+            return Err(ScimError::Internal(format!("unsafe JSON key {k:?}")));
+        }
         p.push_str(&format!(".\"{k}\""));
     }
-    p
+    Ok(p)
+}
+
+fn lit_value(lit: &Lit) -> Value {
+    match lit {
+        Lit::Bool(b) => Value::Int(i64::from(*b)),
+        Lit::Int(i) => Value::Int(*i),
+        Lit::Real(f) => Value::Real(*f),
+        Lit::Text(s) => Value::Text(s.clone()),
+    }
 }
 
 struct Builder {
@@ -43,91 +105,114 @@ impl Builder {
         self.params.push(v);
         format!("?{n}")
     }
-
-    fn lit(&mut self, lit: &Lit) -> String {
-        let v = match lit {
-            Lit::Bool(b) => Value::Int(*b as i64),
-            Lit::Int(i) => Value::Int(*i),
-            Lit::Real(f) => Value::Real(*f),
-            Lit::Text(s) => Value::Text(s.clone()),
-        };
-        self.param(v)
-    }
 }
 
 /// The expression that reads a target. `elem` is the alias of the current `json_each` row.
-fn read(target: &Target, elem: Option<&str>) -> String {
-    match target {
+fn read(target: &Target, elem: Option<&str>) -> Result<String, ScimError> {
+    Ok(match target {
         Target::Column(c) => format!("u.{c}"),
-        Target::Doc(keys) => format!("json_extract(u.folded, '{}')", json_path(keys)),
+        Target::Doc(keys) => format!("json_extract(u.folded, '{}')", json_path(keys)?),
         Target::Elem(key) => match elem {
-            Some(e) => format!("json_extract({e}.value, '{}')", json_path(std::slice::from_ref(key))),
-            None => "NULL".to_string(),
+            Some(e) => format!("json_extract({e}.value, '{}')", json_path(std::slice::from_ref(key))?),
+            None => return Err(ScimError::Internal("element target outside a value filter".into())),
         },
-    }
+    })
 }
 
-/// Renders `filter` with parameters numbered from `?first`.
-pub fn filter_sql(filter: &Resolved, first: usize) -> Where {
+/// Renders `filter` with parameters numbered from `?first`; 400 `invalidFilter` when it would
+/// not fit in a D1 statement.
+pub fn filter_sql(filter: &Resolved, first: usize) -> Result<Where, ScimError> {
     let mut b = Builder { next: first, params: Vec::new(), aliases: 0 };
-    let sql = render(filter, &mut b, None);
-    Where { sql, params: b.params }
+    let sql = render(filter, &mut b, None)?;
+    if b.params.len() > FILTER_MAX_PARAMS || sql.len() > FILTER_MAX_SQL_BYTES {
+        return Err(ScimError::InvalidFilter(format!(
+            "The filter is too large to evaluate: it needs {} values and {} bytes of SQL, more than {FILTER_MAX_PARAMS} \
+             and {FILTER_MAX_SQL_BYTES}; split it into several requests",
+            b.params.len(),
+            sql.len()
+        )));
+    }
+    Ok(Where { sql, params: b.params, selective: selective(filter) })
 }
 
-fn render(f: &Resolved, b: &mut Builder, elem: Option<&str>) -> String {
-    match f {
-        Resolved::And(x, y) => format!("({} AND {})", render(x, b, elem), render(y, b, elem)),
-        Resolved::Or(x, y) => format!("({} OR {})", render(x, b, elem), render(y, b, elem)),
-        Resolved::Not(x) => format!("(NOT {})", render(x, b, elem)),
+fn render(f: &Resolved, b: &mut Builder, elem: Option<&str>) -> Result<String, ScimError> {
+    Ok(match f {
+        Resolved::And(x, y) => format!("({} AND {})", render(x, b, elem)?, render(y, b, elem)?),
+        Resolved::Or(x, y) => format!("({} OR {})", render(x, b, elem)?, render(y, b, elem)?),
+        Resolved::Not(x) => format!("(NOT {})", render(x, b, elem)?),
         Resolved::Const(true) => "1".to_string(),
         Resolved::Const(false) => "0".to_string(),
         Resolved::Present { target, shape } => {
-            let x = read(target, elem);
+            let x = read(target, elem)?;
             match (shape, target) {
                 (Shape::Multi, Target::Doc(keys)) => {
-                    format!("(coalesce(json_array_length(u.folded, '{}'), 0) > 0)", json_path(keys))
+                    format!("(coalesce(json_array_length(u.folded, '{}'), 0) > 0)", json_path(keys)?)
                 }
                 (Shape::Complex, _) => format!("({x} IS NOT NULL)"),
+                // RFC 7644 §3.4.2.2 `pr`: "If the attribute has a non-empty value".
                 _ => format!("({x} IS NOT NULL AND {x} <> '')"),
             }
         }
         Resolved::Compare { target, op, value } => {
-            let x = read(target, elem);
-            compare(&x, *op, value, b)
+            let never_null = matches!(target, Target::Column(c) if NOT_NULL_COLUMNS.contains(c));
+            compare(&read(target, elem)?, never_null, *op, value, b)
         }
         Resolved::Any { array, filter } => {
             if let Some(sql) = emails_lookup(array, filter, b) {
-                return sql;
+                return Ok(sql);
             }
             b.aliases += 1;
             let alias = format!("e{}", b.aliases);
-            let inner = render(filter, b, Some(&alias));
-            format!("EXISTS (SELECT 1 FROM json_each(u.folded, '{}') {alias} WHERE {inner})", json_path(array))
+            let inner = render(filter, b, Some(&alias))?;
+            format!("EXISTS (SELECT 1 FROM json_each(u.folded, '{}') {alias} WHERE {inner})", json_path(array)?)
         }
-    }
+    })
 }
 
-fn compare(x: &str, op: CompareOp, value: &Lit, b: &mut Builder) -> String {
+/// A comparison that is never NULL. `never_null`: `x` is a NOT NULL column, so plain operators
+/// are never NULL either (and an `or` of equalities on it becomes an indexed `IN`).
+fn compare(x: &str, never_null: bool, op: CompareOp, value: &Lit, b: &mut Builder) -> String {
     use CompareOp::*;
+    // Every string contains, starts and ends with the empty string.
+    if matches!((op, value), (Co | Sw | Ew, Lit::Text(s)) if s.is_empty()) {
+        return format!("({x} IS NOT NULL)");
+    }
+    let v = b.param(lit_value(value));
+    if never_null {
+        let sql_op = match op {
+            Eq => "=",
+            Ne => "<>",
+            Gt => ">",
+            Ge => ">=",
+            Lt => "<",
+            Le => "<=",
+            Co => return format!("(instr({x}, {v}) > 0)"),
+            Sw | Ew => "",
+        };
+        if !sql_op.is_empty() {
+            return format!("({x} {sql_op} {v})");
+        }
+    }
     match op {
-        Eq => format!("({x} IS NOT NULL AND {x} = {})", b.lit(value)),
-        Ne => format!("({x} IS NULL OR {x} <> {})", b.lit(value)),
-        Gt => format!("({x} IS NOT NULL AND {x} > {})", b.lit(value)),
-        Ge => format!("({x} IS NOT NULL AND {x} >= {})", b.lit(value)),
-        Lt => format!("({x} IS NOT NULL AND {x} < {})", b.lit(value)),
-        Le => format!("({x} IS NOT NULL AND {x} <= {})", b.lit(value)),
-        Co => format!("({x} IS NOT NULL AND instr({x}, {}) > 0)", b.lit(value)),
+        // `IS` is `=` that is never NULL (the literal never is); SQLite uses indexes for it.
+        Eq => format!("({x} IS {v})"),
+        Ne => format!("({x} IS NOT {v})"),
+        Gt => format!("({x} IS NOT NULL AND {x} > {v})"),
+        Ge => format!("({x} IS NOT NULL AND {x} >= {v})"),
+        Lt => format!("({x} IS NOT NULL AND {x} < {v})"),
+        Le => format!("({x} IS NOT NULL AND {x} <= {v})"),
+        Co => format!("({x} IS NOT NULL AND instr({x}, {v}) > 0)"),
+        // The length is the literal's, in characters as SQLite counts them; computed here, it
+        // is SQL text rather than one more parameter. `substr(x, -n)` is the last n characters.
         Sw | Ew => {
-            let chars = match value {
-                Lit::Text(s) => s.chars().count() as i64,
+            let n = match value {
+                Lit::Text(s) => s.chars().count(),
                 _ => 0,
             };
-            let n = b.param(Value::Int(chars));
-            let v = b.lit(value);
             if op == Sw {
                 format!("({x} IS NOT NULL AND substr({x}, 1, {n}) = {v})")
             } else {
-                format!("({x} IS NOT NULL AND length({x}) >= {n} AND substr({x}, length({x}) - {n} + 1) = {v})")
+                format!("({x} IS NOT NULL AND substr({x}, -{n}) = {v})")
             }
         }
     }
@@ -136,6 +221,21 @@ fn compare(x: &str, op: CompareOp, value: &Lit, b: &mut Builder) -> String {
 /// `emails` conditions that are equalities on `value` (and perhaps `type`): answered from the
 /// `user_emails` index instead of reading every user's document.
 fn emails_lookup(array: &[String], filter: &Resolved, b: &mut Builder) -> Option<String> {
+    let (value, types) = emails_equalities(array, filter)?;
+    let mut sql = format!(
+        "u.id IN (SELECT ue.user_id FROM user_emails ue WHERE ue.tenant_id = {} AND ue.value_fold = {}",
+        tenant_of_token!(),
+        b.param(Value::Text(value.to_string()))
+    );
+    if let Some(t) = types.first() {
+        sql.push_str(&format!(" AND ue.type_fold = {}", b.param(Value::Text(t.to_string()))));
+    }
+    sql.push(')');
+    Some(sql)
+}
+
+/// The `value` and (at most one) `type` an `emails` condition looks up, if it is such a lookup.
+fn emails_equalities<'a>(array: &[String], filter: &'a Resolved) -> Option<(&'a str, Vec<&'a str>)> {
     if array != ["emails"] {
         return None;
     }
@@ -148,16 +248,11 @@ fn emails_lookup(array: &[String], filter: &Resolved, b: &mut Builder) -> Option
     if types.len() > 1 || eqs.len() != 1 + types.len() {
         return None;
     }
-    let mut sql = format!(
-        "u.id IN (SELECT ue.user_id FROM user_emails ue WHERE ue.tenant_id = {} AND ue.value_fold = {}",
-        tenant_of_token!(),
-        b.param(Value::Text(value.to_string()))
-    );
-    if let Some(t) = types.first() {
-        sql.push_str(&format!(" AND ue.type_fold = {}", b.param(Value::Text(t.to_string()))));
-    }
-    sql.push(')');
-    Some(sql)
+    Some((value, types))
+}
+
+fn is_emails_lookup(array: &[String], filter: &Resolved) -> bool {
+    emails_equalities(array, filter).is_some()
 }
 
 /// Whether `f` is a conjunction of text equalities on element keys; collects them.
@@ -174,15 +269,108 @@ fn collect_eqs<'a>(f: &'a Resolved, out: &mut Vec<(&'a str, &'a str)>) -> bool {
     }
 }
 
+/// Columns of `users` that are NOT NULL (migrations/0002): no "no value" case to compare or
+/// order.
+const NOT_NULL_COLUMNS: &[&str] = &["id", "created", "last_modified", "user_name_fold", "active", "version"];
+
+/// A sort order in SQL, over `users u`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Order {
+    /// The sort value; `None` when only the `id` tie-break orders.
+    value: Option<String>,
+    nullable: bool,
+    descending: bool,
+}
+
+impl Order {
+    pub fn new(sort: &Sort) -> Result<Order, ScimError> {
+        let (value, nullable) = match &sort.key {
+            SortKey::Constant => (None, false),
+            SortKey::Target(t @ Target::Column(c)) => (Some(read(t, None)?), !NOT_NULL_COLUMNS.contains(c)),
+            SortKey::Target(t) => (Some(read(t, None)?), true),
+            SortKey::Primary { array, sub } => {
+                let sub = json_path(std::slice::from_ref(sub))?;
+                let value = format!(
+                    "(SELECT json_extract(s.value, '{sub}') FROM json_each(u.folded, '{}') s \
+                     ORDER BY coalesce(json_extract(s.value, '$.\"primary\"'), 0) DESC, s.key LIMIT 1)",
+                    json_path(array)?
+                );
+                (Some(value), true)
+            }
+        };
+        Ok(Order { value, nullable, descending: sort.descending })
+    }
+
+    /// The sort value of a row, for a cursor (`NULL` when there is none).
+    pub fn value_sql(&self) -> &str {
+        self.value.as_deref().unwrap_or("NULL")
+    }
+
+    /// The ORDER BY terms; `reverse` for a backward page. `sorted` orders by expressions
+    /// (`+u.created`) that no index provides, so that SQLite finds the rows by the filter's
+    /// index and sorts them (for a [`selective`] filter).
+    pub fn by(&self, reverse: bool, sorted: bool) -> String {
+        let dir = if self.descending != reverse { " DESC" } else { "" };
+        let plus = if sorted { "+" } else { "" };
+        match (&self.value, self.nullable) {
+            (None, _) => format!("{plus}u.id{dir}"),
+            (Some(x), false) => format!("{plus}{x}{dir}, {plus}u.id{dir}"),
+            // `x IS NULL` is 0 or 1: users without a value after the others (ascending).
+            (Some(x), true) => format!("({x} IS NULL){dir}, {plus}{x}{dir}, {plus}u.id{dir}"),
+        }
+    }
+
+    /// The rows after `pos` in the order of its page (forward, or backward for a
+    /// `previousCursor`), `pos` itself included if it says so; parameters from `?first`.
+    pub fn keyset(&self, pos: &CursorPos, first: usize) -> Where {
+        let mut b = Builder { next: first, params: Vec::new(), aliases: 0 };
+        // "After", in the direction the page reads: a descending order reads downwards, and so
+        // does an ascending one read backwards.
+        let down = self.descending != pos.backward;
+        let after = if down { "<" } else { ">" };
+        let id_cmp = if pos.inclusive { format!("{after}=") } else { after.to_string() };
+        let key = match (&self.value, &pos.key) {
+            (None, _) => None,
+            (Some(_), serde_json::Value::String(s)) => Some(b.param(Value::Text(s.clone()))),
+            (Some(_), serde_json::Value::Number(n)) => {
+                Some(b.param(n.as_i64().map_or_else(|| Value::Real(n.as_f64().unwrap_or(0.0)), Value::Int)))
+            }
+            (Some(_), _) => None,
+        };
+        let id = b.param(Value::Text(pos.id.clone()));
+        let sql = match (&self.value, self.nullable, key) {
+            (None, _, _) => format!("(u.id {id_cmp} {id})"),
+            // A row value comparison: SQLite answers it from an index on (value, id).
+            (Some(x), false, Some(k)) => format!("(({x}, u.id) {id_cmp} ({k}, {id}))"),
+            // A position without a value where every row has one (a cursor of another query
+            // would not get here: its fingerprint differs): nothing follows it.
+            (Some(_), false, None) => "0".to_string(),
+            // Users without a value come after all others when reading up, before all others
+            // when reading down.
+            (Some(x), true, None) if !down => format!("({x} IS NULL AND u.id {id_cmp} {id})"),
+            (Some(x), true, None) => format!("({x} IS NOT NULL OR u.id {id_cmp} {id})"),
+            (Some(x), true, Some(k)) if !down => {
+                format!("({x} IS NULL OR {x} {after} {k} OR ({x} = {k} AND u.id {id_cmp} {id}))")
+            }
+            (Some(x), true, Some(k)) => {
+                format!("({x} IS NOT NULL AND ({x} {after} {k} OR ({x} = {k} AND u.id {id_cmp} {id})))")
+            }
+        };
+        Where { sql, params: b.params, selective: false }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::scim::filter::{parse_filter, resolve::resolve, Limits};
+    use crate::scim::list::SortOrder;
     use crate::scim::tenant::TenantSchema;
+    use serde_json::json;
 
     fn sql(filter: &str) -> (String, Vec<Value>) {
         let f = resolve(&parse_filter(filter, &Limits::DEFAULT).unwrap(), &TenantSchema::default()).unwrap();
-        let w = filter_sql(&f, 2);
+        let w = filter_sql(&f, 2).unwrap();
         (w.sql, w.params)
     }
     fn t(s: &str) -> Value {
@@ -195,12 +383,12 @@ mod tests {
         let table: Vec<(&str, String, Vec<Value>)> = vec![
             (
                 "userName eq \"Bjensen\"",
-                "(u.user_name_fold IS NOT NULL AND u.user_name_fold = ?2)".into(),
+                "(u.user_name_fold = ?2)".into(),
                 vec![t("bjensen")],
             ),
             (
                 "externalId eq \"x\" and id ne \"y\"",
-                "((u.external_id IS NOT NULL AND u.external_id = ?2) AND (u.id IS NULL OR u.id <> ?3))".into(),
+                "((u.external_id IS ?2) AND (u.id <> ?3))".into(),
                 vec![t("x"), t("y")],
             ),
             (
@@ -215,20 +403,26 @@ mod tests {
             ),
             (
                 "emails[type eq \"work\" and value co \"@example.com\"]",
-                "EXISTS (SELECT 1 FROM json_each(u.folded, '$.\"emails\"') e1 WHERE ((json_extract(e1.value, '$.\"type\"') IS NOT NULL AND json_extract(e1.value, '$.\"type\"') = ?2) AND (json_extract(e1.value, '$.\"value\"') IS NOT NULL AND instr(json_extract(e1.value, '$.\"value\"'), ?3) > 0)))".into(),
+                "EXISTS (SELECT 1 FROM json_each(u.folded, '$.\"emails\"') e1 WHERE ((json_extract(e1.value, '$.\"type\"') IS ?2) AND (json_extract(e1.value, '$.\"value\"') IS NOT NULL AND instr(json_extract(e1.value, '$.\"value\"'), ?3) > 0)))".into(),
                 vec![t("work"), t("@example.com")],
             ),
             (
                 "name.familyName sw \"O'\"",
-                "(json_extract(u.folded, '$.\"name\".\"familyName\"') IS NOT NULL AND substr(json_extract(u.folded, '$.\"name\".\"familyName\"'), 1, ?2) = ?3)".into(),
-                vec![Value::Int(2), t("o'")],
+                "(json_extract(u.folded, '$.\"name\".\"familyName\"') IS NOT NULL AND substr(json_extract(u.folded, '$.\"name\".\"familyName\"'), 1, 2) = ?2)".into(),
+                vec![t("o'")],
             ),
             (
                 "title ew \"%_\"",
-                "(json_extract(u.folded, '$.\"title\"') IS NOT NULL AND length(json_extract(u.folded, '$.\"title\"')) >= ?2 AND substr(json_extract(u.folded, '$.\"title\"'), length(json_extract(u.folded, '$.\"title\"')) - ?2 + 1) = ?3)".into(),
-                vec![Value::Int(2), t("%_")],
+                "(json_extract(u.folded, '$.\"title\"') IS NOT NULL AND substr(json_extract(u.folded, '$.\"title\"'), -2) = ?2)".into(),
+                vec![t("%_")],
             ),
-            ("active eq false", "(u.active IS NOT NULL AND u.active = ?2)".into(), vec![Value::Int(0)]),
+            ("title co \"\"", "(json_extract(u.folded, '$.\"title\"') IS NOT NULL)".into(), vec![]),
+            (
+                "displayName ew \"Straße\"",
+                "(json_extract(u.folded, '$.\"displayName\"') IS NOT NULL AND substr(json_extract(u.folded, '$.\"displayName\"'), -7) = ?2)".into(),
+                vec![t("strasse")],
+            ),
+            ("active eq false", "(u.active = ?2)".into(), vec![Value::Int(0)]),
             (
                 "not (title pr)",
                 "(NOT (json_extract(u.folded, '$.\"title\"') IS NOT NULL AND json_extract(u.folded, '$.\"title\"') <> ''))".into(),
@@ -236,10 +430,21 @@ mod tests {
             ),
             ("emails pr", "(coalesce(json_array_length(u.folded, '$.\"emails\"'), 0) > 0)".into(), vec![]),
             ("meta.resourceType eq \"User\"", "1".into(), vec![]),
+            ("meta pr", "1".into(), vec![]),
             (
                 "meta.created ge \"2026-01-01T00:00:00+01:00\"",
-                "(u.created IS NOT NULL AND u.created >= ?2)".into(),
+                "(u.created >= ?2)".into(),
                 vec![t("2025-12-31T23:00:00.000Z")],
+            ),
+            (
+                "meta.lastModified lt \"2026-01-01\"",
+                "(u.last_modified < ?2)".into(),
+                vec![t("2026-01-01T00:00:00.000Z")],
+            ),
+            (
+                "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value eq \"M1\"",
+                "(json_extract(u.folded, '$.\"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User\".\"manager\".\"value\"') IS ?2)".into(),
+                vec![t("m1")],
             ),
         ];
         for (filter, expected_sql, expected_params) in table {
@@ -247,5 +452,117 @@ mod tests {
             assert_eq!(s, expected_sql, "{filter}");
             assert_eq!(p, expected_params, "{filter}");
         }
+    }
+
+    #[test]
+    fn the_largest_filters_the_parser_allows_fit_in_a_d1_statement() {
+        // The most expensive comparison there is, as many times as the parser allows.
+        let term = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value ew \"x\"";
+        let text = vec![term; Limits::DEFAULT.max_terms].join(" or ");
+        let text = if text.chars().count() > Limits::DEFAULT.max_len {
+            vec!["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department ew \"x\""; 40].join(" or ")
+        } else {
+            text
+        };
+        let f = parse_filter(&text, &Limits { max_len: usize::MAX, ..Limits::DEFAULT }).unwrap();
+        let w = filter_sql(&resolve(&f, &TenantSchema::default()).unwrap(), 2).unwrap();
+        assert_eq!(w.params.len(), Limits::DEFAULT.max_terms);
+        assert!(w.sql.len() <= FILTER_MAX_SQL_BYTES, "{} bytes", w.sql.len());
+    }
+
+    #[test]
+    fn filters_beyond_the_d1_budget_are_refused_as_invalid_filters() {
+        let roomy = Limits { max_len: usize::MAX, max_depth: 16, max_terms: 1000 };
+        let budget = |n: usize| {
+            let text = vec!["userName eq \"x\""; n].join(" or ");
+            filter_sql(&resolve(&parse_filter(&text, &roomy).unwrap(), &TenantSchema::default()).unwrap(), 2)
+        };
+        assert_eq!(budget(FILTER_MAX_PARAMS).unwrap().params.len(), FILTER_MAX_PARAMS);
+        let err = budget(FILTER_MAX_PARAMS + 1).unwrap_err();
+        assert!(matches!(&err, ScimError::InvalidFilter(d) if d.contains("91 values")), "{err:?}");
+        let long = vec!["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department pr"; 200].join(" or ");
+        let err = filter_sql(&resolve(&parse_filter(&long, &roomy).unwrap(), &TenantSchema::default()).unwrap(), 2).unwrap_err();
+        assert!(matches!(&err, ScimError::InvalidFilter(d) if d.contains("bytes of SQL")), "{err:?}");
+    }
+
+    #[test]
+    fn json_keys_outside_the_schema_alphabet_are_refused() {
+        assert_eq!(json_path(&["a:b.c-d_$1".into()]).unwrap(), "$.\"a:b.c-d_$1\"");
+        for bad in ["x'y", "x\"y", "", "é"] {
+            assert!(matches!(json_path(&[bad.into()]), Err(ScimError::Internal(_))), "{bad}");
+        }
+    }
+
+    /// The tenant's own attributes (DESIGN §4) filter and sort like any other document value,
+    /// under their id: numbers as JSON integers, dates as RFC 3339 text, text folded.
+    #[test]
+    fn custom_attributes_filter_and_sort_by_their_id() {
+        use crate::scim::tenant::{CustomAttr, CustomType};
+        use std::sync::Arc;
+        let custom = |id: &str, name: &str, ty| {
+            Arc::new(CustomAttr { id: id.into(), name: name.into(), scim_name: name.replace(' ', "_"), ty, options: None, aliases: vec![], active: true })
+        };
+        let schema = TenantSchema {
+            attributes: vec![
+                custom("a1", "Employed Since", CustomType::Date),
+                custom("a2", "Level", CustomType::Number),
+                custom("a3", "Site", CustomType::Text),
+            ],
+        };
+        let at = |id: &str| format!("json_extract(u.folded, '$.\"urn:ietf:params:scim:schemas:extension:peakon:2.0:User\".\"{id}\"')");
+        let table: Vec<(&str, String, Vec<Value>)> = vec![
+            ("Employed_Since lt \"2020-01-01\"", format!("({x} IS NOT NULL AND {x} < ?2)", x = at("a1")), vec![t("2020-01-01T00:00:00.000Z")]),
+            ("urn:ietf:params:scim:schemas:extension:peakon:2.0:User:level ge 3", format!("({x} IS NOT NULL AND {x} >= ?2)", x = at("a2")), vec![Value::Int(3)]),
+            ("site eq \"Köln\"", format!("({} IS ?2)", at("a3")), vec![t("köln")]),
+            ("employed_since pr", format!("({x} IS NOT NULL AND {x} <> '')", x = at("a1")), vec![]),
+        ];
+        for (filter, expected_sql, expected_params) in table {
+            let f = resolve(&parse_filter(filter, &Limits::DEFAULT).unwrap(), &schema).unwrap();
+            let w = filter_sql(&f, 2).unwrap();
+            assert_eq!((w.sql, w.params), (expected_sql, expected_params), "{filter}");
+        }
+        assert!(resolve(&parse_filter("level co \"1\"", &Limits::DEFAULT).unwrap(), &schema).is_err(), "numbers take no co");
+        let sort = Sort::resolve("Level", SortOrder::Descending, &schema).unwrap();
+        let x = at("a2");
+        assert_eq!(Order::new(&sort).unwrap().by(false, false), format!("({x} IS NULL) DESC, {x} DESC, u.id DESC"));
+    }
+
+    fn order(sort_by: Option<&str>, descending: bool) -> Order {
+        let order = if descending { SortOrder::Descending } else { SortOrder::Ascending };
+        let sort = match sort_by {
+            None => Sort::creation(),
+            Some(s) => Sort::resolve(s, order, &TenantSchema::default()).unwrap(),
+        };
+        Order::new(&sort).unwrap()
+    }
+
+    /// sortBy, sortOrder → ORDER BY, and the keyset after a position, one line per case.
+    #[test]
+    fn orders_and_keysets_render_to_sql() {
+        let title = "json_extract(u.folded, '$.\"title\"')";
+        let pos = |key: serde_json::Value, backward: bool, inclusive: bool| CursorPos { backward, inclusive, key, id: "i".into() };
+        let table: Vec<(Option<&str>, bool, CursorPos, String, String)> = vec![
+            (None, false, pos(json!("2026"), false, false), "u.created, u.id".into(), "((u.created, u.id) > (?2, ?3))".into()),
+            (None, false, pos(json!("2026"), true, false), "u.created, u.id".into(), "((u.created, u.id) < (?2, ?3))".into()),
+            (Some("userName"), true, pos(json!("b"), false, true), "u.user_name_fold DESC, u.id DESC".into(), "((u.user_name_fold, u.id) <= (?2, ?3))".into()),
+            (Some("meta.resourceType"), false, pos(json!(null), false, false), "u.id".into(), "(u.id > ?2)".into()),
+            (Some("title"), false, pos(json!("t"), false, false), format!("({title} IS NULL), {title}, u.id"), format!("({title} IS NULL OR {title} > ?2 OR ({title} = ?2 AND u.id > ?3))")),
+            (Some("title"), false, pos(json!(null), false, false), format!("({title} IS NULL), {title}, u.id"), format!("({title} IS NULL AND u.id > ?2)")),
+            (Some("title"), true, pos(json!("t"), false, false), format!("({title} IS NULL) DESC, {title} DESC, u.id DESC"), format!("({title} IS NOT NULL AND ({title} < ?2 OR ({title} = ?2 AND u.id < ?3)))")),
+            (Some("title"), true, pos(json!(null), false, false), format!("({title} IS NULL) DESC, {title} DESC, u.id DESC"), format!("({title} IS NOT NULL OR u.id < ?2)")),
+            (Some("title"), false, pos(json!(null), true, true), format!("({title} IS NULL), {title}, u.id"), format!("({title} IS NOT NULL OR u.id <= ?2)")),
+        ];
+        for (sort_by, descending, pos, by, keyset) in table {
+            let o = order(sort_by, descending);
+            assert_eq!(o.by(false, false), by, "{sort_by:?} {descending}");
+            assert_eq!(o.keyset(&pos, 2).sql, keyset, "{sort_by:?} {descending} {pos:?}");
+        }
+        let primary = order(Some("emails"), false);
+        assert_eq!(
+            primary.value_sql(),
+            "(SELECT json_extract(s.value, '$.\"value\"') FROM json_each(u.folded, '$.\"emails\"') s ORDER BY coalesce(json_extract(s.value, '$.\"primary\"'), 0) DESC, s.key LIMIT 1)"
+        );
+        assert_eq!(order(None, false).by(true, false), "u.created DESC, u.id DESC");
+        assert_eq!(order(None, false).by(false, true), "+u.created, +u.id");
     }
 }

@@ -7,24 +7,40 @@
 //! activity log) apply only when the row carries this request's `write_id`. A batch therefore
 //! either records a write with everything that belongs to it, or records the refusal.
 
+use super::sql::{Order, Where};
 use super::{Stmt, Value};
+use crate::scim::list::CursorPos;
 use crate::scim::user::Columns;
 use crate::tenant_of_token;
 
 const TENANT_USER_URN: &str = crate::scim::schema::TENANT_USER;
 
+/// The columns a read of a user returns (names used by `app::users`), over `users u` and its
+/// manager `users m`. A macro, so that statements can `concat!` it.
+macro_rules! user_columns {
+    () => {
+        concat!(
+            "u.id AS id, u.resource AS resource, u.version AS version, u.write_id AS write_id, ",
+            "u.created AS created, u.last_modified AS last_modified, ",
+            "m.id AS manager_id, coalesce(m.display_name, m.user_name) AS manager_name, ",
+            // Employee references: attribute id -> the referenced employee's email (else
+            // userName), or the value as sent while pending (DESIGN §4).
+            "(SELECT json_group_object(r.attribute_id, coalesce(t.email, t.user_name, r.pending)) ",
+            "FROM employee_refs r LEFT JOIN users t ON t.tenant_id = r.tenant_id AND t.id = r.target_id ",
+            "WHERE r.tenant_id = u.tenant_id AND r.user_id = u.id) AS refs "
+        )
+    };
+}
+
+/// The manager of `users u`, for `manager.displayName` and `$ref`.
+macro_rules! manager_join {
+    () => {
+        "LEFT JOIN users m ON m.tenant_id = u.tenant_id AND m.id = u.manager_id "
+    };
+}
+
 /// What a read of a user returns (column names used by `app::users`).
-pub const USER_SELECT: &str = concat!(
-    "SELECT u.id AS id, u.resource AS resource, u.version AS version, u.write_id AS write_id, ",
-    "u.created AS created, u.last_modified AS last_modified, ",
-    "m.id AS manager_id, coalesce(m.display_name, m.user_name) AS manager_name, ",
-    // Employee references: attribute id -> the referenced employee's email (else userName), or
-    // the value as sent while pending (DESIGN §4).
-    "(SELECT json_group_object(r.attribute_id, coalesce(t.email, t.user_name, r.pending)) ",
-    "FROM employee_refs r LEFT JOIN users t ON t.tenant_id = r.tenant_id AND t.id = r.target_id ",
-    "WHERE r.tenant_id = u.tenant_id AND r.user_id = u.id) AS refs ",
-    "FROM users u LEFT JOIN users m ON m.tenant_id = u.tenant_id AND m.id = u.manager_id "
-);
+pub const USER_SELECT: &str = concat!("SELECT ", user_columns!(), "FROM users u ", manager_join!());
 
 /// One user by id.
 pub fn get_user(hash: &str, id: &str) -> Stmt {
@@ -47,6 +63,60 @@ pub fn list_users(hash: &str, where_sql: &str, params: Vec<Value>, order: &str, 
     all.push(Value::Int(limit));
     all.push(Value::Int(offset));
     Stmt::new(sql, all)
+}
+
+/// One page of a query (RFC 7644 §3.4.2.4, RFC 9865 §2).
+#[derive(Debug, Clone, Copy)]
+pub struct Page<'a> {
+    /// The filter, its parameters numbered from `?2`.
+    pub filter: &'a Where,
+    pub order: &'a Order,
+    /// Cursor paging: the rows after this position (in the page's direction).
+    pub after: Option<&'a CursorPos>,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+/// A page of users matching a filter, in order, each with its sort value (`sort_key`) for
+/// cursors. The page is chosen on the `users` rows alone (an index when the order and the
+/// filter allow it), and only its rows are then read whole, with their managers: an OFFSET
+/// skips index entries, not documents.
+pub fn list_page(hash: &str, page: &Page<'_>) -> Stmt {
+    let mut params = vec![Value::from(hash)];
+    params.extend(page.filter.params.iter().cloned());
+    let reverse = page.after.is_some_and(|p| p.backward);
+    let keyset = match page.after {
+        Some(pos) => {
+            let k = page.order.keyset(pos, params.len() + 1);
+            params.extend(k.params);
+            format!(" AND {}", k.sql)
+        }
+        None => String::new(),
+    };
+    let n = params.len() + 1;
+    params.push(Value::Int(page.limit));
+    params.push(Value::Int(page.offset));
+    // The page's ids come from the inner query, in the order's index when it can give them:
+    // LIMIT and OFFSET then stop walking the index early. A selective filter's few rows are
+    // found by its index (an ORDER BY there would tempt SQLite, which has no statistics and
+    // guesses that a tenant has few users, to walk the order's index through the whole tenant
+    // instead), and ordered and cut outside. CROSS JOIN keeps the page as the outer loop, so
+    // only its users are read whole, by primary key.
+    let (inner, outer) = match page.filter.selective {
+        false => (format!(" ORDER BY {} LIMIT ?{n} OFFSET ?{}", page.order.by(reverse, false), n + 1), String::new()),
+        true => (String::new(), format!(" LIMIT ?{n} OFFSET ?{}", n + 1)),
+    };
+    let sql = format!(
+        "SELECT {columns}, {value} AS sort_key FROM (SELECT u.id AS pid FROM users u WHERE u.tenant_id = {tenant} AND {filter}{keyset}{inner}) p \
+         CROSS JOIN users u ON u.tenant_id = {tenant} AND u.id = p.pid {manager}ORDER BY {by}{outer}",
+        columns = user_columns!().trim_end(),
+        value = page.order.value_sql(),
+        tenant = tenant_of_token!(),
+        filter = page.filter.sql,
+        by = page.order.by(reverse, true),
+        manager = manager_join!(),
+    );
+    Stmt::new(sql, params)
 }
 
 /// How many users match `where_sql` (parameters from `?2`).

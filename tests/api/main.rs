@@ -10,6 +10,8 @@ mod custom;
 mod fixtures;
 mod patch;
 mod protocol;
+mod query;
+mod query_props;
 mod reports;
 mod tenants;
 mod users;

@@ -12,6 +12,7 @@ mod fixtures;
 mod patch;
 mod patch_concurrency;
 mod protocol;
+mod query;
 mod reports;
 mod tenants;
 mod users;

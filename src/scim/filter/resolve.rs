@@ -78,6 +78,10 @@ pub fn resolve(filter: &Filter, schema: &TenantSchema) -> Result<Resolved, ScimE
 
 fn present(path: &AttrPath, schema: &TenantSchema) -> Result<Resolved, ScimError> {
     let r = resolve_path(path, schema)?;
+    // Every user has `meta`, and its `resourceType` is always "User".
+    if is_meta(&r) && r.sub.as_ref().is_none_or(|s| s.name() == "resourceType") {
+        return Ok(Resolved::Const(true));
+    }
     if let Some(keys) = r.doc_keys() {
         if r.top.multi() {
             return Ok(match &r.sub {
@@ -100,9 +104,13 @@ fn present(path: &AttrPath, schema: &TenantSchema) -> Result<Resolved, ScimError
     }
 }
 
+fn is_meta(r: &AttrRef) -> bool {
+    r.container == Container::Common && r.top.name() == "meta"
+}
+
 /// `id`, `meta.*` and column-backed attributes; `None` for document values.
 fn meta_or_column(r: &AttrRef) -> Option<Result<Target, ScimError>> {
-    if r.container == Container::Common && r.top.name() == "meta" {
+    if is_meta(r) {
         return Some(match r.sub.as_ref().and_then(|s| s.static_attr()).and_then(|a| a.column) {
             Some(column) => Ok(Target::Column(column)),
             None => Err(bad(format!("Filtering on \"{}\" is not supported", r.display()))),
@@ -129,7 +137,7 @@ fn singular_target(r: &AttrRef) -> Result<(Target, Def), ScimError> {
 
 fn compare(path: &AttrPath, op: CompareOp, value: &CompValue, schema: &TenantSchema) -> Result<Resolved, ScimError> {
     let r = resolve_path(path, schema)?;
-    if r.container == Container::Common && r.top.name() == "meta" && r.sub.as_ref().is_some_and(|s| s.name() == "resourceType") {
+    if is_meta(&r) && r.sub.as_ref().is_some_and(|s| s.name() == "resourceType") {
         let matches = matches!(value, CompValue::Str(s) if s == "User");
         return match op {
             CompareOp::Eq => Ok(Resolved::Const(matches)),
@@ -258,6 +266,7 @@ fn leaf_compare(target: Target, def: Def, op: CompareOp, value: &CompValue, name
             }
         }
         Type::DateTime => match value {
+            // Substrings of the stored text form (RFC 3339 UTC, three fractional digits).
             CompValue::Str(s) if matches!(op, Co | Sw | Ew) => Lit::Text(s.clone()),
             // A date alone (`2020-01-15`) is that day's midnight UTC: the company's date
             // attributes hold dates, and compare as instants (DESIGN §4).
@@ -266,6 +275,11 @@ fn leaf_compare(target: Target, def: Def, op: CompareOp, value: &CompValue, name
             ),
             _ => return Err(mismatch("a date-time string")),
         },
+        // RFC 7644 §3.4.2.2 (gt, ge, lt, le): "Boolean and Binary attributes SHALL cause a
+        // failed response (HTTP status code 400) with 'scimType' of 'invalidFilter'".
+        Type::Binary if matches!(op, Gt | Ge | Lt | Le) => {
+            return Err(bad(format!("\"{name}\" is binary; gt, ge, lt and le do not apply")))
+        }
         Type::String | Type::Reference | Type::Binary => match value {
             CompValue::Str(s) if !def.case_exact() && ty == Type::String => Lit::Text(fold(s)),
             CompValue::Str(s) => Lit::Text(s.clone()),
@@ -348,6 +362,12 @@ mod tests {
             Resolved::Compare { target: Target::Doc(keys(&[ENTERPRISE_USER, "department"])), op: CompareOp::Eq, value: text("r&d") }
         );
         assert_eq!(r("meta.resourceType eq \"User\"").unwrap(), Resolved::Const(true));
+        assert_eq!(r("meta.resourceType pr").unwrap(), Resolved::Const(true));
+        assert_eq!(r("meta pr").unwrap(), Resolved::Const(true));
+        assert_eq!(
+            r("meta.created lt \"2026-01-01\"").unwrap(),
+            Resolved::Compare { target: Target::Column("created"), op: CompareOp::Lt, value: text("2026-01-01T00:00:00.000Z") }
+        );
         assert_eq!(
             r("title eq null").unwrap(),
             Resolved::Not(Box::new(Resolved::Present { target: Target::Doc(keys(&["title"])), shape: Shape::Simple }))

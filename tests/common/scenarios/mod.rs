@@ -3,6 +3,7 @@
 pub mod custom;
 pub mod patch;
 pub mod protocol;
+pub mod query;
 pub mod reports;
 pub mod tenants;
 pub mod users;

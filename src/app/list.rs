@@ -1,0 +1,191 @@
+//! Queries of Users: `GET /Users` (RFC 7644 §3.4.2), `POST /Users/.search` and `POST /.search`
+//! (§3.4.3) run here, from the same [`ListParams`], in one batch: the token check, the count
+//! (`totalResults`) and the page.
+//!
+//! Filters, order and paging are evaluated by D1 (`store::sql`), never by loading users into
+//! the worker. Index paging (`startIndex`) uses OFFSET over the order's index; cursor paging
+//! (RFC 9865) continues after the last user of the previous page (keyset), so each page costs
+//! the same however deep it is. A cursor is the base64url of [`Cursor`]: the position and the
+//! fingerprint of the query it belongs to, so that a cursor replayed with another filter or
+//! order is a 400 `invalidCursor` rather than a wrong page. Cursors hold no state on the server
+//! and do not expire.
+//!
+//! Round trips (DESIGN §9): one, unless the filter or `sortBy` names something outside the
+//! static schema; then the tenant's attribute definitions are read first (one more).
+
+use super::ids::{base64url, base64url_decode};
+use super::respond::scim_json;
+use super::tenancy::scim_batch;
+use super::users::{stored, Call, FILTER_LIMITS};
+use super::{Ctx, Response};
+use crate::scim::error::ScimError;
+use crate::scim::filter::resolve::resolve;
+use crate::scim::filter::{parse_filter, Filter};
+use crate::scim::list::{fingerprint, Cursor, CursorPos, ListParams, Paging, Sort};
+use crate::scim::schema::LIST_RESPONSE;
+use crate::scim::tenant::TenantSchema;
+use crate::store::sql::{filter_sql, Order, Where};
+use crate::store::users::{count_users, list_page, Page};
+use crate::store::{Row, Stmt, Store};
+use serde_json::{json, Map, Value};
+
+/// Longest cursor read: far more than any this service issues for the attributes it keeps.
+const MAX_CURSOR_CHARS: usize = 8192;
+
+/// The SQL of a query, resolved against `schema`.
+fn prepare(filter: Option<&Filter>, params: &ListParams, schema: &TenantSchema) -> Result<(Where, Sort), ScimError> {
+    let filter = match filter {
+        None => Where::all(),
+        Some(f) => filter_sql(&resolve(f, schema)?, 2)?,
+    };
+    let sort = match &params.sort_by {
+        None => Sort::creation(),
+        Some(by) => Sort::resolve(by, params.sort_order, schema)?,
+    };
+    Ok((filter, sort))
+}
+
+fn encode(query: &str, pos: CursorPos) -> String {
+    base64url(&Cursor { query: query.to_string(), pos }.to_bytes())
+}
+
+fn decode(text: &str, query: &str) -> Result<CursorPos, ScimError> {
+    let bytes = (text.len() <= MAX_CURSOR_CHARS).then(|| base64url_decode(text)).flatten();
+    // An undecodable cursor gets the same answer as one of another query (Cursor::from_bytes).
+    Cursor::from_bytes(&bytes.unwrap_or_default(), query)
+}
+
+/// The position of a row, for a cursor.
+fn position(row: &Row, backward: bool, inclusive: bool) -> CursorPos {
+    CursorPos {
+        backward,
+        inclusive,
+        key: row.get("sort_key").cloned().unwrap_or(Value::Null),
+        id: row.get("id").and_then(Value::as_str).unwrap_or_default().to_string(),
+    }
+}
+
+/// The statements of a query, and what reading their answer needs.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// The count (`totalResults`), then the page (none for `count=0`).
+    pub stmts: Vec<Stmt>,
+    paging: Paging,
+    /// The fingerprint of the query, for its cursors.
+    query: String,
+    /// Cursor paging: where the page starts (`None` for the first page).
+    anchor: Option<CursorPos>,
+}
+
+/// The filter of a query, parsed (400 `invalidFilter` with the position and what was expected).
+pub fn parse(params: &ListParams) -> Result<Option<Filter>, ScimError> {
+    params
+        .filter
+        .as_deref()
+        .map(|text| parse_filter(text, &FILTER_LIMITS).map_err(|e| ScimError::InvalidFilter(format!("Invalid filter {e}"))))
+        .transpose()
+}
+
+/// The statements that answer a query, resolved against `schema`; `hash` is the token's.
+pub fn plan(params: &ListParams, filter: Option<&Filter>, schema: &TenantSchema, hash: &str) -> Result<Plan, ScimError> {
+    let paging = params.paging()?;
+    let (filter_sql, sort) = prepare(filter, params, schema)?;
+    let order = Order::new(&sort)?;
+    let query = fingerprint(filter, &sort);
+    let mut stmts = vec![count_users(hash, &filter_sql.sql, filter_sql.params.clone())];
+    let anchor = match &paging {
+        Paging::Index { start, count } => {
+            if *count > 0 {
+                let page = Page { filter: &filter_sql, order: &order, after: None, limit: *count, offset: start - 1 };
+                stmts.push(list_page(hash, &page));
+            }
+            None
+        }
+        Paging::Cursor { cursor, count } => {
+            let anchor = cursor.as_deref().map(|c| decode(c, &query)).transpose()?;
+            // One more than the page, to know whether another page follows.
+            let page = Page { filter: &filter_sql, order: &order, after: anchor.as_ref(), limit: count + 1, offset: 0 };
+            stmts.push(list_page(hash, &page));
+            anchor
+        }
+    };
+    Ok(Plan { stmts, paging, query, anchor })
+}
+
+/// Runs a query and answers its ListResponse (RFC 7644 §3.4.2; RFC 9865 §2).
+pub async fn run<S: Store>(params: ListParams, store: &S, ctx: &mut Ctx<'_>, call: &Call) -> Result<Response, ScimError> {
+    params.paging()?;
+    let parsed = parse(&params)?;
+    let hash = call.hash.as_str();
+    // Names outside the static schema may be the company's own attributes: only then are their
+    // definitions read first.
+    let plan = match plan(&params, parsed.as_ref(), &TenantSchema::default(), hash) {
+        Ok(plan) => plan,
+        Err(ScimError::InvalidFilter(_) | ScimError::InvalidValue(_)) => {
+            let schema = scim_batch(store, ctx, &call.hash, Vec::new()).await?.0.schema;
+            plan(&params, parsed.as_ref(), &schema, hash)?
+        }
+        Err(e) => return Err(e),
+    };
+    let Plan { stmts, paging, query, anchor } = plan;
+    let (tenant, results) = scim_batch(store, ctx, &call.hash, stmts).await?;
+    let total = results[0].first().and_then(|r| r.get("total")).and_then(Value::as_i64).unwrap_or(0);
+    let count = match paging {
+        Paging::Index { count, .. } | Paging::Cursor { count, .. } => count,
+    };
+    let mut rows: Vec<Row> = results.get(1).cloned().unwrap_or_default();
+    let more = rows.len() as i64 > count;
+    rows.truncate(usize::try_from(count).unwrap_or(0));
+    if anchor.as_ref().is_some_and(|a| a.backward) {
+        // A backward page was read in reverse, nearest first.
+        rows.reverse();
+    }
+
+    let mut resources = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let user = stored(row)?.render(&tenant.schema, &call.base);
+        resources.push(params.projection.apply(user, &tenant.schema));
+    }
+    let mut body = Map::new();
+    body.insert("schemas".into(), json!([LIST_RESPONSE]));
+    body.insert("totalResults".into(), json!(total));
+    match &paging {
+        Paging::Index { start, .. } => {
+            body.insert("startIndex".into(), json!(start));
+        }
+        Paging::Cursor { .. } => {
+            let (next, previous) = cursors(&query, anchor.as_ref(), &rows, more);
+            if let Some(next) = next {
+                body.insert("nextCursor".into(), json!(next));
+            }
+            if let Some(previous) = previous {
+                body.insert("previousCursor".into(), json!(previous));
+            }
+        }
+    }
+    body.insert("itemsPerPage".into(), json!(resources.len()));
+    body.insert("Resources".into(), Value::Array(resources));
+    Ok(scim_json(200, &Value::Object(body), call.answer))
+}
+
+/// The `nextCursor` and `previousCursor` of a cursor page (RFC 9865 §2): `nextCursor` on every
+/// page but the last, `previousCursor` on every page but the first. `anchor` is where the page
+/// was asked to start (`None` for the first page), `more` whether rows beyond the page exist in
+/// its direction.
+fn cursors(query: &str, anchor: Option<&CursorPos>, rows: &[Row], more: bool) -> (Option<String>, Option<String>) {
+    let (first, last) = (rows.first(), rows.last());
+    let Some(anchor) = anchor else {
+        return (more.then(|| last.map(|r| encode(query, position(r, false, false)))).flatten(), None);
+    };
+    // From an empty page, the neighbours start at the anchor itself: the other side of it.
+    let from_anchor = |backward: bool| encode(query, CursorPos { backward, inclusive: !anchor.inclusive, ..anchor.clone() });
+    if anchor.backward {
+        let next = last.map_or_else(|| from_anchor(false), |r| encode(query, position(r, false, false)));
+        let previous = more.then(|| first.map(|r| encode(query, position(r, true, false)))).flatten();
+        (Some(next), previous)
+    } else {
+        let next = more.then(|| last.map(|r| encode(query, position(r, false, false)))).flatten();
+        let previous = first.map_or_else(|| from_anchor(true), |r| encode(query, position(r, true, false)));
+        (next, Some(previous))
+    }
+}
