@@ -56,7 +56,16 @@ pub fn service_provider_config(base: &str) -> Value {
 }
 
 /// RFC 7643 §6: the User resource type, with its extensions.
-pub fn user_resource_type(base: &str) -> Value {
+///
+/// The tenant extension is listed when the tenant has active attributes of its own: an
+/// extension without attributes would only invite clients to send empty objects, which read
+/// back as nothing (RFC 7643 §2.5: empty is unassigned). Without a token the tenant is unknown,
+/// so it is not listed either.
+pub fn user_resource_type(schema: &TenantSchema, base: &str) -> Value {
+    let mut extensions = vec![json!({ "schema": ENTERPRISE_USER, "required": false })];
+    if schema.active().next().is_some() {
+        extensions.push(json!({ "schema": TENANT_USER, "required": false }));
+    }
     json!({
         "schemas": [RESOURCE_TYPE_SCHEMA],
         "id": "User",
@@ -64,10 +73,7 @@ pub fn user_resource_type(base: &str) -> Value {
         "endpoint": "/Users",
         "description": "An employee of the company",
         "schema": CORE_USER,
-        "schemaExtensions": [
-            { "schema": ENTERPRISE_USER, "required": false },
-            { "schema": TENANT_USER, "required": false }
-        ],
+        "schemaExtensions": extensions,
         "meta": { "resourceType": "ResourceType", "location": format!("{base}/ResourceTypes/User") }
     })
 }
@@ -75,7 +81,11 @@ pub fn user_resource_type(base: &str) -> Value {
 /// Every schema, the tenant extension with the tenant's active attributes (none when the
 /// request carries no token: without one, the tenant is unknown).
 pub fn all_schemas(schema: &TenantSchema, base: &str) -> Vec<Value> {
-    vec![schema_json(&CORE_SCHEMA, base), schema_json(&ENTERPRISE_SCHEMA, base), schema.schema_json(base)]
+    let mut all = vec![schema_json(&CORE_SCHEMA, base), schema_json(&ENTERPRISE_SCHEMA, base)];
+    if schema.active().next().is_some() {
+        all.push(schema.schema_json(base));
+    }
+    all
 }
 
 /// A ListResponse of every item (discovery lists are never paged).
@@ -89,16 +99,18 @@ pub fn list(items: Vec<Value>) -> Value {
     })
 }
 
+/// One schema by its URN. The tenant extension answers even while the tenant has no active
+/// attributes (its attribute list is then empty), so a client that asks directly learns that.
 pub fn schema_by_id(id: &str, schema: &TenantSchema, base: &str) -> Result<Value, ScimError> {
-    all_schemas(schema, base)
+    [schema_json(&CORE_SCHEMA, base), schema_json(&ENTERPRISE_SCHEMA, base), schema.schema_json(base)]
         .into_iter()
         .find(|s| s["id"].as_str().is_some_and(|s| s.eq_ignore_ascii_case(id)))
         .ok_or_else(|| ScimError::NotFound(format!("No schema \"{id}\"")))
 }
 
-pub fn resource_type_by_id(id: &str, base: &str) -> Result<Value, ScimError> {
+pub fn resource_type_by_id(id: &str, schema: &TenantSchema, base: &str) -> Result<Value, ScimError> {
     if id.eq_ignore_ascii_case("User") {
-        Ok(user_resource_type(base))
+        Ok(user_resource_type(schema, base))
     } else {
         Err(ScimError::NotFound(format!("No resource type \"{id}\"; this service provides only User")))
     }

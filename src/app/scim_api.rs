@@ -79,12 +79,12 @@ async fn dispatch<S: Store>(
             Ok(scim_json(200, &discovery::schema_by_id(&id, &schema, &base)?, answer))
         }
         (Method::GET, ScimEndpoint::ResourceTypes) => {
-            check_optional_credential(&req, store, ctx).await?;
-            Ok(scim_json(200, &discovery::list(vec![discovery::user_resource_type(&base)]), answer))
+            let schema = check_optional_credential(&req, store, ctx).await?;
+            Ok(scim_json(200, &discovery::list(vec![discovery::user_resource_type(&schema, &base)]), answer))
         }
         (Method::GET, ScimEndpoint::ResourceType(id)) => {
-            check_optional_credential(&req, store, ctx).await?;
-            Ok(scim_json(200, &discovery::resource_type_by_id(&id, &base)?, answer))
+            let schema = check_optional_credential(&req, store, ctx).await?;
+            Ok(scim_json(200, &discovery::resource_type_by_id(&id, &schema, &base)?, answer))
         }
         (Method::GET, ScimEndpoint::Users) => users::list(&req, store, ctx, &users::Call::new(&req, answer)?).await,
         (Method::POST, ScimEndpoint::Users) => users::create(&req, store, ctx, &users::Call::new(&req, answer)?).await,
