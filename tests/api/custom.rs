@@ -25,3 +25,8 @@ fn deactivated_attributes_are_ignored_and_kept() {
 fn each_tenant_sees_only_its_own_attributes() {
     s::each_tenant_sees_only_its_own_attributes(&TestApp::new());
 }
+
+#[test]
+fn entra_custom_attribute_flow() {
+    s::entra_custom_attribute_flow(&TestApp::new());
+}

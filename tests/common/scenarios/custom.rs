@@ -250,3 +250,85 @@ pub fn each_tenant_sees_only_its_own_attributes(c: &impl Client) {
     let e = c.scim(&a.token, "GET", &format!("/Users?filter={}", enc(&format!("{PEAKON}:Shoe_size gt 3"))), None).expect_scim_error(400, Some("invalidFilter"));
     assert!(e["detail"].as_str().unwrap().contains("Shoe_size"));
 }
+
+/// The Entra flow: the company's attributes by extension URN paths, `Replace` with a capital R,
+/// a Manager given by email before that employee exists, then created, then resolved.
+pub fn entra_custom_attribute_flow(c: &impl Client) {
+    let t = c.new_tenant(&unique("Entra custom "));
+    define(c, &t, json!({ "name": "Department", "type": "option", "options": ["Sales", "Engineering"] }));
+    define(c, &t, json!({ "name": "Employed Since", "type": "date", "aliases": ["EmployedSince"] }));
+    define(c, &t, json!({ "name": "Manager", "type": "employee" }));
+    let boss_email = format!("{}@contoso.com", unique("kelly."));
+    // Entra's create body, with the company's extension.
+    let u = create(
+        c,
+        &t,
+        json!({
+            "schemas": [CORE, "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User", PEAKON],
+            "externalId": unique("jyoung"),
+            "userName": format!("{}@contoso.com", unique("jyoung.")),
+            "active": true,
+            "emails": [{ "primary": true, "type": "work", "value": "jyoung@contoso.com" }],
+            "name": { "formatted": "Jordan Young", "familyName": "Young", "givenName": "Jordan" },
+            "roles": [],
+            PEAKON: { "Department": "sales" }
+        }),
+    );
+    assert_eq!(u[PEAKON], json!({ "Department": "Sales" }));
+    let path = format!("/Users/{}", u["id"].as_str().unwrap());
+    // Several capitalised Replace operations with extension URN paths, booleans as strings.
+    let r = c.scim(
+        &t.token,
+        "PATCH",
+        &path,
+        Some(json!({
+            "schemas": [PATCH_OP],
+            "Operations": [
+                { "op": "Replace", "path": format!("{PEAKON}:Department"), "value": "Engineering" },
+                { "op": "Replace", "path": format!("{PEAKON}:EmployedSince"), "value": "2020-09-01" },
+                { "op": "Add", "path": format!("{PEAKON}:Manager"), "value": boss_email },
+                { "op": "Replace", "path": "active", "value": "False" }
+            ]
+        })),
+    );
+    r.expect(200);
+    let patched = r.json();
+    assert_eq!(patched[PEAKON], json!({ "Department": "Engineering", "Employed_Since": "2020-09-01", "Manager": boss_email }));
+    assert_eq!(patched["active"], json!(false));
+    // The manager arrives later (Entra provisions in no particular order)...
+    let boss = create(c, &t, json!({ "schemas": [CORE], "userName": unique("kelly"), "emails": [{ "type": "work", "value": boss_email.to_uppercase() }] }));
+    // ...and the reference resolves to that employee's email.
+    let got = c.scim(&t.token, "GET", &path, None).json();
+    assert_eq!(got[PEAKON]["Manager"], json!(boss_email.to_uppercase()));
+    let enc = |s: &str| s.replace(' ', "+").replace('"', "%22").replace(':', "%3A");
+    let found = c.scim(&t.token, "GET", &format!("/Users?filter={}", enc(&format!("{PEAKON}:Department eq \"engineering\""))), None).json();
+    assert_eq!(found["totalResults"], json!(1));
+    // A path-less Replace with full extension URN keys (Entra's aadOptscim062020 behaviour), and
+    // Remove of one attribute by its path.
+    let r = c.scim(
+        &t.token,
+        "PATCH",
+        &format!("{path}?aadOptscim062020"),
+        Some(json!({
+            "schemas": [PATCH_OP],
+            "Operations": [
+                { "op": "Replace", "value": { format!("{PEAKON}:Department"): "Sales", "active": "True" } },
+                { "op": "Remove", "path": format!("{PEAKON}:Employed_Since") }
+            ]
+        })),
+    );
+    r.expect(200);
+    let after = r.json();
+    assert_eq!(after[PEAKON], json!({ "Department": "Sales", "Manager": boss_email.to_uppercase() }));
+    assert_eq!(after["active"], json!(true));
+    // A value outside the option list, or for an unknown attribute: 400 naming it.
+    let bad = c.scim(&t.token, "PATCH", &path, Some(json!({ "schemas": [PATCH_OP], "Operations": [{ "op": "Replace", "path": format!("{PEAKON}:Department"), "value": "Marketing" }] })));
+    let e = bad.expect_scim_error(400, Some("invalidValue"));
+    assert!(e["detail"].as_str().unwrap().contains("Department"), "{e}");
+    let unknown = c.scim(&t.token, "PATCH", &path, Some(json!({ "schemas": [PATCH_OP], "Operations": [{ "op": "Replace", "path": format!("{PEAKON}:CostCenter"), "value": "x" }] })));
+    assert_eq!(unknown.status, 400, "{}", unknown.body);
+    assert!(unknown.body.contains("CostCenter"), "{}", unknown.body);
+    // Deleting the manager removes the reference.
+    c.scim(&t.token, "DELETE", &format!("/Users/{}", boss["id"].as_str().unwrap()), None).expect(204);
+    assert_eq!(c.scim(&t.token, "GET", &path, None).json()[PEAKON], json!({ "Department": "Sales" }));
+}
