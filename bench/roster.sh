@@ -29,18 +29,11 @@ ensure_tools
 build_worker
 
 mkdir -p "$ROOT/.bench"
-RUN_DIR="$(mktemp -d "$ROOT/.bench/roster.XXXXXX")"
-WRANGLER_PID=""
-cleanup() {
-  if [ -n "$WRANGLER_PID" ]; then
-    stop_group "$WRANGLER_PID"
-    WRANGLER_PID=""
-  fi
-  rm -rf "$RUN_DIR"
-}
-trap 'cleanup; exit 130' INT
-trap 'cleanup; exit 143' TERM
-trap cleanup EXIT
+worker_init "$(mktemp -d "$ROOT/.bench/roster.XXXXXX")"
+RUN_DIR="$WORKER_DIR"
+trap 'worker_cleanup; exit 130' INT
+trap 'worker_cleanup; exit 143' TERM
+trap worker_cleanup EXIT
 
 say "generating $EMPLOYEES employees + $DELETED deleted ones, with history and activity log"
 python3 - "$TENANT" "$EMPLOYEES" "$DELETED" >"$RUN_DIR/seed.sql" <<'PY'
@@ -129,23 +122,11 @@ insert("INSERT INTO events (tenant_id, at, request_id, operation, user_id, user_
 PY
 
 say "applying migrations and loading $(du -h "$RUN_DIR/seed.sql" | cut -f1) of SQL into a fresh local D1"
-CI=true node_modules/.bin/wrangler d1 migrations apply DB --local --persist-to "$RUN_DIR/state" >"$RUN_DIR/migrations.log" 2>&1 \
-  || { cat "$RUN_DIR/migrations.log" >&2; die "migrations failed"; }
+worker_d1 migrations apply
 seed_start=$(date +%s)
-CI=true node_modules/.bin/wrangler d1 execute DB --local --persist-to "$RUN_DIR/state" --file "$RUN_DIR/seed.sql" --yes \
-  >"$RUN_DIR/seed.log" 2>&1 || { tail -20 "$RUN_DIR/seed.log" >&2; die "seeding failed"; }
+worker_d1 execute --file "$RUN_DIR/seed.sql" --yes
 say "seeded in $(($(date +%s) - seed_start)) s"
-
-ADMIN_TOKEN="adm_bench_$(head -c 18 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"
-printf 'ADMIN_TOKEN=%s\n' "$ADMIN_TOKEN" >"$RUN_DIR/vars"
-PORT="$(free_port)"
-ORIGIN="http://127.0.0.1:$PORT"
-setsid node_modules/.bin/wrangler dev --ip 127.0.0.1 --port "$PORT" --inspector-port "$(free_port)" \
-  --persist-to "$RUN_DIR/state" --env-file "$RUN_DIR/vars" --show-interactive-dev-session=false \
-  >"$RUN_DIR/wrangler.log" 2>&1 </dev/null &
-WRANGLER_PID=$!
-wait_for_http "$ORIGIN/scim/v2/ServiceProviderConfig" 60 "$WRANGLER_PID" \
-  || { cat "$RUN_DIR/wrangler.log" >&2; die "wrangler dev did not answer on $ORIGIN"; }
+worker_start
 
 printf 'header = "Authorization: Bearer %s"\n' "$ADMIN_TOKEN" >"$RUN_DIR/curl.conf"
 API="$ORIGIN/admin/v1/tenants/$TENANT"

@@ -146,3 +146,54 @@ stop_group() {
   done
   kill -KILL -- "-$pid" 2>/dev/null || true
 }
+
+# A worker of its own on a fresh local D1, for the tests and the benchmarks:
+#   worker_init DIR         DIR holds the database (DIR/state), its vars (a random ADMIN_TOKEN,
+#                           exported) and wrangler's log (DIR/wrangler.log)
+#   worker_d1 ARGS...       `wrangler d1 ARGS DB --local` on that database
+#   worker_start            `wrangler dev` on a free port, in a process group of its own; exports
+#                           ORIGIN and sets WRANGLER_PID once the worker answers (WORKER_LOG_LEVEL,
+#                           e.g. warn, quiets wrangler's per-request log for benchmarks)
+#   worker_stop             stops it, by process id
+#   worker_cleanup          stops it and removes DIR (for traps)
+WORKER_DIR="" WRANGLER_PID=""
+worker_init() {
+  WORKER_DIR="$1"
+  mkdir -p "$WORKER_DIR"
+  ADMIN_TOKEN="adm_local_$(head -c 24 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"
+  export ADMIN_TOKEN
+  printf 'ADMIN_TOKEN=%s\n' "$ADMIN_TOKEN" >"$WORKER_DIR/vars"
+}
+
+worker_d1() {
+  CI=true "$ROOT/node_modules/.bin/wrangler" d1 "$@" DB --local --persist-to "$WORKER_DIR/state" \
+    >"$WORKER_DIR/d1.log" 2>&1 || {
+    cat "$WORKER_DIR/d1.log" >&2
+    die "wrangler d1 $1 failed"
+  }
+}
+
+worker_start() {
+  local port
+  port="$(free_port)"
+  export ORIGIN="http://127.0.0.1:$port"
+  (cd "$ROOT" && exec setsid node_modules/.bin/wrangler dev --ip 127.0.0.1 --port "$port" \
+    --inspector-port "$(free_port)" --persist-to "$WORKER_DIR/state" --env-file "$WORKER_DIR/vars" \
+    --show-interactive-dev-session=false ${WORKER_LOG_LEVEL:+--log-level "$WORKER_LOG_LEVEL"} \
+    >>"$WORKER_DIR/wrangler.log" 2>&1 </dev/null) &
+  WRANGLER_PID=$!
+  wait_for_http "$ORIGIN/scim/v2/ServiceProviderConfig" 60 "$WRANGLER_PID" || {
+    cat "$WORKER_DIR/wrangler.log" >&2
+    die "wrangler dev did not answer on $ORIGIN"
+  }
+}
+
+worker_stop() {
+  stop_group "$WRANGLER_PID"
+  WRANGLER_PID=""
+}
+
+worker_cleanup() {
+  worker_stop
+  [ -z "$WORKER_DIR" ] || rm -rf "$WORKER_DIR"
+}
