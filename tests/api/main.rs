@@ -13,5 +13,6 @@ mod protocol;
 mod query;
 mod query_props;
 mod reports;
+mod robustness;
 mod tenants;
 mod users;
