@@ -15,13 +15,16 @@ ORIGIN="http://127.0.0.1:$PORT"
 ENV_FILE="$ROOT/.dev/tenant.env"
 mkdir -p "$ROOT/.dev"
 
-# Remember the previous run's tenant, then remove the stale file: it is written again only once
-# the worker answers.
+# The previous run's tenant: .dev/last-tenant keeps it even when a run stops before it writes
+# tenant.env. The stale tenant.env goes now; it is written again only once the worker answers.
+LAST_FILE="$ROOT/.dev/last-tenant"
 PREV_TENANT_ID="" PREV_TOKEN=""
-if [ -f "$ENV_FILE" ]; then
-  PREV_TENANT_ID="$(sed -n 's/^TENANT_ID=//p' "$ENV_FILE")"
-  PREV_TOKEN="$(sed -n 's/^SCIM_TOKEN=//p' "$ENV_FILE")"
-fi
+for f in "$ENV_FILE" "$LAST_FILE"; do
+  if [ -z "$PREV_TENANT_ID" ] && [ -f "$f" ]; then
+    PREV_TENANT_ID="$(sed -n 's/^TENANT_ID=//p' "$f")"
+    PREV_TOKEN="$(sed -n 's/^SCIM_TOKEN=//p' "$f")"
+  fi
+done
 rm -f "$ENV_FILE"
 
 if curl -s -o /dev/null --max-time 1 "$ORIGIN/"; then
@@ -122,6 +125,7 @@ ADMIN_URL=$ORIGIN
 ADMIN_TOKEN=$ADMIN_TOKEN
 TENANT_ID=$TENANT_ID
 EOF
+printf 'TENANT_ID=%s\nSCIM_TOKEN=%s\n' "$TENANT_ID" "$SCIM_TOKEN" >"$LAST_FILE"
 mv "$ENV_FILE.tmp" "$ENV_FILE"
 
 cat >&2 <<EOF
