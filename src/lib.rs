@@ -65,7 +65,11 @@ mod edge {
     }
 
     #[event(fetch)]
-    async fn fetch(req: HttpRequest, env: Env, worker_ctx: Context) -> worker::Result<http::Response<String>> {
+    async fn fetch(
+        req: HttpRequest,
+        env: Env,
+        worker_ctx: Context,
+    ) -> worker::Result<http::Response<String>> {
         let (parts, body) = req.into_parts();
         let body = read_body(body).await;
         let req = http::Request::from_parts(parts, body);
@@ -76,7 +80,10 @@ mod edge {
             admin_token: env.secret("ADMIN_TOKEN").ok().map(|s| s.to_string()),
         };
         let mut random = PlatformRandom;
-        let header = req.headers().get("x-request-id").and_then(|v| v.to_str().ok());
+        let header = req
+            .headers()
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok());
         let request_id = app::request_id(header, &mut random);
         let now = Timestamp(Date::now().as_millis() as i64);
         let db = env.d1("DB")?;
@@ -86,7 +93,10 @@ mod edge {
         let response = app::handle(req, &store, &mut ctx).await;
 
         // One line per request: never headers, bodies or query strings (tokens, personal data).
-        console_log!("{request_id} {method} {path} {}", response.status().as_u16());
+        console_log!(
+            "{request_id} {method} {path} {}",
+            response.status().as_u16()
+        );
         for line in &ctx.log {
             console_error!("{request_id} {line}");
         }
@@ -108,7 +118,10 @@ mod edge {
     /// nothing and says why in the log.
     #[event(scheduled)]
     async fn scheduled(event: worker::ScheduledEvent, env: Env, _ctx: worker::ScheduleContext) {
-        let var = env.var(app::reports::RETENTION_VAR).ok().map(|v| v.to_string());
+        let var = env
+            .var(app::reports::RETENTION_VAR)
+            .ok()
+            .map(|v| v.to_string());
         let days = match app::reports::retention_days(var.as_deref()) {
             Ok(days) => days,
             Err(e) => {
@@ -128,7 +141,11 @@ mod edge {
             Ok(p) => console_log!(
                 "retention: removed {} activity-log entries older than {days} days{}",
                 p.removed,
-                if p.more { "; more remain for the next run" } else { "" }
+                if p.more {
+                    "; more remain for the next run"
+                } else {
+                    ""
+                }
             ),
             Err(e) => console_error!("retention: {e}"),
         }

@@ -44,12 +44,18 @@ pub async fn handle<S: Store>(
 }
 
 fn authorize(req: &Request, ctx: &Ctx<'_>) -> Result<(), ScimError> {
-    let header = req.headers().get(http::header::AUTHORIZATION).and_then(|v| v.to_str().ok());
-    let credential = auth::bearer(header).map_err(|f| ScimError::Unauthorized(f.detail().into()))?;
+    let header = req
+        .headers()
+        .get(http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
+    let credential =
+        auth::bearer(header).map_err(|f| ScimError::Unauthorized(f.detail().into()))?;
     if auth::admin_token_matches(credential, ctx.config.admin_token.as_deref()) {
         Ok(())
     } else {
-        Err(ScimError::Unauthorized("The admin token is not valid".into()))
+        Err(ScimError::Unauthorized(
+            "The admin token is not valid".into(),
+        ))
     }
 }
 
@@ -76,14 +82,24 @@ async fn run<S: Store>(
         (Method::POST, AdminEndpoint::Tokens(t)) => issue_token(&t, body()?, store, ctx).await,
         (Method::GET, AdminEndpoint::Tokens(t)) => list_tokens(&t, &params, store).await,
         (Method::DELETE, AdminEndpoint::Token(t, k)) => revoke_token(&t, &k, store, ctx).await,
-        (Method::POST, AdminEndpoint::Attributes(t)) => attributes::create(&t, body()?, store, ctx).await,
+        (Method::POST, AdminEndpoint::Attributes(t)) => {
+            attributes::create(&t, body()?, store, ctx).await
+        }
         (Method::GET, AdminEndpoint::Attributes(t)) => attributes::list(&t, &params, store).await,
         (Method::GET, AdminEndpoint::Attribute(t, a)) => attributes::get(&t, &a, store).await,
-        (Method::PATCH, AdminEndpoint::Attribute(t, a)) => attributes::update(&t, &a, body()?, store).await,
-        (Method::GET, AdminEndpoint::Employees(t)) => reports::employees(&t, &params, store, ctx).await,
-        (Method::GET, AdminEndpoint::Activity(t)) => reports::activity(&t, &params, store, ctx).await,
+        (Method::PATCH, AdminEndpoint::Attribute(t, a)) => {
+            attributes::update(&t, &a, body()?, store).await
+        }
+        (Method::GET, AdminEndpoint::Employees(t)) => {
+            reports::employees(&t, &params, store, ctx).await
+        }
+        (Method::GET, AdminEndpoint::Activity(t)) => {
+            reports::activity(&t, &params, store, ctx).await
+        }
         (_, AdminEndpoint::Unknown) => Err(ScimError::NotFound("No such admin endpoint".into())),
-        (_, endpoint) => Err(ScimError::MethodNotAllowed { allow: endpoint.allow() }),
+        (_, endpoint) => Err(ScimError::MethodNotAllowed {
+            allow: endpoint.allow(),
+        }),
     }
 }
 
@@ -93,7 +109,10 @@ fn scim_base_url(req: &Request) -> String {
     let origin = match (uri.scheme_str(), uri.authority()) {
         (Some(scheme), Some(authority)) => format!("{scheme}://{authority}"),
         _ => {
-            let host = req.headers().get(http::header::HOST).and_then(|h| h.to_str().ok());
+            let host = req
+                .headers()
+                .get(http::header::HOST)
+                .and_then(|h| h.to_str().ok());
             format!("https://{}", host.unwrap_or("localhost"))
         }
     };
@@ -102,16 +121,24 @@ fn scim_base_url(req: &Request) -> String {
 
 /// The JSON object of an admin request body; an empty body counts as `{}`.
 fn request_object(req: &Request) -> Result<Map<String, Value>, ScimError> {
-    let ct = req.headers().get(http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok());
+    let ct = req
+        .headers()
+        .get(http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok());
     media::check_body_type(ct)?;
     match req.body() {
-        Body::TooLarge => Err(ScimError::PayloadTooLarge { limit: media::MAX_BODY_BYTES }),
+        Body::TooLarge => Err(ScimError::PayloadTooLarge {
+            limit: media::MAX_BODY_BYTES,
+        }),
         Body::Complete(b) if b.iter().all(u8::is_ascii_whitespace) => Ok(Map::new()),
         Body::Complete(b) => media::json_object(b).map_err(|e| ScimError::BadRequest(e.detail())),
     }
 }
 
-pub(crate) fn refuse_unknown_fields(body: &Map<String, Value>, known: &[&str]) -> Result<(), ScimError> {
+pub(crate) fn refuse_unknown_fields(
+    body: &Map<String, Value>,
+    known: &[&str],
+) -> Result<(), ScimError> {
     match body.keys().find(|k| !known.contains(&k.as_str())) {
         Some(k) => Err(ScimError::BadRequest(format!(
             "Unknown field \"{k}\"; expected {}",
@@ -128,23 +155,33 @@ pub(crate) fn display_string(value: &Value, field: &str, max: usize) -> Result<S
         .ok_or_else(|| ScimError::BadRequest(format!("\"{field}\" must be a string")))?
         .trim();
     if s.is_empty() {
-        return Err(ScimError::BadRequest(format!("\"{field}\" must not be empty")));
+        return Err(ScimError::BadRequest(format!(
+            "\"{field}\" must not be empty"
+        )));
     }
     if s.chars().count() > max {
-        return Err(ScimError::BadRequest(format!("\"{field}\" is longer than {max} characters")));
+        return Err(ScimError::BadRequest(format!(
+            "\"{field}\" is longer than {max} characters"
+        )));
     }
     if s.chars().any(char::is_control) {
-        return Err(ScimError::BadRequest(format!("\"{field}\" must not contain control characters")));
+        return Err(ScimError::BadRequest(format!(
+            "\"{field}\" must not contain control characters"
+        )));
     }
     Ok(s.to_string())
 }
 
 pub(crate) fn bool_field(value: &Value, field: &str) -> Result<bool, ScimError> {
-    value.as_bool().ok_or_else(|| ScimError::BadRequest(format!("\"{field}\" must be true or false")))
+    value
+        .as_bool()
+        .ok_or_else(|| ScimError::BadRequest(format!("\"{field}\" must be true or false")))
 }
 
 /// `limit` and `cursor` of a list request.
-pub(crate) fn paging(params: &[(String, String)]) -> Result<(i64, Option<(String, String)>), ScimError> {
+pub(crate) fn paging(
+    params: &[(String, String)],
+) -> Result<(i64, Option<(String, String)>), ScimError> {
     let limit = match query::get(params, "limit") {
         None => DEFAULT_LIMIT,
         Some(v) => match v.parse::<i64>() {
@@ -158,7 +195,10 @@ pub(crate) fn paging(params: &[(String, String)]) -> Result<(i64, Option<(String
     };
     let cursor = match query::get(params, "cursor").filter(|c| !c.is_empty()) {
         None => None,
-        Some(c) => Some(decode_cursor(c).ok_or_else(|| ScimError::BadRequest("\"cursor\" is not valid".into()))?),
+        Some(c) => Some(
+            decode_cursor(c)
+                .ok_or_else(|| ScimError::BadRequest("\"cursor\" is not valid".into()))?,
+        ),
     };
     Ok((limit, cursor))
 }
@@ -175,7 +215,10 @@ fn decode_cursor(cursor: &str) -> Option<(String, String)> {
 }
 
 fn text(row: &Row, key: &str) -> String {
-    row.get(key).and_then(Value::as_str).unwrap_or_default().to_string()
+    row.get(key)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string()
 }
 
 fn tenant_json(row: &Row, base: &str) -> Value {
@@ -205,19 +248,31 @@ pub(crate) fn page(mut rows: Vec<Row>, limit: i64) -> (Vec<Row>, Value) {
     let more = rows.len() as i64 > limit;
     rows.truncate(limit as usize);
     let next = match (more, rows.last()) {
-        (true, Some(last)) => Value::String(encode_cursor(&text(last, "created"), &text(last, "id"))),
+        (true, Some(last)) => {
+            Value::String(encode_cursor(&text(last, "created"), &text(last, "id")))
+        }
         _ => Value::Null,
     };
     (rows, next)
 }
 
-pub(crate) async fn batch<S: Store>(store: &S, stmts: Vec<Stmt>) -> Result<Vec<Vec<Row>>, ScimError> {
-    store.batch(Consistency::Primary, stmts).await.map_err(store_error)
+pub(crate) async fn batch<S: Store>(
+    store: &S,
+    stmts: Vec<Stmt>,
+) -> Result<Vec<Vec<Row>>, ScimError> {
+    store
+        .batch(Consistency::Primary, stmts)
+        .await
+        .map_err(store_error)
 }
 
 pub(crate) async fn fetch_tenant<S: Store>(tenant_id: &str, store: &S) -> Result<Row, ScimError> {
     let mut results = batch(store, vec![sql::get_tenant(tenant_id)]).await?;
-    results.remove(0).into_iter().next().ok_or_else(tenant_not_found)
+    results
+        .remove(0)
+        .into_iter()
+        .next()
+        .ok_or_else(tenant_not_found)
 }
 
 fn tenant_not_found() -> ScimError {
@@ -235,7 +290,11 @@ async fn create_tenant<S: Store>(
     ctx: &mut Ctx<'_>,
 ) -> Result<Response, ScimError> {
     refuse_unknown_fields(&body, &["name"])?;
-    let name = display_string(body.get("name").unwrap_or(&Value::Null), "name", MAX_NAME_CHARS)?;
+    let name = display_string(
+        body.get("name").unwrap_or(&Value::Null),
+        "name",
+        MAX_NAME_CHARS,
+    )?;
     let tenant_id = prefixed_id("tnt", ctx.random).map_err(internal)?;
     let token_id = prefixed_id("tok", ctx.random).map_err(internal)?;
     let token = generate_token(ctx.random).map_err(internal)?;
@@ -244,7 +303,14 @@ async fn create_tenant<S: Store>(
         store,
         vec![
             sql::insert_tenant(&tenant_id, &name, &created),
-            sql::insert_token(&token_id, &tenant_id, token.hash.as_str(), &token.prefix, None, &created),
+            sql::insert_token(
+                &token_id,
+                &tenant_id,
+                token.hash.as_str(),
+                &token.prefix,
+                None,
+                &created,
+            ),
         ],
     )
     .await?;
@@ -272,7 +338,10 @@ async fn list_tenants<S: Store>(
     let mut results = batch(store, vec![sql::list_tenants(after, limit + 1)]).await?;
     let (rows, next) = page(results.remove(0), limit);
     let tenants: Vec<Value> = rows.iter().map(|r| tenant_json(r, base)).collect();
-    Ok(admin_json(200, &json!({ "tenants": tenants, "next_cursor": next })))
+    Ok(admin_json(
+        200,
+        &json!({ "tenants": tenants, "next_cursor": next }),
+    ))
 }
 
 async fn update_tenant<S: Store>(
@@ -282,14 +351,27 @@ async fn update_tenant<S: Store>(
     store: &S,
 ) -> Result<Response, ScimError> {
     refuse_unknown_fields(&body, &["name", "active"])?;
-    let name = body.get("name").map(|v| display_string(v, "name", MAX_NAME_CHARS)).transpose()?;
-    let active = body.get("active").map(|v| bool_field(v, "active")).transpose()?;
+    let name = body
+        .get("name")
+        .map(|v| display_string(v, "name", MAX_NAME_CHARS))
+        .transpose()?;
+    let active = body
+        .get("active")
+        .map(|v| bool_field(v, "active"))
+        .transpose()?;
     let mut results = batch(
         store,
-        vec![sql::update_tenant(tenant_id, name.as_deref(), active), sql::get_tenant(tenant_id)],
+        vec![
+            sql::update_tenant(tenant_id, name.as_deref(), active),
+            sql::get_tenant(tenant_id),
+        ],
     )
     .await?;
-    let row = results.remove(1).into_iter().next().ok_or_else(tenant_not_found)?;
+    let row = results
+        .remove(1)
+        .into_iter()
+        .next()
+        .ok_or_else(tenant_not_found)?;
     Ok(admin_json(200, &tenant_json(&row, base)))
 }
 
@@ -321,7 +403,14 @@ async fn issue_token<S: Store>(
         store,
         vec![
             sql::get_tenant(tenant_id),
-            sql::insert_token(&token_id, tenant_id, token.hash.as_str(), &token.prefix, label.as_deref(), &created),
+            sql::insert_token(
+                &token_id,
+                tenant_id,
+                token.hash.as_str(),
+                &token.prefix,
+                label.as_deref(),
+                &created,
+            ),
         ],
     )
     .await?;
@@ -349,7 +438,10 @@ async fn list_tokens<S: Store>(
     let after = cursor.as_ref().map(|(c, i)| (c.as_str(), i.as_str()));
     let mut results = batch(
         store,
-        vec![sql::get_tenant(tenant_id), sql::list_tokens(tenant_id, after, limit + 1)],
+        vec![
+            sql::get_tenant(tenant_id),
+            sql::list_tokens(tenant_id, after, limit + 1),
+        ],
     )
     .await?;
     if results[0].is_empty() {
@@ -357,7 +449,10 @@ async fn list_tokens<S: Store>(
     }
     let (rows, next) = page(results.remove(1), limit);
     let tokens: Vec<Value> = rows.iter().map(token_json).collect();
-    Ok(admin_json(200, &json!({ "tokens": tokens, "next_cursor": next })))
+    Ok(admin_json(
+        200,
+        &json!({ "tokens": tokens, "next_cursor": next }),
+    ))
 }
 
 async fn revoke_token<S: Store>(
@@ -387,7 +482,10 @@ mod tests {
     #[test]
     fn cursors_round_trip_and_refuse_garbage() {
         let c = encode_cursor("2026-11-24T20:45:04.123Z", "tnt_0123");
-        assert_eq!(decode_cursor(&c), Some(("2026-11-24T20:45:04.123Z".into(), "tnt_0123".into())));
+        assert_eq!(
+            decode_cursor(&c),
+            Some(("2026-11-24T20:45:04.123Z".into(), "tnt_0123".into()))
+        );
         assert_eq!(decode_cursor("!!"), None);
         assert_eq!(decode_cursor(&base64url(b"no-newline")), None);
     }

@@ -64,7 +64,9 @@ impl AuthFailure {
     pub fn detail(self) -> &'static str {
         match self {
             AuthFailure::Missing => "Authentication required: send 'Authorization: Bearer <token>'",
-            AuthFailure::Malformed => "The Authorization header must be 'Bearer <token>' with a valid token",
+            AuthFailure::Malformed => {
+                "The Authorization header must be 'Bearer <token>' with a valid token"
+            }
             AuthFailure::Invalid => "The bearer token is not valid (unknown or revoked)",
             AuthFailure::TenantDisabled => "Provisioning is disabled for this tenant",
         }
@@ -85,7 +87,9 @@ pub fn bearer(header: Option<&str>) -> Result<&str, AuthFailure> {
 
 /// The hash to look a SCIM token up by, when the token has the shape of one.
 pub fn scim_token_hash(credential: &str) -> Result<TokenHash, AuthFailure> {
-    let body = credential.strip_prefix(TOKEN_PREFIX).ok_or(AuthFailure::Malformed)?;
+    let body = credential
+        .strip_prefix(TOKEN_PREFIX)
+        .ok_or(AuthFailure::Malformed)?;
     match base64url_decode(body) {
         Some(bytes) if bytes.len() == TOKEN_BYTES => Ok(TokenHash::of(credential)),
         _ => Err(AuthFailure::Malformed),
@@ -101,7 +105,10 @@ pub fn admin_token_matches(presented: &str, configured: Option<&str>) -> bool {
     };
     let a = Sha256::digest(presented.as_bytes());
     let b = Sha256::digest(configured.as_bytes());
-    a.iter().zip(b.iter()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    a.iter()
+        .zip(b.iter())
+        .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+        == 0
 }
 
 #[cfg(test)]
@@ -114,7 +121,9 @@ mod tests {
         let t = generate_token(&mut SeededRandom(7)).unwrap();
         assert!(t.secret.starts_with("scim_"));
         assert_eq!(t.secret.len(), 5 + 43);
-        assert!(t.secret[5..].bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_'));
+        assert!(t.secret[5..]
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_'));
         assert_eq!(t.prefix, &t.secret[..12]);
         assert_eq!(t.hash, TokenHash::of(&t.secret));
         assert_eq!(scim_token_hash(&t.secret), Ok(t.hash.clone()));
@@ -123,7 +132,10 @@ mod tests {
     #[test]
     fn two_tokens_differ() {
         let mut r = SeededRandom(7);
-        assert_ne!(generate_token(&mut r).unwrap().secret, generate_token(&mut r).unwrap().secret);
+        assert_ne!(
+            generate_token(&mut r).unwrap().secret,
+            generate_token(&mut r).unwrap().secret
+        );
     }
 
     #[test]

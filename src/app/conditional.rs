@@ -59,19 +59,29 @@ pub fn if_none_match(headers: &HeaderMap) -> Result<Option<Condition>, ScimError
     header(headers, http::header::IF_NONE_MATCH, "If-None-Match")
 }
 
-fn header(headers: &HeaderMap, name: http::header::HeaderName, label: &str) -> Result<Option<Condition>, ScimError> {
+fn header(
+    headers: &HeaderMap,
+    name: http::header::HeaderName,
+    label: &str,
+) -> Result<Option<Condition>, ScimError> {
     let mut tags = Vec::new();
     let mut any = false;
     let mut present = false;
     for value in headers.get_all(&name) {
         present = true;
-        let text = value
-            .to_str()
-            .map_err(|_| ScimError::BadRequest(format!("{label} must be a list of entity tags such as W/\"3\", or *")))?;
+        let text = value.to_str().map_err(|_| {
+            ScimError::BadRequest(format!(
+                "{label} must be a list of entity tags such as W/\"3\", or *"
+            ))
+        })?;
         match parse(text) {
             Some(Condition::Any) => any = true,
             Some(Condition::Tags(t)) => tags.extend(t),
-            None => return Err(ScimError::BadRequest(format!("{label} must be a list of entity tags such as W/\"3\", or *"))),
+            None => {
+                return Err(ScimError::BadRequest(format!(
+                    "{label} must be a list of entity tags such as W/\"3\", or *"
+                )))
+            }
         }
     }
     Ok(match (present, any) {
@@ -104,7 +114,9 @@ pub fn parse(text: &str) -> Option<Condition> {
             tag = &quoted[..end];
             rest = &quoted[end + 1..];
         } else {
-            let end = rest.find(|c: char| c == ',' || c.is_ascii_whitespace()).unwrap_or(rest.len());
+            let end = rest
+                .find(|c: char| c == ',' || c.is_ascii_whitespace())
+                .unwrap_or(rest.len());
             tag = &rest[..end];
             rest = &rest[end..];
         }
@@ -158,7 +170,11 @@ mod tests {
             ("W/\"abc\"", 3, false),
         ];
         for (text, version, want) in table {
-            assert_eq!(parse(text).map(|c| c.matches(version)), Some(want), "{text} vs {version}");
+            assert_eq!(
+                parse(text).map(|c| c.matches(version)),
+                Some(want),
+                "{text} vs {version}"
+            );
         }
     }
 
@@ -166,21 +182,33 @@ mod tests {
     fn tags_name_the_versions_a_delete_may_remove() {
         assert_eq!(parse("W/\"3\"").and_then(|c| c.versions()), Some(vec![3]));
         assert_eq!(parse("*").and_then(|c| c.versions()), None);
-        assert_eq!(parse("W/\"3\", \"4\"").and_then(|c| c.versions()), Some(vec![3, 4]));
+        assert_eq!(
+            parse("W/\"3\", \"4\"").and_then(|c| c.versions()),
+            Some(vec![3, 4])
+        );
         assert_eq!(parse("W/\"x\"").and_then(|c| c.versions()), Some(vec![]));
     }
 
     #[test]
     fn repeated_headers_are_one_list() {
         let mut h = HeaderMap::new();
-        h.append(http::header::IF_MATCH, http::HeaderValue::from_static("W/\"1\""));
-        h.append(http::header::IF_MATCH, http::HeaderValue::from_static("\"2\""));
+        h.append(
+            http::header::IF_MATCH,
+            http::HeaderValue::from_static("W/\"1\""),
+        );
+        h.append(
+            http::header::IF_MATCH,
+            http::HeaderValue::from_static("\"2\""),
+        );
         assert_eq!(if_match(&h), Ok(tags(&["1", "2"])));
         assert_eq!(if_none_match(&h), Ok(None));
         h.append(http::header::IF_MATCH, http::HeaderValue::from_static("*"));
         assert_eq!(if_match(&h), Ok(Some(Condition::Any)));
         let mut bad = HeaderMap::new();
-        bad.insert(http::header::IF_NONE_MATCH, http::HeaderValue::from_static(", ,"));
+        bad.insert(
+            http::header::IF_NONE_MATCH,
+            http::HeaderValue::from_static(", ,"),
+        );
         assert!(matches!(if_none_match(&bad), Err(ScimError::BadRequest(_))));
     }
 }

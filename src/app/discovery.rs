@@ -7,12 +7,12 @@
 use super::media::MAX_BODY_BYTES;
 use super::users::{DEFAULT_COUNT, FILTER_LIMITS, MAX_COUNT};
 use crate::scim::error::ScimError;
-use crate::scim::tenant::TenantSchema;
 use crate::scim::patch::MAX_OPERATIONS;
 use crate::scim::schema::{
     schema_json, CORE_SCHEMA, CORE_USER, ENTERPRISE_SCHEMA, ENTERPRISE_USER, LIST_RESPONSE,
     RESOURCE_TYPE_SCHEMA, TENANT_USER,
 };
+use crate::scim::tenant::TenantSchema;
 use serde_json::{json, Value};
 
 /// RFC 7643 §5.
@@ -81,7 +81,10 @@ pub fn user_resource_type(schema: &TenantSchema, base: &str) -> Value {
 /// Every schema, the tenant extension with the tenant's active attributes (none when the
 /// request carries no token: without one, the tenant is unknown).
 pub fn all_schemas(schema: &TenantSchema, base: &str) -> Vec<Value> {
-    let mut all = vec![schema_json(&CORE_SCHEMA, base), schema_json(&ENTERPRISE_SCHEMA, base)];
+    let mut all = vec![
+        schema_json(&CORE_SCHEMA, base),
+        schema_json(&ENTERPRISE_SCHEMA, base),
+    ];
     if schema.active().next().is_some() {
         all.push(schema.schema_json(base));
     }
@@ -102,16 +105,26 @@ pub fn list(items: Vec<Value>) -> Value {
 /// One schema by its URN. The tenant extension answers even while the tenant has no active
 /// attributes (its attribute list is then empty), so a client that asks directly learns that.
 pub fn schema_by_id(id: &str, schema: &TenantSchema, base: &str) -> Result<Value, ScimError> {
-    [schema_json(&CORE_SCHEMA, base), schema_json(&ENTERPRISE_SCHEMA, base), schema.schema_json(base)]
-        .into_iter()
-        .find(|s| s["id"].as_str().is_some_and(|s| s.eq_ignore_ascii_case(id)))
-        .ok_or_else(|| ScimError::NotFound(format!("No schema \"{id}\"")))
+    [
+        schema_json(&CORE_SCHEMA, base),
+        schema_json(&ENTERPRISE_SCHEMA, base),
+        schema.schema_json(base),
+    ]
+    .into_iter()
+    .find(|s| s["id"].as_str().is_some_and(|s| s.eq_ignore_ascii_case(id)))
+    .ok_or_else(|| ScimError::NotFound(format!("No schema \"{id}\"")))
 }
 
-pub fn resource_type_by_id(id: &str, schema: &TenantSchema, base: &str) -> Result<Value, ScimError> {
+pub fn resource_type_by_id(
+    id: &str,
+    schema: &TenantSchema,
+    base: &str,
+) -> Result<Value, ScimError> {
     if id.eq_ignore_ascii_case("User") {
         Ok(user_resource_type(schema, base))
     } else {
-        Err(ScimError::NotFound(format!("No resource type \"{id}\"; this service provides only User")))
+        Err(ScimError::NotFound(format!(
+            "No resource type \"{id}\"; this service provides only User"
+        )))
     }
 }

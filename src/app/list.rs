@@ -33,7 +33,11 @@ use serde_json::{json, Map, Value};
 const MAX_CURSOR_CHARS: usize = 8192;
 
 /// The SQL of a query, resolved against `schema`.
-fn prepare(filter: Option<&Filter>, params: &ListParams, schema: &TenantSchema) -> Result<(Where, Sort), ScimError> {
+fn prepare(
+    filter: Option<&Filter>,
+    params: &ListParams,
+    schema: &TenantSchema,
+) -> Result<(Where, Sort), ScimError> {
     let filter = match filter {
         None => Where::all(),
         Some(f) => filter_sql(&resolve(f, schema)?, 2)?,
@@ -46,11 +50,19 @@ fn prepare(filter: Option<&Filter>, params: &ListParams, schema: &TenantSchema) 
 }
 
 fn encode(query: &str, pos: CursorPos) -> String {
-    base64url(&Cursor { query: query.to_string(), pos }.to_bytes())
+    base64url(
+        &Cursor {
+            query: query.to_string(),
+            pos,
+        }
+        .to_bytes(),
+    )
 }
 
 fn decode(text: &str, query: &str) -> Result<CursorPos, ScimError> {
-    let bytes = (text.len() <= MAX_CURSOR_CHARS).then(|| base64url_decode(text)).flatten();
+    let bytes = (text.len() <= MAX_CURSOR_CHARS)
+        .then(|| base64url_decode(text))
+        .flatten();
     // An undecodable cursor gets the same answer as one of another query (Cursor::from_bytes).
     Cursor::from_bytes(&bytes.unwrap_or_default(), query)
 }
@@ -61,7 +73,11 @@ fn position(row: &Row, backward: bool, inclusive: bool) -> CursorPos {
         backward,
         inclusive,
         key: row.get("sort_key").cloned().unwrap_or(Value::Null),
-        id: row.get("id").and_then(Value::as_str).unwrap_or_default().to_string(),
+        id: row
+            .get("id")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string(),
     }
 }
 
@@ -82,21 +98,39 @@ pub fn parse(params: &ListParams) -> Result<Option<Filter>, ScimError> {
     params
         .filter
         .as_deref()
-        .map(|text| parse_filter(text, &FILTER_LIMITS).map_err(|e| ScimError::InvalidFilter(format!("Invalid filter {e}"))))
+        .map(|text| {
+            parse_filter(text, &FILTER_LIMITS)
+                .map_err(|e| ScimError::InvalidFilter(format!("Invalid filter {e}")))
+        })
         .transpose()
 }
 
 /// The statements that answer a query, resolved against `schema`; `hash` is the token's.
-pub fn plan(params: &ListParams, filter: Option<&Filter>, schema: &TenantSchema, hash: &str) -> Result<Plan, ScimError> {
+pub fn plan(
+    params: &ListParams,
+    filter: Option<&Filter>,
+    schema: &TenantSchema,
+    hash: &str,
+) -> Result<Plan, ScimError> {
     let paging = params.paging()?;
     let (filter_sql, sort) = prepare(filter, params, schema)?;
     let order = Order::new(&sort)?;
     let query = fingerprint(filter, &sort);
-    let mut stmts = vec![count_users(hash, &filter_sql.sql, filter_sql.params.clone())];
+    let mut stmts = vec![count_users(
+        hash,
+        &filter_sql.sql,
+        filter_sql.params.clone(),
+    )];
     let anchor = match &paging {
         Paging::Index { start, count } => {
             if *count > 0 {
-                let page = Page { filter: &filter_sql, order: &order, after: None, limit: *count, offset: start - 1 };
+                let page = Page {
+                    filter: &filter_sql,
+                    order: &order,
+                    after: None,
+                    limit: *count,
+                    offset: start - 1,
+                };
                 stmts.push(list_page(hash, &page));
             }
             None
@@ -104,16 +138,32 @@ pub fn plan(params: &ListParams, filter: Option<&Filter>, schema: &TenantSchema,
         Paging::Cursor { cursor, count } => {
             let anchor = cursor.as_deref().map(|c| decode(c, &query)).transpose()?;
             // One more than the page, to know whether another page follows.
-            let page = Page { filter: &filter_sql, order: &order, after: anchor.as_ref(), limit: count + 1, offset: 0 };
+            let page = Page {
+                filter: &filter_sql,
+                order: &order,
+                after: anchor.as_ref(),
+                limit: count + 1,
+                offset: 0,
+            };
             stmts.push(list_page(hash, &page));
             anchor
         }
     };
-    Ok(Plan { stmts, paging, query, anchor })
+    Ok(Plan {
+        stmts,
+        paging,
+        query,
+        anchor,
+    })
 }
 
 /// Runs a query and answers its ListResponse (RFC 7644 §3.4.2; RFC 9865 §2).
-pub async fn run<S: Store>(params: ListParams, store: &S, ctx: &mut Ctx<'_>, call: &Call) -> Result<Response, ScimError> {
+pub async fn run<S: Store>(
+    params: ListParams,
+    store: &S,
+    ctx: &mut Ctx<'_>,
+    call: &Call,
+) -> Result<Response, ScimError> {
     params.paging()?;
     let parsed = parse(&params)?;
     let hash = call.hash.as_str();
@@ -122,14 +172,26 @@ pub async fn run<S: Store>(params: ListParams, store: &S, ctx: &mut Ctx<'_>, cal
     let plan = match plan(&params, parsed.as_ref(), &TenantSchema::default(), hash) {
         Ok(plan) => plan,
         Err(ScimError::InvalidFilter(_) | ScimError::InvalidValue(_)) => {
-            let schema = scim_batch(store, ctx, &call.hash, Vec::new()).await?.0.schema;
+            let schema = scim_batch(store, ctx, &call.hash, Vec::new())
+                .await?
+                .0
+                .schema;
             plan(&params, parsed.as_ref(), &schema, hash)?
         }
         Err(e) => return Err(e),
     };
-    let Plan { stmts, paging, query, anchor } = plan;
+    let Plan {
+        stmts,
+        paging,
+        query,
+        anchor,
+    } = plan;
     let (tenant, results) = scim_batch(store, ctx, &call.hash, stmts).await?;
-    let total = results[0].first().and_then(|r| r.get("total")).and_then(Value::as_i64).unwrap_or(0);
+    let total = results[0]
+        .first()
+        .and_then(|r| r.get("total"))
+        .and_then(Value::as_i64)
+        .unwrap_or(0);
     let count = match paging {
         Paging::Index { count, .. } | Paging::Cursor { count, .. } => count,
     };
@@ -172,20 +234,48 @@ pub async fn run<S: Store>(params: ListParams, store: &S, ctx: &mut Ctx<'_>, cal
 /// page but the last, `previousCursor` on every page but the first. `anchor` is where the page
 /// was asked to start (`None` for the first page), `more` whether rows beyond the page exist in
 /// its direction.
-fn cursors(query: &str, anchor: Option<&CursorPos>, rows: &[Row], more: bool) -> (Option<String>, Option<String>) {
+fn cursors(
+    query: &str,
+    anchor: Option<&CursorPos>,
+    rows: &[Row],
+    more: bool,
+) -> (Option<String>, Option<String>) {
     let (first, last) = (rows.first(), rows.last());
     let Some(anchor) = anchor else {
-        return (more.then(|| last.map(|r| encode(query, position(r, false, false)))).flatten(), None);
+        return (
+            more.then(|| last.map(|r| encode(query, position(r, false, false))))
+                .flatten(),
+            None,
+        );
     };
     // From an empty page, the neighbours start at the anchor itself: the other side of it.
-    let from_anchor = |backward: bool| encode(query, CursorPos { backward, inclusive: !anchor.inclusive, ..anchor.clone() });
+    let from_anchor = |backward: bool| {
+        encode(
+            query,
+            CursorPos {
+                backward,
+                inclusive: !anchor.inclusive,
+                ..anchor.clone()
+            },
+        )
+    };
     if anchor.backward {
-        let next = last.map_or_else(|| from_anchor(false), |r| encode(query, position(r, false, false)));
-        let previous = more.then(|| first.map(|r| encode(query, position(r, true, false)))).flatten();
+        let next = last.map_or_else(
+            || from_anchor(false),
+            |r| encode(query, position(r, false, false)),
+        );
+        let previous = more
+            .then(|| first.map(|r| encode(query, position(r, true, false))))
+            .flatten();
         (Some(next), previous)
     } else {
-        let next = more.then(|| last.map(|r| encode(query, position(r, false, false)))).flatten();
-        let previous = first.map_or_else(|| from_anchor(true), |r| encode(query, position(r, true, false)));
+        let next = more
+            .then(|| last.map(|r| encode(query, position(r, false, false))))
+            .flatten();
+        let previous = first.map_or_else(
+            || from_anchor(true),
+            |r| encode(query, position(r, true, false)),
+        );
         (next, Some(previous))
     }
 }

@@ -32,7 +32,12 @@ impl Answer {
 
 /// The `type/subtype` of a media type, lower-cased, without parameters.
 fn essence(media: &str) -> String {
-    media.split(';').next().unwrap_or("").trim().to_ascii_lowercase()
+    media
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase()
 }
 
 /// The `q` parameter of a media range (RFC 9110 §12.4.2); 1 when absent, 0 when unreadable.
@@ -40,7 +45,12 @@ fn quality(range: &str) -> f32 {
     for param in range.split(';').skip(1) {
         if let Some((k, v)) = param.split_once('=') {
             if k.trim().eq_ignore_ascii_case("q") {
-                return v.trim().parse::<f32>().ok().filter(|q| (0.0..=1.0).contains(q)).unwrap_or(0.0);
+                return v
+                    .trim()
+                    .parse::<f32>()
+                    .ok()
+                    .filter(|q| (0.0..=1.0).contains(q))
+                    .unwrap_or(0.0);
             }
         }
     }
@@ -74,7 +84,9 @@ pub fn negotiate(accept: Option<&str>) -> Result<Answer, ScimError> {
 pub fn check_body_type(content_type: Option<&str>) -> Result<(), ScimError> {
     match content_type.map(essence) {
         None => Ok(()),
-        Some(t) if t.is_empty() || t == "application/scim+json" || t == "application/json" => Ok(()),
+        Some(t) if t.is_empty() || t == "application/scim+json" || t == "application/json" => {
+            Ok(())
+        }
         Some(t) => Err(ScimError::UnsupportedMediaType(format!(
             "Content-Type {t} is not supported; send application/scim+json or application/json"
         ))),
@@ -84,11 +96,15 @@ pub fn check_body_type(content_type: Option<&str>) -> Result<(), ScimError> {
 /// The JSON object of a request body (400 `invalidSyntax` for anything else).
 pub fn json_object(body: &[u8]) -> Result<serde_json::Map<String, Value>, ScimError> {
     if body.iter().all(u8::is_ascii_whitespace) {
-        return Err(ScimError::InvalidSyntax("The request body is empty; a JSON object is required".into()));
+        return Err(ScimError::InvalidSyntax(
+            "The request body is empty; a JSON object is required".into(),
+        ));
     }
     match serde_json::from_slice::<Value>(body) {
         Ok(Value::Object(map)) => Ok(map),
-        Ok(_) => Err(ScimError::InvalidSyntax("The request body must be a JSON object".into())),
+        Ok(_) => Err(ScimError::InvalidSyntax(
+            "The request body must be a JSON object".into(),
+        )),
         Err(e) => Err(ScimError::InvalidSyntax(format!(
             "The request body is not valid JSON (line {}, column {})",
             e.line(),
@@ -109,15 +125,27 @@ mod tests {
             (Some("application/scim+json"), Some(Answer::Scim)),
             (Some("application/json"), Some(Answer::Json)),
             (Some("Application/JSON; charset=utf-8"), Some(Answer::Json)),
-            (Some("application/scim+json, application/json"), Some(Answer::Scim)),
-            (Some("application/json, application/scim+json;q=0.5"), Some(Answer::Json)),
-            (Some("application/json;q=0.5, application/scim+json"), Some(Answer::Scim)),
+            (
+                Some("application/scim+json, application/json"),
+                Some(Answer::Scim),
+            ),
+            (
+                Some("application/json, application/scim+json;q=0.5"),
+                Some(Answer::Json),
+            ),
+            (
+                Some("application/json;q=0.5, application/scim+json"),
+                Some(Answer::Scim),
+            ),
             (Some("*/*"), Some(Answer::Scim)),
             (Some("application/*"), Some(Answer::Scim)),
             (Some("text/html, */*;q=0.1"), Some(Answer::Scim)),
             (Some("text/html"), None),
             (Some("application/xml"), None),
-            (Some("application/scim+json;q=0, application/json;q=0"), None),
+            (
+                Some("application/scim+json;q=0, application/json;q=0"),
+                None,
+            ),
         ];
         for (accept, expected) in table {
             assert_eq!(negotiate(accept).ok(), expected, "{accept:?}");
@@ -140,18 +168,30 @@ mod tests {
         for (ct, ok) in table {
             assert_eq!(check_body_type(ct).is_ok(), ok, "{ct:?}");
         }
-        assert_eq!(check_body_type(Some("text/plain")).unwrap_err().status(), 415);
+        assert_eq!(
+            check_body_type(Some("text/plain")).unwrap_err().status(),
+            415
+        );
     }
 
     #[test]
     fn bodies_must_be_json_objects() {
         assert!(json_object(br#"{"a":1}"#).is_ok());
         for (body, detail) in [
-            (&b""[..], "The request body is empty; a JSON object is required"),
-            (b"  \n", "The request body is empty; a JSON object is required"),
+            (
+                &b""[..],
+                "The request body is empty; a JSON object is required",
+            ),
+            (
+                b"  \n",
+                "The request body is empty; a JSON object is required",
+            ),
             (b"[1]", "The request body must be a JSON object"),
             (b"\"x\"", "The request body must be a JSON object"),
-            (b"{\"a\":", "The request body is not valid JSON (line 1, column 5)"),
+            (
+                b"{\"a\":",
+                "The request body is not valid JSON (line 1, column 5)",
+            ),
         ] {
             let err = json_object(body).unwrap_err();
             assert_eq!(err, ScimError::InvalidSyntax(detail.into()), "{body:?}");

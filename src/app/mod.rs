@@ -8,6 +8,7 @@ pub mod admin;
 pub mod attributes;
 pub mod auth;
 pub mod conditional;
+pub mod discovery;
 pub mod ids;
 pub mod list;
 pub mod media;
@@ -18,7 +19,6 @@ pub mod routes;
 pub mod scim_api;
 pub mod tenancy;
 pub mod users;
-pub mod discovery;
 
 use crate::scim::datetime::Timestamp;
 use crate::store::{Stmt, Store};
@@ -83,7 +83,15 @@ impl<'a> Ctx<'a> {
         random: &'a mut dyn Random,
         config: &'a Config,
     ) -> Self {
-        Ctx { now, clock, request_id, random, config, deferred: Vec::new(), log: Vec::new() }
+        Ctx {
+            now,
+            clock,
+            request_id,
+            random,
+            config,
+            deferred: Vec::new(),
+            log: Vec::new(),
+        }
     }
 }
 
@@ -92,7 +100,8 @@ impl<'a> Ctx<'a> {
 pub fn request_id(header: Option<&str>, random: &mut dyn Random) -> String {
     if let Some(h) = header {
         if (1..=64).contains(&h.len())
-            && h.bytes().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.' | b':'))
+            && h.bytes()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.' | b':'))
         {
             return h.to_string();
         }

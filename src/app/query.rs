@@ -54,7 +54,10 @@ pub fn pairs(query: Option<&str>) -> Vec<(String, String)> {
 /// The value of a parameter, its name matched case-insensitively (`startIndex`, `startindex`).
 /// When it is given more than once, the first counts.
 pub fn get<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    pairs.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    pairs
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
 }
 
 #[cfg(test)]
@@ -63,13 +66,20 @@ mod tests {
 
     #[test]
     fn decodes_entra_and_okta_filters() {
-        let p = pairs(Some("aadOptscim062020&filter=userName+eq+%22a%2Bb%40x.com%22&count=10"));
+        let p = pairs(Some(
+            "aadOptscim062020&filter=userName+eq+%22a%2Bb%40x.com%22&count=10",
+        ));
         assert_eq!(get(&p, "filter"), Some("userName eq \"a+b@x.com\""));
         assert_eq!(get(&p, "COUNT"), Some("10"));
         assert_eq!(get(&p, "aadoptscim062020"), Some(""));
         assert_eq!(get(&p, "startIndex"), None);
-        let p = pairs(Some("filter=userName%20eq%20%22isaac.brock%40example.com%22"));
-        assert_eq!(get(&p, "filter"), Some("userName eq \"isaac.brock@example.com\""));
+        let p = pairs(Some(
+            "filter=userName%20eq%20%22isaac.brock%40example.com%22",
+        ));
+        assert_eq!(
+            get(&p, "filter"),
+            Some("userName eq \"isaac.brock@example.com\"")
+        );
     }
 
     #[test]

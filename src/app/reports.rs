@@ -47,7 +47,14 @@ use crate::store::{admin as admin_sql, Consistency, Row, Stmt, Store, StoreError
 use serde_json::{json, Value};
 
 /// The operations an activity-log entry can have (DESIGN §7).
-pub const OPERATIONS: [&str; 6] = ["create", "replace", "update", "deactivate", "reactivate", "delete"];
+pub const OPERATIONS: [&str; 6] = [
+    "create",
+    "replace",
+    "update",
+    "deactivate",
+    "reactivate",
+    "delete",
+];
 
 /// The deployment variable that sets the activity log's retention, in days.
 pub const RETENTION_VAR: &str = "ACTIVITY_RETENTION_DAYS";
@@ -79,14 +86,20 @@ fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
 /// `limit` (default 100, at most 1,000), validated as for every admin list.
 fn limit(params: &[(String, String)]) -> Result<i64, ScimError> {
     // The reports' cursors have their own form; only the limit is read by the shared helper.
-    let only_limit: Vec<(String, String)> =
-        params.iter().filter(|(k, _)| k.eq_ignore_ascii_case("limit")).cloned().collect();
+    let only_limit: Vec<(String, String)> = params
+        .iter()
+        .filter(|(k, _)| k.eq_ignore_ascii_case("limit"))
+        .cloned()
+        .collect();
     Ok(admin::paging(&only_limit)?.0)
 }
 
 /// One of `choices`, in any letter case.
 fn choice(value: &str, choices: &[&'static str]) -> Option<&'static str> {
-    choices.iter().copied().find(|c| c.eq_ignore_ascii_case(value))
+    choices
+        .iter()
+        .copied()
+        .find(|c| c.eq_ignore_ascii_case(value))
 }
 
 /// `at=`: an RFC 3339 date-time with its offset. A `+` written unescaped in a URL arrives as a
@@ -95,7 +108,11 @@ fn parse_at(value: &str) -> Option<Timestamp> {
     Timestamp::parse_rfc3339(value).or_else(|| {
         let (head, offset) = value.rsplit_once(' ')?;
         let b = offset.as_bytes();
-        let is_offset = b.len() == 5 && b[2] == b':' && b.iter().enumerate().all(|(i, c)| i == 2 || c.is_ascii_digit());
+        let is_offset = b.len() == 5
+            && b[2] == b':'
+            && b.iter()
+                .enumerate()
+                .all(|(i, c)| i == 2 || c.is_ascii_digit());
         if is_offset {
             Timestamp::parse_rfc3339(&format!("{head}+{offset}"))
         } else {
@@ -136,22 +153,31 @@ struct RosterCursor {
 
 impl RosterCursor {
     fn encode(&self) -> String {
-        encode_cursor(json!(["employees", self.at.to_rfc3339(), self.eligible, self.total, self.key, self.id]))
+        encode_cursor(json!([
+            "employees",
+            self.at.to_rfc3339(),
+            self.eligible,
+            self.total,
+            self.key,
+            self.id
+        ]))
     }
 
     fn decode(cursor: &str) -> Option<RosterCursor> {
         match decode_cursor(cursor, "employees")?.as_slice() {
-            [Value::String(at), eligible, total, Value::String(key), Value::String(id)] => Some(RosterCursor {
-                at: Timestamp::parse_rfc3339(at)?,
-                eligible: match eligible {
-                    Value::Null => None,
-                    Value::Bool(b) => Some(*b),
-                    _ => return None,
-                },
-                total: total.as_i64().filter(|t| *t >= 0)?,
-                key: key.clone(),
-                id: id.clone(),
-            }),
+            [Value::String(at), eligible, total, Value::String(key), Value::String(id)] => {
+                Some(RosterCursor {
+                    at: Timestamp::parse_rfc3339(at)?,
+                    eligible: match eligible {
+                        Value::Null => None,
+                        Value::Bool(b) => Some(*b),
+                        _ => return None,
+                    },
+                    total: total.as_i64().filter(|t| *t >= 0)?,
+                    key: key.clone(),
+                    id: id.clone(),
+                })
+            }
             _ => None,
         }
     }
@@ -177,10 +203,17 @@ fn decode_activity_cursor(cursor: &str) -> Option<i64> {
 /// page of a list must not come from a replica older than the one that served the previous page
 /// (a D1 session, which would prevent that, does not outlive a request). Admin reads are rare
 /// next to provisioning traffic, so the primary can afford them.
-async fn read<S: Store>(store: &S, tenant_id: &str, stmts: Vec<Stmt>) -> Result<Vec<Vec<Row>>, ScimError> {
+async fn read<S: Store>(
+    store: &S,
+    tenant_id: &str,
+    stmts: Vec<Stmt>,
+) -> Result<Vec<Vec<Row>>, ScimError> {
     let mut all = vec![admin_sql::get_tenant(tenant_id)];
     all.extend(stmts);
-    let mut results = store.batch(Consistency::Primary, all).await.map_err(store_error)?;
+    let mut results = store
+        .batch(Consistency::Primary, all)
+        .await
+        .map_err(store_error)?;
     if results.first().is_none_or(Vec::is_empty) {
         return Err(ScimError::NotFound("No such tenant".into()));
     }
@@ -189,7 +222,10 @@ async fn read<S: Store>(store: &S, tenant_id: &str, stmts: Vec<Stmt>) -> Result<
 }
 
 fn text(row: &Row, key: &str) -> Value {
-    row.get(key).filter(|v| v.is_string()).cloned().unwrap_or(Value::Null)
+    row.get(key)
+        .filter(|v| v.is_string())
+        .cloned()
+        .unwrap_or(Value::Null)
 }
 
 fn int(row: &Row, key: &str) -> i64 {
@@ -217,20 +253,34 @@ pub async fn employees<S: Store>(
             bad("\"at\" must be an RFC 3339 date-time with an offset, e.g. 2026-01-02T03:04:05Z")
         })?),
     };
-    let cursor = param(params, "cursor").map(|c| RosterCursor::decode(c).ok_or_else(bad_cursor)).transpose()?;
+    let cursor = param(params, "cursor")
+        .map(|c| RosterCursor::decode(c).ok_or_else(bad_cursor))
+        .transpose()?;
     if let Some(c) = &cursor {
         // A cursor continues the listing it came from.
         if asked.is_some_and(|a| a != c.at) {
-            return Err(bad("\"cursor\" belongs to the roster at another time than \"at\""));
+            return Err(bad(
+                "\"cursor\" belongs to the roster at another time than \"at\"",
+            ));
         }
         if c.eligible != eligible {
-            return Err(bad("\"cursor\" belongs to a listing with another \"eligible\""));
+            return Err(bad(
+                "\"cursor\" belongs to a listing with another \"eligible\"",
+            ));
         }
     }
     let at = cursor.as_ref().map(|c| c.at).or(asked).unwrap_or(ctx.now);
     let at_text = at.to_rfc3339();
-    let after = cursor.as_ref().map_or(("", ""), |c| (c.key.as_str(), c.id.as_str()));
-    let mut stmts = vec![sql::roster_page(tenant_id, &at_text, after, eligible, limit + 1)];
+    let after = cursor
+        .as_ref()
+        .map_or(("", ""), |c| (c.key.as_str(), c.id.as_str()));
+    let mut stmts = vec![sql::roster_page(
+        tenant_id,
+        &at_text,
+        after,
+        eligible,
+        limit + 1,
+    )];
     if cursor.is_none() {
         stmts.push(sql::roster_counts(tenant_id, &at_text));
     }
@@ -238,7 +288,10 @@ pub async fn employees<S: Store>(
     let total = match &cursor {
         Some(c) => c.total,
         None => {
-            let counts = results.pop().and_then(|rows| rows.into_iter().next()).unwrap_or_default();
+            let counts = results
+                .pop()
+                .and_then(|rows| rows.into_iter().next())
+                .unwrap_or_default();
             let (existed, active) = (int(&counts, "existed"), int(&counts, "eligible"));
             match eligible {
                 None => existed,
@@ -256,8 +309,16 @@ pub async fn employees<S: Store>(
                 at,
                 eligible,
                 total,
-                key: last.get("name_key").and_then(Value::as_str).unwrap_or_default().to_string(),
-                id: last.get("id").and_then(Value::as_str).unwrap_or_default().to_string(),
+                key: last
+                    .get("name_key")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string(),
+                id: last
+                    .get("id")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string(),
             }
             .encode(),
         ),
@@ -296,7 +357,10 @@ pub async fn activity<S: Store>(
     let operation = match param(params, "operation") {
         None => None,
         Some(v) => Some(choice(v, &OPERATIONS).ok_or_else(|| {
-            bad(format!("\"operation\" must be one of {}", OPERATIONS.join(", ")))
+            bad(format!(
+                "\"operation\" must be one of {}",
+                OPERATIONS.join(", ")
+            ))
         })?),
     };
     let failed = match param(params, "result") {
@@ -306,9 +370,20 @@ pub async fn activity<S: Store>(
             None => return Err(bad("\"result\" must be success or failure")),
         },
     };
-    let before = param(params, "cursor").map(|c| decode_activity_cursor(c).ok_or_else(bad_cursor)).transpose()?;
-    let filter = ActivityFilter { user, operation, failed };
-    let mut results = read(store, tenant_id, vec![sql::activity_page(tenant_id, &filter, before, limit + 1)]).await?;
+    let before = param(params, "cursor")
+        .map(|c| decode_activity_cursor(c).ok_or_else(bad_cursor))
+        .transpose()?;
+    let filter = ActivityFilter {
+        user,
+        operation,
+        failed,
+    };
+    let mut results = read(
+        store,
+        tenant_id,
+        vec![sql::activity_page(tenant_id, &filter, before, limit + 1)],
+    )
+    .await?;
     let mut rows = results.pop().unwrap_or_default();
     let more = rows.len() as i64 > limit;
     rows.truncate(limit as usize);
@@ -317,7 +392,10 @@ pub async fn activity<S: Store>(
         _ => Value::Null,
     };
     let entries: Vec<Value> = rows.iter().map(|r| entry_json(r, ctx)).collect();
-    Ok(admin_json(200, &json!({ "entries": entries, "next_cursor": next_cursor })))
+    Ok(admin_json(
+        200,
+        &json!({ "entries": entries, "next_cursor": next_cursor }),
+    ))
 }
 
 /// One activity-log entry as the contract shows it. `changes` is stored as JSON text; one that
@@ -327,7 +405,10 @@ fn entry_json(r: &Row, ctx: &mut Ctx<'_>) -> Value {
     let changes = match r.get("changes").and_then(Value::as_str) {
         None => Value::Null,
         Some(c) => serde_json::from_str(c).unwrap_or_else(|_| {
-            ctx.log.push(format!("activity: entry {} has unreadable changes", int(r, "seq")));
+            ctx.log.push(format!(
+                "activity: entry {} has unreadable changes",
+                int(r, "seq")
+            ));
             Value::Null
         }),
     };
@@ -375,24 +456,45 @@ pub struct Pruned {
 
 /// Removes the activity-log entries of every tenant recorded more than `days` days before
 /// `now`, in chunks of [`PRUNE_CHUNK`], at most [`MAX_PRUNE_BATCHES`] of them.
-pub async fn prune_activity<S: Store>(store: &S, now: Timestamp, days: u32) -> Result<Pruned, StoreError> {
+pub async fn prune_activity<S: Store>(
+    store: &S,
+    now: Timestamp,
+    days: u32,
+) -> Result<Pruned, StoreError> {
     let cutoff = retention_cutoff(now, days).to_rfc3339();
     prune(store, &cutoff, PRUNE_CHUNK, MAX_PRUNE_BATCHES).await
 }
 
 /// Removes entries recorded before `cutoff`, `chunk` per batch, in at most `batches` batches.
-async fn prune<S: Store>(store: &S, cutoff: &str, chunk: i64, batches: usize) -> Result<Pruned, StoreError> {
+async fn prune<S: Store>(
+    store: &S,
+    cutoff: &str,
+    chunk: i64,
+    batches: usize,
+) -> Result<Pruned, StoreError> {
     let mut removed = 0;
     for _ in 0..batches {
-        let stmts = vec![sql::prunable_events(cutoff, chunk), sql::prune_events(cutoff, chunk)];
+        let stmts = vec![
+            sql::prunable_events(cutoff, chunk),
+            sql::prune_events(cutoff, chunk),
+        ];
         let results = store.batch(Consistency::Primary, stmts).await?;
-        let n = results.first().and_then(|rows| rows.first()).map_or(0, |r| int(r, "n"));
+        let n = results
+            .first()
+            .and_then(|rows| rows.first())
+            .map_or(0, |r| int(r, "n"));
         removed += n;
         if n < chunk {
-            return Ok(Pruned { removed, more: false });
+            return Ok(Pruned {
+                removed,
+                more: false,
+            });
         }
     }
-    Ok(Pruned { removed, more: true })
+    Ok(Pruned {
+        removed,
+        more: true,
+    })
 }
 
 #[cfg(test)]
@@ -401,9 +503,18 @@ mod tests {
 
     #[test]
     fn roster_cursors_round_trip_and_refuse_anything_else() {
-        let c = RosterCursor { at: Timestamp(1_767_323_045_000), eligible: None, total: 7, key: "åsa\n\"x\"".into(), id: "u-1".into() };
+        let c = RosterCursor {
+            at: Timestamp(1_767_323_045_000),
+            eligible: None,
+            total: 7,
+            key: "åsa\n\"x\"".into(),
+            id: "u-1".into(),
+        };
         assert_eq!(RosterCursor::decode(&c.encode()), Some(c.clone()));
-        let c = RosterCursor { eligible: Some(false), ..c };
+        let c = RosterCursor {
+            eligible: Some(false),
+            ..c
+        };
         assert_eq!(RosterCursor::decode(&c.encode()), Some(c));
         let bad_ones = [
             br#"[]"#.as_slice(),
@@ -415,7 +526,10 @@ mod tests {
             br#"["activity","2026-01-01T00:00:00.000Z",null,1,"k","i"]"#,
         ];
         let encoded: Vec<String> = bad_ones.iter().map(|b| base64url(b)).collect();
-        for bad in ["", "!!", &activity_cursor(5)].into_iter().chain(encoded.iter().map(String::as_str)) {
+        for bad in ["", "!!", &activity_cursor(5)]
+            .into_iter()
+            .chain(encoded.iter().map(String::as_str))
+        {
             assert_eq!(RosterCursor::decode(bad), None, "{bad}");
         }
     }
@@ -423,8 +537,21 @@ mod tests {
     #[test]
     fn activity_cursors_round_trip_and_refuse_anything_else() {
         assert_eq!(decode_activity_cursor(&activity_cursor(42)), Some(42));
-        let roster = RosterCursor { at: Timestamp(0), eligible: None, total: 1, key: "k".into(), id: "i".into() }.encode();
-        for bad in ["", "!!", &roster, &base64url(br#"["activity","42"]"#), &base64url(br#"["activity",1.5]"#)] {
+        let roster = RosterCursor {
+            at: Timestamp(0),
+            eligible: None,
+            total: 1,
+            key: "k".into(),
+            id: "i".into(),
+        }
+        .encode();
+        for bad in [
+            "",
+            "!!",
+            &roster,
+            &base64url(br#"["activity","42"]"#),
+            &base64url(br#"["activity",1.5]"#),
+        ] {
             assert_eq!(decode_activity_cursor(bad), None, "{bad}");
         }
     }
@@ -463,14 +590,22 @@ mod tests {
         for (var, expected) in table {
             assert_eq!(retention_days(var).map_err(|_| ()), expected, "{var:?}");
         }
-        assert!(retention_days(Some("")).unwrap_err().contains(RETENTION_VAR));
+        assert!(retention_days(Some(""))
+            .unwrap_err()
+            .contains(RETENTION_VAR));
     }
 
     #[test]
     fn the_cutoff_is_whole_days_before_now() {
         let now = Timestamp::parse_rfc3339("2026-04-01T03:17:00.250Z").unwrap();
-        assert_eq!(retention_cutoff(now, 90).to_rfc3339(), "2026-01-01T03:17:00.250Z");
-        assert_eq!(retention_cutoff(now, 1).to_rfc3339(), "2026-03-31T03:17:00.250Z");
+        assert_eq!(
+            retention_cutoff(now, 90).to_rfc3339(),
+            "2026-01-01T03:17:00.250Z"
+        );
+        assert_eq!(
+            retention_cutoff(now, 1).to_rfc3339(),
+            "2026-03-31T03:17:00.250Z"
+        );
         assert_eq!(retention_cutoff(Timestamp::MIN, 90), Timestamp::MIN);
     }
 
@@ -506,12 +641,33 @@ mod tests {
         }
         insert("2026-02-01T00:00:00.000Z");
         let cutoff = "2026-01-31T00:00:00.000Z";
-        assert_eq!(block_on(prune(&store, cutoff, 2, 3)), Ok(Pruned { removed: 6, more: true }));
-        assert_eq!(block_on(prune(&store, cutoff, 2, 3)), Ok(Pruned { removed: 1, more: false }));
-        assert_eq!(block_on(prune(&store, cutoff, 2, 3)), Ok(Pruned { removed: 0, more: false }));
+        assert_eq!(
+            block_on(prune(&store, cutoff, 2, 3)),
+            Ok(Pruned {
+                removed: 6,
+                more: true
+            })
+        );
+        assert_eq!(
+            block_on(prune(&store, cutoff, 2, 3)),
+            Ok(Pruned {
+                removed: 1,
+                more: false
+            })
+        );
+        assert_eq!(
+            block_on(prune(&store, cutoff, 2, 3)),
+            Ok(Pruned {
+                removed: 0,
+                more: false
+            })
+        );
         let left: Vec<String> = store.with_conn(|c| {
             let mut st = c.prepare("SELECT at FROM events").unwrap();
-            st.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
+            st.query_map([], |r| r.get(0))
+                .unwrap()
+                .map(Result::unwrap)
+                .collect()
         });
         assert_eq!(left, ["2026-02-01T00:00:00.000Z"]);
     }

@@ -54,7 +54,11 @@ pub fn scim_error(err: &ScimError, answer: Answer) -> Response {
 /// An admin API JSON answer.
 pub fn admin_json(status: u16, body: &Value) -> Response {
     let mut r = with_status(status, body.to_string());
-    set(&mut r, header::CONTENT_TYPE, "application/json; charset=utf-8");
+    set(
+        &mut r,
+        header::CONTENT_TYPE,
+        "application/json; charset=utf-8",
+    );
     r
 }
 

@@ -91,7 +91,9 @@ fn decode_segment(s: &str) -> Option<String> {
     let mut i = 0;
     while i < bytes.len() {
         if bytes[i] == b'%' {
-            let hex = bytes.get(i + 1..i + 3).filter(|h| h.iter().all(u8::is_ascii_hexdigit))?;
+            let hex = bytes
+                .get(i + 1..i + 3)
+                .filter(|h| h.iter().all(u8::is_ascii_hexdigit))?;
             let hex = std::str::from_utf8(hex).ok()?;
             out.push(u8::from_str_radix(hex, 16).ok()?);
             i += 3;
@@ -109,8 +111,11 @@ fn segments_under(path: &str, prefix: &str) -> Option<Option<Vec<String>>> {
     if !(rest.is_empty() || rest.starts_with('/')) {
         return None;
     }
-    let decoded: Option<Vec<String>> =
-        rest.split('/').filter(|s| !s.is_empty()).map(decode_segment).collect();
+    let decoded: Option<Vec<String>> = rest
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .map(decode_segment)
+        .collect();
     Some(decoded)
 }
 
@@ -175,10 +180,19 @@ mod tests {
             ("/scim/v2/Users/a%20b", Route::Scim(S::User(s("a b")))),
             ("/scim/v2/Users/.search", Route::Scim(S::UsersSearch)),
             ("/scim/v2/Users/a/b", Route::Scim(S::Unknown)),
-            ("/scim/v2/ServiceProviderConfig", Route::Scim(S::ServiceProviderConfig)),
-            ("/scim/v2/serviceproviderconfig", Route::Scim(S::ServiceProviderConfig)),
+            (
+                "/scim/v2/ServiceProviderConfig",
+                Route::Scim(S::ServiceProviderConfig),
+            ),
+            (
+                "/scim/v2/serviceproviderconfig",
+                Route::Scim(S::ServiceProviderConfig),
+            ),
             ("/scim/v2/ResourceTypes", Route::Scim(S::ResourceTypes)),
-            ("/scim/v2/ResourceTypes/User", Route::Scim(S::ResourceType(s("User")))),
+            (
+                "/scim/v2/ResourceTypes/User",
+                Route::Scim(S::ResourceType(s("User"))),
+            ),
             ("/scim/v2/Schemas", Route::Scim(S::Schemas)),
             (
                 "/scim/v2/Schemas/urn:ietf:params:scim:schemas:core:2.0:User",
@@ -199,12 +213,30 @@ mod tests {
             ("/", Route::NotFound),
             ("/admin/v1/tenants", Route::Admin(A::Tenants)),
             ("/admin/v1/tenants/t1", Route::Admin(A::Tenant(s("t1")))),
-            ("/admin/v1/tenants/t1/tokens", Route::Admin(A::Tokens(s("t1")))),
-            ("/admin/v1/tenants/t1/tokens/k1", Route::Admin(A::Token(s("t1"), s("k1")))),
-            ("/admin/v1/tenants/t1/attributes", Route::Admin(A::Attributes(s("t1")))),
-            ("/admin/v1/tenants/t1/attributes/a1", Route::Admin(A::Attribute(s("t1"), s("a1")))),
-            ("/admin/v1/tenants/t1/employees", Route::Admin(A::Employees(s("t1")))),
-            ("/admin/v1/tenants/t1/activity", Route::Admin(A::Activity(s("t1")))),
+            (
+                "/admin/v1/tenants/t1/tokens",
+                Route::Admin(A::Tokens(s("t1"))),
+            ),
+            (
+                "/admin/v1/tenants/t1/tokens/k1",
+                Route::Admin(A::Token(s("t1"), s("k1"))),
+            ),
+            (
+                "/admin/v1/tenants/t1/attributes",
+                Route::Admin(A::Attributes(s("t1"))),
+            ),
+            (
+                "/admin/v1/tenants/t1/attributes/a1",
+                Route::Admin(A::Attribute(s("t1"), s("a1"))),
+            ),
+            (
+                "/admin/v1/tenants/t1/employees",
+                Route::Admin(A::Employees(s("t1"))),
+            ),
+            (
+                "/admin/v1/tenants/t1/activity",
+                Route::Admin(A::Activity(s("t1"))),
+            ),
             ("/admin/v1/Tenants", Route::Admin(A::Unknown)),
             ("/admin/v1", Route::Admin(A::Unknown)),
         ];

@@ -51,7 +51,9 @@ pub(crate) fn credential(req: &Request) -> Result<TokenHash, ScimError> {
 pub(crate) fn body_object(req: &Request) -> Result<Map<String, Value>, ScimError> {
     media::check_body_type(header(req, http::header::CONTENT_TYPE))?;
     match req.body() {
-        Body::TooLarge => Err(ScimError::PayloadTooLarge { limit: media::MAX_BODY_BYTES }),
+        Body::TooLarge => Err(ScimError::PayloadTooLarge {
+            limit: media::MAX_BODY_BYTES,
+        }),
         Body::Complete(bytes) => media::json_object(bytes),
     }
 }
@@ -68,27 +70,53 @@ async fn dispatch<S: Store>(
     match (method, endpoint) {
         (Method::GET, ScimEndpoint::ServiceProviderConfig) => {
             check_optional_credential(&req, store, ctx).await?;
-            Ok(scim_json(200, &discovery::service_provider_config(&base), answer))
+            Ok(scim_json(
+                200,
+                &discovery::service_provider_config(&base),
+                answer,
+            ))
         }
         (Method::GET, ScimEndpoint::Schemas) => {
             let schema = check_optional_credential(&req, store, ctx).await?;
-            Ok(scim_json(200, &discovery::list(discovery::all_schemas(&schema, &base)), answer))
+            Ok(scim_json(
+                200,
+                &discovery::list(discovery::all_schemas(&schema, &base)),
+                answer,
+            ))
         }
         (Method::GET, ScimEndpoint::Schema(id)) => {
             let schema = check_optional_credential(&req, store, ctx).await?;
-            Ok(scim_json(200, &discovery::schema_by_id(&id, &schema, &base)?, answer))
+            Ok(scim_json(
+                200,
+                &discovery::schema_by_id(&id, &schema, &base)?,
+                answer,
+            ))
         }
         (Method::GET, ScimEndpoint::ResourceTypes) => {
             let schema = check_optional_credential(&req, store, ctx).await?;
-            Ok(scim_json(200, &discovery::list(vec![discovery::user_resource_type(&schema, &base)]), answer))
+            Ok(scim_json(
+                200,
+                &discovery::list(vec![discovery::user_resource_type(&schema, &base)]),
+                answer,
+            ))
         }
         (Method::GET, ScimEndpoint::ResourceType(id)) => {
             let schema = check_optional_credential(&req, store, ctx).await?;
-            Ok(scim_json(200, &discovery::resource_type_by_id(&id, &schema, &base)?, answer))
+            Ok(scim_json(
+                200,
+                &discovery::resource_type_by_id(&id, &schema, &base)?,
+                answer,
+            ))
         }
-        (Method::GET, ScimEndpoint::Users) => users::list(&req, store, ctx, &users::Call::new(&req, answer)?).await,
-        (Method::POST, ScimEndpoint::Users) => users::create(&req, store, ctx, &users::Call::new(&req, answer)?).await,
-        (Method::GET, ScimEndpoint::User(id)) => users::get(&id, store, ctx, &users::Call::new(&req, answer)?).await,
+        (Method::GET, ScimEndpoint::Users) => {
+            users::list(&req, store, ctx, &users::Call::new(&req, answer)?).await
+        }
+        (Method::POST, ScimEndpoint::Users) => {
+            users::create(&req, store, ctx, &users::Call::new(&req, answer)?).await
+        }
+        (Method::GET, ScimEndpoint::User(id)) => {
+            users::get(&id, store, ctx, &users::Call::new(&req, answer)?).await
+        }
         (Method::PUT, ScimEndpoint::User(id)) => {
             users::replace(&id, &req, store, ctx, &users::Call::new(&req, answer)?).await
         }
@@ -101,12 +129,12 @@ async fn dispatch<S: Store>(
         (_, ScimEndpoint::Groups) => Err(ScimError::NotFound(
             "Groups are not supported by this service provider; only Users are provisioned".into(),
         )),
-        (Method::POST, ScimEndpoint::Bulk) => {
-            Err(ScimError::NotImplemented("Bulk operations are not supported".into()))
-        }
-        (_, ScimEndpoint::Me) => {
-            Err(ScimError::NotImplemented("/Me is not supported: tokens belong to tenants, not users".into()))
-        }
+        (Method::POST, ScimEndpoint::Bulk) => Err(ScimError::NotImplemented(
+            "Bulk operations are not supported".into(),
+        )),
+        (_, ScimEndpoint::Me) => Err(ScimError::NotImplemented(
+            "/Me is not supported: tokens belong to tenants, not users".into(),
+        )),
         (Method::POST, ScimEndpoint::UsersSearch) => {
             users::search(&req, store, ctx, &users::Call::new(&req, answer)?).await
         }
@@ -116,7 +144,9 @@ async fn dispatch<S: Store>(
             users::search(&req, store, ctx, &users::Call::new(&req, answer)?).await
         }
         (_, ScimEndpoint::Unknown) => Err(ScimError::NotFound("No such SCIM endpoint".into())),
-        (_, endpoint) => Err(ScimError::MethodNotAllowed { allow: endpoint.allow() }),
+        (_, endpoint) => Err(ScimError::MethodNotAllowed {
+            allow: endpoint.allow(),
+        }),
     }
 }
 

@@ -53,11 +53,20 @@ pub async fn scim_batch<S: Store>(
     })?;
     let auth = results.remove(0);
     let definitions = results.remove(0);
-    let row = auth.first().ok_or(ScimError::Unauthorized(AuthFailure::Invalid.detail().into()))?;
+    let row = auth.first().ok_or(ScimError::Unauthorized(
+        AuthFailure::Invalid.detail().into(),
+    ))?;
     if row.get("tenant_active").and_then(|v| v.as_i64()) != Some(1) {
-        return Err(ScimError::Unauthorized(AuthFailure::TenantDisabled.detail().into()));
+        return Err(ScimError::Unauthorized(
+            AuthFailure::TenantDisabled.detail().into(),
+        ));
     }
-    let text = |k: &str| row.get(k).and_then(|v| v.as_str()).unwrap_or_default().to_string();
+    let text = |k: &str| {
+        row.get(k)
+            .and_then(|v| v.as_str())
+            .unwrap_or_default()
+            .to_string()
+    };
     let tenant = Tenant {
         tenant_id: text("tenant_id"),
         token_id: text("token_id"),

@@ -62,7 +62,10 @@ impl Call {
     pub fn new(req: &Request, answer: Answer) -> Result<Call, ScimError> {
         let hash = credential(req)?;
         let params = query::pairs(req.uri().query());
-        let projection = match Projection::from_query(query::get(&params, "attributes"), query::get(&params, "excludedAttributes")) {
+        let projection = match Projection::from_query(
+            query::get(&params, "attributes"),
+            query::get(&params, "excludedAttributes"),
+        ) {
             Ok(p) => p,
             // A write is never refused for how its answer should look (it could not be logged
             // as refused, and after the write it is too late): it answers the default attributes.
@@ -72,7 +75,8 @@ impl Call {
         Ok(Call {
             hash,
             base: scim_base(req),
-            client: header(req, http::header::USER_AGENT).map(|ua| ua.chars().take(MAX_CLIENT_CHARS).collect()),
+            client: header(req, http::header::USER_AGENT)
+                .map(|ua| ua.chars().take(MAX_CLIENT_CHARS).collect()),
             answer,
             projection,
             if_match: conditional::if_match(req.headers()),
@@ -86,7 +90,10 @@ pub fn scim_base(req: &Request) -> String {
     let uri = req.uri();
     let origin = match (uri.scheme_str(), uri.authority()) {
         (Some(s), Some(a)) => format!("{s}://{a}"),
-        _ => format!("https://{}", header(req, http::header::HOST).unwrap_or("localhost")),
+        _ => format!(
+            "https://{}",
+            header(req, http::header::HOST).unwrap_or("localhost")
+        ),
     };
     format!("{origin}{}", super::routes::SCIM_PREFIX)
 }
@@ -111,31 +118,57 @@ pub(super) fn stored(row: &Row) -> Result<Stored, ScimError> {
     let doc: Doc = serde_json::from_str(text(row, "resource").ok_or_else(|| broken("resource"))?)
         .map_err(|_| broken("resource JSON"))?;
     let ts = |key: &str| {
-        text(row, key).and_then(Timestamp::parse_rfc3339).ok_or_else(|| broken(key))
+        text(row, key)
+            .and_then(Timestamp::parse_rfc3339)
+            .ok_or_else(|| broken(key))
     };
     let meta = Meta {
         id: text(row, "id").ok_or_else(|| broken("id"))?.to_string(),
         created: ts("created")?,
         last_modified: ts("last_modified")?,
-        version: row.get("version").and_then(Value::as_i64).ok_or_else(|| broken("version"))?,
+        version: row
+            .get("version")
+            .and_then(Value::as_i64)
+            .ok_or_else(|| broken("version"))?,
     };
     let manager = text(row, "manager_id").map(|id| ManagerInfo {
         id: id.to_string(),
         display_name: text(row, "manager_name").unwrap_or(id).to_string(),
     });
     let write_id = text(row, "write_id").unwrap_or_default().to_string();
-    let refs = text(row, "refs").and_then(|r| serde_json::from_str(r).ok()).unwrap_or_default();
-    Ok(Stored { doc, meta, manager, refs, write_id })
+    let refs = text(row, "refs")
+        .and_then(|r| serde_json::from_str(r).ok())
+        .unwrap_or_default();
+    Ok(Stored {
+        doc,
+        meta,
+        manager,
+        refs,
+        write_id,
+    })
 }
 
 impl Stored {
     pub(super) fn render(&self, schema: &TenantSchema, base: &str) -> Value {
-        user::render(&self.doc, &self.meta, self.manager.as_ref(), &self.refs, schema, base)
+        user::render(
+            &self.doc,
+            &self.meta,
+            self.manager.as_ref(),
+            &self.refs,
+            schema,
+            base,
+        )
     }
 }
 
 /// A single-resource answer with its `ETag` (RFC 7644 §3.14).
-fn resource_answer(status: u16, s: &Stored, schema: &TenantSchema, call: &Call, location: bool) -> Response {
+fn resource_answer(
+    status: u16,
+    s: &Stored,
+    schema: &TenantSchema,
+    call: &Call,
+    location: bool,
+) -> Response {
     let body = call.projection.apply(s.render(schema, &call.base), schema);
     let mut r = scim_json(status, &body, call.answer);
     if let Ok(v) = http::HeaderValue::from_str(&etag(s.meta.version)) {
@@ -193,13 +226,21 @@ async fn refuse<S: Store>(
 
 /// Whether a body uses the tenant extension (then its definitions are read before it is).
 fn mentions_tenant_extension(body: &serde_json::Map<String, Value>) -> bool {
-    body.keys().any(|k| k.eq_ignore_ascii_case(crate::scim::schema::TENANT_USER))
+    body.keys()
+        .any(|k| k.eq_ignore_ascii_case(crate::scim::schema::TENANT_USER))
 }
 
 /// The tenant's schema, read on its own (one round trip), for requests that need it before
 /// their main batch.
-async fn tenant_schema<S: Store>(store: &S, ctx: &mut Ctx<'_>, call: &Call) -> Result<TenantSchema, ScimError> {
-    Ok(scim_batch(store, ctx, &call.hash, Vec::new()).await?.0.schema)
+async fn tenant_schema<S: Store>(
+    store: &S,
+    ctx: &mut Ctx<'_>,
+    call: &Call,
+) -> Result<TenantSchema, ScimError> {
+    Ok(scim_batch(store, ctx, &call.hash, Vec::new())
+        .await?
+        .0
+        .schema)
 }
 
 fn random_hex(ctx: &mut Ctx<'_>, bytes: usize) -> Result<String, ScimError> {
@@ -223,12 +264,22 @@ fn ref_changes(old: &Doc, new: &Doc, schema: &TenantSchema) -> (String, String) 
         .filter(|r| !old_refs.contains(r))
         .map(|(id, v)| serde_json::json!([id, v, crate::scim::fold::fold(v)]))
         .collect();
-    (Value::from(removed).to_string(), Value::Array(added).to_string())
+    (
+        Value::from(removed).to_string(),
+        Value::Array(added).to_string(),
+    )
 }
 
 /// The statements that keep employee references right after a user is written: its own
 /// references, and the pending ones that name it.
-fn ref_statements(hash: &str, id: &str, write_id: &str, old: &Doc, new: &Doc, schema: &TenantSchema) -> Vec<crate::store::Stmt> {
+fn ref_statements(
+    hash: &str,
+    id: &str,
+    write_id: &str,
+    old: &Doc,
+    new: &Doc,
+    schema: &TenantSchema,
+) -> Vec<crate::store::Stmt> {
     let (removed, added) = ref_changes(old, new, schema);
     let mut stmts = Vec::new();
     if removed != "[]" || added != "[]" {
@@ -241,14 +292,19 @@ fn ref_statements(hash: &str, id: &str, write_id: &str, old: &Doc, new: &Doc, sc
 /// PUT replaces what the client may write; the values of deactivated custom attributes are
 /// kept as they are (DESIGN §4).
 fn keep_inactive(old: &Doc, mut new: Parsed, schema: &TenantSchema) -> Parsed {
-    let Some(old_ext) = old.get(TENANT_USER).and_then(Value::as_object) else { return new };
+    let Some(old_ext) = old.get(TENANT_USER).and_then(Value::as_object) else {
+        return new;
+    };
     let kept: serde_json::Map<String, Value> = old_ext
         .iter()
         .filter(|(id, _)| schema.by_id(id).is_some_and(|a| !a.active))
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
     if !kept.is_empty() {
-        let ext = new.doc.entry(TENANT_USER).or_insert_with(|| Value::Object(Default::default()));
+        let ext = new
+            .doc
+            .entry(TENANT_USER)
+            .or_insert_with(|| Value::Object(Default::default()));
         if let Some(e) = ext.as_object_mut() {
             e.extend(kept);
         }
@@ -261,7 +317,13 @@ fn to_json(doc: &Doc) -> String {
 }
 
 fn changes_json(old: &Doc, new: &Doc, schema: &TenantSchema) -> String {
-    Value::Array(user::changes(old, new, schema).iter().map(user::Change::to_json).collect()).to_string()
+    Value::Array(
+        user::changes(old, new, schema)
+            .iter()
+            .map(user::Change::to_json)
+            .collect(),
+    )
+    .to_string()
 }
 
 fn notes(parsed: &Parsed) -> Option<String> {
@@ -269,7 +331,12 @@ fn notes(parsed: &Parsed) -> Option<String> {
 }
 
 /// `POST /Users` (RFC 7644 §3.3).
-pub async fn create<S: Store>(req: &Request, store: &S, ctx: &mut Ctx<'_>, call: &Call) -> Result<Response, ScimError> {
+pub async fn create<S: Store>(
+    req: &Request,
+    store: &S,
+    ctx: &mut Ctx<'_>,
+    call: &Call,
+) -> Result<Response, ScimError> {
     let body = match body_object(req) {
         Ok(b) => b,
         Err(e) => return Err(refuse(store, ctx, call, "create", None, None, e).await),
@@ -281,7 +348,10 @@ pub async fn create<S: Store>(req: &Request, store: &S, ctx: &mut Ctx<'_>, call:
     } else {
         TenantSchema::default()
     };
-    let sent_name = body.iter().find(|(k, _)| k.eq_ignore_ascii_case("userName")).and_then(|(_, v)| v.as_str());
+    let sent_name = body
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("userName"))
+        .and_then(|(_, v)| v.as_str());
     let parsed = match user::parse_user(&body, &schema) {
         Ok(p) => p,
         Err(e) => return Err(refuse(store, ctx, call, "create", None, sent_name, e).await),
@@ -306,7 +376,10 @@ pub async fn create<S: Store>(req: &Request, store: &S, ctx: &mut Ctx<'_>, call:
     created.user_name = Some(&columns.user_name);
     created.detail = detail.as_deref();
     created.changes = Some(changes_json(&Doc::new(), &parsed.doc, &schema));
-    let conflict = format!("userName \"{}\" is already taken in this tenant", columns.user_name);
+    let conflict = format!(
+        "userName \"{}\" is already taken in this tenant",
+        columns.user_name
+    );
     let mut refused = event(ctx, call, "create", 409);
     refused.at = &now;
     refused.user_name = Some(&columns.user_name);
@@ -314,9 +387,23 @@ pub async fn create<S: Store>(req: &Request, store: &S, ctx: &mut Ctx<'_>, call:
 
     let mut stmts = vec![sql::insert_user(hash, &write)];
     stmts.extend(sql::replace_emails(hash, &write));
-    stmts.extend(ref_statements(hash, &id, &write_id, &Doc::new(), &parsed.doc, &schema));
+    stmts.extend(ref_statements(
+        hash,
+        &id,
+        &write_id,
+        &Doc::new(),
+        &parsed.doc,
+        &schema,
+    ));
     stmts.push(sql::record_activation(hash, &id, &write_id, "create", &now));
-    stmts.push(sql::log_event(hash, &created, &When::Written { id: &id, write_id: &write_id }));
+    stmts.push(sql::log_event(
+        hash,
+        &created,
+        &When::Written {
+            id: &id,
+            write_id: &write_id,
+        },
+    ));
     stmts.push(sql::log_event(hash, &refused, &When::Absent { id: &id }));
     stmts.push(sql::get_user(hash, &id));
     let (tenant, results) = scim_batch(store, ctx, &call.hash, stmts).await?;
@@ -334,9 +421,20 @@ pub async fn create<S: Store>(req: &Request, store: &S, ctx: &mut Ctx<'_>, call:
 
 /// `GET /Users/{id}` (RFC 7644 §3.4.1); with `If-None-Match` naming the current version, 304
 /// without a body (RFC 7644 §3.14, RFC 9110 §13.1.2).
-pub async fn get<S: Store>(id: &str, store: &S, ctx: &mut Ctx<'_>, call: &Call) -> Result<Response, ScimError> {
+pub async fn get<S: Store>(
+    id: &str,
+    store: &S,
+    ctx: &mut Ctx<'_>,
+    call: &Call,
+) -> Result<Response, ScimError> {
     let none_match = call.if_none_match.clone()?;
-    let (tenant, results) = scim_batch(store, ctx, &call.hash, vec![sql::get_user(call.hash.as_str(), id)]).await?;
+    let (tenant, results) = scim_batch(
+        store,
+        ctx,
+        &call.hash,
+        vec![sql::get_user(call.hash.as_str(), id)],
+    )
+    .await?;
     let row = results[0].first().ok_or_else(|| not_found(id))?;
     let s = stored(row)?;
     if none_match.is_some_and(|c| c.matches(s.meta.version)) {
@@ -362,42 +460,78 @@ fn not_found(id: &str) -> ScimError {
 }
 
 /// `GET /Users` (RFC 7644 §3.4.2): filter, sort, page (by index or cursor) and project.
-pub async fn list<S: Store>(req: &Request, store: &S, ctx: &mut Ctx<'_>, call: &Call) -> Result<Response, ScimError> {
+pub async fn list<S: Store>(
+    req: &Request,
+    store: &S,
+    ctx: &mut Ctx<'_>,
+    call: &Call,
+) -> Result<Response, ScimError> {
     let params = ListParams::from_query(&query::pairs(req.uri().query()))?;
     super::list::run(params, store, ctx, call).await
 }
 
 /// `POST /Users/.search` (RFC 7644 §3.4.3): the same query, its parameters in a SearchRequest.
 /// A read: nothing is logged.
-pub async fn search<S: Store>(req: &Request, store: &S, ctx: &mut Ctx<'_>, call: &Call) -> Result<Response, ScimError> {
+pub async fn search<S: Store>(
+    req: &Request,
+    store: &S,
+    ctx: &mut Ctx<'_>,
+    call: &Call,
+) -> Result<Response, ScimError> {
     let params = ListParams::from_search_request(&body_object(req)?)?;
     super::list::run(params, store, ctx, call).await
 }
 
 /// `PUT /Users/{id}` (RFC 7644 §3.5.1): the body replaces every attribute the client may write.
-pub async fn replace<S: Store>(id: &str, req: &Request, store: &S, ctx: &mut Ctx<'_>, call: &Call) -> Result<Response, ScimError> {
+pub async fn replace<S: Store>(
+    id: &str,
+    req: &Request,
+    store: &S,
+    ctx: &mut Ctx<'_>,
+    call: &Call,
+) -> Result<Response, ScimError> {
     let body = match body_object(req) {
         Ok(b) => b,
         Err(e) => return Err(refuse(store, ctx, call, "replace", Some(id), None, e).await),
     };
-    update_existing(id, store, ctx, call, "replace", &|old: &Doc, schema: &TenantSchema| {
-        Ok(keep_inactive(old, user::parse_user(&body, schema)?, schema))
-    })
+    update_existing(
+        id,
+        store,
+        ctx,
+        call,
+        "replace",
+        &|old: &Doc, schema: &TenantSchema| {
+            Ok(keep_inactive(old, user::parse_user(&body, schema)?, schema))
+        },
+    )
     .await
 }
 
 /// `PATCH /Users/{id}` (RFC 7644 §3.5.2).
-pub async fn patch<S: Store>(id: &str, req: &Request, store: &S, ctx: &mut Ctx<'_>, call: &Call) -> Result<Response, ScimError> {
+pub async fn patch<S: Store>(
+    id: &str,
+    req: &Request,
+    store: &S,
+    ctx: &mut Ctx<'_>,
+    call: &Call,
+) -> Result<Response, ScimError> {
     let ops = match body_object(req).and_then(|b| patch::parse_request(&b)) {
         Ok(ops) => ops,
         Err(e) => return Err(refuse(store, ctx, call, "update", Some(id), None, e).await),
     };
-    update_existing(id, store, ctx, call, "update", &|old: &Doc, schema: &TenantSchema| {
-        // No defaults here: a PATCH that removes `active` leaves it unassigned (read as active).
-        let patched = patch::apply(old, &ops, schema)?;
-        user::require_user_name(&patched.doc)?;
-        Ok(patched)
-    })
+    update_existing(
+        id,
+        store,
+        ctx,
+        call,
+        "update",
+        &|old: &Doc, schema: &TenantSchema| {
+            // No defaults here: a PATCH that removes `active` leaves it unassigned (read as active).
+            let patched = patch::apply(old, &ops, schema)?;
+            user::require_user_name(&patched.doc)?;
+            Ok(patched)
+        },
+    )
     .await
 }
 
@@ -427,18 +561,33 @@ async fn update_existing<S: Store>(
         absent.at = &now;
         absent.user_id = Some(id);
         absent.detail = Some(&missing_detail);
-        let read = vec![sql::get_user(hash, id), sql::log_event(hash, &absent, &When::Absent { id })];
+        let read = vec![
+            sql::get_user(hash, id),
+            sql::log_event(hash, &absent, &When::Absent { id }),
+        ];
         let (tenant, results) = scim_batch(store, ctx, &call.hash, read).await?;
         let schema = &tenant.schema;
         let old = stored(results[0].first().ok_or(missing)?)?;
-        let user_name = old.doc.get("userName").and_then(Value::as_str).unwrap_or_default().to_string();
-        if expected.as_ref().is_some_and(|c| !c.matches(old.meta.version)) {
+        let user_name = old
+            .doc
+            .get("userName")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        if expected
+            .as_ref()
+            .is_some_and(|c| !c.matches(old.meta.version))
+        {
             let e = precondition_failed(old.meta.version);
             return Err(refuse(store, ctx, call, operation, Some(id), Some(&user_name), e).await);
         }
         let parsed = match compute(&old.doc, schema) {
             Ok(p) => p,
-            Err(e) => return Err(refuse(store, ctx, call, operation, Some(id), Some(&user_name), e).await),
+            Err(e) => {
+                return Err(
+                    refuse(store, ctx, call, operation, Some(id), Some(&user_name), e).await,
+                )
+            }
         };
         let changes = changes_json(&old.doc, &parsed.doc, schema);
         let detail = notes(&parsed);
@@ -452,7 +601,13 @@ async fn update_existing<S: Store>(
             let note = detail.clone().unwrap_or_else(|| "no change".into());
             noop.detail = Some(&note);
             noop.changes = Some("[]".into());
-            scim_batch(store, ctx, &call.hash, vec![sql::log_event(hash, &noop, &When::Exists { id })]).await?;
+            scim_batch(
+                store,
+                ctx,
+                &call.hash,
+                vec![sql::log_event(hash, &noop, &When::Exists { id })],
+            )
+            .await?;
             return Ok(resource_answer(200, &old, schema, call, false));
         }
 
@@ -479,7 +634,10 @@ async fn update_existing<S: Store>(
         done.user_name = Some(&columns.user_name);
         done.detail = detail.as_deref();
         done.changes = Some(changes);
-        let conflict = format!("userName \"{}\" is already taken in this tenant", columns.user_name);
+        let conflict = format!(
+            "userName \"{}\" is already taken in this tenant",
+            columns.user_name
+        );
         let mut taken = event(ctx, call, op_name, 409);
         taken.at = &now;
         taken.user_id = Some(id);
@@ -488,15 +646,33 @@ async fn update_existing<S: Store>(
 
         let mut stmts = vec![sql::update_user(hash, &write, old.meta.version)];
         stmts.extend(sql::replace_emails(hash, &write));
-        stmts.extend(ref_statements(hash, id, &write_id, &old.doc, &parsed.doc, schema));
+        stmts.extend(ref_statements(
+            hash,
+            id,
+            &write_id,
+            &old.doc,
+            &parsed.doc,
+            schema,
+        ));
         if let Some(kind) = activation {
             stmts.push(sql::record_activation(hash, id, &write_id, kind, &now));
         }
-        stmts.push(sql::log_event(hash, &done, &When::Written { id, write_id: &write_id }));
+        stmts.push(sql::log_event(
+            hash,
+            &done,
+            &When::Written {
+                id,
+                write_id: &write_id,
+            },
+        ));
         stmts.push(sql::log_event(
             hash,
             &taken,
-            &When::NameTaken { id, write_id: &write_id, user_name_fold: &columns.user_name_fold },
+            &When::NameTaken {
+                id,
+                write_id: &write_id,
+                user_name_fold: &columns.user_name_fold,
+            },
         ));
         stmts.push(sql::write_outcome(hash, id, &columns.user_name_fold));
         stmts.push(sql::get_user(hash, id));
@@ -509,10 +685,23 @@ async fn update_existing<S: Store>(
             }
         } else {
             // Deleted between the read and the write.
-            return Err(refuse(store, ctx, call, operation, Some(id), Some(&user_name), not_found(id)).await);
+            return Err(refuse(
+                store,
+                ctx,
+                call,
+                operation,
+                Some(id),
+                Some(&user_name),
+                not_found(id),
+            )
+            .await);
         }
         let outcome = results[n - 2].first();
-        if outcome.and_then(|r| r.get("name_taken")).and_then(Value::as_i64) == Some(1) {
+        if outcome
+            .and_then(|r| r.get("name_taken"))
+            .and_then(Value::as_i64)
+            == Some(1)
+        {
             return Err(ScimError::Uniqueness(conflict));
         }
         // Another write won the race: read again and re-apply, while time allows.
@@ -520,7 +709,9 @@ async fn update_existing<S: Store>(
             break;
         }
     }
-    ctx.log.push(format!("{operation} {id}: gave up after repeated version conflicts"));
+    ctx.log.push(format!(
+        "{operation} {id}: gave up after repeated version conflicts"
+    ));
     Err(ScimError::Unavailable { retry_after: 1 })
 }
 
@@ -532,14 +723,28 @@ const DELETE_PRECONDITION_FAILED: &str =
 
 /// The version a conditional DELETE may remove: `None` without `If-Match` or with `*`; else
 /// the one version the tags name, found without a read when they name a single one.
-async fn delete_version<S: Store>(id: &str, store: &S, ctx: &mut Ctx<'_>, call: &Call, expected: Option<&Condition>) -> Result<Option<i64>, ScimError> {
-    let Some(versions) = expected.and_then(Condition::versions) else { return Ok(None) };
+async fn delete_version<S: Store>(
+    id: &str,
+    store: &S,
+    ctx: &mut Ctx<'_>,
+    call: &Call,
+    expected: Option<&Condition>,
+) -> Result<Option<i64>, ScimError> {
+    let Some(versions) = expected.and_then(Condition::versions) else {
+        return Ok(None);
+    };
     match versions.as_slice() {
         [] => Ok(Some(NO_VERSION)),
         [one] => Ok(Some(*one)),
         // Several tags: which one is current takes a read (rare; clients send one).
         _ => {
-            let (_, results) = scim_batch(store, ctx, &call.hash, vec![sql::get_user(call.hash.as_str(), id)]).await?;
+            let (_, results) = scim_batch(
+                store,
+                ctx,
+                &call.hash,
+                vec![sql::get_user(call.hash.as_str(), id)],
+            )
+            .await?;
             match results[0].first() {
                 Some(row) => {
                     let v = stored(row)?.meta.version;
@@ -553,7 +758,12 @@ async fn delete_version<S: Store>(id: &str, store: &S, ctx: &mut Ctx<'_>, call: 
 
 /// `DELETE /Users/{id}` (RFC 7644 §3.6): 204, then the user is gone; its history and log stay.
 /// With `If-Match`, only the version it names is deleted (else 412), in the same one batch.
-pub async fn delete<S: Store>(id: &str, store: &S, ctx: &mut Ctx<'_>, call: &Call) -> Result<Response, ScimError> {
+pub async fn delete<S: Store>(
+    id: &str,
+    store: &S,
+    ctx: &mut Ctx<'_>,
+    call: &Call,
+) -> Result<Response, ScimError> {
     let hash = call.hash.as_str();
     let expected = match call.if_match.clone() {
         Ok(c) => c,
@@ -575,22 +785,34 @@ pub async fn delete<S: Store>(id: &str, store: &S, ctx: &mut Ctx<'_>, call: &Cal
     match version {
         None => stmts.push(sql::log_event(hash, &deleted, &When::Exists { id })),
         Some(v) => {
-            stmts.push(sql::log_event(hash, &deleted, &When::AtVersion { id, version: v }));
+            stmts.push(sql::log_event(
+                hash,
+                &deleted,
+                &When::AtVersion { id, version: v },
+            ));
             let mut refused = event(ctx, call, "delete", 412);
             refused.at = &now;
             refused.user_id = Some(id);
             refused.detail = Some(DELETE_PRECONDITION_FAILED);
-            stmts.push(sql::log_event(hash, &refused, &When::NotAtVersion { id, version: v }));
+            stmts.push(sql::log_event(
+                hash,
+                &refused,
+                &When::NotAtVersion { id, version: v },
+            ));
         }
     }
     stmts.push(sql::log_event(hash, &absent, &When::Absent { id }));
     stmts.extend(sql::delete_user(hash, id, &now, version));
     let (_, results) = scim_batch(store, ctx, &call.hash, stmts).await?;
-    let Some(row) = results[0].first() else { return Err(missing) };
+    let Some(row) = results[0].first() else {
+        return Err(missing);
+    };
     if let Some(v) = version {
         if stored(row)?.meta.version != v {
             // The detail the batch logged (it could not know the version it would find).
-            return Err(ScimError::PreconditionFailed(DELETE_PRECONDITION_FAILED.into()));
+            return Err(ScimError::PreconditionFailed(
+                DELETE_PRECONDITION_FAILED.into(),
+            ));
         }
     }
     Ok(empty(204))

@@ -291,7 +291,11 @@ mod tests {
             let body = err.to_json();
             assert_eq!(body["status"], Value::String(status.to_string()), "{err:?}");
             assert_eq!(body["schemas"], json!([ERROR_SCHEMA]));
-            assert_eq!(body.get("scimType").and_then(Value::as_str), scim_type, "{err:?}");
+            assert_eq!(
+                body.get("scimType").and_then(Value::as_str),
+                scim_type,
+                "{err:?}"
+            );
         }
     }
 
@@ -300,13 +304,22 @@ mod tests {
         let err = ScimError::Internal(s("SQLITE_ERROR: no such table: users"));
         assert_eq!(err.detail(), "An internal error occurred");
         assert!(!err.to_json().to_string().contains("SQLITE"));
-        assert!(err.to_string().contains("no such table"), "the log line keeps the cause");
+        assert!(
+            err.to_string().contains("no such table"),
+            "the log line keeps the cause"
+        );
     }
 
     #[test]
     fn retry_after_is_given_for_429_and_503_only() {
-        assert_eq!(ScimError::TooManyRequests { retry_after: 7 }.retry_after(), Some(7));
-        assert_eq!(ScimError::Unavailable { retry_after: 2 }.retry_after(), Some(2));
+        assert_eq!(
+            ScimError::TooManyRequests { retry_after: 7 }.retry_after(),
+            Some(7)
+        );
+        assert_eq!(
+            ScimError::Unavailable { retry_after: 2 }.retry_after(),
+            Some(2)
+        );
         assert_eq!(ScimError::NotFound(s("x")).retry_after(), None);
     }
 }

@@ -63,7 +63,10 @@ fn invalid(detail: String) -> ScimError {
 
 /// A query parameter's value, its name matched case-insensitively; the first one counts.
 fn query<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    pairs.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    pairs
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
 }
 
 fn integer(text: &str, name: &str) -> Result<i64, ScimError> {
@@ -78,7 +81,9 @@ fn sort_order(text: &str) -> Result<SortOrder, ScimError> {
     } else if text.eq_ignore_ascii_case("descending") {
         Ok(SortOrder::Descending)
     } else {
-        Err(invalid(format!("\"sortOrder\" must be \"ascending\" or \"descending\", not \"{text}\"")))
+        Err(invalid(format!(
+            "\"sortOrder\" must be \"ascending\" or \"descending\", not \"{text}\""
+        )))
     }
 }
 
@@ -107,21 +112,34 @@ impl ListParams {
             start_index: int("startIndex")?,
             count: int("count")?,
             cursor: query(pairs, "cursor").map(str::to_string),
-            projection: Projection::from_query(query(pairs, "attributes"), query(pairs, "excludedAttributes"))?,
+            projection: Projection::from_query(
+                query(pairs, "attributes"),
+                query(pairs, "excludedAttributes"),
+            )?,
         })
     }
 
     /// From a SearchRequest (RFC 7644 §3.4.3): the same parameters as JSON members, names
     /// compared case-insensitively; `null` means absent, unknown members are ignored.
     pub fn from_search_request(body: &Map<String, Value>) -> Result<ListParams, ScimError> {
-        let member = |name: &str| body.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v).filter(|v| !v.is_null());
+        let member = |name: &str| {
+            body.iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                .map(|(_, v)| v)
+                .filter(|v| !v.is_null())
+        };
         let syntax = |detail: String| ScimError::InvalidSyntax(detail);
         if let Some(schemas) = member("schemas") {
-            let ok = schemas
-                .as_array()
-                .is_some_and(|list| list.iter().any(|s| s.as_str().is_some_and(|s| s.eq_ignore_ascii_case(SEARCH_REQUEST))));
+            let ok = schemas.as_array().is_some_and(|list| {
+                list.iter().any(|s| {
+                    s.as_str()
+                        .is_some_and(|s| s.eq_ignore_ascii_case(SEARCH_REQUEST))
+                })
+            });
             if !ok {
-                return Err(syntax(format!("A search request's \"schemas\" must be [\"{SEARCH_REQUEST}\"]")));
+                return Err(syntax(format!(
+                    "A search request's \"schemas\" must be [\"{SEARCH_REQUEST}\"]"
+                )));
             }
         }
         let text = |name: &str| -> Result<Option<String>, ScimError> {
@@ -134,7 +152,10 @@ impl ListParams {
         let int = |name: &str| -> Result<Option<i64>, ScimError> {
             match member(name) {
                 None => Ok(None),
-                Some(Value::Number(n)) => n.as_i64().map(Some).ok_or_else(|| invalid(format!("\"{name}\" must be an integer, not {n}"))),
+                Some(Value::Number(n)) => n
+                    .as_i64()
+                    .map(Some)
+                    .ok_or_else(|| invalid(format!("\"{name}\" must be an integer, not {n}"))),
                 // Integers as strings, as some clients send them in query strings.
                 Some(Value::String(s)) => integer(s, name).map(Some),
                 Some(_) => Err(syntax(format!("\"{name}\" must be an integer"))),
@@ -147,7 +168,11 @@ impl ListParams {
                 Some(Value::String(s)) => Ok(s.split(',').map(str::to_string).collect()),
                 Some(Value::Array(items)) => items
                     .iter()
-                    .map(|v| v.as_str().map(str::to_string).ok_or_else(|| syntax(format!("\"{name}\" must be a list of strings"))))
+                    .map(|v| {
+                        v.as_str()
+                            .map(str::to_string)
+                            .ok_or_else(|| syntax(format!("\"{name}\" must be a list of strings")))
+                    })
                     .collect(),
                 Some(_) => Err(syntax(format!("\"{name}\" must be a list of strings"))),
             }
@@ -163,7 +188,10 @@ impl ListParams {
             start_index: int("startIndex")?,
             count: int("count")?,
             cursor: text("cursor")?,
-            projection: Projection::from_lists(&names("attributes")?, &names("excludedAttributes")?)?,
+            projection: Projection::from_lists(
+                &names("attributes")?,
+                &names("excludedAttributes")?,
+            )?,
         })
     }
 
@@ -171,7 +199,8 @@ impl ListParams {
     pub fn paging(&self) -> Result<Paging, ScimError> {
         match (&self.cursor, self.start_index) {
             (Some(_), Some(_)) => Err(invalid(
-                "Send either \"startIndex\" (index paging) or \"cursor\" (cursor paging), not both".into(),
+                "Send either \"startIndex\" (index paging) or \"cursor\" (cursor paging), not both"
+                    .into(),
             )),
             (Some(cursor), None) => {
                 let count = match self.count {
@@ -179,12 +208,15 @@ impl ListParams {
                     // RFC 9865 §2: "A positive integer"; a page of nothing would never advance.
                     Some(n) if n < 1 => {
                         return Err(ScimError::InvalidCount(format!(
-                            "With cursor paging \"count\" must be between 1 and {MAX_COUNT}, not {n}"
-                        )))
+                        "With cursor paging \"count\" must be between 1 and {MAX_COUNT}, not {n}"
+                    )))
                     }
                     Some(n) => n.min(MAX_COUNT),
                 };
-                Ok(Paging::Cursor { cursor: (!cursor.is_empty()).then(|| cursor.clone()), count })
+                Ok(Paging::Cursor {
+                    cursor: (!cursor.is_empty()).then(|| cursor.clone()),
+                    count,
+                })
             }
             // RFC 7644 §3.4.2.4: "A value less than 1 SHALL be interpreted as 1"; "A negative
             // value SHALL be interpreted as 0".
@@ -227,16 +259,37 @@ impl Sort {
     /// The order without `sortBy`: creation, then id (DESIGN §6), so that users created later
     /// never move earlier pages.
     pub fn creation() -> Sort {
-        Sort { key: SortKey::Target(Target::Column("created")), descending: false, name: String::new() }
+        Sort {
+            key: SortKey::Target(Target::Column("created")),
+            descending: false,
+            name: String::new(),
+        }
     }
 
     /// RFC 7644 §3.4.2.3: `sortBy` names a singular attribute or sub-attribute, or a
     /// multi-valued one (by its primary value); names resolve like filter paths.
-    pub fn resolve(sort_by: &str, order: SortOrder, schema: &TenantSchema) -> Result<Sort, ScimError> {
-        let parsed = parse_patch_path(sort_by, &Limits { max_len: 512, max_depth: 1, max_terms: 1 })
-            .map_err(|e| invalid(format!("\"sortBy\": \"{sort_by}\" is not an attribute name ({e})")))?;
+    pub fn resolve(
+        sort_by: &str,
+        order: SortOrder,
+        schema: &TenantSchema,
+    ) -> Result<Sort, ScimError> {
+        let parsed = parse_patch_path(
+            sort_by,
+            &Limits {
+                max_len: 512,
+                max_depth: 1,
+                max_terms: 1,
+            },
+        )
+        .map_err(|e| {
+            invalid(format!(
+                "\"sortBy\": \"{sort_by}\" is not an attribute name ({e})"
+            ))
+        })?;
         if parsed.filter.is_some() || parsed.sub.is_some() {
-            return Err(invalid(format!("\"sortBy\": \"{sort_by}\" is not an attribute name")));
+            return Err(invalid(format!(
+                "\"sortBy\": \"{sort_by}\" is not an attribute name"
+            )));
         }
         let r = path::resolve(&parsed.attr, schema).map_err(|e| match e {
             ScimError::InvalidFilter(d) => invalid(format!("\"sortBy\": {d}")),
@@ -244,7 +297,13 @@ impl Sort {
         })?;
         let name = r.display();
         let descending = order == SortOrder::Descending;
-        let sort = |key| Ok(Sort { key, descending, name: name.clone() });
+        let sort = |key| {
+            Ok(Sort {
+                key,
+                descending,
+                name: name.clone(),
+            })
+        };
         if r.container == Container::Common && r.top.name() == "meta" {
             let column = match r.sub.as_ref().map(|s| s.name()) {
                 Some("created") => "created",
@@ -253,7 +312,12 @@ impl Sort {
                 // The location is the base URL and the id: it orders as the id does.
                 Some("location") => "id",
                 Some(_) => return Err(sort_error(&name, "sorting by it is not supported")),
-                None => return Err(sort_error(&name, "it is complex; sort by one of its sub-attributes")),
+                None => {
+                    return Err(sort_error(
+                        &name,
+                        "it is complex; sort by one of its sub-attributes",
+                    ))
+                }
             };
             return sort(SortKey::Target(Target::Column(column)));
         }
@@ -262,17 +326,27 @@ impl Sort {
                 return sort(SortKey::Target(Target::Column(column)));
             }
         }
-        let keys = r.doc_keys().ok_or_else(|| sort_error(&name, "sorting by it is not supported"))?;
+        let keys = r
+            .doc_keys()
+            .ok_or_else(|| sort_error(&name, "sorting by it is not supported"))?;
         if r.top.multi() {
             // `emails` sorts by `emails.value`, as `emails eq "x"` compares it.
             let sub = match &r.sub {
                 Some(s) => s.clone(),
-                None => r.top.sub("value").ok_or_else(|| sort_error(&name, "it is complex; sort by one of its sub-attributes"))?,
+                None => r.top.sub("value").ok_or_else(|| {
+                    sort_error(&name, "it is complex; sort by one of its sub-attributes")
+                })?,
             };
-            return sort(SortKey::Primary { array: keys, sub: sub.name().to_string() });
+            return sort(SortKey::Primary {
+                array: keys,
+                sub: sub.name().to_string(),
+            });
         }
         if r.leaf().ty() == Type::Complex {
-            return Err(sort_error(&name, "it is complex; sort by one of its sub-attributes"));
+            return Err(sort_error(
+                &name,
+                "it is complex; sort by one of its sub-attributes",
+            ));
         }
         let mut keys = keys;
         if let Some(sub) = &r.sub {
@@ -342,7 +416,11 @@ impl Cursor {
             backward: flag("b")?,
             inclusive: flag("x")?,
             key,
-            id: v.get("i").and_then(Value::as_str).ok_or_else(bad_cursor)?.to_string(),
+            id: v
+                .get("i")
+                .and_then(Value::as_str)
+                .ok_or_else(bad_cursor)?
+                .to_string(),
         })
     }
 }
@@ -355,7 +433,11 @@ pub fn fingerprint(filter: Option<&Filter>, sort: &Sort) -> String {
     h.update([0]);
     h.update(sort.name.as_bytes());
     h.update([u8::from(sort.descending)]);
-    h.finalize().iter().take(8).map(|b| format!("{b:02x}")).collect()
+    h.finalize()
+        .iter()
+        .take(8)
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 #[cfg(test)]
@@ -364,10 +446,13 @@ mod tests {
     use crate::scim::schema::ENTERPRISE_USER;
 
     fn pairs(q: &str) -> Vec<(String, String)> {
-        q.split('&').filter(|p| !p.is_empty()).map(|p| match p.split_once('=') {
-            Some((k, v)) => (k.to_string(), v.to_string()),
-            None => (p.to_string(), String::new()),
-        }).collect()
+        q.split('&')
+            .filter(|p| !p.is_empty())
+            .map(|p| match p.split_once('=') {
+                Some((k, v)) => (k.to_string(), v.to_string()),
+                None => (p.to_string(), String::new()),
+            })
+            .collect()
     }
 
     /// Query string → paging, one line per case.
@@ -386,7 +471,11 @@ mod tests {
             ("cursor=&startIndex=1", Err(invalid("Send either \"startIndex\" (index paging) or \"cursor\" (cursor paging), not both".into()))),
         ];
         for (q, expected) in table {
-            assert_eq!(ListParams::from_query(&pairs(q)).and_then(|p| p.paging()), expected, "{q}");
+            assert_eq!(
+                ListParams::from_query(&pairs(q)).and_then(|p| p.paging()),
+                expected,
+                "{q}"
+            );
         }
     }
 
@@ -394,11 +483,21 @@ mod tests {
     fn malformed_parameters_are_refused() {
         let table = [
             ("count=x", "\"count\" must be an integer, not \"x\""),
-            ("startIndex=1.5", "\"startIndex\" must be an integer, not \"1.5\""),
-            ("sortOrder=up", "\"sortOrder\" must be \"ascending\" or \"descending\", not \"up\""),
+            (
+                "startIndex=1.5",
+                "\"startIndex\" must be an integer, not \"1.5\"",
+            ),
+            (
+                "sortOrder=up",
+                "\"sortOrder\" must be \"ascending\" or \"descending\", not \"up\"",
+            ),
         ];
         for (q, detail) in table {
-            assert_eq!(ListParams::from_query(&pairs(q)), Err(invalid(detail.into())), "{q}");
+            assert_eq!(
+                ListParams::from_query(&pairs(q)),
+                Err(invalid(detail.into())),
+                "{q}"
+            );
         }
     }
 
@@ -419,24 +518,43 @@ mod tests {
         ))
         .unwrap();
         assert_eq!(from_body, from_query);
-        let cursor = ListParams::from_search_request(json!({ "cursor": "", "count": 2 }).as_object().unwrap()).unwrap();
-        assert_eq!(cursor.paging(), Ok(Paging::Cursor { cursor: None, count: 2 }));
+        let cursor = ListParams::from_search_request(
+            json!({ "cursor": "", "count": 2 }).as_object().unwrap(),
+        )
+        .unwrap();
+        assert_eq!(
+            cursor.paging(),
+            Ok(Paging::Cursor {
+                cursor: None,
+                count: 2
+            })
+        );
     }
 
     #[test]
     fn malformed_search_requests_are_refused() {
         let table = [
-            (json!({ "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"] }), "invalidSyntax"),
+            (
+                json!({ "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"] }),
+                "invalidSyntax",
+            ),
             (json!({ "filter": 5 }), "invalidSyntax"),
             (json!({ "attributes": [1] }), "invalidSyntax"),
             (json!({ "count": 1.5 }), "invalidValue"),
             (json!({ "count": true }), "invalidSyntax"),
             (json!({ "sortOrder": "sideways" }), "invalidValue"),
-            (json!({ "attributes": ["a"], "excludedAttributes": ["b"] }), "invalidValue"),
+            (
+                json!({ "attributes": ["a"], "excludedAttributes": ["b"] }),
+                "invalidValue",
+            ),
         ];
         for (body, scim_type) in table {
             let err = ListParams::from_search_request(body.as_object().unwrap()).unwrap_err();
-            assert_eq!(err.scim_type().map(|t| t.as_str()), Some(scim_type), "{body}");
+            assert_eq!(
+                err.scim_type().map(|t| t.as_str()),
+                Some(scim_type),
+                "{body}"
+            );
         }
     }
 
@@ -446,16 +564,54 @@ mod tests {
         let s = TenantSchema::default();
         let keys = |k: &[&str]| k.iter().map(|s| s.to_string()).collect::<Vec<_>>();
         let table: Vec<(&str, SortKey, &str)> = vec![
-            ("userName", SortKey::Target(Target::Column("user_name_fold")), "userName"),
+            (
+                "userName",
+                SortKey::Target(Target::Column("user_name_fold")),
+                "userName",
+            ),
             ("ID", SortKey::Target(Target::Column("id")), "id"),
-            ("externalId", SortKey::Target(Target::Column("external_id")), "externalId"),
-            ("meta.created", SortKey::Target(Target::Column("created")), "meta.created"),
-            ("meta.lastModified", SortKey::Target(Target::Column("last_modified")), "meta.lastModified"),
+            (
+                "externalId",
+                SortKey::Target(Target::Column("external_id")),
+                "externalId",
+            ),
+            (
+                "meta.created",
+                SortKey::Target(Target::Column("created")),
+                "meta.created",
+            ),
+            (
+                "meta.lastModified",
+                SortKey::Target(Target::Column("last_modified")),
+                "meta.lastModified",
+            ),
             ("meta.resourceType", SortKey::Constant, "meta.resourceType"),
-            ("name.familyName", SortKey::Target(Target::Doc(keys(&["name", "familyName"]))), "name.familyName"),
-            ("displayName", SortKey::Target(Target::Doc(keys(&["displayName"]))), "displayName"),
-            ("emails", SortKey::Primary { array: keys(&["emails"]), sub: "value".into() }, "emails"),
-            ("emails.type", SortKey::Primary { array: keys(&["emails"]), sub: "type".into() }, "emails.type"),
+            (
+                "name.familyName",
+                SortKey::Target(Target::Doc(keys(&["name", "familyName"]))),
+                "name.familyName",
+            ),
+            (
+                "displayName",
+                SortKey::Target(Target::Doc(keys(&["displayName"]))),
+                "displayName",
+            ),
+            (
+                "emails",
+                SortKey::Primary {
+                    array: keys(&["emails"]),
+                    sub: "value".into(),
+                },
+                "emails",
+            ),
+            (
+                "emails.type",
+                SortKey::Primary {
+                    array: keys(&["emails"]),
+                    sub: "type".into(),
+                },
+                "emails.type",
+            ),
             (
                 "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department",
                 SortKey::Target(Target::Doc(keys(&[ENTERPRISE_USER, "department"]))),
@@ -468,8 +624,13 @@ mod tests {
             ),
         ];
         for (sort_by, key, name) in table {
-            let sort = Sort::resolve(sort_by, SortOrder::Descending, &s).unwrap_or_else(|e| panic!("{sort_by}: {e}"));
-            assert_eq!((sort.key, sort.descending, sort.name.as_str()), (key, true, name), "{sort_by}");
+            let sort = Sort::resolve(sort_by, SortOrder::Descending, &s)
+                .unwrap_or_else(|e| panic!("{sort_by}: {e}"));
+            assert_eq!(
+                (sort.key, sort.descending, sort.name.as_str()),
+                (key, true, name),
+                "{sort_by}"
+            );
         }
     }
 
@@ -478,36 +639,77 @@ mod tests {
         let s = TenantSchema::default();
         let table = [
             ("nope", "\"sortBy\": Unknown attribute \"nope\""),
-            ("name", "Cannot sort by \"name\": it is complex; sort by one of its sub-attributes"),
-            ("addresses", "Cannot sort by \"addresses\": it is complex; sort by one of its sub-attributes"),
-            ("meta", "Cannot sort by \"meta\": it is complex; sort by one of its sub-attributes"),
-            ("meta.version", "Cannot sort by \"meta.version\": sorting by it is not supported"),
-            ("emails[type eq \"work\"]", r#""sortBy": "emails[type eq "work"]" is not an attribute name"#),
+            (
+                "name",
+                "Cannot sort by \"name\": it is complex; sort by one of its sub-attributes",
+            ),
+            (
+                "addresses",
+                "Cannot sort by \"addresses\": it is complex; sort by one of its sub-attributes",
+            ),
+            (
+                "meta",
+                "Cannot sort by \"meta\": it is complex; sort by one of its sub-attributes",
+            ),
+            (
+                "meta.version",
+                "Cannot sort by \"meta.version\": sorting by it is not supported",
+            ),
+            (
+                "emails[type eq \"work\"]",
+                r#""sortBy": "emails[type eq "work"]" is not an attribute name"#,
+            ),
         ];
         for (sort_by, detail) in table {
-            assert_eq!(Sort::resolve(sort_by, SortOrder::Ascending, &s), Err(invalid(detail.into())), "{sort_by}");
+            assert_eq!(
+                Sort::resolve(sort_by, SortOrder::Ascending, &s),
+                Err(invalid(detail.into())),
+                "{sort_by}"
+            );
         }
     }
 
     #[test]
     fn cursors_round_trip_and_belong_to_their_query() {
-        let pos = CursorPos { backward: true, inclusive: false, key: json!("bjensen"), id: "u1".into() };
-        let c = Cursor { query: "q1".into(), pos: pos.clone() };
+        let pos = CursorPos {
+            backward: true,
+            inclusive: false,
+            key: json!("bjensen"),
+            id: "u1".into(),
+        };
+        let c = Cursor {
+            query: "q1".into(),
+            pos: pos.clone(),
+        };
         assert_eq!(Cursor::from_bytes(&c.to_bytes(), "q1"), Ok(pos));
         assert_eq!(Cursor::from_bytes(&c.to_bytes(), "q2"), Err(bad_cursor()));
-        for junk in [&b"not json"[..], b"{}", br#"{"q":"q1","b":true,"x":false,"k":[1],"i":"u1"}"#, br#"{"q":"q1","b":1,"x":false,"k":1,"i":"u1"}"#] {
-            assert_eq!(Cursor::from_bytes(junk, "q1"), Err(bad_cursor()), "{}", String::from_utf8_lossy(junk));
+        for junk in [
+            &b"not json"[..],
+            b"{}",
+            br#"{"q":"q1","b":true,"x":false,"k":[1],"i":"u1"}"#,
+            br#"{"q":"q1","b":1,"x":false,"k":1,"i":"u1"}"#,
+        ] {
+            assert_eq!(
+                Cursor::from_bytes(junk, "q1"),
+                Err(bad_cursor()),
+                "{}",
+                String::from_utf8_lossy(junk)
+            );
         }
     }
 
     #[test]
     fn fingerprints_ignore_spelling_but_not_meaning() {
         let f = |t: &str| crate::scim::filter::parse_filter(t, &Limits::DEFAULT).unwrap();
-        let by_name = Sort::resolve("userName", SortOrder::Ascending, &TenantSchema::default()).unwrap();
+        let by_name =
+            Sort::resolve("userName", SortOrder::Ascending, &TenantSchema::default()).unwrap();
         let a = fingerprint(Some(&f("userName  EQ \"x\"")), &by_name);
         assert_eq!(a, fingerprint(Some(&f("userName eq \"x\"")), &by_name));
         assert_ne!(a, fingerprint(Some(&f("userName eq \"y\"")), &by_name));
-        assert_ne!(a, fingerprint(Some(&f("userName eq \"x\"")), &Sort::creation()));
+        assert_ne!(
+            a,
+            fingerprint(Some(&f("userName eq \"x\"")), &Sort::creation())
+        );
         assert_ne!(a, fingerprint(None, &by_name));
     }
 }

@@ -133,7 +133,10 @@ fn unknown(path: &AttrPath) -> ScimError {
 /// Resolves a path (errors are `invalidFilter`; PATCH callers re-map them to `invalidPath`).
 pub fn resolve(path: &AttrPath, schema: &TenantSchema) -> Result<AttrRef, ScimError> {
     let custom = |name: &str| {
-        schema.find(name).filter(|a| a.active).map(|a| (Container::Tenant, Def::Custom(a.clone())))
+        schema
+            .find(name)
+            .filter(|a| a.active)
+            .map(|a| (Container::Tenant, Def::Custom(a.clone())))
     };
     let found = match path.urn.as_deref() {
         Some(urn) if urn.eq_ignore_ascii_case(CORE_USER) => schema::core_attr(&path.name)
@@ -146,7 +149,9 @@ pub fn resolve(path: &AttrPath, schema: &TenantSchema) -> Result<AttrRef, ScimEr
         Some(_) => None,
         None => common(&path.name)
             .or_else(|| schema::core_attr(&path.name).map(|a| (Container::Core, Def::Static(a))))
-            .or_else(|| schema::enterprise_attr(&path.name).map(|a| (Container::Enterprise, Def::Static(a))))
+            .or_else(|| {
+                schema::enterprise_attr(&path.name).map(|a| (Container::Enterprise, Def::Static(a)))
+            })
             .or_else(|| custom(&path.name)),
     };
     let (container, top) = found.ok_or_else(|| unknown(path))?;
@@ -154,7 +159,11 @@ pub fn resolve(path: &AttrPath, schema: &TenantSchema) -> Result<AttrRef, ScimEr
         None => None,
         Some(name) => Some(top.sub(name).ok_or_else(|| unknown(path))?),
     };
-    Ok(AttrRef { container, top, sub })
+    Ok(AttrRef {
+        container,
+        top,
+        sub,
+    })
 }
 
 fn common(name: &str) -> Option<(Container, Def)> {
@@ -169,7 +178,8 @@ mod tests {
     use super::*;
 
     fn p(text: &str) -> AttrPath {
-        let f = crate::scim::filter::parse_filter(&format!("{text} pr"), &Default::default()).unwrap();
+        let f =
+            crate::scim::filter::parse_filter(&format!("{text} pr"), &Default::default()).unwrap();
         match f {
             crate::scim::filter::Filter::Present(p) => p,
             other => panic!("{other:?}"),
@@ -187,10 +197,26 @@ mod tests {
             ("id", "id", Container::Common),
             ("externalId", "externalId", Container::Common),
             ("meta.lastModified", "meta.lastModified", Container::Common),
-            ("urn:ietf:params:scim:schemas:core:2.0:User:userName", "userName", Container::Core),
-            ("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department", "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department", Container::Enterprise),
-            ("URN:IETF:PARAMS:SCIM:SCHEMAS:EXTENSION:ENTERPRISE:2.0:USER:manager.value", "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value", Container::Enterprise),
-            ("employeeNumber", "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber", Container::Enterprise),
+            (
+                "urn:ietf:params:scim:schemas:core:2.0:User:userName",
+                "userName",
+                Container::Core,
+            ),
+            (
+                "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department",
+                "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department",
+                Container::Enterprise,
+            ),
+            (
+                "URN:IETF:PARAMS:SCIM:SCHEMAS:EXTENSION:ENTERPRISE:2.0:USER:manager.value",
+                "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value",
+                Container::Enterprise,
+            ),
+            (
+                "employeeNumber",
+                "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber",
+                Container::Enterprise,
+            ),
         ];
         for (text, display, container) in table {
             let r = resolve(&p(text), &s).unwrap_or_else(|e| panic!("{text}: {e}"));
@@ -202,21 +228,42 @@ mod tests {
     #[test]
     fn unknown_paths_name_the_attribute() {
         let s = TenantSchema::default();
-        for text in ["nope", "name.nope", "password", "groups", "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:userName", "urn:x:y:z"] {
+        for text in [
+            "nope",
+            "name.nope",
+            "password",
+            "groups",
+            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:userName",
+            "urn:x:y:z",
+        ] {
             let err = resolve(&p(text), &s).unwrap_err();
-            assert!(matches!(&err, ScimError::InvalidFilter(d) if d.contains(text.split('.').next().unwrap().rsplit(':').next().unwrap())), "{text}: {err:?}");
+            assert!(
+                matches!(&err, ScimError::InvalidFilter(d) if d.contains(text.split('.').next().unwrap().rsplit(':').next().unwrap())),
+                "{text}: {err:?}"
+            );
         }
     }
 
     #[test]
     fn document_keys_locate_values() {
         let s = TenantSchema::default();
-        assert_eq!(resolve(&p("name.givenName"), &s).unwrap().doc_keys(), Some(vec!["name".to_string()]));
         assert_eq!(
-            resolve(&p("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department"), &s).unwrap().doc_keys(),
+            resolve(&p("name.givenName"), &s).unwrap().doc_keys(),
+            Some(vec!["name".to_string()])
+        );
+        assert_eq!(
+            resolve(
+                &p("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department"),
+                &s
+            )
+            .unwrap()
+            .doc_keys(),
             Some(vec![ENTERPRISE_USER.to_string(), "department".to_string()])
         );
         assert_eq!(resolve(&p("id"), &s).unwrap().doc_keys(), None);
-        assert_eq!(resolve(&p("externalId"), &s).unwrap().doc_keys(), Some(vec!["externalId".to_string()]));
+        assert_eq!(
+            resolve(&p("externalId"), &s).unwrap().doc_keys(),
+            Some(vec!["externalId".to_string()])
+        );
     }
 }

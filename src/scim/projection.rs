@@ -33,7 +33,11 @@ use super::tenant::TenantSchema;
 use serde_json::{Map, Value};
 
 /// Bounds on one list of names: a name is an attribute path, not a filter.
-const NAME_LIMITS: Limits = Limits { max_len: 512, max_depth: 1, max_terms: 1 };
+const NAME_LIMITS: Limits = Limits {
+    max_len: 512,
+    max_depth: 1,
+    max_terms: 1,
+};
 /// Most names in one list (there are fewer attributes than this, sub-attributes included).
 pub const MAX_NAMES: usize = 100;
 
@@ -66,8 +70,11 @@ fn parse_name(text: &str, parameter: &str) -> Result<Name, ScimError> {
     if let Some(urn) = schema::known_schema(text) {
         return Ok(Name::Schema(urn));
     }
-    let path = parse_patch_path(text, &NAME_LIMITS)
-        .map_err(|e| invalid(format!("\"{parameter}\": \"{text}\" is not an attribute name ({e})")))?;
+    let path = parse_patch_path(text, &NAME_LIMITS).map_err(|e| {
+        invalid(format!(
+            "\"{parameter}\": \"{text}\" is not an attribute name ({e})"
+        ))
+    })?;
     if path.filter.is_some() || path.sub.is_some() {
         return Err(invalid(format!(
             "\"{parameter}\": \"{text}\" is not an attribute name (filters are not allowed here)"
@@ -77,11 +84,16 @@ fn parse_name(text: &str, parameter: &str) -> Result<Name, ScimError> {
 }
 
 /// A list of names: `None` when the list is empty.
-fn parse_list<'a>(names: impl Iterator<Item = &'a str>, parameter: &str) -> Result<Option<Vec<Name>>, ScimError> {
+fn parse_list<'a>(
+    names: impl Iterator<Item = &'a str>,
+    parameter: &str,
+) -> Result<Option<Vec<Name>>, ScimError> {
     let mut out = Vec::new();
     for text in names.map(str::trim).filter(|n| !n.is_empty()) {
         if out.len() == MAX_NAMES {
-            return Err(invalid(format!("\"{parameter}\" names more than {MAX_NAMES} attributes")));
+            return Err(invalid(format!(
+                "\"{parameter}\" names more than {MAX_NAMES} attributes"
+            )));
         }
         out.push(parse_name(text, parameter)?);
     }
@@ -90,7 +102,10 @@ fn parse_list<'a>(names: impl Iterator<Item = &'a str>, parameter: &str) -> Resu
 
 impl Projection {
     /// From the query parameters' values: comma-separated names (RFC 7644 §3.9).
-    pub fn from_query(attributes: Option<&str>, excluded: Option<&str>) -> Result<Projection, ScimError> {
+    pub fn from_query(
+        attributes: Option<&str>,
+        excluded: Option<&str>,
+    ) -> Result<Projection, ScimError> {
         Projection::build(
             parse_list(attributes.unwrap_or("").split(','), "attributes")?,
             parse_list(excluded.unwrap_or("").split(','), "excludedAttributes")?,
@@ -105,7 +120,10 @@ impl Projection {
         )
     }
 
-    fn build(attributes: Option<Vec<Name>>, excluded: Option<Vec<Name>>) -> Result<Projection, ScimError> {
+    fn build(
+        attributes: Option<Vec<Name>>,
+        excluded: Option<Vec<Name>>,
+    ) -> Result<Projection, ScimError> {
         match (attributes, excluded) {
             (Some(_), Some(_)) => Err(invalid(
                 "\"attributes\" and \"excludedAttributes\" are mutually exclusive; send one of them".into(),
@@ -133,12 +151,16 @@ impl Projection {
                 _ => None,
             };
             if let Some(container) = extension {
-                let Value::Object(attributes) = value else { continue };
+                let Value::Object(attributes) = value else {
+                    continue;
+                };
                 let kept: Map<String, Value> = attributes
                     .into_iter()
                     .filter_map(|(name, v)| {
                         let def = definition(container, &name, schema);
-                        chosen.decide(container, def.as_ref(), &name, v).map(|v| (name, v))
+                        chosen
+                            .decide(container, def.as_ref(), &name, v)
+                            .map(|v| (name, v))
                     })
                     .collect();
                 if !kept.is_empty() {
@@ -165,7 +187,10 @@ impl Projection {
 
 /// The container and definition of a top-level key of a rendered resource.
 fn top_level(key: &str) -> (Container, Option<Def>) {
-    if let Some(a) = [&schema::ID, &schema::EXTERNAL_ID, &schema::META].into_iter().find(|a| a.name == key) {
+    if let Some(a) = [&schema::ID, &schema::EXTERNAL_ID, &schema::META]
+        .into_iter()
+        .find(|a| a.name == key)
+    {
         return (Container::Common, Some(Def::Static(a)));
     }
     (Container::Core, schema::core_attr(key).map(Def::Static))
@@ -213,7 +238,10 @@ impl Chosen {
             Projection::Include(names) => (Mode::Include, names),
             Projection::Exclude(names) => (Mode::Exclude, names),
         };
-        let mut chosen = Chosen { mode, ..Chosen::default() };
+        let mut chosen = Chosen {
+            mode,
+            ..Chosen::default()
+        };
         for name in names {
             match name {
                 Name::Schema(urn) => chosen.schemas.push(match *urn {
@@ -223,8 +251,17 @@ impl Chosen {
                 }),
                 // A name the schema does not know selects nothing (see the module doc).
                 Name::Path(p) => {
-                    if let Ok(AttrRef { container, top, sub }) = path::resolve(p, schema) {
-                        chosen.paths.push((container, top.name().to_string(), sub.map(|s| s.name().to_string())));
+                    if let Ok(AttrRef {
+                        container,
+                        top,
+                        sub,
+                    }) = path::resolve(p, schema)
+                    {
+                        chosen.paths.push((
+                            container,
+                            top.name().to_string(),
+                            sub.map(|s| s.name().to_string()),
+                        ));
                     }
                 }
             }
@@ -248,7 +285,13 @@ impl Chosen {
     }
 
     /// The attribute's value as the answer carries it, or `None` to leave it out.
-    fn decide(&self, container: Container, def: Option<&Def>, name: &str, value: Value) -> Option<Value> {
+    fn decide(
+        &self,
+        container: Container,
+        def: Option<&Def>,
+        name: &str,
+        value: Value,
+    ) -> Option<Value> {
         match returned(def) {
             Returned::Never => return None,
             Returned::Always => return Some(value),
@@ -297,14 +340,17 @@ fn map_subs(value: Value, keep: &dyn Fn(&str) -> bool) -> Option<Value> {
 
 /// The default sub-attributes of a value (those `returned` always or default).
 fn defaults(def: Option<&Def>, value: Value) -> Option<Value> {
-    map_subs(value, &|k| matches!(sub_returned(def, k), Returned::Always | Returned::Default))
+    map_subs(value, &|k| {
+        matches!(sub_returned(def, k), Returned::Always | Returned::Default)
+    })
 }
 
 /// Only the named sub-attributes (and those `returned: always`), RFC 7644 §3.9.
 fn only(def: Option<&Def>, value: Value, subs: &[&str]) -> Option<Value> {
     map_subs(value, &|k| {
         let r = sub_returned(def, k);
-        r == Returned::Always || (r != Returned::Never && subs.iter().any(|s| s.eq_ignore_ascii_case(k)))
+        r == Returned::Always
+            || (r != Returned::Never && subs.iter().any(|s| s.eq_ignore_ascii_case(k)))
     })
 }
 
@@ -339,7 +385,9 @@ mod tests {
     }
 
     fn project(attributes: Option<&str>, excluded: Option<&str>) -> Value {
-        Projection::from_query(attributes, excluded).unwrap().apply(user(), &TenantSchema::default())
+        Projection::from_query(attributes, excluded)
+            .unwrap()
+            .apply(user(), &TenantSchema::default())
     }
 
     /// `attributes` / `excludedAttributes` → the answer, one line per case.
@@ -351,18 +399,66 @@ mod tests {
         let table: Vec<(Option<&str>, Option<&str>, Value)> = vec![
             (None, None, user()),
             (Some(""), Some(" "), user()),
-            (Some("userName"), None, json!({ "schemas": [CORE_USER], "id": "2819c223", "userName": "bjensen" })),
-            (Some("USERNAME,DisplayName"), None, json!({ "schemas": [CORE_USER], "id": "2819c223", "userName": "bjensen", "displayName": "Babs" })),
-            (Some("name.givenName"), None, json!({ "schemas": [CORE_USER], "id": "2819c223", "name": { "givenName": "Barbara" } })),
-            (Some("emails.value"), None, json!({ "schemas": [CORE_USER], "id": "2819c223", "emails": [{ "value": "bjensen@example.com" }, { "value": "babs@jensen.org" }] })),
-            (Some("emails.display"), None, json!({ "schemas": [CORE_USER], "id": "2819c223" })),
-            (Some("meta.created"), None, json!({ "schemas": [CORE_USER], "id": "2819c223", "meta": { "created": "2026-01-02T03:04:05.000Z" } })),
-            (Some("id"), None, json!({ "schemas": [CORE_USER], "id": "2819c223" })),
-            (Some("groups,nope,urn:example:x:y"), None, json!({ "schemas": [CORE_USER], "id": "2819c223" })),
-            (Some(&department), None, json!({ "schemas": [CORE_USER, e], "id": "2819c223", e: { "department": "Tour Operations" } })),
-            (Some("department"), None, json!({ "schemas": [CORE_USER, e], "id": "2819c223", e: { "department": "Tour Operations" } })),
-            (Some(e), None, json!({ "schemas": [CORE_USER, e], "id": "2819c223", e: { "department": "Tour Operations", "employeeNumber": "701984" } })),
-            (Some("urn:ietf:params:scim:schemas:core:2.0:User:userName"), None, json!({ "schemas": [CORE_USER], "id": "2819c223", "userName": "bjensen" })),
+            (
+                Some("userName"),
+                None,
+                json!({ "schemas": [CORE_USER], "id": "2819c223", "userName": "bjensen" }),
+            ),
+            (
+                Some("USERNAME,DisplayName"),
+                None,
+                json!({ "schemas": [CORE_USER], "id": "2819c223", "userName": "bjensen", "displayName": "Babs" }),
+            ),
+            (
+                Some("name.givenName"),
+                None,
+                json!({ "schemas": [CORE_USER], "id": "2819c223", "name": { "givenName": "Barbara" } }),
+            ),
+            (
+                Some("emails.value"),
+                None,
+                json!({ "schemas": [CORE_USER], "id": "2819c223", "emails": [{ "value": "bjensen@example.com" }, { "value": "babs@jensen.org" }] }),
+            ),
+            (
+                Some("emails.display"),
+                None,
+                json!({ "schemas": [CORE_USER], "id": "2819c223" }),
+            ),
+            (
+                Some("meta.created"),
+                None,
+                json!({ "schemas": [CORE_USER], "id": "2819c223", "meta": { "created": "2026-01-02T03:04:05.000Z" } }),
+            ),
+            (
+                Some("id"),
+                None,
+                json!({ "schemas": [CORE_USER], "id": "2819c223" }),
+            ),
+            (
+                Some("groups,nope,urn:example:x:y"),
+                None,
+                json!({ "schemas": [CORE_USER], "id": "2819c223" }),
+            ),
+            (
+                Some(&department),
+                None,
+                json!({ "schemas": [CORE_USER, e], "id": "2819c223", e: { "department": "Tour Operations" } }),
+            ),
+            (
+                Some("department"),
+                None,
+                json!({ "schemas": [CORE_USER, e], "id": "2819c223", e: { "department": "Tour Operations" } }),
+            ),
+            (
+                Some(e),
+                None,
+                json!({ "schemas": [CORE_USER, e], "id": "2819c223", e: { "department": "Tour Operations", "employeeNumber": "701984" } }),
+            ),
+            (
+                Some("urn:ietf:params:scim:schemas:core:2.0:User:userName"),
+                None,
+                json!({ "schemas": [CORE_USER], "id": "2819c223", "userName": "bjensen" }),
+            ),
             (None, Some("id,userName,emails,meta"), {
                 let mut u = user();
                 for k in ["userName", "emails", "meta"] {
@@ -390,7 +486,11 @@ mod tests {
             }),
         ];
         for (attributes, excluded, expected) in table {
-            assert_eq!(project(attributes, excluded), expected, "attributes={attributes:?} excludedAttributes={excluded:?}");
+            assert_eq!(
+                project(attributes, excluded),
+                expected,
+                "attributes={attributes:?} excludedAttributes={excluded:?}"
+            );
         }
     }
 
@@ -400,17 +500,40 @@ mod tests {
     fn returned_never_and_request_are_honoured() {
         use crate::scim::schema::{Attr, Type, CORE_ATTRS};
         static SUBS: [Attr; 2] = [
-            Attr { name: "shown", ..CORE_ATTRS[2] },
-            Attr { name: "asked", returned: Returned::Request, ..CORE_ATTRS[2] },
+            Attr {
+                name: "shown",
+                ..CORE_ATTRS[2]
+            },
+            Attr {
+                name: "asked",
+                returned: Returned::Request,
+                ..CORE_ATTRS[2]
+            },
         ];
-        static SECRET: Attr = Attr { name: "secret", returned: Returned::Never, ..CORE_ATTRS[2] };
-        static ASKED: Attr = Attr { name: "asked", returned: Returned::Request, ..CORE_ATTRS[2] };
-        static BOTH: Attr = Attr { name: "both", ty: Type::Complex, subs: &SUBS, ..CORE_ATTRS[2] };
+        static SECRET: Attr = Attr {
+            name: "secret",
+            returned: Returned::Never,
+            ..CORE_ATTRS[2]
+        };
+        static ASKED: Attr = Attr {
+            name: "asked",
+            returned: Returned::Request,
+            ..CORE_ATTRS[2]
+        };
+        static BOTH: Attr = Attr {
+            name: "both",
+            ty: Type::Complex,
+            subs: &SUBS,
+            ..CORE_ATTRS[2]
+        };
         let value = || json!({ "shown": "s", "asked": "a" });
         let chosen = |mode, paths: &[(&str, Option<&str>)]| Chosen {
             mode,
             schemas: vec![],
-            paths: paths.iter().map(|(t, s)| (Container::Core, t.to_string(), s.map(str::to_string))).collect(),
+            paths: paths
+                .iter()
+                .map(|(t, s)| (Container::Core, t.to_string(), s.map(str::to_string)))
+                .collect(),
         };
         let d = |a: &'static Attr| Some(Def::Static(a));
         let table: Vec<(Chosen, &'static Attr, Option<Value>)> = vec![
@@ -418,15 +541,44 @@ mod tests {
             (chosen(Mode::Include, &[("secret", None)]), &SECRET, None),
             (chosen(Mode::Default, &[]), &ASKED, None),
             (chosen(Mode::Exclude, &[]), &ASKED, None),
-            (chosen(Mode::Include, &[("asked", None)]), &ASKED, Some(json!("x"))),
-            (chosen(Mode::Default, &[]), &BOTH, Some(json!({ "shown": "s" }))),
-            (chosen(Mode::Include, &[("both", None)]), &BOTH, Some(json!({ "shown": "s" }))),
-            (chosen(Mode::Include, &[("both", Some("asked"))]), &BOTH, Some(json!({ "asked": "a" }))),
-            (chosen(Mode::Exclude, &[("both", Some("shown"))]), &BOTH, None),
+            (
+                chosen(Mode::Include, &[("asked", None)]),
+                &ASKED,
+                Some(json!("x")),
+            ),
+            (
+                chosen(Mode::Default, &[]),
+                &BOTH,
+                Some(json!({ "shown": "s" })),
+            ),
+            (
+                chosen(Mode::Include, &[("both", None)]),
+                &BOTH,
+                Some(json!({ "shown": "s" })),
+            ),
+            (
+                chosen(Mode::Include, &[("both", Some("asked"))]),
+                &BOTH,
+                Some(json!({ "asked": "a" })),
+            ),
+            (
+                chosen(Mode::Exclude, &[("both", Some("shown"))]),
+                &BOTH,
+                None,
+            ),
         ];
         for (i, (c, attr, expected)) in table.into_iter().enumerate() {
-            let v = if attr.ty == Type::Complex { value() } else { json!("x") };
-            assert_eq!(c.decide(Container::Core, d(attr).as_ref(), attr.name, v), expected, "case {i}: {}", attr.name);
+            let v = if attr.ty == Type::Complex {
+                value()
+            } else {
+                json!("x")
+            };
+            assert_eq!(
+                c.decide(Container::Core, d(attr).as_ref(), attr.name, v),
+                expected,
+                "case {i}: {}",
+                attr.name
+            );
         }
     }
 
@@ -439,7 +591,11 @@ mod tests {
             (Some("userName"), Some("emails"), "\"attributes\" and \"excludedAttributes\" are mutually exclusive; send one of them"),
         ];
         for (attributes, excluded, detail) in table {
-            assert_eq!(Projection::from_query(attributes, excluded), Err(ScimError::InvalidValue(detail.into())), "{attributes:?} {excluded:?}");
+            assert_eq!(
+                Projection::from_query(attributes, excluded),
+                Err(ScimError::InvalidValue(detail.into())),
+                "{attributes:?} {excluded:?}"
+            );
         }
         let many = vec!["userName"; MAX_NAMES + 1].join(",");
         assert!(Projection::from_query(Some(&many), None).is_err());
@@ -448,8 +604,15 @@ mod tests {
 
     #[test]
     fn search_request_lists_read_like_query_lists() {
-        let lists = Projection::from_lists(&["userName".into(), " name.givenName ".into()], &[]).unwrap();
-        assert_eq!(lists, Projection::from_query(Some("userName,name.givenName"), None).unwrap());
-        assert_eq!(Projection::from_lists(&[], &["".into()]).unwrap(), Projection::Default);
+        let lists =
+            Projection::from_lists(&["userName".into(), " name.givenName ".into()], &[]).unwrap();
+        assert_eq!(
+            lists,
+            Projection::from_query(Some("userName,name.givenName"), None).unwrap()
+        );
+        assert_eq!(
+            Projection::from_lists(&[], &["".into()]).unwrap(),
+            Projection::Default
+        );
     }
 }

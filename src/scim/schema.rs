@@ -20,7 +20,13 @@ pub const SCHEMA_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:Schema";
 pub const RESOURCE_TYPE_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:ResourceType";
 
 /// Core attributes accepted on input and dropped: the service does not keep them.
-pub const IGNORED_CORE: &[&str] = &["password", "groups", "roles", "entitlements", "x509Certificates"];
+pub const IGNORED_CORE: &[&str] = &[
+    "password",
+    "groups",
+    "roles",
+    "entitlements",
+    "x509Certificates",
+];
 
 /// RFC 7643 §2.3 data types.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -152,36 +158,60 @@ const fn string(name: &'static str, description: &'static str) -> Attr {
 }
 
 const fn complex(name: &'static str, description: &'static str, subs: &'static [Attr]) -> Attr {
-    Attr { subs, ..attr(name, Type::Complex, description) }
+    Attr {
+        subs,
+        ..attr(name, Type::Complex, description)
+    }
 }
 
 impl Attr {
     const fn multi(self) -> Attr {
-        Attr { multi: true, ..self }
+        Attr {
+            multi: true,
+            ..self
+        }
     }
     const fn required(self) -> Attr {
-        Attr { required: true, ..self }
+        Attr {
+            required: true,
+            ..self
+        }
     }
     const fn case_exact(self) -> Attr {
-        Attr { case_exact: true, ..self }
+        Attr {
+            case_exact: true,
+            ..self
+        }
     }
     const fn read_only(self) -> Attr {
-        Attr { mutability: Mutability::ReadOnly, ..self }
+        Attr {
+            mutability: Mutability::ReadOnly,
+            ..self
+        }
     }
     const fn returned(self, returned: Returned) -> Attr {
         Attr { returned, ..self }
     }
     const fn unique(self) -> Attr {
-        Attr { uniqueness: Uniqueness::Server, ..self }
+        Attr {
+            uniqueness: Uniqueness::Server,
+            ..self
+        }
     }
     const fn canonical(self, canonical: &'static [&'static str]) -> Attr {
         Attr { canonical, ..self }
     }
     const fn refs(self, reference_types: &'static [&'static str]) -> Attr {
-        Attr { reference_types, ..self }
+        Attr {
+            reference_types,
+            ..self
+        }
     }
     const fn column(self, column: &'static str) -> Attr {
-        Attr { column: Some(column), ..self }
+        Attr {
+            column: Some(column),
+            ..self
+        }
     }
 
     /// The sub-attribute named `name` (case-insensitively, RFC 7643 §2.1).
@@ -212,7 +242,10 @@ impl Attr {
             m.insert("uniqueness".into(), json!(self.uniqueness.as_str()));
         }
         if !self.subs.is_empty() {
-            m.insert("subAttributes".into(), Value::Array(self.subs.iter().map(Attr::to_json).collect()));
+            m.insert(
+                "subAttributes".into(),
+                Value::Array(self.subs.iter().map(Attr::to_json).collect()),
+            );
         }
         Value::Object(m)
     }
@@ -220,28 +253,63 @@ impl Attr {
 
 /// RFC 7643 §3.1 common attributes: not part of any schema's attribute list, but filterable,
 /// sortable and projectable.
-pub static ID: Attr = string("id", "Unique identifier for the resource, assigned by the service provider")
-    .case_exact()
-    .read_only()
-    .returned(Returned::Always)
-    .unique()
-    .column("id");
-pub static EXTERNAL_ID: Attr = string("externalId", "Identifier of the resource in the provisioning client")
-    .case_exact()
-    .column("external_id");
+pub static ID: Attr = string(
+    "id",
+    "Unique identifier for the resource, assigned by the service provider",
+)
+.case_exact()
+.read_only()
+.returned(Returned::Always)
+.unique()
+.column("id");
+pub static EXTERNAL_ID: Attr = string(
+    "externalId",
+    "Identifier of the resource in the provisioning client",
+)
+.case_exact()
+.column("external_id");
 const META_SUBS: &[Attr] = &[
-    string("resourceType", "The name of the resource type of the resource").case_exact().read_only(),
-    attr("created", Type::DateTime, "When the resource was added to the service provider").read_only().column("created"),
-    attr("lastModified", Type::DateTime, "When the resource was last modified").read_only().column("last_modified"),
-    attr("location", Type::Reference, "The URI of the resource").case_exact().read_only().refs(&["uri"]),
-    string("version", "The version of the resource (a weak entity tag)").case_exact().read_only(),
+    string(
+        "resourceType",
+        "The name of the resource type of the resource",
+    )
+    .case_exact()
+    .read_only(),
+    attr(
+        "created",
+        Type::DateTime,
+        "When the resource was added to the service provider",
+    )
+    .read_only()
+    .column("created"),
+    attr(
+        "lastModified",
+        Type::DateTime,
+        "When the resource was last modified",
+    )
+    .read_only()
+    .column("last_modified"),
+    attr("location", Type::Reference, "The URI of the resource")
+        .case_exact()
+        .read_only()
+        .refs(&["uri"]),
+    string("version", "The version of the resource (a weak entity tag)")
+        .case_exact()
+        .read_only(),
 ];
 pub static META: Attr = complex("meta", "Resource metadata", META_SUBS).read_only();
 
 const TYPE_DISPLAY_PRIMARY: [Attr; 3] = [
-    string("display", "A human-readable name, primarily used for display purposes"),
+    string(
+        "display",
+        "A human-readable name, primarily used for display purposes",
+    ),
     string("type", "A label indicating the attribute's function"),
-    attr("primary", Type::Boolean, "Whether this value is the preferred one"),
+    attr(
+        "primary",
+        Type::Boolean,
+        "Whether this value is the preferred one",
+    ),
 ];
 
 macro_rules! multi_valued_subs {
@@ -257,10 +325,13 @@ macro_rules! multi_valued_subs {
 
 /// RFC 7643 §4.1 and §8.7.1: the core User schema's attributes that the service keeps.
 pub static CORE_ATTRS: &[Attr] = &[
-    string("userName", "Unique identifier for the User, typically used to sign in")
-        .required()
-        .unique()
-        .column("user_name_fold"),
+    string(
+        "userName",
+        "Unique identifier for the User, typically used to sign in",
+    )
+    .required()
+    .unique()
+    .column("user_name_fold"),
     complex(
         "name",
         "The components of the user's real name",
@@ -275,18 +346,42 @@ pub static CORE_ATTRS: &[Attr] = &[
     ),
     string("displayName", "The name of the User, suitable for display"),
     string("nickName", "The casual way to address the user"),
-    attr("profileUrl", Type::Reference, "A URI of the User's online profile").refs(&["external"]),
+    attr(
+        "profileUrl",
+        Type::Reference,
+        "A URI of the User's online profile",
+    )
+    .refs(&["external"]),
     string("title", "The user's title, e.g. 'Vice President'"),
-    string("userType", "The relationship between the organization and the user, e.g. 'Employee'"),
-    string("preferredLanguage", "The preferred written or spoken language (RFC 7231 Accept-Language)"),
-    string("locale", "The default location for localizing, e.g. 'en-US'"),
-    string("timezone", "The time zone, in IANA Time Zone database format, e.g. 'Europe/Copenhagen'"),
-    attr("active", Type::Boolean, "Whether the user is active: inactive users are kept and get no surveys")
-        .column("active"),
+    string(
+        "userType",
+        "The relationship between the organization and the user, e.g. 'Employee'",
+    ),
+    string(
+        "preferredLanguage",
+        "The preferred written or spoken language (RFC 7231 Accept-Language)",
+    ),
+    string(
+        "locale",
+        "The default location for localizing, e.g. 'en-US'",
+    ),
+    string(
+        "timezone",
+        "The time zone, in IANA Time Zone database format, e.g. 'Europe/Copenhagen'",
+    ),
+    attr(
+        "active",
+        Type::Boolean,
+        "Whether the user is active: inactive users are kept and get no surveys",
+    )
+    .column("active"),
     complex(
         "emails",
         "Email addresses for the user",
-        multi_valued_subs!(string("value", "An email address"), &["work", "home", "other"]),
+        multi_valued_subs!(
+            string("value", "An email address"),
+            &["work", "home", "other"]
+        ),
     )
     .multi(),
     complex(
@@ -320,7 +415,10 @@ pub static CORE_ATTRS: &[Attr] = &[
         "addresses",
         "Physical mailing addresses for this User",
         &[
-            string("formatted", "The full mailing address, formatted for display"),
+            string(
+                "formatted",
+                "The full mailing address, formatted for display",
+            ),
             string("streetAddress", "The full street address component"),
             string("locality", "The city or locality component"),
             string("region", "The state or region component"),
@@ -335,7 +433,10 @@ pub static CORE_ATTRS: &[Attr] = &[
 
 /// RFC 7643 §4.3: the enterprise User extension.
 pub static ENTERPRISE_ATTRS: &[Attr] = &[
-    string("employeeNumber", "A string identifier of the user, assigned by the organization"),
+    string(
+        "employeeNumber",
+        "A string identifier of the user, assigned by the organization",
+    ),
     string("costCenter", "The name of a cost center"),
     string("organization", "The name of an organization"),
     string("division", "The name of a division"),
@@ -344,9 +445,16 @@ pub static ENTERPRISE_ATTRS: &[Attr] = &[
         "manager",
         "The User's manager",
         &[
-            string("value", "The id of the SCIM resource representing the User's manager"),
-            attr("$ref", Type::Reference, "The URI of the SCIM resource representing the User's manager")
-                .refs(&["User"]),
+            string(
+                "value",
+                "The id of the SCIM resource representing the User's manager",
+            ),
+            attr(
+                "$ref",
+                Type::Reference,
+                "The URI of the SCIM resource representing the User's manager",
+            )
+            .refs(&["User"]),
             string("displayName", "The displayName of the User's manager").read_only(),
         ],
     ),
@@ -377,18 +485,24 @@ pub static ENTERPRISE_SCHEMA: Schema = Schema {
 
 /// The core attribute named `name` (case-insensitively), among the kept ones.
 pub fn core_attr(name: &str) -> Option<&'static Attr> {
-    CORE_ATTRS.iter().find(|a| a.name.eq_ignore_ascii_case(name))
+    CORE_ATTRS
+        .iter()
+        .find(|a| a.name.eq_ignore_ascii_case(name))
 }
 
 /// The enterprise extension attribute named `name` (case-insensitively).
 pub fn enterprise_attr(name: &str) -> Option<&'static Attr> {
-    ENTERPRISE_ATTRS.iter().find(|a| a.name.eq_ignore_ascii_case(name))
+    ENTERPRISE_ATTRS
+        .iter()
+        .find(|a| a.name.eq_ignore_ascii_case(name))
 }
 
 /// A schema URN the service knows, in its canonical spelling (URNs compare case-insensitively,
 /// RFC 8141 §3.1 for the `urn:` and NID parts; SCIM clients vary in the rest).
 pub fn known_schema(urn: &str) -> Option<&'static str> {
-    [CORE_USER, ENTERPRISE_USER, TENANT_USER].into_iter().find(|s| s.eq_ignore_ascii_case(urn))
+    [CORE_USER, ENTERPRISE_USER, TENANT_USER]
+        .into_iter()
+        .find(|s| s.eq_ignore_ascii_case(urn))
 }
 
 /// One schema's `/Schemas` representation (RFC 7643 §7).
@@ -430,7 +544,9 @@ mod tests {
         fn check(attrs: &[Attr]) {
             for (i, a) in attrs.iter().enumerate() {
                 assert!(
-                    attrs[i + 1..].iter().all(|b| !b.name.eq_ignore_ascii_case(a.name)),
+                    attrs[i + 1..]
+                        .iter()
+                        .all(|b| !b.name.eq_ignore_ascii_case(a.name)),
                     "{} twice",
                     a.name
                 );
@@ -458,9 +574,20 @@ mod tests {
         assert_eq!(user_name["required"], json!(true));
         assert_eq!(user_name["caseExact"], json!(false));
         assert_eq!(user_name["uniqueness"], json!("server"));
-        let emails = s["attributes"].as_array().unwrap().iter().find(|a| a["name"] == "emails").unwrap();
+        let emails = s["attributes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["name"] == "emails")
+            .unwrap();
         assert_eq!(emails["multiValued"], json!(true));
-        assert_eq!(emails["subAttributes"][2]["canonicalValues"], json!(["work", "home", "other"]));
-        assert_eq!(s["meta"]["location"], json!(format!("https://x/scim/v2/Schemas/{CORE_USER}")));
+        assert_eq!(
+            emails["subAttributes"][2]["canonicalValues"],
+            json!(["work", "home", "other"])
+        );
+        assert_eq!(
+            s["meta"]["location"],
+            json!(format!("https://x/scim/v2/Schemas/{CORE_USER}"))
+        );
     }
 }

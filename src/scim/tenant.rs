@@ -6,8 +6,8 @@
 //! the document under the extension URN keyed by attribute id, so renames and aliases never
 //! touch them.
 
-use super::error::ScimError;
 use super::datetime::{normalize_datetime, Timestamp};
+use super::error::ScimError;
 use super::fold::fold;
 use super::schema::{Type, TENANT_USER};
 use serde_json::{json, Map, Value};
@@ -24,8 +24,13 @@ pub enum CustomType {
 }
 
 impl CustomType {
-    pub const ALL: [CustomType; 5] =
-        [CustomType::Text, CustomType::Option, CustomType::Date, CustomType::Number, CustomType::Employee];
+    pub const ALL: [CustomType; 5] = [
+        CustomType::Text,
+        CustomType::Option,
+        CustomType::Date,
+        CustomType::Number,
+        CustomType::Employee,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -71,7 +76,9 @@ impl CustomAttr {
     /// its display name, compared with case folding.
     pub fn answers_to(&self, name: &str) -> bool {
         let n = fold(name);
-        fold(&self.scim_name) == n || fold(&self.name) == n || self.aliases.iter().any(|a| fold(a) == n)
+        fold(&self.scim_name) == n
+            || fold(&self.name) == n
+            || self.aliases.iter().any(|a| fold(a) == n)
     }
 
     /// RFC 7643 §7's representation, for `/Schemas`.
@@ -107,12 +114,19 @@ impl TenantSchema {
     pub fn from_rows(rows: &[serde_json::Map<String, Value>]) -> Result<TenantSchema, ScimError> {
         let broken = |what: &str| ScimError::Internal(format!("attribute definition: bad {what}"));
         let text = |row: &serde_json::Map<String, Value>, k: &str| -> Result<String, ScimError> {
-            row.get(k).and_then(Value::as_str).map(str::to_string).ok_or_else(|| broken(k))
+            row.get(k)
+                .and_then(Value::as_str)
+                .map(str::to_string)
+                .ok_or_else(|| broken(k))
         };
-        let list = |row: &serde_json::Map<String, Value>, k: &str| -> Result<Option<Vec<String>>, ScimError> {
+        let list = |row: &serde_json::Map<String, Value>,
+                    k: &str|
+         -> Result<Option<Vec<String>>, ScimError> {
             match row.get(k).and_then(Value::as_str) {
                 None => Ok(None),
-                Some(s) => serde_json::from_str::<Vec<String>>(s).map(Some).map_err(|_| broken(k)),
+                Some(s) => serde_json::from_str::<Vec<String>>(s)
+                    .map(Some)
+                    .map_err(|_| broken(k)),
             }
         };
         let mut attributes = Vec::with_capacity(rows.len());
@@ -157,11 +171,19 @@ impl TenantSchema {
     /// The tenant extension object of a request (POST, PUT, or a path-less PATCH value), keyed
     /// by attribute id. Keys resolve by SCIM name, alias or display name, case-insensitively; an
     /// unknown one is a 400 naming it; a deactivated one is ignored and noted (DESIGN §4).
-    pub fn parse_extension(&self, value: &Value, notes: &mut Vec<String>) -> Result<Map<String, Value>, ScimError> {
+    pub fn parse_extension(
+        &self,
+        value: &Value,
+        notes: &mut Vec<String>,
+    ) -> Result<Map<String, Value>, ScimError> {
         let obj = match value {
             Value::Null => return Ok(Map::new()),
             Value::Object(o) => o,
-            _ => return Err(ScimError::InvalidValue(format!("\"{TENANT_USER}\" must be an object"))),
+            _ => {
+                return Err(ScimError::InvalidValue(format!(
+                    "\"{TENANT_USER}\" must be an object"
+                )))
+            }
         };
         let mut out = Map::new();
         for (name, v) in obj {
@@ -172,7 +194,10 @@ impl TenantSchema {
                 ))
             })?;
             if !attr.active {
-                notes.push(format!("ignored the deactivated attribute \"{}\"", attr.scim_name));
+                notes.push(format!(
+                    "ignored the deactivated attribute \"{}\"",
+                    attr.scim_name
+                ));
                 continue;
             }
             // A null or empty value leaves the attribute unassigned (Okta sends "" for empty
@@ -199,7 +224,9 @@ impl TenantSchema {
     /// The stored extension with every value in the form filters and sorting compare: strings
     /// folded (custom attributes compare case-insensitively), dates as UTC instants.
     pub fn fold_extension(&self, stored: &Value) -> Value {
-        let Some(obj) = stored.as_object() else { return stored.clone() };
+        let Some(obj) = stored.as_object() else {
+            return stored.clone();
+        };
         let folded = obj
             .iter()
             .map(|(id, v)| {
@@ -224,7 +251,9 @@ impl TenantSchema {
         let mut out = Map::new();
         if let Some(obj) = stored.as_object() {
             for (id, v) in obj {
-                let Some(attr) = self.by_id(id).filter(|a| a.active) else { continue };
+                let Some(attr) = self.by_id(id).filter(|a| a.active) else {
+                    continue;
+                };
                 let shown = match attr.ty {
                     CustomType::Employee => match refs.get(id) {
                         Some(r) if !r.is_null() => r.clone(),
@@ -240,11 +269,17 @@ impl TenantSchema {
 
     /// The `employee` values of a stored extension: `(attribute id, value as sent)`.
     pub fn employee_values<'d>(&self, stored: Option<&'d Value>) -> Vec<(&str, &'d str)> {
-        let Some(obj) = stored.and_then(Value::as_object) else { return Vec::new() };
+        let Some(obj) = stored.and_then(Value::as_object) else {
+            return Vec::new();
+        };
         self.attributes
             .iter()
             .filter(|a| a.ty == CustomType::Employee)
-            .filter_map(|a| obj.get(&a.id).and_then(Value::as_str).map(|v| (a.id.as_str(), v)))
+            .filter_map(|a| {
+                obj.get(&a.id)
+                    .and_then(Value::as_str)
+                    .map(|v| (a.id.as_str(), v))
+            })
             .collect()
     }
 
@@ -269,7 +304,9 @@ const MAX_SAFE_INTEGER: i64 = (1 << 53) - 1;
 
 /// A date value as an instant: `YYYY-MM-DD` is midnight UTC, a date-time its UTC instant.
 pub fn date_instant(s: &str) -> Option<String> {
-    Timestamp::parse_date(s).map(Timestamp::to_rfc3339).or_else(|| normalize_datetime(s))
+    Timestamp::parse_date(s)
+        .map(Timestamp::to_rfc3339)
+        .or_else(|| normalize_datetime(s))
 }
 
 /// One custom value, validated and normalised by type (DESIGN §4's table); `None` when it is
@@ -289,33 +326,46 @@ pub fn custom_value(attr: &CustomAttr, value: &Value) -> Result<Option<Value>, S
         CustomType::Text | CustomType::Employee => {
             let s = value.as_str().ok_or_else(|| expected("a string"))?;
             if s.chars().count() > MAX_TEXT_CHARS {
-                return Err(expected(&format!("a string of at most {MAX_TEXT_CHARS} characters")));
+                return Err(expected(&format!(
+                    "a string of at most {MAX_TEXT_CHARS} characters"
+                )));
             }
             Value::String(s.to_string())
         }
         CustomType::Option => {
             let s = value.as_str().ok_or_else(|| expected("a string"))?;
             if s.chars().count() > MAX_OPTION_CHARS {
-                return Err(expected(&format!("a string of at most {MAX_OPTION_CHARS} characters")));
+                return Err(expected(&format!(
+                    "a string of at most {MAX_OPTION_CHARS} characters"
+                )));
             }
             match &attr.options {
                 None => Value::String(s.to_string()),
                 Some(list) => {
                     let f = fold(s);
                     let listed = list.iter().find(|o| fold(o) == f).ok_or_else(|| {
-                        expected(&format!("one of {}", list.iter().map(|o| format!("\"{o}\"")).collect::<Vec<_>>().join(", ")))
+                        expected(&format!(
+                            "one of {}",
+                            list.iter()
+                                .map(|o| format!("\"{o}\""))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ))
                     })?;
                     Value::String(listed.clone())
                 }
             }
         }
         CustomType::Date => {
-            let s = value.as_str().ok_or_else(|| expected("a date (YYYY-MM-DD) or an RFC 3339 date-time"))?;
+            let s = value
+                .as_str()
+                .ok_or_else(|| expected("a date (YYYY-MM-DD) or an RFC 3339 date-time"))?;
             if Timestamp::parse_date(s).is_some() {
                 Value::String(s.to_string())
             } else {
                 Value::String(
-                    normalize_datetime(s).ok_or_else(|| expected("a date (YYYY-MM-DD) or an RFC 3339 date-time"))?,
+                    normalize_datetime(s)
+                        .ok_or_else(|| expected("a date (YYYY-MM-DD) or an RFC 3339 date-time"))?,
                 )
             }
         }
@@ -433,16 +483,27 @@ mod tests {
         let parsed = s
             .parse_extension(&json!({"Employed_Since": "2019-03-01", "department": "sales", "Shoe_size": 44, "Bio": ""}), &mut notes)
             .unwrap();
-        assert_eq!(Value::Object(parsed), json!({"a1": "2019-03-01", "a2": "Sales"}));
-        assert_eq!(notes, vec!["ignored the deactivated attribute \"Shoe_size\"".to_string()]);
-        let err = s.parse_extension(&json!({"Favourite_Colour": "red"}), &mut notes).unwrap_err();
+        assert_eq!(
+            Value::Object(parsed),
+            json!({"a1": "2019-03-01", "a2": "Sales"})
+        );
+        assert_eq!(
+            notes,
+            vec!["ignored the deactivated attribute \"Shoe_size\"".to_string()]
+        );
+        let err = s
+            .parse_extension(&json!({"Favourite_Colour": "red"}), &mut notes)
+            .unwrap_err();
         assert_eq!(
             err,
             ScimError::InvalidValue(format!(
                 "Unknown attribute \"Favourite_Colour\" in {TENANT_USER}; known attributes: Employed_Since, Department, Manager, Level, Bio"
             ))
         );
-        let twice = s.parse_extension(&json!({"EmployedSince": "2019-03-01", "Employed_Since": "2019-03-02"}), &mut notes);
+        let twice = s.parse_extension(
+            &json!({"EmployedSince": "2019-03-01", "Employed_Since": "2019-03-02"}),
+            &mut notes,
+        );
         assert!(matches!(twice, Err(ScimError::InvalidValue(d)) if d.contains("given twice")));
         let same = s.parse_extension(&json!({"EmployedSince": "2019-03-01", "Employed_Since": "2019-03-01", "Start_Date": null}), &mut notes);
         assert_eq!(same.map(Value::Object), Ok(json!({"a1": "2019-03-01"})));
@@ -454,16 +515,25 @@ mod tests {
         let stored = json!({"a1": "2019-03-01", "a3": "bob", "a5": 44});
         let mut refs = Map::new();
         refs.insert("a3".into(), json!("bob@example.com"));
-        assert_eq!(s.render_extension(&stored, &refs), json!({"Employed_Since": "2019-03-01", "Manager": "bob@example.com"}));
+        assert_eq!(
+            s.render_extension(&stored, &refs),
+            json!({"Employed_Since": "2019-03-01", "Manager": "bob@example.com"})
+        );
         // A reference whose employee is gone shows nothing.
-        assert_eq!(s.render_extension(&stored, &Map::new()), json!({"Employed_Since": "2019-03-01"}));
+        assert_eq!(
+            s.render_extension(&stored, &Map::new()),
+            json!({"Employed_Since": "2019-03-01"})
+        );
     }
 
     #[test]
     fn folded_values_compare_dates_as_instants_and_text_without_case() {
         let s = schema();
         let folded = s.fold_extension(&json!({"a1": "2019-03-01", "a2": "Sales", "a4": 7}));
-        assert_eq!(folded, json!({"a1": "2019-03-01T00:00:00.000Z", "a2": "sales", "a4": 7}));
+        assert_eq!(
+            folded,
+            json!({"a1": "2019-03-01T00:00:00.000Z", "a2": "sales", "a4": 7})
+        );
     }
 
     #[test]
@@ -471,7 +541,10 @@ mod tests {
         let s = schema().schema_json("https://h/scim/v2");
         let attrs = s["attributes"].as_array().unwrap();
         let names: Vec<&str> = attrs.iter().map(|a| a["name"].as_str().unwrap()).collect();
-        assert_eq!(names, vec!["Employed_Since", "Department", "Manager", "Level", "Bio"]);
+        assert_eq!(
+            names,
+            vec!["Employed_Since", "Department", "Manager", "Level", "Bio"]
+        );
         assert_eq!(attrs[0]["type"], json!("dateTime"));
         assert_eq!(attrs[0]["description"], json!("Employed Since"));
         assert_eq!(attrs[1]["canonicalValues"], json!(["Sales", "R&D"]));

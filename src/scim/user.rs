@@ -41,10 +41,17 @@ pub fn parse_user(input: &Map<String, Value>, schema: &TenantSchema) -> Result<P
 
 /// Parses the attributes present in `input` (a whole resource, or the value of a path-less
 /// PATCH operation), without requiring or defaulting any.
-pub fn parse_attributes(input: &Map<String, Value>, schema: &TenantSchema) -> Result<Parsed, ScimError> {
+pub fn parse_attributes(
+    input: &Map<String, Value>,
+    schema: &TenantSchema,
+) -> Result<Parsed, ScimError> {
     let mut doc = Doc::new();
     let mut notes = Vec::new();
-    if let Some(schemas) = input.iter().find(|(k, _)| k.eq_ignore_ascii_case("schemas")).map(|(_, v)| v) {
+    if let Some(schemas) = input
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("schemas"))
+        .map(|(_, v)| v)
+    {
         check_schemas(schemas)?;
     }
     for (key, value) in input {
@@ -68,7 +75,9 @@ pub fn parse_attributes(input: &Map<String, Value>, schema: &TenantSchema) -> Re
                 // The core schema URN as a key holds core attributes (some clients nest them).
                 _ => {
                     let obj = value.as_object().ok_or_else(|| {
-                        invalid(format!("\"{CORE_USER}\" must be an object of User attributes"))
+                        invalid(format!(
+                            "\"{CORE_USER}\" must be an object of User attributes"
+                        ))
                     })?;
                     for (k, v) in obj {
                         put_core(&mut doc, k, v)?;
@@ -95,7 +104,9 @@ pub fn finish(mut doc: Doc, notes: Vec<String>) -> Result<Parsed, ScimError> {
 pub fn require_user_name(doc: &Doc) -> Result<(), ScimError> {
     match doc.get("userName") {
         Some(Value::String(s)) if !s.trim().is_empty() => Ok(()),
-        _ => Err(invalid("userName is required and must be a non-empty string".into())),
+        _ => Err(invalid(
+            "userName is required and must be a non-empty string".into(),
+        )),
     }
 }
 
@@ -105,7 +116,9 @@ pub fn check_schemas(schemas: &Value) -> Result<(), ScimError> {
         .as_array()
         .ok_or_else(|| invalid("\"schemas\" must be an array of schema URNs".into()))?;
     for s in list {
-        let urn = s.as_str().ok_or_else(|| invalid("\"schemas\" must hold strings".into()))?;
+        let urn = s
+            .as_str()
+            .ok_or_else(|| invalid("\"schemas\" must hold strings".into()))?;
         if known_schema(urn).is_none() {
             return Err(invalid(format!(
                 "Unknown schema \"{urn}\"; this service supports {CORE_USER}, {ENTERPRISE_USER} and {TENANT_USER}"
@@ -178,7 +191,11 @@ pub fn enterprise_value(attr: &'static Attr, value: &Value) -> Result<Option<Val
             _ => Err(invalid("manager is single-valued: send one manager".into())),
         },
         Value::Object(o) => {
-            let get = |name: &str| o.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v);
+            let get = |name: &str| {
+                o.iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                    .map(|(_, v)| v)
+            };
             let id = match get("value") {
                 None | Some(Value::Null) => return Ok(None),
                 Some(Value::String(s)) if s.is_empty() => return Ok(None),
@@ -196,13 +213,19 @@ pub fn enterprise_value(attr: &'static Attr, value: &Value) -> Result<Option<Val
             }
             Ok(Some(Value::Object(m)))
         }
-        _ => Err(invalid("manager must be an object with a \"value\", or a string id".into())),
+        _ => Err(invalid(
+            "manager must be an object with a \"value\", or a string id".into(),
+        )),
     }
 }
 
 /// The canonical form of `value` for `attr` (`path` names it in errors); `None` when the value is
 /// unassigned (null, or an empty object/array).
-pub fn canonical(attr: &'static Attr, value: &Value, path: &str) -> Result<Option<Value>, ScimError> {
+pub fn canonical(
+    attr: &'static Attr,
+    value: &Value,
+    path: &str,
+) -> Result<Option<Value>, ScimError> {
     if value.is_null() {
         return Ok(None);
     }
@@ -229,9 +252,14 @@ pub fn canonical(attr: &'static Attr, value: &Value, path: &str) -> Result<Optio
 
 /// RFC 7643 §2.4: "The primary attribute value 'true' MUST appear no more than once."
 pub fn check_one_primary(items: &[Value], path: &str) -> Result<(), ScimError> {
-    let primaries = items.iter().filter(|v| v.get("primary") == Some(&Value::Bool(true))).count();
+    let primaries = items
+        .iter()
+        .filter(|v| v.get("primary") == Some(&Value::Bool(true)))
+        .count();
     if primaries > 1 {
-        return Err(invalid(format!("At most one of {path} may have \"primary\": true")));
+        return Err(invalid(format!(
+            "At most one of {path} may have \"primary\": true"
+        )));
     }
     Ok(())
 }
@@ -265,8 +293,12 @@ pub fn simple(ty: Type, value: &Value, path: &str) -> Result<Value, ScimError> {
     match (ty, value) {
         (Type::String | Type::Reference | Type::Binary, Value::String(_)) => Ok(value.clone()),
         (Type::Boolean, Value::Bool(_)) => Ok(value.clone()),
-        (Type::Boolean, Value::String(s)) if s.eq_ignore_ascii_case("true") => Ok(Value::Bool(true)),
-        (Type::Boolean, Value::String(s)) if s.eq_ignore_ascii_case("false") => Ok(Value::Bool(false)),
+        (Type::Boolean, Value::String(s)) if s.eq_ignore_ascii_case("true") => {
+            Ok(Value::Bool(true))
+        }
+        (Type::Boolean, Value::String(s)) if s.eq_ignore_ascii_case("false") => {
+            Ok(Value::Bool(false))
+        }
         (Type::Integer, Value::Number(n)) if n.is_i64() => Ok(value.clone()),
         (Type::Decimal, Value::Number(_)) => Ok(value.clone()),
         (Type::DateTime, Value::String(s)) => normalize_datetime(s)
@@ -340,7 +372,11 @@ pub fn columns(doc: &Doc) -> Columns {
     let email = emails
         .iter()
         .find(|e| e.primary)
-        .or_else(|| emails.iter().find(|e| e.type_fold.as_deref() == Some("work")))
+        .or_else(|| {
+            emails
+                .iter()
+                .find(|e| e.type_fold.as_deref() == Some("work"))
+        })
         .or_else(|| emails.first())
         .map(|e| e.value.clone());
     Columns {
@@ -387,7 +423,12 @@ fn fold_object(v: &Value, lookup: &dyn Fn(&str) -> Option<&'static Attr>) -> Val
     match v {
         Value::Object(o) => Value::Object(
             o.iter()
-                .map(|(k, v)| (k.clone(), lookup(k).map_or_else(|| v.clone(), |a| fold_value(a, v))))
+                .map(|(k, v)| {
+                    (
+                        k.clone(),
+                        lookup(k).map_or_else(|| v.clone(), |a| fold_value(a, v)),
+                    )
+                })
                 .collect(),
         ),
         other => other.clone(),
@@ -398,7 +439,9 @@ fn fold_value(attr: &'static Attr, v: &Value) -> Value {
     match v {
         Value::Array(items) => Value::Array(items.iter().map(|i| fold_value(attr, i)).collect()),
         Value::Object(_) => fold_object(v, &|name| attr.sub(name)),
-        Value::String(s) if !attr.case_exact && matches!(attr.ty, Type::String) => Value::String(fold(s)),
+        Value::String(s) if !attr.case_exact && matches!(attr.ty, Type::String) => {
+            Value::String(fold(s))
+        }
         other => other.clone(),
     }
 }
@@ -447,7 +490,10 @@ pub fn render(
             // one that wrote only the id (Entra, Okta) gets `$ref` and `displayName` filled in.
             if let (Some(Value::Object(m)), Some(info)) = (ext.get_mut("manager"), manager) {
                 if !m.contains_key("$ref") {
-                    m.insert("$ref".into(), json!(format!("{base_url}/Users/{}", info.id)));
+                    m.insert(
+                        "$ref".into(),
+                        json!(format!("{base_url}/Users/{}", info.id)),
+                    );
                     m.insert("displayName".into(), json!(info.display_name));
                 }
             }
@@ -507,7 +553,12 @@ pub fn changes(old: &Doc, new: &Doc, schema: &TenantSchema) -> Vec<Change> {
     out
 }
 
-fn diff_level(old: &Map<String, Value>, new: &Map<String, Value>, prefix: &str, out: &mut Vec<Change>) {
+fn diff_level(
+    old: &Map<String, Value>,
+    new: &Map<String, Value>,
+    prefix: &str,
+    out: &mut Vec<Change>,
+) {
     let mut keys: Vec<&String> = old.keys().chain(new.keys()).collect();
     keys.sort();
     keys.dedup();
@@ -517,10 +568,18 @@ fn diff_level(old: &Map<String, Value>, new: &Map<String, Value>, prefix: &str, 
             continue;
         }
         let is_extension = k == ENTERPRISE_USER || k == TENANT_USER;
-        let path = if prefix.is_empty() { k.clone() } else if prefix.starts_with("urn:") { format!("{prefix}:{k}") } else { format!("{prefix}.{k}") };
+        let path = if prefix.is_empty() {
+            k.clone()
+        } else if prefix.starts_with("urn:") {
+            format!("{prefix}:{k}")
+        } else {
+            format!("{prefix}.{k}")
+        };
         let empty = Map::new();
         match (o, n) {
-            (Some(Value::Object(a)), Some(Value::Object(b))) if is_extension || (prefix.is_empty() && k == "name") || k == "manager" => {
+            (Some(Value::Object(a)), Some(Value::Object(b)))
+                if is_extension || (prefix.is_empty() && k == "name") || k == "manager" =>
+            {
                 diff_level(a, b, &path, out);
             }
             (None, Some(Value::Object(b))) if is_extension => diff_level(&empty, b, &path, out),
@@ -591,7 +650,10 @@ mod tests {
         .unwrap();
         assert_eq!(doc["active"], json!(false));
         assert_eq!(doc["emails"][0]["primary"], json!(true));
-        assert_eq!(doc[ENTERPRISE_USER], json!({"manager": {"value": "m-1"}, "department": "Eng"}));
+        assert_eq!(
+            doc[ENTERPRISE_USER],
+            json!({"manager": {"value": "m-1"}, "department": "Eng"})
+        );
     }
 
     #[test]
@@ -601,7 +663,10 @@ mod tests {
             "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"manager": {"value": "m", "displayName": "M", "$ref": "x"}, "shoeSize": 9}
         }))
         .unwrap();
-        assert_eq!(Value::Object(doc), json!({"userName": "a", "active": true, ENTERPRISE_USER: {"manager": {"value": "m", "$ref": "x"}}}));
+        assert_eq!(
+            Value::Object(doc),
+            json!({"userName": "a", "active": true, ENTERPRISE_USER: {"manager": {"value": "m", "$ref": "x"}}})
+        );
     }
 
     #[test]
@@ -609,8 +674,14 @@ mod tests {
         let table = [
             (json!("m1"), Some(json!({"value": "m1"}))),
             (json!({"value": "m1"}), Some(json!({"value": "m1"}))),
-            (json!({"Value": "m1", "displayName": "ignored"}), Some(json!({"value": "m1"}))),
-            (json!([{"$ref": "../Users/m1", "value": "m1"}]), Some(json!({"value": "m1", "$ref": "../Users/m1"}))),
+            (
+                json!({"Value": "m1", "displayName": "ignored"}),
+                Some(json!({"value": "m1"})),
+            ),
+            (
+                json!([{"$ref": "../Users/m1", "value": "m1"}]),
+                Some(json!({"value": "m1", "$ref": "../Users/m1"})),
+            ),
             (json!(""), None),
             (json!({"value": ""}), None),
             (json!([]), None),
@@ -618,7 +689,11 @@ mod tests {
         ];
         let manager = crate::scim::schema::enterprise_attr("manager").unwrap();
         for (input, expected) in table {
-            assert_eq!(enterprise_value(manager, &input).unwrap(), expected, "{input}");
+            assert_eq!(
+                enterprise_value(manager, &input).unwrap(),
+                expected,
+                "{input}"
+            );
         }
         assert!(enterprise_value(manager, &json!(5)).is_err());
         assert!(enterprise_value(manager, &json!([{"value": "a"}, {"value": "b"}])).is_err());
@@ -639,7 +714,11 @@ mod tests {
             (json!({"userName": "a", "externalId": 5}), "externalId must be a string"),
         ];
         for (body, detail) in table {
-            assert_eq!(parse(body.clone()), Err(ScimError::InvalidValue(detail.into())), "{body}");
+            assert_eq!(
+                parse(body.clone()),
+                Err(ScimError::InvalidValue(detail.into())),
+                "{body}"
+            );
         }
     }
 
@@ -681,24 +760,49 @@ mod tests {
     #[test]
     fn rendering_adds_schemas_id_meta_and_the_manager_reference() {
         let doc = parse(json!({"userName": "a", "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"manager": "m1"}})).unwrap();
-        let meta = Meta { id: "u1".into(), created: Timestamp(0), last_modified: Timestamp(1000), version: 3 };
-        let info = ManagerInfo { id: "m1".into(), display_name: "Boss".into() };
-        let r = render(&doc, &meta, Some(&info), &Map::new(), &TenantSchema::default(), "https://h/scim/v2");
+        let meta = Meta {
+            id: "u1".into(),
+            created: Timestamp(0),
+            last_modified: Timestamp(1000),
+            version: 3,
+        };
+        let info = ManagerInfo {
+            id: "m1".into(),
+            display_name: "Boss".into(),
+        };
+        let r = render(
+            &doc,
+            &meta,
+            Some(&info),
+            &Map::new(),
+            &TenantSchema::default(),
+            "https://h/scim/v2",
+        );
         assert_eq!(r["schemas"], json!([CORE_USER, ENTERPRISE_USER]));
         assert_eq!(r["id"], json!("u1"));
         assert_eq!(
             r["meta"],
             json!({"resourceType": "User", "created": "1970-01-01T00:00:00.000Z", "lastModified": "1970-01-01T00:00:01.000Z", "location": "https://h/scim/v2/Users/u1", "version": "W/\"3\""})
         );
-        assert_eq!(r[ENTERPRISE_USER]["manager"], json!({"value": "m1", "$ref": "https://h/scim/v2/Users/m1", "displayName": "Boss"}));
+        assert_eq!(
+            r[ENTERPRISE_USER]["manager"],
+            json!({"value": "m1", "$ref": "https://h/scim/v2/Users/m1", "displayName": "Boss"})
+        );
     }
 
     #[test]
     fn changes_are_listed_by_attribute_path() {
-        let old = parse(json!({"userName": "a", "name": {"givenName": "A"}, "active": true})).unwrap();
-        let new = parse(json!({"userName": "a", "name": {"givenName": "B", "familyName": "C"}, "active": false,
-            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"department": "Eng"}})).unwrap();
-        let c: Vec<Value> = changes(&old, &new, &TenantSchema::default()).iter().map(Change::to_json).collect();
+        let old =
+            parse(json!({"userName": "a", "name": {"givenName": "A"}, "active": true})).unwrap();
+        let new = parse(
+            json!({"userName": "a", "name": {"givenName": "B", "familyName": "C"}, "active": false,
+            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"department": "Eng"}}),
+        )
+        .unwrap();
+        let c: Vec<Value> = changes(&old, &new, &TenantSchema::default())
+            .iter()
+            .map(Change::to_json)
+            .collect();
         assert_eq!(
             c,
             vec![

@@ -58,9 +58,17 @@ pub const TENANT_TABLES: &[&str] = &[
 pub fn purge_tenant(id: &str) -> Vec<Stmt> {
     let mut stmts: Vec<Stmt> = TENANT_TABLES
         .iter()
-        .map(|t| Stmt::new(format!("DELETE FROM {t} WHERE tenant_id = ?1"), vec![id.into()]))
+        .map(|t| {
+            Stmt::new(
+                format!("DELETE FROM {t} WHERE tenant_id = ?1"),
+                vec![id.into()],
+            )
+        })
         .collect();
-    stmts.push(Stmt::new("DELETE FROM tenants WHERE id = ?1", vec![id.into()]));
+    stmts.push(Stmt::new(
+        "DELETE FROM tenants WHERE id = ?1",
+        vec![id.into()],
+    ));
     stmts
 }
 

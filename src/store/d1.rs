@@ -16,10 +16,16 @@ pub struct D1Store {
 
 impl D1Store {
     pub fn new(db: D1Database) -> D1Store {
-        D1Store { db, session: RefCell::new(None) }
+        D1Store {
+            db,
+            session: RefCell::new(None),
+        }
     }
 
-    fn session(&self, consistency: Consistency) -> Result<std::rc::Rc<D1DatabaseSession>, StoreError> {
+    fn session(
+        &self,
+        consistency: Consistency,
+    ) -> Result<std::rc::Rc<D1DatabaseSession>, StoreError> {
         if let Some(s) = self.session.borrow().as_ref() {
             return Ok(s.clone());
         }
@@ -28,7 +34,9 @@ impl D1Store {
             Consistency::Any => D1SessionConstraint::FirstUnconstrained,
         };
         let session = std::rc::Rc::new(
-            self.db.with_session_constraint(constraint).map_err(|e| classify(&e.to_string()))?,
+            self.db
+                .with_session_constraint(constraint)
+                .map_err(|e| classify(&e.to_string()))?,
         );
         *self.session.borrow_mut() = Some(session.clone());
         Ok(session)
@@ -80,7 +88,10 @@ impl Store for D1Store {
                 .map_err(|e| classify(&e.to_string()))?;
             prepared.push(p);
         }
-        let results = session.batch(prepared).await.map_err(|e| classify(&e.to_string()))?;
+        let results = session
+            .batch(prepared)
+            .await
+            .map_err(|e| classify(&e.to_string()))?;
         let mut out = Vec::with_capacity(results.len());
         for result in results {
             if let Some(error) = result.error() {

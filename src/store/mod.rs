@@ -16,10 +16,10 @@ pub mod admin;
 pub mod attributes;
 #[cfg(target_arch = "wasm32")]
 pub mod d1;
-#[cfg(not(target_arch = "wasm32"))]
-pub mod sqlite;
 pub mod reports;
 pub mod sql;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod sqlite;
 pub mod tenancy;
 pub mod users;
 
@@ -72,7 +72,10 @@ pub struct Stmt {
 
 impl Stmt {
     pub fn new(sql: impl Into<Cow<'static, str>>, params: Vec<Value>) -> Stmt {
-        Stmt { sql: sql.into(), params }
+        Stmt {
+            sql: sql.into(),
+            params,
+        }
     }
 }
 

@@ -103,7 +103,12 @@ pub struct ActivityFilter<'a> {
 /// and `events_by_user_name` (the entries are then read by rowid, and `+tenant_id` keeps SQLite
 /// from walking the whole log by `events_by_tenant` instead), `operation` walks
 /// `events_by_operation`, failures `events_failed`; otherwise `events_by_tenant`.
-pub fn activity_page(tenant_id: &str, filter: &ActivityFilter<'_>, before: Option<i64>, limit: i64) -> Stmt {
+pub fn activity_page(
+    tenant_id: &str,
+    filter: &ActivityFilter<'_>,
+    before: Option<i64>,
+    limit: i64,
+) -> Stmt {
     let mut sql = String::from(
         "SELECT seq, at, request_id, operation, user_id, user_name, status, detail, changes, client, token_id \
          FROM events WHERE ",

@@ -44,7 +44,11 @@ pub struct Where {
 impl Where {
     /// No condition: every user of the tenant.
     pub fn all() -> Where {
-        Where { sql: "1".into(), params: Vec::new(), selective: false }
+        Where {
+            sql: "1".into(),
+            params: Vec::new(),
+            selective: false,
+        }
     }
 }
 
@@ -59,7 +63,11 @@ const INDEXED_COLUMNS: &[&str] = &["id", "user_name_fold", "external_id"];
 /// rather walk the order's index through the whole tenant and test every row.
 pub fn selective(f: &Resolved) -> bool {
     match f {
-        Resolved::Compare { target: Target::Column(c), op: CompareOp::Eq, .. } => INDEXED_COLUMNS.contains(c),
+        Resolved::Compare {
+            target: Target::Column(c),
+            op: CompareOp::Eq,
+            ..
+        } => INDEXED_COLUMNS.contains(c),
         Resolved::Any { array, filter } => is_emails_lookup(array, filter),
         Resolved::And(a, b) => selective(a) || selective(b),
         Resolved::Or(a, b) => selective(a) && selective(b),
@@ -74,7 +82,9 @@ pub fn selective(f: &Resolved) -> bool {
 pub fn json_path(keys: &[String]) -> Result<String, ScimError> {
     let mut p = String::from("$");
     for k in keys {
-        let safe = !k.is_empty() && k.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | ':' | '$'));
+        let safe = !k.is_empty()
+            && k.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | ':' | '$'));
         if !safe {
             return Err(ScimError::Internal(format!("unsafe JSON key {k:?}")));
         }
@@ -113,8 +123,15 @@ fn read(target: &Target, elem: Option<&str>) -> Result<String, ScimError> {
         Target::Column(c) => format!("u.{c}"),
         Target::Doc(keys) => format!("json_extract(u.folded, '{}')", json_path(keys)?),
         Target::Elem(key) => match elem {
-            Some(e) => format!("json_extract({e}.value, '{}')", json_path(std::slice::from_ref(key))?),
-            None => return Err(ScimError::Internal("element target outside a value filter".into())),
+            Some(e) => format!(
+                "json_extract({e}.value, '{}')",
+                json_path(std::slice::from_ref(key))?
+            ),
+            None => {
+                return Err(ScimError::Internal(
+                    "element target outside a value filter".into(),
+                ))
+            }
         },
     })
 }
@@ -122,7 +139,11 @@ fn read(target: &Target, elem: Option<&str>) -> Result<String, ScimError> {
 /// Renders `filter` with parameters numbered from `?first`; 400 `invalidFilter` when it would
 /// not fit in a D1 statement.
 pub fn filter_sql(filter: &Resolved, first: usize) -> Result<Where, ScimError> {
-    let mut b = Builder { next: first, params: Vec::new(), aliases: 0 };
+    let mut b = Builder {
+        next: first,
+        params: Vec::new(),
+        aliases: 0,
+    };
     let sql = render(filter, &mut b, None)?;
     if b.params.len() > FILTER_MAX_PARAMS || sql.len() > FILTER_MAX_SQL_BYTES {
         return Err(ScimError::InvalidFilter(format!(
@@ -132,7 +153,11 @@ pub fn filter_sql(filter: &Resolved, first: usize) -> Result<Where, ScimError> {
             sql.len()
         )));
     }
-    Ok(Where { sql, params: b.params, selective: selective(filter) })
+    Ok(Where {
+        sql,
+        params: b.params,
+        selective: selective(filter),
+    })
 }
 
 fn render(f: &Resolved, b: &mut Builder, elem: Option<&str>) -> Result<String, ScimError> {
@@ -146,7 +171,10 @@ fn render(f: &Resolved, b: &mut Builder, elem: Option<&str>) -> Result<String, S
             let x = read(target, elem)?;
             match (shape, target) {
                 (Shape::Multi, Target::Doc(keys)) => {
-                    format!("(coalesce(json_array_length(u.folded, '{}'), 0) > 0)", json_path(keys)?)
+                    format!(
+                        "(coalesce(json_array_length(u.folded, '{}'), 0) > 0)",
+                        json_path(keys)?
+                    )
                 }
                 (Shape::Complex, _) => format!("({x} IS NOT NULL)"),
                 // RFC 7644 §3.4.2.2 `pr`: "If the attribute has a non-empty value".
@@ -164,7 +192,10 @@ fn render(f: &Resolved, b: &mut Builder, elem: Option<&str>) -> Result<String, S
             b.aliases += 1;
             let alias = format!("e{}", b.aliases);
             let inner = render(filter, b, Some(&alias))?;
-            format!("EXISTS (SELECT 1 FROM json_each(u.folded, '{}') {alias} WHERE {inner})", json_path(array)?)
+            format!(
+                "EXISTS (SELECT 1 FROM json_each(u.folded, '{}') {alias} WHERE {inner})",
+                json_path(array)?
+            )
         }
     })
 }
@@ -228,14 +259,20 @@ fn emails_lookup(array: &[String], filter: &Resolved, b: &mut Builder) -> Option
         b.param(Value::Text(value.to_string()))
     );
     if let Some(t) = types.first() {
-        sql.push_str(&format!(" AND ue.type_fold = {}", b.param(Value::Text(t.to_string()))));
+        sql.push_str(&format!(
+            " AND ue.type_fold = {}",
+            b.param(Value::Text(t.to_string()))
+        ));
     }
     sql.push(')');
     Some(sql)
 }
 
 /// The `value` and (at most one) `type` an `emails` condition looks up, if it is such a lookup.
-fn emails_equalities<'a>(array: &[String], filter: &'a Resolved) -> Option<(&'a str, Vec<&'a str>)> {
+fn emails_equalities<'a>(
+    array: &[String],
+    filter: &'a Resolved,
+) -> Option<(&'a str, Vec<&'a str>)> {
     if array != ["emails"] {
         return None;
     }
@@ -244,7 +281,11 @@ fn emails_equalities<'a>(array: &[String], filter: &'a Resolved) -> Option<(&'a 
         return None;
     }
     let value = eqs.iter().find(|(k, _)| *k == "value")?.1;
-    let types: Vec<&str> = eqs.iter().filter(|(k, _)| *k == "type").map(|(_, v)| *v).collect();
+    let types: Vec<&str> = eqs
+        .iter()
+        .filter(|(k, _)| *k == "type")
+        .map(|(_, v)| *v)
+        .collect();
     if types.len() > 1 || eqs.len() != 1 + types.len() {
         return None;
     }
@@ -259,9 +300,11 @@ fn is_emails_lookup(array: &[String], filter: &Resolved) -> bool {
 fn collect_eqs<'a>(f: &'a Resolved, out: &mut Vec<(&'a str, &'a str)>) -> bool {
     match f {
         Resolved::And(x, y) => collect_eqs(x, out) && collect_eqs(y, out),
-        Resolved::Compare { target: Target::Elem(key), op: CompareOp::Eq, value: Lit::Text(v) }
-            if key == "value" || key == "type" =>
-        {
+        Resolved::Compare {
+            target: Target::Elem(key),
+            op: CompareOp::Eq,
+            value: Lit::Text(v),
+        } if key == "value" || key == "type" => {
             out.push((key.as_str(), v.as_str()));
             true
         }
@@ -271,7 +314,14 @@ fn collect_eqs<'a>(f: &'a Resolved, out: &mut Vec<(&'a str, &'a str)>) -> bool {
 
 /// Columns of `users` that are NOT NULL (migrations/0002): no "no value" case to compare or
 /// order.
-const NOT_NULL_COLUMNS: &[&str] = &["id", "created", "last_modified", "user_name_fold", "active", "version"];
+const NOT_NULL_COLUMNS: &[&str] = &[
+    "id",
+    "created",
+    "last_modified",
+    "user_name_fold",
+    "active",
+    "version",
+];
 
 /// A sort order in SQL, over `users u`.
 #[derive(Debug, Clone, PartialEq)]
@@ -286,7 +336,9 @@ impl Order {
     pub fn new(sort: &Sort) -> Result<Order, ScimError> {
         let (value, nullable) = match &sort.key {
             SortKey::Constant => (None, false),
-            SortKey::Target(t @ Target::Column(c)) => (Some(read(t, None)?), !NOT_NULL_COLUMNS.contains(c)),
+            SortKey::Target(t @ Target::Column(c)) => {
+                (Some(read(t, None)?), !NOT_NULL_COLUMNS.contains(c))
+            }
             SortKey::Target(t) => (Some(read(t, None)?), true),
             SortKey::Primary { array, sub } => {
                 let sub = json_path(std::slice::from_ref(sub))?;
@@ -298,7 +350,11 @@ impl Order {
                 (Some(value), true)
             }
         };
-        Ok(Order { value, nullable, descending: sort.descending })
+        Ok(Order {
+            value,
+            nullable,
+            descending: sort.descending,
+        })
     }
 
     /// The sort value of a row, for a cursor (`NULL` when there is none).
@@ -310,7 +366,11 @@ impl Order {
     /// (`+u.created`) that no index provides, so that SQLite finds the rows by the filter's
     /// index and sorts them (for a [`selective`] filter).
     pub fn by(&self, reverse: bool, sorted: bool) -> String {
-        let dir = if self.descending != reverse { " DESC" } else { "" };
+        let dir = if self.descending != reverse {
+            " DESC"
+        } else {
+            ""
+        };
         let plus = if sorted { "+" } else { "" };
         match (&self.value, self.nullable) {
             (None, _) => format!("{plus}u.id{dir}"),
@@ -323,18 +383,29 @@ impl Order {
     /// The rows after `pos` in the order of its page (forward, or backward for a
     /// `previousCursor`), `pos` itself included if it says so; parameters from `?first`.
     pub fn keyset(&self, pos: &CursorPos, first: usize) -> Where {
-        let mut b = Builder { next: first, params: Vec::new(), aliases: 0 };
+        let mut b = Builder {
+            next: first,
+            params: Vec::new(),
+            aliases: 0,
+        };
         // "After", in the direction the page reads: a descending order reads downwards, and so
         // does an ascending one read backwards.
         let down = self.descending != pos.backward;
         let after = if down { "<" } else { ">" };
-        let id_cmp = if pos.inclusive { format!("{after}=") } else { after.to_string() };
+        let id_cmp = if pos.inclusive {
+            format!("{after}=")
+        } else {
+            after.to_string()
+        };
         let key = match (&self.value, &pos.key) {
             (None, _) => None,
             (Some(_), serde_json::Value::String(s)) => Some(b.param(Value::Text(s.clone()))),
-            (Some(_), serde_json::Value::Number(n)) => {
-                Some(b.param(n.as_i64().map_or_else(|| Value::Real(n.as_f64().unwrap_or(0.0)), Value::Int)))
-            }
+            (Some(_), serde_json::Value::Number(n)) => Some(
+                b.param(
+                    n.as_i64()
+                        .map_or_else(|| Value::Real(n.as_f64().unwrap_or(0.0)), Value::Int),
+                ),
+            ),
             (Some(_), _) => None,
         };
         let id = b.param(Value::Text(pos.id.clone()));
@@ -353,10 +424,16 @@ impl Order {
                 format!("({x} IS NULL OR {x} {after} {k} OR ({x} = {k} AND u.id {id_cmp} {id}))")
             }
             (Some(x), true, Some(k)) => {
-                format!("({x} IS NOT NULL AND ({x} {after} {k} OR ({x} = {k} AND u.id {id_cmp} {id})))")
+                format!(
+                    "({x} IS NOT NULL AND ({x} {after} {k} OR ({x} = {k} AND u.id {id_cmp} {id})))"
+                )
             }
         };
-        Where { sql, params: b.params, selective: false }
+        Where {
+            sql,
+            params: b.params,
+            selective: false,
+        }
     }
 }
 
@@ -369,7 +446,11 @@ mod tests {
     use serde_json::json;
 
     fn sql(filter: &str) -> (String, Vec<Value>) {
-        let f = resolve(&parse_filter(filter, &Limits::DEFAULT).unwrap(), &TenantSchema::default()).unwrap();
+        let f = resolve(
+            &parse_filter(filter, &Limits::DEFAULT).unwrap(),
+            &TenantSchema::default(),
+        )
+        .unwrap();
         let w = filter_sql(&f, 2).unwrap();
         (w.sql, w.params)
     }
@@ -457,14 +538,26 @@ mod tests {
     #[test]
     fn the_largest_filters_the_parser_allows_fit_in_a_d1_statement() {
         // The most expensive comparison there is, as many times as the parser allows.
-        let term = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value ew \"x\"";
+        let term =
+            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value ew \"x\"";
         let text = vec![term; Limits::DEFAULT.max_terms].join(" or ");
         let text = if text.chars().count() > Limits::DEFAULT.max_len {
-            vec!["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department ew \"x\""; 40].join(" or ")
+            vec![
+                "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department ew \"x\"";
+                40
+            ]
+            .join(" or ")
         } else {
             text
         };
-        let f = parse_filter(&text, &Limits { max_len: usize::MAX, ..Limits::DEFAULT }).unwrap();
+        let f = parse_filter(
+            &text,
+            &Limits {
+                max_len: usize::MAX,
+                ..Limits::DEFAULT
+            },
+        )
+        .unwrap();
         let w = filter_sql(&resolve(&f, &TenantSchema::default()).unwrap(), 2).unwrap();
         assert_eq!(w.params.len(), Limits::DEFAULT.max_terms);
         assert!(w.sql.len() <= FILTER_MAX_SQL_BYTES, "{} bytes", w.sql.len());
@@ -472,24 +565,60 @@ mod tests {
 
     #[test]
     fn filters_beyond_the_d1_budget_are_refused_as_invalid_filters() {
-        let roomy = Limits { max_len: usize::MAX, max_depth: 16, max_terms: 1000 };
+        let roomy = Limits {
+            max_len: usize::MAX,
+            max_depth: 16,
+            max_terms: 1000,
+        };
         let budget = |n: usize| {
             let text = vec!["userName eq \"x\""; n].join(" or ");
-            filter_sql(&resolve(&parse_filter(&text, &roomy).unwrap(), &TenantSchema::default()).unwrap(), 2)
+            filter_sql(
+                &resolve(
+                    &parse_filter(&text, &roomy).unwrap(),
+                    &TenantSchema::default(),
+                )
+                .unwrap(),
+                2,
+            )
         };
-        assert_eq!(budget(FILTER_MAX_PARAMS).unwrap().params.len(), FILTER_MAX_PARAMS);
+        assert_eq!(
+            budget(FILTER_MAX_PARAMS).unwrap().params.len(),
+            FILTER_MAX_PARAMS
+        );
         let err = budget(FILTER_MAX_PARAMS + 1).unwrap_err();
-        assert!(matches!(&err, ScimError::InvalidFilter(d) if d.contains("91 values")), "{err:?}");
-        let long = vec!["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department pr"; 200].join(" or ");
-        let err = filter_sql(&resolve(&parse_filter(&long, &roomy).unwrap(), &TenantSchema::default()).unwrap(), 2).unwrap_err();
-        assert!(matches!(&err, ScimError::InvalidFilter(d) if d.contains("bytes of SQL")), "{err:?}");
+        assert!(
+            matches!(&err, ScimError::InvalidFilter(d) if d.contains("91 values")),
+            "{err:?}"
+        );
+        let long =
+            vec!["urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department pr"; 200]
+                .join(" or ");
+        let err = filter_sql(
+            &resolve(
+                &parse_filter(&long, &roomy).unwrap(),
+                &TenantSchema::default(),
+            )
+            .unwrap(),
+            2,
+        )
+        .unwrap_err();
+        assert!(
+            matches!(&err, ScimError::InvalidFilter(d) if d.contains("bytes of SQL")),
+            "{err:?}"
+        );
     }
 
     #[test]
     fn json_keys_outside_the_schema_alphabet_are_refused() {
-        assert_eq!(json_path(&["a:b.c-d_$1".into()]).unwrap(), "$.\"a:b.c-d_$1\"");
+        assert_eq!(
+            json_path(&["a:b.c-d_$1".into()]).unwrap(),
+            "$.\"a:b.c-d_$1\""
+        );
         for bad in ["x'y", "x\"y", "", "é"] {
-            assert!(matches!(json_path(&[bad.into()]), Err(ScimError::Internal(_))), "{bad}");
+            assert!(
+                matches!(json_path(&[bad.into()]), Err(ScimError::Internal(_))),
+                "{bad}"
+            );
         }
     }
 
@@ -500,7 +629,15 @@ mod tests {
         use crate::scim::tenant::{CustomAttr, CustomType};
         use std::sync::Arc;
         let custom = |id: &str, name: &str, ty| {
-            Arc::new(CustomAttr { id: id.into(), name: name.into(), scim_name: name.replace(' ', "_"), ty, options: None, aliases: vec![], active: true })
+            Arc::new(CustomAttr {
+                id: id.into(),
+                name: name.into(),
+                scim_name: name.replace(' ', "_"),
+                ty,
+                options: None,
+                aliases: vec![],
+                active: true,
+            })
         };
         let schema = TenantSchema {
             attributes: vec![
@@ -509,26 +646,62 @@ mod tests {
                 custom("a3", "Site", CustomType::Text),
             ],
         };
-        let at = |id: &str| format!("json_extract(u.folded, '$.\"urn:ietf:params:scim:schemas:extension:peakon:2.0:User\".\"{id}\"')");
+        let at = |id: &str| {
+            format!("json_extract(u.folded, '$.\"urn:ietf:params:scim:schemas:extension:peakon:2.0:User\".\"{id}\"')")
+        };
         let table: Vec<(&str, String, Vec<Value>)> = vec![
-            ("Employed_Since lt \"2020-01-01\"", format!("({x} IS NOT NULL AND {x} < ?2)", x = at("a1")), vec![t("2020-01-01T00:00:00.000Z")]),
-            ("urn:ietf:params:scim:schemas:extension:peakon:2.0:User:level ge 3", format!("({x} IS NOT NULL AND {x} >= ?2)", x = at("a2")), vec![Value::Int(3)]),
-            ("site eq \"Köln\"", format!("({} IS ?2)", at("a3")), vec![t("köln")]),
-            ("employed_since pr", format!("({x} IS NOT NULL AND {x} <> '')", x = at("a1")), vec![]),
+            (
+                "Employed_Since lt \"2020-01-01\"",
+                format!("({x} IS NOT NULL AND {x} < ?2)", x = at("a1")),
+                vec![t("2020-01-01T00:00:00.000Z")],
+            ),
+            (
+                "urn:ietf:params:scim:schemas:extension:peakon:2.0:User:level ge 3",
+                format!("({x} IS NOT NULL AND {x} >= ?2)", x = at("a2")),
+                vec![Value::Int(3)],
+            ),
+            (
+                "site eq \"Köln\"",
+                format!("({} IS ?2)", at("a3")),
+                vec![t("köln")],
+            ),
+            (
+                "employed_since pr",
+                format!("({x} IS NOT NULL AND {x} <> '')", x = at("a1")),
+                vec![],
+            ),
         ];
         for (filter, expected_sql, expected_params) in table {
             let f = resolve(&parse_filter(filter, &Limits::DEFAULT).unwrap(), &schema).unwrap();
             let w = filter_sql(&f, 2).unwrap();
-            assert_eq!((w.sql, w.params), (expected_sql, expected_params), "{filter}");
+            assert_eq!(
+                (w.sql, w.params),
+                (expected_sql, expected_params),
+                "{filter}"
+            );
         }
-        assert!(resolve(&parse_filter("level co \"1\"", &Limits::DEFAULT).unwrap(), &schema).is_err(), "numbers take no co");
+        assert!(
+            resolve(
+                &parse_filter("level co \"1\"", &Limits::DEFAULT).unwrap(),
+                &schema
+            )
+            .is_err(),
+            "numbers take no co"
+        );
         let sort = Sort::resolve("Level", SortOrder::Descending, &schema).unwrap();
         let x = at("a2");
-        assert_eq!(Order::new(&sort).unwrap().by(false, false), format!("({x} IS NULL) DESC, {x} DESC, u.id DESC"));
+        assert_eq!(
+            Order::new(&sort).unwrap().by(false, false),
+            format!("({x} IS NULL) DESC, {x} DESC, u.id DESC")
+        );
     }
 
     fn order(sort_by: Option<&str>, descending: bool) -> Order {
-        let order = if descending { SortOrder::Descending } else { SortOrder::Ascending };
+        let order = if descending {
+            SortOrder::Descending
+        } else {
+            SortOrder::Ascending
+        };
         let sort = match sort_by {
             None => Sort::creation(),
             Some(s) => Sort::resolve(s, order, &TenantSchema::default()).unwrap(),
@@ -540,29 +713,95 @@ mod tests {
     #[test]
     fn orders_and_keysets_render_to_sql() {
         let title = "json_extract(u.folded, '$.\"title\"')";
-        let pos = |key: serde_json::Value, backward: bool, inclusive: bool| CursorPos { backward, inclusive, key, id: "i".into() };
+        let pos = |key: serde_json::Value, backward: bool, inclusive: bool| CursorPos {
+            backward,
+            inclusive,
+            key,
+            id: "i".into(),
+        };
         let table: Vec<(Option<&str>, bool, CursorPos, String, String)> = vec![
-            (None, false, pos(json!("2026"), false, false), "u.created, u.id".into(), "((u.created, u.id) > (?2, ?3))".into()),
-            (None, false, pos(json!("2026"), true, false), "u.created, u.id".into(), "((u.created, u.id) < (?2, ?3))".into()),
-            (Some("userName"), true, pos(json!("b"), false, true), "u.user_name_fold DESC, u.id DESC".into(), "((u.user_name_fold, u.id) <= (?2, ?3))".into()),
-            (Some("meta.resourceType"), false, pos(json!(null), false, false), "u.id".into(), "(u.id > ?2)".into()),
-            (Some("title"), false, pos(json!("t"), false, false), format!("({title} IS NULL), {title}, u.id"), format!("({title} IS NULL OR {title} > ?2 OR ({title} = ?2 AND u.id > ?3))")),
-            (Some("title"), false, pos(json!(null), false, false), format!("({title} IS NULL), {title}, u.id"), format!("({title} IS NULL AND u.id > ?2)")),
-            (Some("title"), true, pos(json!("t"), false, false), format!("({title} IS NULL) DESC, {title} DESC, u.id DESC"), format!("({title} IS NOT NULL AND ({title} < ?2 OR ({title} = ?2 AND u.id < ?3)))")),
-            (Some("title"), true, pos(json!(null), false, false), format!("({title} IS NULL) DESC, {title} DESC, u.id DESC"), format!("({title} IS NOT NULL OR u.id < ?2)")),
-            (Some("title"), false, pos(json!(null), true, true), format!("({title} IS NULL), {title}, u.id"), format!("({title} IS NOT NULL OR u.id <= ?2)")),
+            (
+                None,
+                false,
+                pos(json!("2026"), false, false),
+                "u.created, u.id".into(),
+                "((u.created, u.id) > (?2, ?3))".into(),
+            ),
+            (
+                None,
+                false,
+                pos(json!("2026"), true, false),
+                "u.created, u.id".into(),
+                "((u.created, u.id) < (?2, ?3))".into(),
+            ),
+            (
+                Some("userName"),
+                true,
+                pos(json!("b"), false, true),
+                "u.user_name_fold DESC, u.id DESC".into(),
+                "((u.user_name_fold, u.id) <= (?2, ?3))".into(),
+            ),
+            (
+                Some("meta.resourceType"),
+                false,
+                pos(json!(null), false, false),
+                "u.id".into(),
+                "(u.id > ?2)".into(),
+            ),
+            (
+                Some("title"),
+                false,
+                pos(json!("t"), false, false),
+                format!("({title} IS NULL), {title}, u.id"),
+                format!("({title} IS NULL OR {title} > ?2 OR ({title} = ?2 AND u.id > ?3))"),
+            ),
+            (
+                Some("title"),
+                false,
+                pos(json!(null), false, false),
+                format!("({title} IS NULL), {title}, u.id"),
+                format!("({title} IS NULL AND u.id > ?2)"),
+            ),
+            (
+                Some("title"),
+                true,
+                pos(json!("t"), false, false),
+                format!("({title} IS NULL) DESC, {title} DESC, u.id DESC"),
+                format!("({title} IS NOT NULL AND ({title} < ?2 OR ({title} = ?2 AND u.id < ?3)))"),
+            ),
+            (
+                Some("title"),
+                true,
+                pos(json!(null), false, false),
+                format!("({title} IS NULL) DESC, {title} DESC, u.id DESC"),
+                format!("({title} IS NOT NULL OR u.id < ?2)"),
+            ),
+            (
+                Some("title"),
+                false,
+                pos(json!(null), true, true),
+                format!("({title} IS NULL), {title}, u.id"),
+                format!("({title} IS NOT NULL OR u.id <= ?2)"),
+            ),
         ];
         for (sort_by, descending, pos, by, keyset) in table {
             let o = order(sort_by, descending);
             assert_eq!(o.by(false, false), by, "{sort_by:?} {descending}");
-            assert_eq!(o.keyset(&pos, 2).sql, keyset, "{sort_by:?} {descending} {pos:?}");
+            assert_eq!(
+                o.keyset(&pos, 2).sql,
+                keyset,
+                "{sort_by:?} {descending} {pos:?}"
+            );
         }
         let primary = order(Some("emails"), false);
         assert_eq!(
             primary.value_sql(),
             "(SELECT json_extract(s.value, '$.\"value\"') FROM json_each(u.folded, '$.\"emails\"') s ORDER BY coalesce(json_extract(s.value, '$.\"primary\"'), 0) DESC, s.key LIMIT 1)"
         );
-        assert_eq!(order(None, false).by(true, false), "u.created DESC, u.id DESC");
+        assert_eq!(
+            order(None, false).by(true, false),
+            "u.created DESC, u.id DESC"
+        );
         assert_eq!(order(None, false).by(false, true), "+u.created, +u.id");
     }
 }

@@ -28,11 +28,14 @@ impl SqliteStore {
 
     fn with_connection(conn: Connection, migrations_dir: &Path) -> Result<SqliteStore, StoreError> {
         // D1 enforces foreign keys; so does this store, so that both behave alike.
-        conn.execute_batch("PRAGMA foreign_keys = ON;").map_err(map_err)?;
+        conn.execute_batch("PRAGMA foreign_keys = ON;")
+            .map_err(map_err)?;
         for sql in migration_sources(migrations_dir)? {
             conn.execute_batch(&sql).map_err(map_err)?;
         }
-        Ok(SqliteStore { conn: RefCell::new(conn) })
+        Ok(SqliteStore {
+            conn: RefCell::new(conn),
+        })
     }
 
     /// The migrations directory of this crate.
@@ -59,14 +62,18 @@ impl SqliteStore {
 
 /// The `*.sql` files of a migrations directory, in name order.
 pub fn migration_sources(dir: &Path) -> Result<Vec<String>, StoreError> {
-    let read = |e: std::io::Error| StoreError::Internal(format!("migrations {}: {e}", dir.display()));
+    let read =
+        |e: std::io::Error| StoreError::Internal(format!("migrations {}: {e}", dir.display()));
     let mut files: Vec<_> = std::fs::read_dir(dir)
         .map_err(read)?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "sql"))
         .collect();
     files.sort();
-    files.iter().map(|p| std::fs::read_to_string(p).map_err(read)).collect()
+    files
+        .iter()
+        .map(|p| std::fs::read_to_string(p).map_err(read))
+        .collect()
 }
 
 fn run_one(conn: &Connection, stmt: &Stmt) -> Result<Vec<Row>, StoreError> {
@@ -91,7 +98,9 @@ fn run_one(conn: &Connection, stmt: &Stmt) -> Result<Vec<Row>, StoreError> {
                 ValueRef::Null => serde_json::Value::Null,
                 ValueRef::Integer(v) => serde_json::Value::from(v),
                 ValueRef::Real(v) => serde_json::Value::from(v),
-                ValueRef::Text(t) => serde_json::Value::String(String::from_utf8_lossy(t).into_owned()),
+                ValueRef::Text(t) => {
+                    serde_json::Value::String(String::from_utf8_lossy(t).into_owned())
+                }
                 ValueRef::Blob(_) => {
                     return Err(StoreError::Internal(format!("column {name} is a BLOB")))
                 }

@@ -45,13 +45,23 @@ pub const USER_SELECT: &str = concat!("SELECT ", user_columns!(), "FROM users u 
 /// One user by id.
 pub fn get_user(hash: &str, id: &str) -> Stmt {
     Stmt::new(
-        format!("{USER_SELECT}WHERE u.tenant_id = {} AND u.id = ?2", tenant_of_token!()),
+        format!(
+            "{USER_SELECT}WHERE u.tenant_id = {} AND u.id = ?2",
+            tenant_of_token!()
+        ),
         vec![hash.into(), id.into()],
     )
 }
 
 /// A page of users matching `where_sql` (parameters from `?2`), in `order`.
-pub fn list_users(hash: &str, where_sql: &str, params: Vec<Value>, order: &str, limit: i64, offset: i64) -> Stmt {
+pub fn list_users(
+    hash: &str,
+    where_sql: &str,
+    params: Vec<Value>,
+    order: &str,
+    limit: i64,
+    offset: i64,
+) -> Stmt {
     let n = params.len() + 2;
     let sql = format!(
         "{USER_SELECT}WHERE u.tenant_id = {} AND {where_sql} ORDER BY {order} LIMIT ?{n} OFFSET ?{}",
@@ -103,7 +113,14 @@ pub fn list_page(hash: &str, page: &Page<'_>) -> Stmt {
     // instead), and ordered and cut outside. CROSS JOIN keeps the page as the outer loop, so
     // only its users are read whole, by primary key.
     let (inner, outer) = match page.filter.selective {
-        false => (format!(" ORDER BY {} LIMIT ?{n} OFFSET ?{}", page.order.by(reverse, false), n + 1), String::new()),
+        false => (
+            format!(
+                " ORDER BY {} LIMIT ?{n} OFFSET ?{}",
+                page.order.by(reverse, false),
+                n + 1
+            ),
+            String::new(),
+        ),
         true => (String::new(), format!(" LIMIT ?{n} OFFSET ?{}", n + 1)),
     };
     let sql = format!(
@@ -312,7 +329,11 @@ pub enum When<'a> {
     /// Only if no user has this id (a create that did not happen, a target that does not exist).
     Absent { id: &'a str },
     /// Only if the write did not take effect and another user holds the folded userName.
-    NameTaken { id: &'a str, write_id: &'a str, user_name_fold: &'a str },
+    NameTaken {
+        id: &'a str,
+        write_id: &'a str,
+        user_name_fold: &'a str,
+    },
     /// Only if a user with this id exists (before the batch deletes it).
     Exists { id: &'a str },
     /// Only if a user with this id exists at this version (a conditional delete that applies).
@@ -341,9 +362,14 @@ pub fn log_event(hash: &str, event: &Event<'_>, when: &When<'_>) -> Stmt {
         }
         When::Absent { id } => {
             params.push((*id).into());
-            " AND NOT EXISTS (SELECT 1 FROM users WHERE tenant_id = t.tenant_id AND id = ?11)".into()
+            " AND NOT EXISTS (SELECT 1 FROM users WHERE tenant_id = t.tenant_id AND id = ?11)"
+                .into()
         }
-        When::NameTaken { id, write_id, user_name_fold } => {
+        When::NameTaken {
+            id,
+            write_id,
+            user_name_fold,
+        } => {
             params.push((*id).into());
             params.push((*write_id).into());
             params.push((*user_name_fold).into());
@@ -402,7 +428,12 @@ pub fn delete_user(hash: &str, id: &str, at: &str, version: Option<i64>) -> Vec<
     params.extend(version_param);
     // Employees whose references named this one lose them (DESIGN §4): the value leaves their
     // documents (a JSON merge patch of nulls) and their version moves on.
-    let mut refs_params = vec![Value::from(hash), Value::from(id), Value::from(at), Value::from(TENANT_USER_URN)];
+    let mut refs_params = vec![
+        Value::from(hash),
+        Value::from(id),
+        Value::from(at),
+        Value::from(TENANT_USER_URN),
+    ];
     refs_params.extend(version.map(Value::Int));
     let mut refs_rows_params = vec![Value::from(hash), Value::from(id)];
     refs_rows_params.extend(version.map(Value::Int));
@@ -463,7 +494,13 @@ pub fn delete_user(hash: &str, id: &str, at: &str, version: Option<i64>) -> Vec<
 /// `[attribute id, value as sent, folded value]`) are resolved against the tenant's employees by
 /// id, then userName, then any email, and stored resolved or pending. Only if this request's
 /// write took effect.
-pub fn set_refs(hash: &str, user_id: &str, write_id: &str, removed: &str, added: &str) -> Vec<Stmt> {
+pub fn set_refs(
+    hash: &str,
+    user_id: &str,
+    write_id: &str,
+    removed: &str,
+    added: &str,
+) -> Vec<Stmt> {
     vec![
         Stmt::new(
             concat!(

@@ -43,13 +43,25 @@ fn history(app: &TestApp, tenant: &str) -> Vec<(String, String, i64, String)> {
     })
 }
 
-fn send_as_okta(app: &TestApp, t: &Tenant, method: &str, path: &str, body: Option<Value>, request_id: &str) -> crate::common::Reply {
+fn send_as_okta(
+    app: &TestApp,
+    t: &Tenant,
+    method: &str,
+    path: &str,
+    body: Option<Value>,
+    request_id: &str,
+) -> crate::common::Reply {
     let auth = format!("Bearer {}", t.token);
     let body = body.map(|b| b.to_string());
     app.send(
         method,
         &format!("/scim/v2{path}"),
-        &[("Authorization", &auth), ("User-Agent", "Okta SCIM Client 1.0.0"), ("X-Request-Id", request_id), ("Content-Type", "application/scim+json")],
+        &[
+            ("Authorization", &auth),
+            ("User-Agent", "Okta SCIM Client 1.0.0"),
+            ("X-Request-Id", request_id),
+            ("Content-Type", "application/scim+json"),
+        ],
         body.as_deref().map(str::as_bytes),
     )
 }
@@ -63,22 +75,92 @@ fn every_write_leaves_one_entry_with_its_fields() {
     created.expect(201);
     let id = created.json()["id"].as_str().unwrap().to_string();
     let deactivate = json!({ "schemas": [PATCH_OP], "Operations": [{ "op": "replace", "value": { "active": false } }] });
-    send_as_okta(&app, &t, "PATCH", &format!("/Users/{id}"), Some(deactivate), "req-deactivate").expect(200);
+    send_as_okta(
+        &app,
+        &t,
+        "PATCH",
+        &format!("/Users/{id}"),
+        Some(deactivate),
+        "req-deactivate",
+    )
+    .expect(200);
     let reactivate = json!({ "schemas": [PATCH_OP], "Operations": [{ "op": "replace", "path": "active", "value": true }] });
-    send_as_okta(&app, &t, "PATCH", &format!("/Users/{id}"), Some(reactivate.clone()), "req-reactivate").expect(200);
-    send_as_okta(&app, &t, "PATCH", &format!("/Users/{id}"), Some(reactivate), "req-noop").expect(200);
+    send_as_okta(
+        &app,
+        &t,
+        "PATCH",
+        &format!("/Users/{id}"),
+        Some(reactivate.clone()),
+        "req-reactivate",
+    )
+    .expect(200);
+    send_as_okta(
+        &app,
+        &t,
+        "PATCH",
+        &format!("/Users/{id}"),
+        Some(reactivate),
+        "req-noop",
+    )
+    .expect(200);
     let mut renamed = body.clone();
     renamed["displayName"] = json!("Isaac B.");
-    send_as_okta(&app, &t, "PUT", &format!("/Users/{id}"), Some(renamed), "req-replace").expect(200);
-    send_as_okta(&app, &t, "POST", "/Users", Some(okta_user("ISAAC@example.com")), "req-dup").expect(409);
-    send_as_okta(&app, &t, "POST", "/Users", Some(json!({ "userName": 5 })), "req-bad").expect(400);
-    send_as_okta(&app, &t, "DELETE", &format!("/Users/{id}"), None, "req-delete").expect(204);
-    send_as_okta(&app, &t, "DELETE", &format!("/Users/{id}"), None, "req-delete-again").expect(404);
+    send_as_okta(
+        &app,
+        &t,
+        "PUT",
+        &format!("/Users/{id}"),
+        Some(renamed),
+        "req-replace",
+    )
+    .expect(200);
+    send_as_okta(
+        &app,
+        &t,
+        "POST",
+        "/Users",
+        Some(okta_user("ISAAC@example.com")),
+        "req-dup",
+    )
+    .expect(409);
+    send_as_okta(
+        &app,
+        &t,
+        "POST",
+        "/Users",
+        Some(json!({ "userName": 5 })),
+        "req-bad",
+    )
+    .expect(400);
+    send_as_okta(
+        &app,
+        &t,
+        "DELETE",
+        &format!("/Users/{id}"),
+        None,
+        "req-delete",
+    )
+    .expect(204);
+    send_as_okta(
+        &app,
+        &t,
+        "DELETE",
+        &format!("/Users/{id}"),
+        None,
+        "req-delete-again",
+    )
+    .expect(404);
 
     let log = events(&app, &t.id);
     let summary: Vec<(String, String, i64)> = log
         .iter()
-        .map(|e| (e["request_id"].as_str().unwrap().to_string(), e["operation"].as_str().unwrap().to_string(), e["status"].as_i64().unwrap()))
+        .map(|e| {
+            (
+                e["request_id"].as_str().unwrap().to_string(),
+                e["operation"].as_str().unwrap().to_string(),
+                e["status"].as_i64().unwrap(),
+            )
+        })
         .collect();
     let expected: Vec<(String, String, i64)> = [
         ("req-create", "create", 201),
@@ -102,19 +184,40 @@ fn every_write_leaves_one_entry_with_its_fields() {
         assert_eq!(e["at"].as_str().unwrap().len(), 24, "{e}");
         assert!(!e.to_string().contains(&t.token), "a token in the log");
     }
-    let by = |rid: &str| log.iter().find(|e| e["request_id"] == json!(rid)).unwrap().clone();
+    let by = |rid: &str| {
+        log.iter()
+            .find(|e| e["request_id"] == json!(rid))
+            .unwrap()
+            .clone()
+    };
     let create = by("req-create");
     assert_eq!(create["user_id"], json!(id));
     assert_eq!(create["user_name"], json!("isaac@example.com"));
     let changes = create["changes"].as_array().unwrap();
-    assert!(changes.contains(&json!({ "path": "userName", "old": null, "new": "isaac@example.com" })), "{changes:?}");
+    assert!(
+        changes.contains(&json!({ "path": "userName", "old": null, "new": "isaac@example.com" })),
+        "{changes:?}"
+    );
     assert!(changes.contains(&json!({ "path": "active", "old": null, "new": true })));
-    assert_eq!(by("req-deactivate")["changes"], json!([{ "path": "active", "old": true, "new": false }]));
+    assert_eq!(
+        by("req-deactivate")["changes"],
+        json!([{ "path": "active", "old": true, "new": false }])
+    );
     assert_eq!(by("req-noop")["changes"], json!([]));
     assert_eq!(by("req-noop")["detail"], json!("no change"));
-    assert_eq!(by("req-replace")["changes"], json!([{ "path": "displayName", "old": "Isaac Brock", "new": "Isaac B." }]));
+    assert_eq!(
+        by("req-replace")["changes"],
+        json!([{ "path": "displayName", "old": "Isaac Brock", "new": "Isaac B." }])
+    );
     let dup = by("req-dup");
-    assert_eq!((dup["user_id"].clone(), dup["user_name"].clone(), dup["changes"].clone()), (Value::Null, json!("ISAAC@example.com"), Value::Null));
+    assert_eq!(
+        (
+            dup["user_id"].clone(),
+            dup["user_name"].clone(),
+            dup["changes"].clone()
+        ),
+        (Value::Null, json!("ISAAC@example.com"), Value::Null)
+    );
     assert!(dup["detail"].as_str().unwrap().contains("already taken"));
     let bad = by("req-bad");
     assert_eq!(bad["detail"], json!("userName must be of type string"));
@@ -123,8 +226,19 @@ fn every_write_leaves_one_entry_with_its_fields() {
 
     let h = history(&app, &t.id);
     let kinds: Vec<(&str, i64)> = h.iter().map(|(k, _, a, _)| (k.as_str(), *a)).collect();
-    assert_eq!(kinds, vec![("create", 1), ("deactivate", 0), ("reactivate", 1), ("delete", 0)]);
-    assert!(h.windows(2).all(|w| w[0].1 < w[1].1), "history times increase: {h:?}");
+    assert_eq!(
+        kinds,
+        vec![
+            ("create", 1),
+            ("deactivate", 0),
+            ("reactivate", 1),
+            ("delete", 0)
+        ]
+    );
+    assert!(
+        h.windows(2).all(|w| w[0].1 < w[1].1),
+        "history times increase: {h:?}"
+    );
     assert!(h.iter().all(|(_, _, _, n)| n == "isaac@example.com"));
 }
 
@@ -132,9 +246,16 @@ fn every_write_leaves_one_entry_with_its_fields() {
 fn requests_with_bad_tokens_are_not_logged() {
     let app = TestApp::new();
     let t = app.new_tenant("Acme");
-    app.admin("DELETE", &format!("/tenants/{}/tokens/{}", t.id, t.token_id), None).expect(204);
-    app.scim(&t.token, "POST", "/Users", Some(okta_user("x@example.com"))).expect(401);
-    app.scim(&t.token, "POST", "/Users", Some(json!({}))).expect(401);
+    app.admin(
+        "DELETE",
+        &format!("/tenants/{}/tokens/{}", t.id, t.token_id),
+        None,
+    )
+    .expect(204);
+    app.scim(&t.token, "POST", "/Users", Some(okta_user("x@example.com")))
+        .expect(401);
+    app.scim(&t.token, "POST", "/Users", Some(json!({})))
+        .expect(401);
     assert!(events(&app, &t.id).is_empty());
 }
 
@@ -142,8 +263,11 @@ fn requests_with_bad_tokens_are_not_logged() {
 fn a_refused_put_changes_nothing() {
     let app = TestApp::new();
     let t = app.new_tenant("Acme");
-    app.scim(&t.token, "POST", "/Users", Some(okta_user("a@example.com"))).expect(201);
-    let b = app.scim(&t.token, "POST", "/Users", Some(okta_user("b@example.com"))).json();
+    app.scim(&t.token, "POST", "/Users", Some(okta_user("a@example.com")))
+        .expect(201);
+    let b = app
+        .scim(&t.token, "POST", "/Users", Some(okta_user("b@example.com")))
+        .json();
     let id = b["id"].as_str().unwrap();
     let before = app.store.with_conn(|c| {
         c.query_row("SELECT resource, version, (SELECT count(*) FROM user_emails WHERE user_id = ?1) FROM users WHERE id = ?1", [id], |r| {
@@ -153,7 +277,8 @@ fn a_refused_put_changes_nothing() {
     });
     let mut body = okta_user("A@EXAMPLE.COM");
     body["emails"] = json!([]);
-    app.scim(&t.token, "PUT", &format!("/Users/{id}"), Some(body)).expect(409);
+    app.scim(&t.token, "PUT", &format!("/Users/{id}"), Some(body))
+        .expect(409);
     let after = app.store.with_conn(|c| {
         c.query_row("SELECT resource, version, (SELECT count(*) FROM user_emails WHERE user_id = ?1) FROM users WHERE id = ?1", [id], |r| {
             Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?))
@@ -162,19 +287,39 @@ fn a_refused_put_changes_nothing() {
     });
     assert_eq!(before, after);
     let last = events(&app, &t.id).pop().unwrap();
-    assert_eq!((last["operation"].clone(), last["status"].clone()), (json!("replace"), json!(409)));
+    assert_eq!(
+        (last["operation"].clone(), last["status"].clone()),
+        (json!("replace"), json!(409))
+    );
 }
 
 #[test]
 fn deleting_a_tenant_purges_its_users_history_and_log() {
     let app = TestApp::new();
     let t = app.new_tenant("Acme");
-    let u = app.scim(&t.token, "POST", "/Users", Some(okta_user("a@example.com"))).json();
-    app.scim(&t.token, "DELETE", &format!("/Users/{}", u["id"].as_str().unwrap()), None).expect(204);
-    app.scim(&t.token, "POST", "/Users", Some(okta_user("b@example.com"))).expect(201);
-    app.admin("DELETE", &format!("/tenants/{}", t.id), None).expect(204);
+    let u = app
+        .scim(&t.token, "POST", "/Users", Some(okta_user("a@example.com")))
+        .json();
+    app.scim(
+        &t.token,
+        "DELETE",
+        &format!("/Users/{}", u["id"].as_str().unwrap()),
+        None,
+    )
+    .expect(204);
+    app.scim(&t.token, "POST", "/Users", Some(okta_user("b@example.com")))
+        .expect(201);
+    app.admin("DELETE", &format!("/tenants/{}", t.id), None)
+        .expect(204);
     for table in ["users", "user_emails", "activation", "events", "tokens"] {
-        let n: i64 = app.store.with_conn(|c| c.query_row(&format!("SELECT count(*) FROM {table} WHERE tenant_id = ?1"), [&t.id], |r| r.get(0)).unwrap());
+        let n: i64 = app.store.with_conn(|c| {
+            c.query_row(
+                &format!("SELECT count(*) FROM {table} WHERE tenant_id = ?1"),
+                [&t.id],
+                |r| r.get(0),
+            )
+            .unwrap()
+        });
         assert_eq!(n, 0, "{table}");
     }
 }
@@ -183,12 +328,29 @@ fn deleting_a_tenant_purges_its_users_history_and_log() {
 fn an_ignored_deactivated_attribute_is_noted_in_the_log() {
     let app = TestApp::new();
     let t = app.new_tenant("Acme");
-    let attr = app.admin("POST", &format!("/tenants/{}/attributes", t.id), Some(json!({ "name": "Shoe size", "type": "number" }))).json();
-    app.admin("PATCH", &format!("/tenants/{}/attributes/{}", t.id, attr["id"].as_str().unwrap()), Some(json!({ "active": false })))
-        .expect(200);
+    let attr = app
+        .admin(
+            "POST",
+            &format!("/tenants/{}/attributes", t.id),
+            Some(json!({ "name": "Shoe size", "type": "number" })),
+        )
+        .json();
+    app.admin(
+        "PATCH",
+        &format!(
+            "/tenants/{}/attributes/{}",
+            t.id,
+            attr["id"].as_str().unwrap()
+        ),
+        Some(json!({ "active": false })),
+    )
+    .expect(200);
     let body = json!({ "userName": "a@example.com", "urn:ietf:params:scim:schemas:extension:peakon:2.0:User": { "Shoe_size": 44 } });
     app.scim(&t.token, "POST", "/Users", Some(body)).expect(201);
     let entry = events(&app, &t.id).pop().unwrap();
     assert_eq!(entry["status"], json!(201));
-    assert_eq!(entry["detail"], json!("ignored the deactivated attribute \"Shoe_size\""));
+    assert_eq!(
+        entry["detail"],
+        json!("ignored the deactivated attribute \"Shoe_size\"")
+    );
 }

@@ -34,10 +34,13 @@ pub fn block_on<F: Future>(f: F) -> F::Output {
 
 impl TestApp {
     pub fn new() -> TestApp {
-        let store = SqliteStore::open_in_memory(&SqliteStore::crate_migrations()).expect("migrations apply");
+        let store = SqliteStore::open_in_memory(&SqliteStore::crate_migrations())
+            .expect("migrations apply");
         TestApp {
             store,
-            config: Config { admin_token: Some(ADMIN_TOKEN.to_string()) },
+            config: Config {
+                admin_token: Some(ADMIN_TOKEN.to_string()),
+            },
             now: Cell::new(START),
             random: RefCell::new(SeededRandom(1)),
         }
@@ -54,16 +57,29 @@ impl TestApp {
 }
 
 impl Client for TestApp {
-    fn send(&self, method: &str, path: &str, headers: &[(&str, &str)], body: Option<&[u8]>) -> Reply {
-        let mut builder = http::Request::builder().method(method).uri(format!("http://scim.test{path}"));
+    fn send(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<&[u8]>,
+    ) -> Reply {
+        let mut builder = http::Request::builder()
+            .method(method)
+            .uri(format!("http://scim.test{path}"));
         for (k, v) in headers {
             builder = builder.header(*k, *v);
         }
-        let req = builder.body(Body::from(body.map(<[u8]>::to_vec).unwrap_or_default())).expect("valid request");
+        let req = builder
+            .body(Body::from(body.map(<[u8]>::to_vec).unwrap_or_default()))
+            .expect("valid request");
         self.advance(1);
         let mut random = self.random.borrow_mut();
         let request_id = app::request_id(
-            headers.iter().find(|(k, _)| k.eq_ignore_ascii_case("x-request-id")).map(|(_, v)| *v),
+            headers
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case("x-request-id"))
+                .map(|(_, v)| *v),
             &mut *random,
         );
         let now = self.now();
@@ -72,14 +88,20 @@ impl Client for TestApp {
         let response = block_on(app::handle(req, &self.store, &mut ctx));
         let deferred = std::mem::take(&mut ctx.deferred);
         if !deferred.is_empty() {
-            block_on(self.store.batch(Consistency::Primary, deferred)).expect("deferred statements run");
+            block_on(self.store.batch(Consistency::Primary, deferred))
+                .expect("deferred statements run");
         }
         Reply {
             status: response.status().as_u16(),
             headers: response
                 .headers()
                 .iter()
-                .map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap_or_default().to_string()))
+                .map(|(k, v)| {
+                    (
+                        k.as_str().to_string(),
+                        v.to_str().unwrap_or_default().to_string(),
+                    )
+                })
                 .collect(),
             body: response.into_body(),
         }

@@ -58,7 +58,14 @@ fn last_event(app: &TestApp, tenant: &str) -> (String, i64, Option<String>, Opti
 }
 
 fn event_count(app: &TestApp, tenant: &str) -> i64 {
-    app.store.with_conn(|c| c.query_row("SELECT count(*) FROM events WHERE tenant_id = ?1", [tenant], |r| r.get(0)).unwrap())
+    app.store.with_conn(|c| {
+        c.query_row(
+            "SELECT count(*) FROM events WHERE tenant_id = ?1",
+            [tenant],
+            |r| r.get(0),
+        )
+        .unwrap()
+    })
 }
 
 fn user(app: &TestApp) -> (Tenant, String) {
@@ -72,10 +79,23 @@ fn a_patch_that_changes_nothing_keeps_the_version_and_is_logged_as_a_no_op() {
     let app = TestApp::new();
     let (t, id) = user(&app);
     let before = row(&app, &id);
-    let r = s::patch(&app, &t, &id, json!([{ "op": "add", "path": "emails", "value": [{ "value": "isaac.brock@example.com", "type": "work" }] }, { "op": "replace", "path": "active", "value": "True" }]));
+    let r = s::patch(
+        &app,
+        &t,
+        &id,
+        json!([{ "op": "add", "path": "emails", "value": [{ "value": "isaac.brock@example.com", "type": "work" }] }, { "op": "replace", "path": "active", "value": "True" }]),
+    );
     r.expect(200);
     assert_eq!(row(&app, &id), before, "the row is untouched");
-    assert_eq!(last_event(&app, &t.id), ("update".into(), 200, Some("no change".into()), Some("[]".into())));
+    assert_eq!(
+        last_event(&app, &t.id),
+        (
+            "update".into(),
+            200,
+            Some("no change".into()),
+            Some("[]".into())
+        )
+    );
 }
 
 #[test]
@@ -86,22 +106,63 @@ fn every_refused_patch_and_precondition_is_logged_once_with_its_status() {
     // method, body, If-Match, status, logged operation
     type Refusal<'a> = (&'a str, Option<Value>, Option<&'a str>, i64, &'a str);
     let cases: Vec<Refusal> = vec![
-        ("PATCH", Some(json!({ "schemas": [PATCH_OP], "Operations": [{ "op": "replace", "path": "nope", "value": 1 }] })), None, 400, "update"),
-        ("PATCH", Some(json!({ "Operations": "x" })), None, 400, "update"),
-        ("PATCH", Some(json!({ "schemas": [PATCH_OP], "Operations": [{ "op": "replace", "path": "title", "value": "T" }] })), Some("W/\"9\""), 412, "update"),
-        ("PUT", Some(okta_user("isaac.brock@example.com")), Some("W/\"9\""), 412, "replace"),
+        (
+            "PATCH",
+            Some(
+                json!({ "schemas": [PATCH_OP], "Operations": [{ "op": "replace", "path": "nope", "value": 1 }] }),
+            ),
+            None,
+            400,
+            "update",
+        ),
+        (
+            "PATCH",
+            Some(json!({ "Operations": "x" })),
+            None,
+            400,
+            "update",
+        ),
+        (
+            "PATCH",
+            Some(
+                json!({ "schemas": [PATCH_OP], "Operations": [{ "op": "replace", "path": "title", "value": "T" }] }),
+            ),
+            Some("W/\"9\""),
+            412,
+            "update",
+        ),
+        (
+            "PUT",
+            Some(okta_user("isaac.brock@example.com")),
+            Some("W/\"9\""),
+            412,
+            "replace",
+        ),
         ("DELETE", None, Some("W/\"9\""), 412, "delete"),
         ("DELETE", None, Some(","), 400, "delete"),
     ];
     for (method, body, if_match, status, operation) in cases {
         let before = event_count(&app, &t.id);
-        let headers: Vec<(&str, &str)> = if_match.map(|m| vec![("If-Match", m)]).unwrap_or_default();
+        let headers: Vec<(&str, &str)> =
+            if_match.map(|m| vec![("If-Match", m)]).unwrap_or_default();
         let r = s::send_with(&app, &t, method, &path, body, &headers);
         assert_eq!(r.status as i64, status, "{method} {if_match:?}: {}", r.body);
-        assert_eq!(event_count(&app, &t.id), before + 1, "{method} {if_match:?}: one entry");
+        assert_eq!(
+            event_count(&app, &t.id),
+            before + 1,
+            "{method} {if_match:?}: one entry"
+        );
         let (op, logged, detail, changes) = last_event(&app, &t.id);
-        assert_eq!((op.as_str(), logged), (operation, status), "{method} {if_match:?}");
-        assert_eq!(detail.as_deref(), r.json()["detail"].as_str(), "{method} {if_match:?}");
+        assert_eq!(
+            (op.as_str(), logged),
+            (operation, status),
+            "{method} {if_match:?}"
+        );
+        assert_eq!(
+            detail.as_deref(),
+            r.json()["detail"].as_str(),
+            "{method} {if_match:?}"
+        );
         assert_eq!(changes, None);
     }
     assert_eq!(row(&app, &id).2, 1, "still the first version");
@@ -136,44 +197,160 @@ struct Case {
 }
 
 fn work_email(r: &Value) -> Value {
-    r["emails"].as_array().and_then(|a| a.iter().find(|e| e["type"] == "work")).map(|e| e["value"].clone()).unwrap_or(Value::Null)
+    r["emails"]
+        .as_array()
+        .and_then(|a| a.iter().find(|e| e["type"] == "work"))
+        .map(|e| e["value"].clone())
+        .unwrap_or(Value::Null)
 }
 
 fn mobile_phone(r: &Value) -> Value {
-    r["phoneNumbers"].as_array().and_then(|a| a.iter().find(|e| e["type"] == "mobile")).map(|e| e["value"].clone()).unwrap_or(Value::Null)
+    r["phoneNumbers"]
+        .as_array()
+        .and_then(|a| a.iter().find(|e| e["type"] == "mobile"))
+        .map(|e| e["value"].clone())
+        .unwrap_or(Value::Null)
 }
 
 fn home_locality(r: &Value) -> Value {
-    r["addresses"].as_array().and_then(|a| a.iter().find(|e| e["type"] == "home")).map(|e| e["locality"].clone()).unwrap_or(Value::Null)
+    r["addresses"]
+        .as_array()
+        .and_then(|a| a.iter().find(|e| e["type"] == "home"))
+        .map(|e| e["locality"].clone())
+        .unwrap_or(Value::Null)
 }
 
 const CASES: &[Case] = &[
-    Case { path: "displayName", read: |r| r["displayName"].clone(), boolean: false },
-    Case { path: "nickName", read: |r| r["nickName"].clone(), boolean: false },
-    Case { path: "title", read: |r| r["title"].clone(), boolean: false },
-    Case { path: "userType", read: |r| r["userType"].clone(), boolean: false },
-    Case { path: "preferredLanguage", read: |r| r["preferredLanguage"].clone(), boolean: false },
-    Case { path: "locale", read: |r| r["locale"].clone(), boolean: false },
-    Case { path: "timezone", read: |r| r["timezone"].clone(), boolean: false },
-    Case { path: "externalId", read: |r| r["externalId"].clone(), boolean: false },
-    Case { path: "profileUrl", read: |r| r["profileUrl"].clone(), boolean: false },
-    Case { path: "active", read: |r| r["active"].clone(), boolean: true },
-    Case { path: "urn:ietf:params:scim:schemas:core:2.0:User:title", read: |r| r["title"].clone(), boolean: false },
-    Case { path: "name.givenName", read: |r| r["name"]["givenName"].clone(), boolean: false },
-    Case { path: "name.familyName", read: |r| r["name"]["familyName"].clone(), boolean: false },
-    Case { path: "name.middleName", read: |r| r["name"]["middleName"].clone(), boolean: false },
-    Case { path: "name.formatted", read: |r| r["name"]["formatted"].clone(), boolean: false },
-    Case { path: "name.honorificPrefix", read: |r| r["name"]["honorificPrefix"].clone(), boolean: false },
-    Case { path: "name.honorificSuffix", read: |r| r["name"]["honorificSuffix"].clone(), boolean: false },
-    Case { path: "emails[type eq \"work\"].value", read: work_email, boolean: false },
-    Case { path: "phoneNumbers[type eq \"mobile\"].value", read: mobile_phone, boolean: false },
-    Case { path: "addresses[type eq \"home\"].locality", read: home_locality, boolean: false },
-    Case { path: "employeeNumber", read: |r| r[ENTERPRISE]["employeeNumber"].clone(), boolean: false },
-    Case { path: "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:costCenter", read: |r| r[ENTERPRISE]["costCenter"].clone(), boolean: false },
-    Case { path: "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:organization", read: |r| r[ENTERPRISE]["organization"].clone(), boolean: false },
-    Case { path: "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:division", read: |r| r[ENTERPRISE]["division"].clone(), boolean: false },
-    Case { path: "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department", read: |r| r[ENTERPRISE]["department"].clone(), boolean: false },
-    Case { path: "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value", read: |r| r[ENTERPRISE]["manager"]["value"].clone(), boolean: false },
+    Case {
+        path: "displayName",
+        read: |r| r["displayName"].clone(),
+        boolean: false,
+    },
+    Case {
+        path: "nickName",
+        read: |r| r["nickName"].clone(),
+        boolean: false,
+    },
+    Case {
+        path: "title",
+        read: |r| r["title"].clone(),
+        boolean: false,
+    },
+    Case {
+        path: "userType",
+        read: |r| r["userType"].clone(),
+        boolean: false,
+    },
+    Case {
+        path: "preferredLanguage",
+        read: |r| r["preferredLanguage"].clone(),
+        boolean: false,
+    },
+    Case {
+        path: "locale",
+        read: |r| r["locale"].clone(),
+        boolean: false,
+    },
+    Case {
+        path: "timezone",
+        read: |r| r["timezone"].clone(),
+        boolean: false,
+    },
+    Case {
+        path: "externalId",
+        read: |r| r["externalId"].clone(),
+        boolean: false,
+    },
+    Case {
+        path: "profileUrl",
+        read: |r| r["profileUrl"].clone(),
+        boolean: false,
+    },
+    Case {
+        path: "active",
+        read: |r| r["active"].clone(),
+        boolean: true,
+    },
+    Case {
+        path: "urn:ietf:params:scim:schemas:core:2.0:User:title",
+        read: |r| r["title"].clone(),
+        boolean: false,
+    },
+    Case {
+        path: "name.givenName",
+        read: |r| r["name"]["givenName"].clone(),
+        boolean: false,
+    },
+    Case {
+        path: "name.familyName",
+        read: |r| r["name"]["familyName"].clone(),
+        boolean: false,
+    },
+    Case {
+        path: "name.middleName",
+        read: |r| r["name"]["middleName"].clone(),
+        boolean: false,
+    },
+    Case {
+        path: "name.formatted",
+        read: |r| r["name"]["formatted"].clone(),
+        boolean: false,
+    },
+    Case {
+        path: "name.honorificPrefix",
+        read: |r| r["name"]["honorificPrefix"].clone(),
+        boolean: false,
+    },
+    Case {
+        path: "name.honorificSuffix",
+        read: |r| r["name"]["honorificSuffix"].clone(),
+        boolean: false,
+    },
+    Case {
+        path: "emails[type eq \"work\"].value",
+        read: work_email,
+        boolean: false,
+    },
+    Case {
+        path: "phoneNumbers[type eq \"mobile\"].value",
+        read: mobile_phone,
+        boolean: false,
+    },
+    Case {
+        path: "addresses[type eq \"home\"].locality",
+        read: home_locality,
+        boolean: false,
+    },
+    Case {
+        path: "employeeNumber",
+        read: |r| r[ENTERPRISE]["employeeNumber"].clone(),
+        boolean: false,
+    },
+    Case {
+        path: "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:costCenter",
+        read: |r| r[ENTERPRISE]["costCenter"].clone(),
+        boolean: false,
+    },
+    Case {
+        path: "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:organization",
+        read: |r| r[ENTERPRISE]["organization"].clone(),
+        boolean: false,
+    },
+    Case {
+        path: "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:division",
+        read: |r| r[ENTERPRISE]["division"].clone(),
+        boolean: false,
+    },
+    Case {
+        path: "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department",
+        read: |r| r[ENTERPRISE]["department"].clone(),
+        boolean: false,
+    },
+    Case {
+        path: "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value",
+        read: |r| r[ENTERPRISE]["manager"]["value"].clone(),
+        boolean: false,
+    },
 ];
 
 /// The path with its letters' case flipped where `flips` says (names are case-insensitive,
@@ -201,7 +378,11 @@ fn recase(path: &str, flips: &[bool]) -> String {
 /// sends them, as strings in any case.
 fn sent(case: &Case, text: &str, flag: bool, as_string: bool) -> (Value, Value) {
     if case.boolean {
-        let v = if as_string { json!(if flag { "True" } else { "fALSE" }) } else { json!(flag) };
+        let v = if as_string {
+            json!(if flag { "True" } else { "fALSE" })
+        } else {
+            json!(flag)
+        };
         (v, json!(flag))
     } else {
         (json!(text), json!(text))

@@ -52,7 +52,9 @@ fn service_provider_config_advertises_sort_and_pagination() {
 /// The lines of SQLite's `EXPLAIN QUERY PLAN` for a statement.
 fn plan_of(app: &TestApp, stmt: &Stmt) -> Vec<String> {
     app.store.with_conn(|conn| {
-        let mut p = conn.prepare(&format!("EXPLAIN QUERY PLAN {}", stmt.sql)).expect("the statement prepares");
+        let mut p = conn
+            .prepare(&format!("EXPLAIN QUERY PLAN {}", stmt.sql))
+            .expect("the statement prepares");
         for (i, v) in stmt.params.iter().enumerate() {
             match v {
                 Value::Null => p.raw_bind_parameter(i + 1, rusqlite::types::Null),
@@ -73,15 +75,19 @@ fn plan_of(app: &TestApp, stmt: &Stmt) -> Vec<String> {
 
 /// The statements `GET /Users?<query>` sends (the count, then the page).
 fn statements(query: &str) -> Vec<Stmt> {
-    let params = ListParams::from_query(&scim_edge::app::query::pairs(Some(query))).expect("valid parameters");
+    let params = ListParams::from_query(&scim_edge::app::query::pairs(Some(query)))
+        .expect("valid parameters");
     let filter = list::parse(&params).expect("a valid filter");
-    list::plan(&params, filter.as_ref(), &TenantSchema::default(), "hash").expect("a plan").stmts
+    list::plan(&params, filter.as_ref(), &TenantSchema::default(), "hash")
+        .expect("a plan")
+        .stmts
 }
 
 /// Whether a plan line walks every user of the tenant (a scan of `users`, or of one of its
 /// indexes constrained by the tenant alone).
 fn walks_the_tenant(line: &str) -> bool {
-    line.starts_with("SCAN u") || (line.starts_with("SEARCH u USING") && line.ends_with("(tenant_id=?)"))
+    line.starts_with("SCAN u")
+        || (line.starts_with("SEARCH u USING") && line.ends_with("(tenant_id=?)"))
 }
 
 /// The lookups IdPs make → the index that must answer them, in the count and in the page.
@@ -89,22 +95,52 @@ fn walks_the_tenant(line: &str) -> bool {
 fn idp_lookups_are_answered_from_indexes() {
     let app = TestApp::new();
     let table = [
-        ("filter=userName eq \"bjensen@example.com\"", "INDEX users_by_user_name (tenant_id=? AND user_name_fold=?)"),
-        ("filter=externalId eq \"00ujl29u0le5T6Aj10h7\"", "INDEX users_by_external_id (tenant_id=? AND external_id=?)"),
-        ("filter=id eq \"2819c223-7f76-453a-919d-413861904646\"", "INDEX sqlite_autoindex_users_1 (tenant_id=? AND id=?)"),
-        ("filter=emails[type eq \"work\"].value eq \"bjensen@example.com\"", "SEARCH ue USING INDEX user_emails_by_value (tenant_id=? AND value_fold=?)"),
-        ("filter=emails.value eq \"bjensen@example.com\"", "SEARCH ue USING INDEX user_emails_by_value (tenant_id=? AND value_fold=?)"),
-        ("filter=userName eq \"a\" or userName eq \"b\"", "INDEX users_by_user_name (tenant_id=? AND user_name_fold=?)"),
-        ("filter=externalId eq \"x\" and displayName co \"y\"&startIndex=1&count=100", "users_by_external_id (tenant_id=? AND external_id=?)"),
-        ("filter=userName eq \"x\"&cursor=", "users_by_user_name (tenant_id=? AND user_name_fold=?)"),
+        (
+            "filter=userName eq \"bjensen@example.com\"",
+            "INDEX users_by_user_name (tenant_id=? AND user_name_fold=?)",
+        ),
+        (
+            "filter=externalId eq \"00ujl29u0le5T6Aj10h7\"",
+            "INDEX users_by_external_id (tenant_id=? AND external_id=?)",
+        ),
+        (
+            "filter=id eq \"2819c223-7f76-453a-919d-413861904646\"",
+            "INDEX sqlite_autoindex_users_1 (tenant_id=? AND id=?)",
+        ),
+        (
+            "filter=emails[type eq \"work\"].value eq \"bjensen@example.com\"",
+            "SEARCH ue USING INDEX user_emails_by_value (tenant_id=? AND value_fold=?)",
+        ),
+        (
+            "filter=emails.value eq \"bjensen@example.com\"",
+            "SEARCH ue USING INDEX user_emails_by_value (tenant_id=? AND value_fold=?)",
+        ),
+        (
+            "filter=userName eq \"a\" or userName eq \"b\"",
+            "INDEX users_by_user_name (tenant_id=? AND user_name_fold=?)",
+        ),
+        (
+            "filter=externalId eq \"x\" and displayName co \"y\"&startIndex=1&count=100",
+            "users_by_external_id (tenant_id=? AND external_id=?)",
+        ),
+        (
+            "filter=userName eq \"x\"&cursor=",
+            "users_by_user_name (tenant_id=? AND user_name_fold=?)",
+        ),
     ];
     for (query, index) in table {
         let stmts = statements(query);
         assert_eq!(stmts.len(), 2, "{query}");
         for stmt in &stmts {
             let plan = plan_of(&app, stmt);
-            assert!(plan.iter().any(|l| l.contains(index)), "{query}: no {index} in {plan:#?}");
-            assert!(!plan.iter().any(|l| walks_the_tenant(l)), "{query}: walks the tenant: {plan:#?}");
+            assert!(
+                plan.iter().any(|l| l.contains(index)),
+                "{query}: no {index} in {plan:#?}"
+            );
+            assert!(
+                !plan.iter().any(|l| walks_the_tenant(l)),
+                "{query}: walks the tenant: {plan:#?}"
+            );
         }
     }
 }
@@ -115,15 +151,32 @@ fn idp_lookups_are_answered_from_indexes() {
 fn pages_walk_the_order_index_and_read_only_their_users() {
     let app = TestApp::new();
     let table = [
-        ("startIndex=99901&count=100", "SEARCH u USING COVERING INDEX users_by_created (tenant_id=?)"),
-        ("sortBy=userName&sortOrder=descending", "SEARCH u USING INDEX users_by_user_name (tenant_id=?)"),
-        ("cursor=&count=100", "SEARCH u USING COVERING INDEX users_by_created (tenant_id=?)"),
+        (
+            "startIndex=99901&count=100",
+            "SEARCH u USING COVERING INDEX users_by_created (tenant_id=?)",
+        ),
+        (
+            "sortBy=userName&sortOrder=descending",
+            "SEARCH u USING INDEX users_by_user_name (tenant_id=?)",
+        ),
+        (
+            "cursor=&count=100",
+            "SEARCH u USING COVERING INDEX users_by_created (tenant_id=?)",
+        ),
     ];
     for (query, walk) in table {
         let page = plan_of(&app, &statements(query)[1]);
         assert!(page.iter().any(|l| l == walk), "{query}: {page:#?}");
-        assert!(page.iter().any(|l| l == "SEARCH u USING INDEX sqlite_autoindex_users_1 (tenant_id=? AND id=?)"), "{query}: {page:#?}");
-        assert!(!page.iter().any(|l| l.starts_with("SCAN u")), "{query}: {page:#?}");
+        assert!(
+            page.iter().any(
+                |l| l == "SEARCH u USING INDEX sqlite_autoindex_users_1 (tenant_id=? AND id=?)"
+            ),
+            "{query}: {page:#?}"
+        );
+        assert!(
+            !page.iter().any(|l| l.starts_with("SCAN u")),
+            "{query}: {page:#?}"
+        );
     }
 }
 
@@ -133,18 +186,47 @@ fn cursor_pages_seek_the_index_to_their_position() {
     let app = TestApp::new();
     let t = app.new_tenant("Plans");
     for i in 0..3 {
-        app.scim(&t.token, "POST", "/Users", Some(serde_json::json!({ "userName": format!("u{i}") }))).expect(201);
+        app.scim(
+            &t.token,
+            "POST",
+            "/Users",
+            Some(serde_json::json!({ "userName": format!("u{i}") })),
+        )
+        .expect(201);
     }
     for (sort, seek) in [
-        ("", "SEARCH u USING COVERING INDEX users_by_created (tenant_id=? AND (created,id)>(?,?))"),
+        (
+            "",
+            "SEARCH u USING COVERING INDEX users_by_created (tenant_id=? AND (created,id)>(?,?))",
+        ),
         // The userName index is unique: the value alone is the position.
-        ("&sortBy=userName", "SEARCH u USING INDEX users_by_user_name (tenant_id=? AND user_name_fold>?)"),
+        (
+            "&sortBy=userName",
+            "SEARCH u USING INDEX users_by_user_name (tenant_id=? AND user_name_fold>?)",
+        ),
     ] {
-        let first = app.scim(&t.token, "GET", &format!("/Users?cursor=&count=1{sort}"), None).json();
-        let next = first["nextCursor"].as_str().expect("a next cursor").to_string();
+        let first = app
+            .scim(
+                &t.token,
+                "GET",
+                &format!("/Users?cursor=&count=1{sort}"),
+                None,
+            )
+            .json();
+        let next = first["nextCursor"]
+            .as_str()
+            .expect("a next cursor")
+            .to_string();
         let stmts = statements(&format!("cursor={next}&count=1{sort}"));
-        assert!(stmts[1].sql.contains("OFFSET"), "the statement keeps its shape");
-        assert_eq!(stmts[1].params.last(), Some(&Value::Int(0)), "the offset is 0");
+        assert!(
+            stmts[1].sql.contains("OFFSET"),
+            "the statement keeps its shape"
+        );
+        assert_eq!(
+            stmts[1].params.last(),
+            Some(&Value::Int(0)),
+            "the offset is 0"
+        );
         let page = plan_of(&app, &stmts[1]);
         assert!(page.iter().any(|l| l == seek), "{sort}: {page:#?}");
     }

@@ -13,21 +13,61 @@ use serde_json::{json, Value};
 /// past the first checks.
 fn value() -> impl Strategy<Value = Value> {
     let name = prop::sample::select(vec![
-        "userName", "USERNAME", "name", "givenName", "emails", "value", "type", "primary", "active", "schemas",
-        "Operations", "op", "path", "manager", "externalId", "id", "meta", "displayName", "addresses",
+        "userName",
+        "USERNAME",
+        "name",
+        "givenName",
+        "emails",
+        "value",
+        "type",
+        "primary",
+        "active",
+        "schemas",
+        "Operations",
+        "op",
+        "path",
+        "manager",
+        "externalId",
+        "id",
+        "meta",
+        "displayName",
+        "addresses",
         "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User",
-        "urn:ietf:params:scim:schemas:extension:peakon:2.0:User", "Employed_Since", "$ref",
+        "urn:ietf:params:scim:schemas:extension:peakon:2.0:User",
+        "Employed_Since",
+        "$ref",
     ]);
     let leaf = prop_oneof![
         Just(Value::Null),
         any::<bool>().prop_map(Value::from),
         any::<i64>().prop_map(Value::from),
-        any::<f64>().prop_filter("finite", |f| f.is_finite()).prop_map(Value::from),
+        any::<f64>()
+            .prop_filter("finite", |f| f.is_finite())
+            .prop_map(Value::from),
         prop::sample::select(vec![
-            "", "x", "True", "false", "add", "Replace", "remove", "a@example.com", "emails[type eq \"work\"].value",
-            "name.givenName", "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager", "emails[", "]",
-            "urn:ietf:params:scim:schemas:core:2.0:User", "urn:ietf:params:scim:api:messages:2.0:PatchOp",
-            "2020-01-01", "\u{0}", "ß", "%", "userName eq \"x\"", "not (", "active", "members[value eq \"1\"]",
+            "",
+            "x",
+            "True",
+            "false",
+            "add",
+            "Replace",
+            "remove",
+            "a@example.com",
+            "emails[type eq \"work\"].value",
+            "name.givenName",
+            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager",
+            "emails[",
+            "]",
+            "urn:ietf:params:scim:schemas:core:2.0:User",
+            "urn:ietf:params:scim:api:messages:2.0:PatchOp",
+            "2020-01-01",
+            "\u{0}",
+            "ß",
+            "%",
+            "userName eq \"x\"",
+            "not (",
+            "active",
+            "members[value eq \"1\"]",
         ])
         .prop_map(Value::from),
         ".{0,12}".prop_map(Value::from),
@@ -35,23 +75,42 @@ fn value() -> impl Strategy<Value = Value> {
     leaf.prop_recursive(4, 48, 6, move |inner| {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..5).prop_map(Value::Array),
-            prop::collection::vec((name.clone(), inner), 0..6)
-                .prop_map(|kv| Value::Object(kv.into_iter().map(|(k, v)| (k.to_string(), v)).collect())),
+            prop::collection::vec((name.clone(), inner), 0..6).prop_map(|kv| Value::Object(
+                kv.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
+            )),
         ]
     })
 }
 
 fn patch_op() -> impl Strategy<Value = Value> {
-    let op = prop::sample::select(vec!["add", "Add", "replace", "REPLACE", "remove", "Remove", "move", ""]);
+    let op = prop::sample::select(vec![
+        "add", "Add", "replace", "REPLACE", "remove", "Remove", "move", "",
+    ]);
     let path = prop::option::of(prop::sample::select(vec![
-        "active", "userName", "name", "name.givenName", "name.nope", "emails", "emails.value",
-        "emails[type eq \"work\"].value", "emails[type eq \"work\"]", "emails[value co \"@\"].primary",
-        "emails[nope eq 1]", "addresses[type eq \"home\"].locality", "phoneNumbers", "id", "meta.created",
+        "active",
+        "userName",
+        "name",
+        "name.givenName",
+        "name.nope",
+        "emails",
+        "emails.value",
+        "emails[type eq \"work\"].value",
+        "emails[type eq \"work\"]",
+        "emails[value co \"@\"].primary",
+        "emails[nope eq 1]",
+        "addresses[type eq \"home\"].locality",
+        "phoneNumbers",
+        "id",
+        "meta.created",
         "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User",
         "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager",
         "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value",
-        "urn:ietf:params:scim:schemas:extension:peakon:2.0:User:Employed_Since", "groups", "roles[primary eq \"True\"].value",
-        "x[", "emails[type eq \"work\"].value.extra", "",
+        "urn:ietf:params:scim:schemas:extension:peakon:2.0:User:Employed_Since",
+        "groups",
+        "roles[primary eq \"True\"].value",
+        "x[",
+        "emails[type eq \"work\"].value.extra",
+        "",
     ]));
     (op, path, prop::option::of(value())).prop_map(|(op, path, value)| {
         let mut o = serde_json::Map::new();
@@ -68,9 +127,17 @@ fn patch_op() -> impl Strategy<Value = Value> {
 
 #[track_caller]
 fn check(reply: &crate::common::Reply) {
-    assert!(reply.status < 500, "status {}: {}", reply.status, reply.body);
+    assert!(
+        reply.status < 500,
+        "status {}: {}",
+        reply.status,
+        reply.body
+    );
     if reply.status >= 400 {
-        reply.expect_scim_error(reply.status, reply.json().get("scimType").and_then(Value::as_str));
+        reply.expect_scim_error(
+            reply.status,
+            reply.json().get("scimType").and_then(Value::as_str),
+        );
     }
 }
 

@@ -56,7 +56,9 @@ fn last_used_is_written_at_most_every_five_minutes() {
     let app = TestApp::new();
     let t = app.new_tenant("Acme");
     let last_used = |app: &TestApp| {
-        let list = app.admin("GET", &format!("/tenants/{}/tokens", t.id), None).json();
+        let list = app
+            .admin("GET", &format!("/tenants/{}/tokens", t.id), None)
+            .json();
         list["tokens"][0]["last_used"].clone()
     };
     assert_eq!(last_used(&app), serde_json::Value::Null);
@@ -65,17 +67,31 @@ fn last_used_is_written_at_most_every_five_minutes() {
     assert!(first.is_string());
     app.advance(60_000);
     app.scim(&t.token, "GET", "/Users", None);
-    assert_eq!(last_used(&app), first, "a use one minute later is not written");
+    assert_eq!(
+        last_used(&app),
+        first,
+        "a use one minute later is not written"
+    );
     app.advance(5 * 60_000);
     app.scim(&t.token, "GET", "/Users", None);
-    assert_ne!(last_used(&app), first, "a use after five minutes is written");
+    assert_ne!(
+        last_used(&app),
+        first,
+        "a use after five minutes is written"
+    );
 }
 
 #[test]
 fn revoked_token_fails_on_the_next_request_even_within_the_same_millisecond() {
     let app = TestApp::new();
     let t = app.new_tenant("Acme");
-    app.admin("DELETE", &format!("/tenants/{}/tokens/{}", t.id, t.token_id), None).expect(204);
+    app.admin(
+        "DELETE",
+        &format!("/tenants/{}/tokens/{}", t.id, t.token_id),
+        None,
+    )
+    .expect(204);
     app.now.set(app.now.get() - 1); // the clock does not move between the two requests
-    app.scim(&t.token, "GET", "/Users", None).expect_scim_error(401, None);
+    app.scim(&t.token, "GET", "/Users", None)
+        .expect_scim_error(401, None);
 }

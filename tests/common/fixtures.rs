@@ -85,7 +85,9 @@ pub const ERROR_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:Error";
 
 /// `tests/fixtures/`.
 pub fn dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join("fixtures")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join("fixtures")
 }
 
 /// The fixture files, sorted.
@@ -103,7 +105,8 @@ pub fn files() -> Vec<String> {
 /// Reads and parses `tests/fixtures/<file>`.
 pub fn load(file: &str) -> Value {
     let path = dir().join(file);
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{file} is not JSON: {e}"))
 }
 
@@ -131,18 +134,23 @@ struct Step<'a> {
 }
 
 fn obj<'a>(v: &'a Value, what: &str) -> Result<&'a Map<String, Value>, String> {
-    v.as_object().ok_or_else(|| format!("{what} must be an object, not {v}"))
+    v.as_object()
+        .ok_or_else(|| format!("{what} must be an object, not {v}"))
 }
 
 fn only_keys(m: &Map<String, Value>, allowed: &[&str], what: &str) -> Result<(), String> {
     match m.keys().find(|k| !allowed.contains(&k.as_str())) {
-        Some(k) => Err(format!("{what} has an unknown key {k:?} (allowed: {allowed:?})")),
+        Some(k) => Err(format!(
+            "{what} has an unknown key {k:?} (allowed: {allowed:?})"
+        )),
         None => Ok(()),
     }
 }
 
 fn str_field<'a>(m: &'a Map<String, Value>, key: &str, what: &str) -> Result<&'a str, String> {
-    m.get(key).and_then(Value::as_str).ok_or_else(|| format!("{what} needs a string {key:?}"))
+    m.get(key)
+        .and_then(Value::as_str)
+        .ok_or_else(|| format!("{what} needs a string {key:?}"))
 }
 
 fn parse_step<'a>(i: usize, v: &'a Value) -> Result<Step<'a>, String> {
@@ -151,12 +159,22 @@ fn parse_step<'a>(i: usize, v: &'a Value) -> Result<Step<'a>, String> {
     only_keys(m, &["name", "note", "request", "expect", "capture"], &what)?;
     let name = str_field(m, "name", &what)?;
     let what = format!("step {} {name:?}", i + 1);
-    let request = obj(m.get("request").ok_or_else(|| format!("{what} has no request"))?, &format!("{what}: request"))?;
-    only_keys(request, &["method", "path", "headers", "body"], &format!("{what}: request"))?;
+    let request = obj(
+        m.get("request")
+            .ok_or_else(|| format!("{what} has no request"))?,
+        &format!("{what}: request"),
+    )?;
+    only_keys(
+        request,
+        &["method", "path", "headers", "body"],
+        &format!("{what}: request"),
+    )?;
     let method = str_field(request, "method", &format!("{what}: request"))?;
     let path = str_field(request, "path", &format!("{what}: request"))?;
     if !path.starts_with('/') {
-        return Err(format!("{what}: path {path:?} must start with '/' (it is relative to /scim/v2)"));
+        return Err(format!(
+            "{what}: path {path:?} must start with '/' (it is relative to /scim/v2)"
+        ));
     }
     let mut headers = Vec::new();
     if let Some(h) = request.get("headers") {
@@ -168,7 +186,10 @@ fn parse_step<'a>(i: usize, v: &'a Value) -> Result<Step<'a>, String> {
             }
         }
     }
-    let expect = match m.get("expect").ok_or_else(|| format!("{what} has no expect"))? {
+    let expect = match m
+        .get("expect")
+        .ok_or_else(|| format!("{what} has no expect"))?
+    {
         Value::Array(alternatives) if !alternatives.is_empty() => alternatives
             .iter()
             .map(|a| obj(a, &format!("{what}: expect[]")))
@@ -176,14 +197,23 @@ fn parse_step<'a>(i: usize, v: &'a Value) -> Result<Step<'a>, String> {
         v => vec![obj(v, &format!("{what}: expect"))?],
     };
     for e in &expect {
-        only_keys(e, &["status", "headers", "body"], &format!("{what}: expect"))?;
-        if !e.get("status").is_some_and(|s| s.as_u64().is_some_and(|s| (100..600).contains(&s))) {
+        only_keys(
+            e,
+            &["status", "headers", "body"],
+            &format!("{what}: expect"),
+        )?;
+        if !e
+            .get("status")
+            .is_some_and(|s| s.as_u64().is_some_and(|s| (100..600).contains(&s)))
+        {
             return Err(format!("{what}: expect needs a numeric status"));
         }
         if let Some(h) = e.get("headers") {
             for (k, v) in obj(h, &format!("{what}: expect.headers"))? {
                 if !v.is_string() && !v.is_object() {
-                    return Err(format!("{what}: expected header {k} must be a string pattern"));
+                    return Err(format!(
+                        "{what}: expected header {k} must be a string pattern"
+                    ));
                 }
             }
         }
@@ -197,7 +227,15 @@ fn parse_step<'a>(i: usize, v: &'a Value) -> Result<Step<'a>, String> {
             capture.push((k.as_str(), pointer));
         }
     }
-    Ok(Step { name, method, path, headers, body: request.get("body"), expect, capture })
+    Ok(Step {
+        name,
+        method,
+        path,
+        headers,
+        body: request.get("body"),
+        expect,
+        capture,
+    })
 }
 
 /// Checks a fixture's form without running it: known keys, every step well formed, every
@@ -214,11 +252,16 @@ pub fn validate(fixture: &Value) -> Result<(), String> {
         let vars = obj(vars, "vars")?;
         defined.extend(vars.keys().cloned());
         for (k, v) in vars {
-            let t = v.as_str().ok_or_else(|| format!("var {k} must be a string template"))?;
+            let t = v
+                .as_str()
+                .ok_or_else(|| format!("var {k} must be a string template"))?;
             check_names(t, &defined, true).map_err(|e| format!("var {k}: {e}"))?;
         }
     }
-    let steps = m.get("steps").and_then(Value::as_array).ok_or("the fixture needs a steps array")?;
+    let steps = m
+        .get("steps")
+        .and_then(Value::as_array)
+        .ok_or("the fixture needs a steps array")?;
     if steps.is_empty() {
         return Err("the fixture has no steps".into());
     }
@@ -269,7 +312,9 @@ fn check_operators(p: &Value) -> Result<(), String> {
         Value::Object(m) => {
             if let Some(k) = m.keys().find(|k| k.starts_with('$') && *k != "$ref") {
                 if m.len() != 1 || !matches!(k.as_str(), "$contains" | "$oneOf") {
-                    return Err(format!("unknown operator {k} (use $contains or $oneOf, alone in their object)"));
+                    return Err(format!(
+                        "unknown operator {k} (use $contains or $oneOf, alone in their object)"
+                    ));
                 }
                 if !m[k].is_array() {
                     return Err(format!("{k} takes an array"));
@@ -287,7 +332,9 @@ fn tokens(t: &str) -> Vec<(&str, std::ops::Range<usize>)> {
     let mut out = Vec::new();
     let mut from = 0;
     while let Some(start) = t[from..].find("{{").map(|i| i + from) {
-        let Some(end) = t[start + 2..].find("}}").map(|i| i + start + 2) else { break };
+        let Some(end) = t[start + 2..].find("}}").map(|i| i + start + 2) else {
+            break;
+        };
         out.push((t[start + 2..end].trim(), start..end + 2));
         from = end + 2;
     }
@@ -304,13 +351,23 @@ fn check_names(t: &str, defined: &[String], in_request: bool) -> Result<(), Stri
         }
         match name {
             "random" | "guid" if in_request => {}
-            "random" | "guid" => return Err(format!("{{{{{name}}}}} generates a value; it cannot be expected ({t:?})")),
+            "random" | "guid" => {
+                return Err(format!(
+                    "{{{{{name}}}}} generates a value; it cannot be expected ({t:?})"
+                ))
+            }
             "*" if !in_request => {}
             n if token_kind(&format!("{{{{{n}}}}}")).is_some() => {
-                return Err(format!("{{{{{n}}}}} matches a whole value; it cannot be part of {t:?}"))
+                return Err(format!(
+                    "{{{{{n}}}}} matches a whole value; it cannot be part of {t:?}"
+                ))
             }
             n if defined.iter().any(|d| d == n) => {}
-            n => return Err(format!("{{{{{n}}}}} is not defined before this point ({t:?})")),
+            n => {
+                return Err(format!(
+                    "{{{{{n}}}}} is not defined before this point ({t:?})"
+                ))
+            }
         }
     }
     Ok(())
@@ -327,14 +384,26 @@ fn generate(name: &str) -> Option<String> {
     match name {
         "random" => {
             const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
-            Some(random_bytes(10).iter().map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char).collect())
+            Some(
+                random_bytes(10)
+                    .iter()
+                    .map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char)
+                    .collect(),
+            )
         }
         "guid" => {
             let mut b = random_bytes(16);
             b[6] = (b[6] & 0x0f) | 0x40;
             b[8] = (b[8] & 0x3f) | 0x80;
             let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
-            Some(format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32]))
+            Some(format!(
+                "{}-{}-{}-{}-{}",
+                &h[0..8],
+                &h[8..12],
+                &h[12..16],
+                &h[16..20],
+                &h[20..32]
+            ))
         }
         _ => None,
     }
@@ -381,7 +450,11 @@ pub fn render(t: &str, vars: &Vars, generators: bool) -> Result<String, String> 
 fn render_json(v: &Value, vars: &Vars) -> Result<Value, String> {
     Ok(match v {
         Value::String(s) => Value::String(render(s, vars, true)?),
-        Value::Array(a) => Value::Array(a.iter().map(|v| render_json(v, vars)).collect::<Result<_, _>>()?),
+        Value::Array(a) => Value::Array(
+            a.iter()
+                .map(|v| render_json(v, vars))
+                .collect::<Result<_, _>>()?,
+        ),
         Value::Object(m) => {
             let mut out = Map::new();
             for (k, v) in m {
@@ -395,8 +468,10 @@ fn render_json(v: &Value, vars: &Vars) -> Result<Value, String> {
 
 /// Evaluates `vars` in dependency order.
 pub fn eval_vars(vars: &Map<String, Value>, into: &mut Vars) -> Result<(), String> {
-    let mut pending: Vec<(&String, &str)> =
-        vars.iter().map(|(k, v)| (k, v.as_str().unwrap_or_default())).collect();
+    let mut pending: Vec<(&String, &str)> = vars
+        .iter()
+        .map(|(k, v)| (k, v.as_str().unwrap_or_default()))
+        .collect();
     while !pending.is_empty() {
         let before = pending.len();
         pending.retain(|(k, t)| {
@@ -414,7 +489,9 @@ pub fn eval_vars(vars: &Map<String, Value>, into: &mut Vars) -> Result<(), Strin
         });
         if pending.len() == before {
             let names: Vec<&str> = pending.iter().map(|(k, _)| k.as_str()).collect();
-            return Err(format!("vars {names:?} refer to undefined or circular names"));
+            return Err(format!(
+                "vars {names:?} refer to undefined or circular names"
+            ));
         }
     }
     Ok(())
@@ -469,15 +546,35 @@ fn is_uuid(s: &str) -> bool {
 /// `YYYY-MM-DDTHH:MM:SS[.fraction](Z|±HH:MM)` (RFC 3339 §5.6), with plausible field ranges.
 pub fn is_rfc3339(s: &str) -> bool {
     let b = s.as_bytes();
-    let digits = |r: std::ops::Range<usize>| b.get(r.clone()).is_some_and(|d| d.iter().all(u8::is_ascii_digit));
+    let digits = |r: std::ops::Range<usize>| {
+        b.get(r.clone())
+            .is_some_and(|d| d.iter().all(u8::is_ascii_digit))
+    };
     let num = |r: std::ops::Range<usize>| s[r].parse::<u32>().unwrap_or(99);
-    if b.len() < 20 || !digits(0..4) || b[4] != b'-' || !digits(5..7) || b[7] != b'-' || !digits(8..10) {
+    if b.len() < 20
+        || !digits(0..4)
+        || b[4] != b'-'
+        || !digits(5..7)
+        || b[7] != b'-'
+        || !digits(8..10)
+    {
         return false;
     }
-    if !matches!(b[10], b'T' | b't') || !digits(11..13) || b[13] != b':' || !digits(14..16) || b[16] != b':' || !digits(17..19) {
+    if !matches!(b[10], b'T' | b't')
+        || !digits(11..13)
+        || b[13] != b':'
+        || !digits(14..16)
+        || b[16] != b':'
+        || !digits(17..19)
+    {
         return false;
     }
-    if !(1..=12).contains(&num(5..7)) || !(1..=31).contains(&num(8..10)) || num(11..13) > 23 || num(14..16) > 59 || num(17..19) > 60 {
+    if !(1..=12).contains(&num(5..7))
+        || !(1..=31).contains(&num(8..10))
+        || num(11..13) > 23
+        || num(14..16) > 59
+        || num(17..19) > 60
+    {
         return false;
     }
     let mut i = 19;
@@ -493,7 +590,9 @@ pub fn is_rfc3339(s: &str) -> bool {
     }
     match &b[i..] {
         [b'Z' | b'z'] => true,
-        [b'+' | b'-', ..] => b.len() == i + 6 && digits(i + 1..i + 3) && b[i + 3] == b':' && digits(i + 4..i + 6),
+        [b'+' | b'-', ..] => {
+            b.len() == i + 6 && digits(i + 1..i + 3) && b[i + 3] == b':' && digits(i + 4..i + 6)
+        }
         _ => false,
     }
 }
@@ -523,7 +622,10 @@ fn show(v: Option<&Value>) -> String {
         Some(v) => {
             let s = v.to_string();
             if s.len() > 300 {
-                format!("{}…", &s[..s.char_indices().nth(300).map_or(s.len(), |(i, _)| i)])
+                format!(
+                    "{}…",
+                    &s[..s.char_indices().nth(300).map_or(s.len(), |(i, _)| i)]
+                )
             } else {
                 s
             }
@@ -533,7 +635,12 @@ fn show(v: Option<&Value>) -> String {
 
 /// Matches `actual` (`None`: the key is missing) against `pattern`; the error says where
 /// (a JSON pointer from `at`) and what differed.
-pub fn match_pattern(pattern: &Value, actual: Option<&Value>, vars: &Vars, at: &str) -> Result<(), String> {
+pub fn match_pattern(
+    pattern: &Value,
+    actual: Option<&Value>,
+    vars: &Vars,
+    at: &str,
+) -> Result<(), String> {
     let here = if at.is_empty() { "/" } else { at };
     match pattern {
         Value::String(p) => {
@@ -552,16 +659,26 @@ pub fn match_pattern(pattern: &Value, actual: Option<&Value>, vars: &Vars, at: &
                     (Kind::Uuid, Some(v)) => v.as_str().is_some_and(is_uuid),
                     (Kind::Rfc3339, Some(v)) => v.as_str().is_some_and(is_rfc3339),
                 };
-                return if ok { Ok(()) } else { Err(format!("at {here}: expected {p}, got {}", show(actual))) };
+                return if ok {
+                    Ok(())
+                } else {
+                    Err(format!("at {here}: expected {p}, got {}", show(actual)))
+                };
             }
             let want = render(p, vars, false).map_err(|e| format!("at {here}: {e}"))?;
             match actual {
                 Some(Value::String(s)) if glob(&want, s) => Ok(()),
-                _ => Err(format!("at {here}: expected {}, got {}", Value::String(want), show(actual))),
+                _ => Err(format!(
+                    "at {here}: expected {}, got {}",
+                    Value::String(want),
+                    show(actual)
+                )),
             }
         }
         Value::Object(m) if m.len() == 1 && m.contains_key("$oneOf") => {
-            let alternatives = m["$oneOf"].as_array().ok_or_else(|| format!("at {here}: $oneOf takes an array"))?;
+            let alternatives = m["$oneOf"]
+                .as_array()
+                .ok_or_else(|| format!("at {here}: $oneOf takes an array"))?;
             let mut why = Vec::new();
             for p in alternatives {
                 match match_pattern(p, actual, vars, at) {
@@ -569,23 +686,42 @@ pub fn match_pattern(pattern: &Value, actual: Option<&Value>, vars: &Vars, at: &
                     Err(e) => why.push(e),
                 }
             }
-            Err(format!("at {here}: none of $oneOf matched: {}", why.join("; ")))
+            Err(format!(
+                "at {here}: none of $oneOf matched: {}",
+                why.join("; ")
+            ))
         }
         Value::Object(m) if m.len() == 1 && m.contains_key("$contains") => {
-            let wanted = m["$contains"].as_array().ok_or_else(|| format!("at {here}: $contains takes an array"))?;
+            let wanted = m["$contains"]
+                .as_array()
+                .ok_or_else(|| format!("at {here}: $contains takes an array"))?;
             let Some(Value::Array(items)) = actual else {
-                return Err(format!("at {here}: expected an array containing {}, got {}", m["$contains"], show(actual)));
+                return Err(format!(
+                    "at {here}: expected an array containing {}, got {}",
+                    m["$contains"],
+                    show(actual)
+                ));
             };
             for (i, p) in wanted.iter().enumerate() {
-                if !items.iter().enumerate().any(|(j, v)| match_pattern(p, Some(v), vars, &format!("{at}/{j}")).is_ok()) {
-                    return Err(format!("at {here}: no element matches $contains[{i}] = {p}; got {}", show(actual)));
+                if !items
+                    .iter()
+                    .enumerate()
+                    .any(|(j, v)| match_pattern(p, Some(v), vars, &format!("{at}/{j}")).is_ok())
+                {
+                    return Err(format!(
+                        "at {here}: no element matches $contains[{i}] = {p}; got {}",
+                        show(actual)
+                    ));
                 }
             }
             Ok(())
         }
         Value::Object(m) => {
             let Some(Value::Object(a)) = actual else {
-                return Err(format!("at {here}: expected an object, got {}", show(actual)));
+                return Err(format!(
+                    "at {here}: expected an object, got {}",
+                    show(actual)
+                ));
             };
             for (k, p) in m {
                 let key = k.replace('~', "~0").replace('/', "~1");
@@ -595,10 +731,19 @@ pub fn match_pattern(pattern: &Value, actual: Option<&Value>, vars: &Vars, at: &
         }
         Value::Array(ps) => {
             let Some(Value::Array(a)) = actual else {
-                return Err(format!("at {here}: expected an array of {}, got {}", ps.len(), show(actual)));
+                return Err(format!(
+                    "at {here}: expected an array of {}, got {}",
+                    ps.len(),
+                    show(actual)
+                ));
             };
             if a.len() != ps.len() {
-                return Err(format!("at {here}: expected {} element(s), got {}: {}", ps.len(), a.len(), show(actual)));
+                return Err(format!(
+                    "at {here}: expected {} element(s), got {}: {}",
+                    ps.len(),
+                    a.len(),
+                    show(actual)
+                ));
             }
             for (i, (p, v)) in ps.iter().zip(a).enumerate() {
                 match_pattern(p, Some(v), vars, &format!("{at}/{i}"))?;
@@ -607,7 +752,10 @@ pub fn match_pattern(pattern: &Value, actual: Option<&Value>, vars: &Vars, at: &
         }
         literal => match actual {
             Some(v) if v == literal => Ok(()),
-            _ => Err(format!("at {here}: expected {literal}, got {}", show(actual))),
+            _ => Err(format!(
+                "at {here}: expected {literal}, got {}",
+                show(actual)
+            )),
         },
     }
 }
@@ -621,22 +769,37 @@ pub fn match_expect(expect: &Map<String, Value>, reply: &Reply, vars: &Vars) -> 
     if let Some(Value::Object(headers)) = expect.get("headers") {
         for (name, p) in headers {
             let actual = reply.header(name).map(|v| Value::String(v.to_string()));
-            match_pattern(p, actual.as_ref(), vars, "").map_err(|e| format!("header {name}: {}", e.trim_start_matches("at /: ")))?;
+            match_pattern(p, actual.as_ref(), vars, "")
+                .map_err(|e| format!("header {name}: {}", e.trim_start_matches("at /: ")))?;
         }
     }
     let pattern = expect.get("body");
     if pattern.is_some_and(|p| p.as_str() == Some("{{absent}}")) {
-        return if reply.body.trim().is_empty() { Ok(()) } else { Err("body: expected none".into()) };
+        return if reply.body.trim().is_empty() {
+            Ok(())
+        } else {
+            Err("body: expected none".into())
+        };
     }
     if pattern.is_none() && status < 400 {
         return Ok(());
     }
-    let body: Value = serde_json::from_str(&reply.body).map_err(|e| format!("body: not JSON ({e})"))?;
+    let body: Value =
+        serde_json::from_str(&reply.body).map_err(|e| format!("body: not JSON ({e})"))?;
     if status >= 400 {
-        let schemas = Value::Object(Map::from_iter([("$contains".to_string(), Value::from(vec![ERROR_SCHEMA]))]));
-        match_pattern(&schemas, body.get("schemas"), vars, "/schemas").map_err(|e| format!("SCIM error (RFC 7644 §3.12): {e}"))?;
-        match_pattern(&Value::String(status.to_string()), body.get("status"), vars, "/status")
-            .map_err(|e| format!("SCIM error (RFC 7644 §3.12), status as a string: {e}"))?;
+        let schemas = Value::Object(Map::from_iter([(
+            "$contains".to_string(),
+            Value::from(vec![ERROR_SCHEMA]),
+        )]));
+        match_pattern(&schemas, body.get("schemas"), vars, "/schemas")
+            .map_err(|e| format!("SCIM error (RFC 7644 §3.12): {e}"))?;
+        match_pattern(
+            &Value::String(status.to_string()),
+            body.get("status"),
+            vars,
+            "/status",
+        )
+        .map_err(|e| format!("SCIM error (RFC 7644 §3.12), status as a string: {e}"))?;
     }
     match pattern {
         Some(p) => match_pattern(p, Some(&body), vars, "").map_err(|e| format!("body {e}")),
@@ -649,8 +812,14 @@ pub fn run_fixture(client: &impl Client, file: &str, fixture: &Value) -> Result<
     validate(fixture).map_err(|e| format!("fixture {file} is malformed: {e}"))?;
     let source = fixture["source"].as_str().unwrap_or_default();
     let title = source.split(" — ").next().unwrap_or(source);
-    let steps = fixture["steps"].as_array().map(Vec::as_slice).unwrap_or_default();
-    let tenant = client.new_tenant(&super::unique(&format!("fixture {} ", file.trim_end_matches(".json"))));
+    let steps = fixture["steps"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    let tenant = client.new_tenant(&super::unique(&format!(
+        "fixture {} ",
+        file.trim_end_matches(".json")
+    )));
     let mut vars = Vars::new();
     vars.insert("token".into(), Value::String(tenant.token.clone()));
     vars.insert("tenant_id".into(), Value::String(tenant.id.clone()));
@@ -667,7 +836,16 @@ pub fn run_fixture(client: &impl Client, file: &str, fixture: &Value) -> Result<
                 step.name
             );
             if let Some(r) = reply {
-                let _ = write!(m, "\n  answer: {} {}", r.status, if r.body.is_empty() { "(no body)" } else { &r.body });
+                let _ = write!(
+                    m,
+                    "\n  answer: {} {}",
+                    r.status,
+                    if r.body.is_empty() {
+                        "(no body)"
+                    } else {
+                        &r.body
+                    }
+                );
             }
             m
         };
@@ -675,45 +853,80 @@ pub fn run_fixture(client: &impl Client, file: &str, fixture: &Value) -> Result<
         let url = format!("/scim/v2{}", encode_uri(&path));
         let request_line = format!("{} {url}", step.method);
         let body = match step.body {
-            Some(b) => Some(render_json(b, &vars).map_err(|e| fail(e, &request_line, None))?.to_string()),
+            Some(b) => Some(
+                render_json(b, &vars)
+                    .map_err(|e| fail(e, &request_line, None))?
+                    .to_string(),
+            ),
             None => None,
         };
-        let mut headers: Vec<(String, String)> = vec![("Authorization".into(), format!("Bearer {}", tenant.token))];
+        let mut headers: Vec<(String, String)> =
+            vec![("Authorization".into(), format!("Bearer {}", tenant.token))];
         if body.is_some() {
             headers.push(("Content-Type".into(), "application/scim+json".into()));
         }
         for (name, value) in &step.headers {
             headers.retain(|(k, _)| !k.eq_ignore_ascii_case(name));
             if let Some(v) = value {
-                headers.push((name.to_string(), render(v, &vars, true).map_err(|e| fail(e, &request_line, None))?));
+                headers.push((
+                    name.to_string(),
+                    render(v, &vars, true).map_err(|e| fail(e, &request_line, None))?,
+                ));
             }
         }
-        let header_refs: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-        let reply = client.send(step.method, &url, &header_refs, body.as_deref().map(str::as_bytes));
+        let header_refs: Vec<(&str, &str)> = headers
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        let reply = client.send(
+            step.method,
+            &url,
+            &header_refs,
+            body.as_deref().map(str::as_bytes),
+        );
         let mut why = Vec::new();
-        let matched = step.expect.iter().find(|e| match match_expect(e, &reply, &vars) {
-            Ok(()) => true,
-            Err(w) => {
-                why.push(w);
-                false
-            }
-        });
+        let matched = step
+            .expect
+            .iter()
+            .find(|e| match match_expect(e, &reply, &vars) {
+                Ok(()) => true,
+                Err(w) => {
+                    why.push(w);
+                    false
+                }
+            });
         if matched.is_none() {
             let what = if why.len() == 1 {
                 format!("mismatch: {}", why[0])
             } else {
-                let list: Vec<String> = why.iter().enumerate().map(|(n, w)| format!("    answer {}: {w}", n + 1)).collect();
+                let list: Vec<String> = why
+                    .iter()
+                    .enumerate()
+                    .map(|(n, w)| format!("    answer {}: {w}", n + 1))
+                    .collect();
                 format!("no allowed answer matched:\n{}", list.join("\n"))
             };
             return Err(fail(what, &request_line, Some(&reply)));
         }
         if !step.capture.is_empty() {
-            let json: Value = serde_json::from_str(&reply.body)
-                .map_err(|e| fail(format!("capture: the answer is not JSON ({e})"), &request_line, Some(&reply)))?;
+            let json: Value = serde_json::from_str(&reply.body).map_err(|e| {
+                fail(
+                    format!("capture: the answer is not JSON ({e})"),
+                    &request_line,
+                    Some(&reply),
+                )
+            })?;
             for (name, pointer) in &step.capture {
-                let v = json.pointer(pointer).filter(|v| !v.is_null()).ok_or_else(|| {
-                    fail(format!("capture {name}: nothing at {pointer}"), &request_line, Some(&reply))
-                })?;
+                let v = json
+                    .pointer(pointer)
+                    .filter(|v| !v.is_null())
+                    .ok_or_else(|| {
+                        fail(
+                            format!("capture {name}: nothing at {pointer}"),
+                            &request_line,
+                            Some(&reply),
+                        )
+                    })?;
                 vars.insert(name.to_string(), v.clone());
             }
         }

@@ -18,17 +18,28 @@ pub struct Reply {
 
 impl Reply {
     pub fn json(&self) -> Value {
-        serde_json::from_str(&self.body)
-            .unwrap_or_else(|e| panic!("body is not JSON ({e}): {:?} (status {})", self.body, self.status))
+        serde_json::from_str(&self.body).unwrap_or_else(|e| {
+            panic!(
+                "body is not JSON ({e}): {:?} (status {})",
+                self.body, self.status
+            )
+        })
     }
     pub fn header(&self, name: &str) -> Option<&str> {
         let name = name.to_ascii_lowercase();
-        self.headers.iter().find(|(k, _)| *k == name).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.as_str())
     }
     /// Panics with the body when the status is not `expected`.
     #[track_caller]
     pub fn expect(&self, expected: u16) -> &Reply {
-        assert_eq!(self.status, expected, "unexpected status; body: {}", self.body);
+        assert_eq!(
+            self.status, expected,
+            "unexpected status; body: {}",
+            self.body
+        );
         self
     }
     /// Asserts a SCIM error answer (RFC 7644 §3.12): status (as a string in the body), scimType.
@@ -36,12 +47,24 @@ impl Reply {
     pub fn expect_scim_error(&self, status: u16, scim_type: Option<&str>) -> Value {
         self.expect(status);
         let body = self.json();
-        assert_eq!(body["schemas"], serde_json::json!(["urn:ietf:params:scim:api:messages:2.0:Error"]), "{body}");
+        assert_eq!(
+            body["schemas"],
+            serde_json::json!(["urn:ietf:params:scim:api:messages:2.0:Error"]),
+            "{body}"
+        );
         assert_eq!(body["status"], Value::String(status.to_string()), "{body}");
-        assert_eq!(body.get("scimType").and_then(Value::as_str), scim_type, "{body}");
-        assert!(body["detail"].as_str().is_some_and(|d| !d.is_empty()), "{body}");
+        assert_eq!(
+            body.get("scimType").and_then(Value::as_str),
+            scim_type,
+            "{body}"
+        );
         assert!(
-            self.header("content-type").is_some_and(|c| c.starts_with("application/scim+json")),
+            body["detail"].as_str().is_some_and(|d| !d.is_empty()),
+            "{body}"
+        );
+        assert!(
+            self.header("content-type")
+                .is_some_and(|c| c.starts_with("application/scim+json")),
             "content type {:?}",
             self.header("content-type")
         );
@@ -53,7 +76,10 @@ impl Reply {
         self.expect(status);
         let body = self.json();
         assert_eq!(body["error"], code, "{body}");
-        assert!(body["detail"].as_str().is_some_and(|d| !d.is_empty()), "{body}");
+        assert!(
+            body["detail"].as_str().is_some_and(|d| !d.is_empty()),
+            "{body}"
+        );
         body
     }
 }
@@ -61,7 +87,13 @@ impl Reply {
 /// Sends requests to scim-edge: the app in-process (host) or the worker over HTTP (e2e).
 pub trait Client {
     /// `path` includes any query string. Header names are sent as given.
-    fn send(&self, method: &str, path: &str, headers: &[(&str, &str)], body: Option<&[u8]>) -> Reply;
+    fn send(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<&[u8]>,
+    ) -> Reply;
     /// The operator's admin token of this deployment.
     fn admin_token(&self) -> &str;
     /// Whether the client runs against the real worker (some scenarios use wall-clock time).
@@ -74,7 +106,12 @@ pub trait Client {
         if body.is_some() {
             headers.push(("Content-Type", "application/json"));
         }
-        self.send(method, &format!("/admin/v1{path}"), &headers, body.as_deref().map(str::as_bytes))
+        self.send(
+            method,
+            &format!("/admin/v1{path}"),
+            &headers,
+            body.as_deref().map(str::as_bytes),
+        )
     }
 
     fn scim(&self, token: &str, method: &str, path: &str, body: Option<Value>) -> Reply {
@@ -84,12 +121,21 @@ pub trait Client {
         if body.is_some() {
             headers.push(("Content-Type", "application/scim+json"));
         }
-        self.send(method, &format!("/scim/v2{path}"), &headers, body.as_deref().map(str::as_bytes))
+        self.send(
+            method,
+            &format!("/scim/v2{path}"),
+            &headers,
+            body.as_deref().map(str::as_bytes),
+        )
     }
 
     /// A new tenant; returns its id and first token.
     fn new_tenant(&self, name: &str) -> Tenant {
-        let reply = self.admin("POST", "/tenants", Some(serde_json::json!({ "name": name })));
+        let reply = self.admin(
+            "POST",
+            "/tenants",
+            Some(serde_json::json!({ "name": name })),
+        );
         reply.expect(201);
         let body = reply.json();
         Tenant {

@@ -20,24 +20,39 @@ pub fn worker() -> &'static Worker {
             origin.starts_with("http://127.0.0.1:") || origin.starts_with("http://localhost:"),
             "the end-to-end suite only talks to loopback, not {origin}"
         );
-        let admin_token = std::env::var("SCIM_EDGE_ADMIN_TOKEN").expect("SCIM_EDGE_ADMIN_TOKEN is not set");
+        let admin_token =
+            std::env::var("SCIM_EDGE_ADMIN_TOKEN").expect("SCIM_EDGE_ADMIN_TOKEN is not set");
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .timeout_global(Some(Duration::from_secs(30)))
             .max_idle_connections_per_host(16)
             .build()
             .into();
-        Worker { origin: origin.trim_end_matches('/').to_string(), admin_token, agent }
+        Worker {
+            origin: origin.trim_end_matches('/').to_string(),
+            admin_token,
+            agent,
+        }
     })
 }
 
 impl Client for Worker {
-    fn send(&self, method: &str, path: &str, headers: &[(&str, &str)], body: Option<&[u8]>) -> Reply {
-        let mut builder = http::Request::builder().method(method).uri(format!("{}{path}", self.origin));
+    fn send(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<&[u8]>,
+    ) -> Reply {
+        let mut builder = http::Request::builder()
+            .method(method)
+            .uri(format!("{}{path}", self.origin));
         for (k, v) in headers {
             builder = builder.header(*k, *v);
         }
-        let request = builder.body(body.map(<[u8]>::to_vec).unwrap_or_default()).expect("valid request");
+        let request = builder
+            .body(body.map(<[u8]>::to_vec).unwrap_or_default())
+            .expect("valid request");
         let mut response = self
             .agent
             .run(request)
@@ -46,7 +61,12 @@ impl Client for Worker {
         let headers = response
             .headers()
             .iter()
-            .map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap_or_default().to_string()))
+            .map(|(k, v)| {
+                (
+                    k.as_str().to_string(),
+                    v.to_str().unwrap_or_default().to_string(),
+                )
+            })
             .collect();
         let body = response
             .body_mut()
@@ -54,7 +74,11 @@ impl Client for Worker {
             .limit(16 * 1024 * 1024)
             .read_to_string()
             .unwrap_or_else(|e| panic!("{method} {path}: unreadable body: {e}"));
-        Reply { status, headers, body }
+        Reply {
+            status,
+            headers,
+            body,
+        }
     }
 
     fn admin_token(&self) -> &str {

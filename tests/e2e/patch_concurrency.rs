@@ -48,7 +48,11 @@ fn twenty_concurrent_patches_of_distinct_attributes_all_survive_five_runs_of_fiv
     let w = worker();
     let t = w.new_tenant(&unique("Concurrent PATCH "));
     for run in 1..=5 {
-        let u = create(w, &t, okta_user(&format!("{}@example.com", unique(&format!("race{run}.")))));
+        let u = create(
+            w,
+            &t,
+            okta_user(&format!("{}@example.com", unique(&format!("race{run}.")))),
+        );
         let id = u["id"].as_str().unwrap().to_string();
         let statuses: Vec<(u16, String)> = std::thread::scope(|s| {
             let handles: Vec<_> = PATHS
@@ -65,16 +69,25 @@ fn twenty_concurrent_patches_of_distinct_attributes_all_survive_five_runs_of_fiv
             handles.into_iter().map(|h| h.join().unwrap()).collect()
         });
         for (i, (status, body)) in statuses.iter().enumerate() {
-            assert_eq!(*status, 200, "run {run}: PATCH of {} answered {status}: {body}", PATHS[i]);
+            assert_eq!(
+                *status, 200,
+                "run {run}: PATCH of {} answered {status}: {body}",
+                PATHS[i]
+            );
         }
-        let after = w.scim(&t.token, "GET", &format!("/Users/{id}"), None).json();
+        let after = w
+            .scim(&t.token, "GET", &format!("/Users/{id}"), None)
+            .json();
         let lost: Vec<&str> = PATHS
             .iter()
             .enumerate()
             .filter(|(i, path)| read(&after, path) != json!(format!("v{run}-{i}")))
             .map(|(_, path)| *path)
             .collect();
-        assert!(lost.is_empty(), "run {run}: lost updates of {lost:?} in {after}");
+        assert!(
+            lost.is_empty(),
+            "run {run}: lost updates of {lost:?} in {after}"
+        );
         // Every write took effect exactly once: the version counts them.
         assert_eq!(after["meta"]["version"], json!("W/\"21\""), "run {run}");
     }

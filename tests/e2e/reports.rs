@@ -36,9 +36,24 @@ fn the_retention_trigger_runs_and_keeps_recent_entries() {
     let c = worker();
     let t = c.new_tenant(&crate::common::unique("Retention "));
     let name = format!("{}@example.com", crate::common::unique("kept."));
-    c.scim(&t.token, "POST", "/Users", Some(crate::common::scenarios::users::okta_user(&name))).expect(201);
+    c.scim(
+        &t.token,
+        "POST",
+        "/Users",
+        Some(crate::common::scenarios::users::okta_user(&name)),
+    )
+    .expect(201);
     let before = s::activity(c, &t.id, &[]);
-    let r = c.send("GET", "/cdn-cgi/handler/scheduled?cron=17+3+*+*+*", &[], None);
-    assert_eq!((r.status, r.body.as_str()), (200, "ok"), "the scheduled handler ran without an exception");
+    let r = c.send(
+        "GET",
+        "/cdn-cgi/handler/scheduled?cron=17+3+*+*+*",
+        &[],
+        None,
+    );
+    assert_eq!(
+        (r.status, r.body.as_str()),
+        (200, "ok"),
+        "the scheduled handler ran without an exception"
+    );
     assert_eq!(s::activity(c, &t.id, &[]), before);
 }

@@ -11,11 +11,11 @@
 //! - `attr eq null` means the attribute is absent, `attr ne null` that it is present.
 
 use super::{AttrPath, CompValue, CompareOp, Filter};
-use crate::scim::tenant::date_instant;
 use crate::scim::error::ScimError;
 use crate::scim::fold::fold;
 use crate::scim::path::{resolve as resolve_path, AttrRef, Container, Def};
 use crate::scim::schema::Type;
+use crate::scim::tenant::date_instant;
 use crate::scim::tenant::TenantSchema;
 
 /// A literal, typed for the attribute it is compared with.
@@ -48,14 +48,24 @@ pub enum Shape {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Resolved {
-    Compare { target: Target, op: CompareOp, value: Lit },
-    Present { target: Target, shape: Shape },
+    Compare {
+        target: Target,
+        op: CompareOp,
+        value: Lit,
+    },
+    Present {
+        target: Target,
+        shape: Shape,
+    },
     And(Box<Resolved>, Box<Resolved>),
     Or(Box<Resolved>, Box<Resolved>),
     Not(Box<Resolved>),
     /// Some element of the multi-valued attribute at `array` (document keys) matches `filter`,
     /// whose targets are `Elem`.
-    Any { array: Vec<String>, filter: Box<Resolved> },
+    Any {
+        array: Vec<String>,
+        filter: Box<Resolved>,
+    },
     /// Known without looking at the data (`meta.resourceType eq "User"`).
     Const(bool),
 }
@@ -67,8 +77,14 @@ fn bad(detail: String) -> ScimError {
 /// Resolves a parsed filter for `/Users`.
 pub fn resolve(filter: &Filter, schema: &TenantSchema) -> Result<Resolved, ScimError> {
     match filter {
-        Filter::And(a, b) => Ok(Resolved::And(Box::new(resolve(a, schema)?), Box::new(resolve(b, schema)?))),
-        Filter::Or(a, b) => Ok(Resolved::Or(Box::new(resolve(a, schema)?), Box::new(resolve(b, schema)?))),
+        Filter::And(a, b) => Ok(Resolved::And(
+            Box::new(resolve(a, schema)?),
+            Box::new(resolve(b, schema)?),
+        )),
+        Filter::Or(a, b) => Ok(Resolved::Or(
+            Box::new(resolve(a, schema)?),
+            Box::new(resolve(b, schema)?),
+        )),
         Filter::Not(a) => Ok(Resolved::Not(Box::new(resolve(a, schema)?))),
         Filter::Present(path) => present(path, schema),
         Filter::Compare { path, op, value } => compare(path, *op, value, schema),
@@ -85,20 +101,33 @@ fn present(path: &AttrPath, schema: &TenantSchema) -> Result<Resolved, ScimError
     if let Some(keys) = r.doc_keys() {
         if r.top.multi() {
             return Ok(match &r.sub {
-                None => Resolved::Present { target: Target::Doc(keys), shape: Shape::Multi },
+                None => Resolved::Present {
+                    target: Target::Doc(keys),
+                    shape: Shape::Multi,
+                },
                 Some(sub) => Resolved::Any {
                     array: keys,
-                    filter: Box::new(Resolved::Present { target: Target::Elem(sub.name().into()), shape: Shape::Simple }),
+                    filter: Box::new(Resolved::Present {
+                        target: Target::Elem(sub.name().into()),
+                        shape: Shape::Simple,
+                    }),
                 },
             });
         }
     }
     match meta_or_column(&r) {
-        Some(Ok(target)) => Ok(Resolved::Present { target, shape: Shape::Simple }),
+        Some(Ok(target)) => Ok(Resolved::Present {
+            target,
+            shape: Shape::Simple,
+        }),
         Some(Err(e)) => Err(e),
         None => {
             let (target, leaf) = singular_target(&r)?;
-            let shape = if leaf.ty() == Type::Complex { Shape::Complex } else { Shape::Simple };
+            let shape = if leaf.ty() == Type::Complex {
+                Shape::Complex
+            } else {
+                Shape::Simple
+            };
             Ok(Resolved::Present { target, shape })
         }
     }
@@ -111,10 +140,20 @@ fn is_meta(r: &AttrRef) -> bool {
 /// `id`, `meta.*` and column-backed attributes; `None` for document values.
 fn meta_or_column(r: &AttrRef) -> Option<Result<Target, ScimError>> {
     if is_meta(r) {
-        return Some(match r.sub.as_ref().and_then(|s| s.static_attr()).and_then(|a| a.column) {
-            Some(column) => Ok(Target::Column(column)),
-            None => Err(bad(format!("Filtering on \"{}\" is not supported", r.display()))),
-        });
+        return Some(
+            match r
+                .sub
+                .as_ref()
+                .and_then(|s| s.static_attr())
+                .and_then(|a| a.column)
+            {
+                Some(column) => Ok(Target::Column(column)),
+                None => Err(bad(format!(
+                    "Filtering on \"{}\" is not supported",
+                    r.display()
+                ))),
+            },
+        );
     }
     if r.sub.is_none() {
         if let Some(column) = r.top.static_attr().and_then(|a| a.column) {
@@ -135,14 +174,22 @@ fn singular_target(r: &AttrRef) -> Result<(Target, Def), ScimError> {
     Ok((Target::Doc(keys), r.leaf()))
 }
 
-fn compare(path: &AttrPath, op: CompareOp, value: &CompValue, schema: &TenantSchema) -> Result<Resolved, ScimError> {
+fn compare(
+    path: &AttrPath,
+    op: CompareOp,
+    value: &CompValue,
+    schema: &TenantSchema,
+) -> Result<Resolved, ScimError> {
     let r = resolve_path(path, schema)?;
     if is_meta(&r) && r.sub.as_ref().is_some_and(|s| s.name() == "resourceType") {
         let matches = matches!(value, CompValue::Str(s) if s == "User");
         return match op {
             CompareOp::Eq => Ok(Resolved::Const(matches)),
             CompareOp::Ne => Ok(Resolved::Const(!matches)),
-            _ => Err(bad(format!("\"{}\" can only be compared with eq or ne", r.display()))),
+            _ => Err(bad(format!(
+                "\"{}\" can only be compared with eq or ne",
+                r.display()
+            ))),
         };
     }
     if *value == CompValue::Null {
@@ -150,20 +197,33 @@ fn compare(path: &AttrPath, op: CompareOp, value: &CompValue, schema: &TenantSch
         return match op {
             CompareOp::Eq => Ok(Resolved::Not(Box::new(present))),
             CompareOp::Ne => Ok(present),
-            _ => Err(bad(format!("null can only be compared with eq or ne (at \"{path}\")"))),
+            _ => Err(bad(format!(
+                "null can only be compared with eq or ne (at \"{path}\")"
+            ))),
         };
     }
     if r.doc_keys().is_some() && r.top.multi() {
         // Any value matches: `emails.value eq "x"`, and `emails eq "x"` for the `value`.
         let sub = match r.sub.clone() {
             Some(s) => s,
-            None => r
-                .top
-                .sub("value")
-                .ok_or_else(|| bad(format!("\"{}\" is complex; compare one of its sub-attributes", r.display())))?,
+            None => r.top.sub("value").ok_or_else(|| {
+                bad(format!(
+                    "\"{}\" is complex; compare one of its sub-attributes",
+                    r.display()
+                ))
+            })?,
         };
-        let leaf = leaf_compare(Target::Elem(sub.name().into()), sub, op, value, &r.display())?;
-        return Ok(Resolved::Any { array: r.doc_keys().unwrap_or_default(), filter: Box::new(leaf) });
+        let leaf = leaf_compare(
+            Target::Elem(sub.name().into()),
+            sub,
+            op,
+            value,
+            &r.display(),
+        )?;
+        return Ok(Resolved::Any {
+            array: r.doc_keys().unwrap_or_default(),
+            filter: Box::new(leaf),
+        });
     }
     let (target, leaf) = match meta_or_column(&r) {
         Some(t) => (t?, r.leaf()),
@@ -173,17 +233,27 @@ fn compare(path: &AttrPath, op: CompareOp, value: &CompValue, schema: &TenantSch
 }
 
 /// `attr[filter]`: the inner filter's paths are sub-attributes of `attr`.
-fn value_path(path: &AttrPath, inner: &Filter, schema: &TenantSchema) -> Result<Resolved, ScimError> {
+fn value_path(
+    path: &AttrPath,
+    inner: &Filter,
+    schema: &TenantSchema,
+) -> Result<Resolved, ScimError> {
     let r = resolve_path(path, schema)?;
     if r.top.ty() != Type::Complex || r.sub.is_some() {
-        return Err(bad(format!("\"{}\" is not a complex attribute; value filters need one", r.display())));
+        return Err(bad(format!(
+            "\"{}\" is not a complex attribute; value filters need one",
+            r.display()
+        )));
     }
     let keys = r
         .doc_keys()
         .ok_or_else(|| bad(format!("Filtering on \"{}\" is not supported", r.display())))?;
     if r.top.multi() {
         let filter = element_filter(inner, &r.top, &r.display(), &|sub| Target::Elem(sub.into()))?;
-        Ok(Resolved::Any { array: keys, filter: Box::new(filter) })
+        Ok(Resolved::Any {
+            array: keys,
+            filter: Box::new(filter),
+        })
     } else {
         // A singular complex attribute: the conditions apply to its sub-attributes directly.
         element_filter(inner, &r.top, &r.display(), &|sub| {
@@ -194,10 +264,17 @@ fn value_path(path: &AttrPath, inner: &Filter, schema: &TenantSchema) -> Result<
     }
 }
 
-fn element_filter(f: &Filter, parent: &Def, parent_name: &str, target: &dyn Fn(&str) -> Target) -> Result<Resolved, ScimError> {
+fn element_filter(
+    f: &Filter,
+    parent: &Def,
+    parent_name: &str,
+    target: &dyn Fn(&str) -> Target,
+) -> Result<Resolved, ScimError> {
     let sub = |p: &AttrPath| -> Result<Def, ScimError> {
         if p.urn.is_some() || p.sub.is_some() {
-            return Err(bad(format!("Inside \"{parent_name}[...]\" only sub-attribute names may appear, not \"{p}\"")));
+            return Err(bad(format!(
+                "Inside \"{parent_name}[...]\" only sub-attribute names may appear, not \"{p}\""
+            )));
         }
         parent
             .sub(&p.name)
@@ -212,20 +289,33 @@ fn element_filter(f: &Filter, parent: &Def, parent_name: &str, target: &dyn Fn(&
             Box::new(element_filter(a, parent, parent_name, target)?),
             Box::new(element_filter(b, parent, parent_name, target)?),
         )),
-        Filter::Not(a) => Ok(Resolved::Not(Box::new(element_filter(a, parent, parent_name, target)?))),
+        Filter::Not(a) => Ok(Resolved::Not(Box::new(element_filter(
+            a,
+            parent,
+            parent_name,
+            target,
+        )?))),
         Filter::Present(p) => {
             let d = sub(p)?;
-            Ok(Resolved::Present { target: target(d.name()), shape: Shape::Simple })
+            Ok(Resolved::Present {
+                target: target(d.name()),
+                shape: Shape::Simple,
+            })
         }
         Filter::Compare { path, op, value } => {
             let d = sub(path)?;
             let name = format!("{parent_name}.{}", d.name());
             if *value == CompValue::Null {
-                let present = Resolved::Present { target: target(d.name()), shape: Shape::Simple };
+                let present = Resolved::Present {
+                    target: target(d.name()),
+                    shape: Shape::Simple,
+                };
                 return match op {
                     CompareOp::Eq => Ok(Resolved::Not(Box::new(present))),
                     CompareOp::Ne => Ok(present),
-                    _ => Err(bad(format!("null can only be compared with eq or ne (at \"{name}\")"))),
+                    _ => Err(bad(format!(
+                        "null can only be compared with eq or ne (at \"{name}\")"
+                    ))),
                 };
             }
             leaf_compare(target(d.name()), d, *op, value, &name)
@@ -236,15 +326,32 @@ fn element_filter(f: &Filter, parent: &Def, parent_name: &str, target: &dyn Fn(&
 
 /// A comparison of one simple value: checks the operator against the type and types the
 /// literal (RFC 7644 §3.4.2.2's operator table).
-fn leaf_compare(target: Target, def: Def, op: CompareOp, value: &CompValue, name: &str) -> Result<Resolved, ScimError> {
+fn leaf_compare(
+    target: Target,
+    def: Def,
+    op: CompareOp,
+    value: &CompValue,
+    name: &str,
+) -> Result<Resolved, ScimError> {
     use CompareOp::*;
     let ty = def.ty();
-    let mismatch = |want: &str| bad(format!("\"{name}\" is of type {}; compare it with {want}", ty.as_str()));
+    let mismatch = |want: &str| {
+        bad(format!(
+            "\"{name}\" is of type {}; compare it with {want}",
+            ty.as_str()
+        ))
+    };
     let lit = match ty {
-        Type::Complex => return Err(bad(format!("\"{name}\" is complex; compare one of its sub-attributes"))),
+        Type::Complex => {
+            return Err(bad(format!(
+                "\"{name}\" is complex; compare one of its sub-attributes"
+            )))
+        }
         Type::Boolean => {
             if !matches!(op, Eq | Ne) {
-                return Err(bad(format!("\"{name}\" is a boolean; only eq, ne and pr apply")));
+                return Err(bad(format!(
+                    "\"{name}\" is a boolean; only eq, ne and pr apply"
+                )));
             }
             match value {
                 CompValue::Bool(b) => Lit::Bool(*b),
@@ -255,7 +362,9 @@ fn leaf_compare(target: Target, def: Def, op: CompareOp, value: &CompValue, name
         }
         Type::Integer | Type::Decimal => {
             if matches!(op, Co | Sw | Ew) {
-                return Err(bad(format!("\"{name}\" is a number; co, sw and ew apply to strings")));
+                return Err(bad(format!(
+                    "\"{name}\" is a number; co, sw and ew apply to strings"
+                )));
             }
             match value {
                 CompValue::Number(n) => match n.as_i64() {
@@ -270,15 +379,19 @@ fn leaf_compare(target: Target, def: Def, op: CompareOp, value: &CompValue, name
             CompValue::Str(s) if matches!(op, Co | Sw | Ew) => Lit::Text(s.clone()),
             // A date alone (`2020-01-15`) is that day's midnight UTC: the company's date
             // attributes hold dates, and compare as instants (DESIGN §4).
-            CompValue::Str(s) => Lit::Text(
-                date_instant(s).ok_or_else(|| bad(format!("\"{s}\" is not an RFC 3339 date-time (at \"{name}\")")))?,
-            ),
+            CompValue::Str(s) => Lit::Text(date_instant(s).ok_or_else(|| {
+                bad(format!(
+                    "\"{s}\" is not an RFC 3339 date-time (at \"{name}\")"
+                ))
+            })?),
             _ => return Err(mismatch("a date-time string")),
         },
         // RFC 7644 §3.4.2.2 (gt, ge, lt, le): "Boolean and Binary attributes SHALL cause a
         // failed response (HTTP status code 400) with 'scimType' of 'invalidFilter'".
         Type::Binary if matches!(op, Gt | Ge | Lt | Le) => {
-            return Err(bad(format!("\"{name}\" is binary; gt, ge, lt and le do not apply")))
+            return Err(bad(format!(
+                "\"{name}\" is binary; gt, ge, lt and le do not apply"
+            )))
         }
         Type::String | Type::Reference | Type::Binary => match value {
             CompValue::Str(s) if !def.case_exact() && ty == Type::String => Lit::Text(fold(s)),
@@ -286,7 +399,11 @@ fn leaf_compare(target: Target, def: Def, op: CompareOp, value: &CompValue, name
             _ => return Err(mismatch("a string")),
         },
     };
-    Ok(Resolved::Compare { target, op, value: lit })
+    Ok(Resolved::Compare {
+        target,
+        op,
+        value: lit,
+    })
 }
 
 #[cfg(test)]
@@ -296,7 +413,10 @@ mod tests {
     use crate::scim::schema::ENTERPRISE_USER;
 
     fn r(text: &str) -> Result<Resolved, ScimError> {
-        resolve(&parse_filter(text, &Limits::DEFAULT).unwrap(), &TenantSchema::default())
+        resolve(
+            &parse_filter(text, &Limits::DEFAULT).unwrap(),
+            &TenantSchema::default(),
+        )
     }
     fn keys(k: &[&str]) -> Vec<String> {
         k.iter().map(|s| s.to_string()).collect()
@@ -309,7 +429,11 @@ mod tests {
     fn user_name_compares_folded_on_its_column() {
         assert_eq!(
             r("userName eq \"ÅSA@Example.COM\"").unwrap(),
-            Resolved::Compare { target: Target::Column("user_name_fold"), op: CompareOp::Eq, value: text("åsa@example.com") }
+            Resolved::Compare {
+                target: Target::Column("user_name_fold"),
+                op: CompareOp::Eq,
+                value: text("åsa@example.com")
+            }
         );
     }
 
@@ -317,11 +441,19 @@ mod tests {
     fn external_id_and_id_are_case_exact_columns() {
         assert_eq!(
             r("externalId eq \"AbC\"").unwrap(),
-            Resolved::Compare { target: Target::Column("external_id"), op: CompareOp::Eq, value: text("AbC") }
+            Resolved::Compare {
+                target: Target::Column("external_id"),
+                op: CompareOp::Eq,
+                value: text("AbC")
+            }
         );
         assert_eq!(
             r("id eq \"X\"").unwrap(),
-            Resolved::Compare { target: Target::Column("id"), op: CompareOp::Eq, value: text("X") }
+            Resolved::Compare {
+                target: Target::Column("id"),
+                op: CompareOp::Eq,
+                value: text("X")
+            }
         );
     }
 
@@ -330,47 +462,88 @@ mod tests {
         let expected = Resolved::Any {
             array: keys(&["emails"]),
             filter: Box::new(Resolved::And(
-                Box::new(Resolved::Compare { target: Target::Elem("type".into()), op: CompareOp::Eq, value: text("work") }),
-                Box::new(Resolved::Compare { target: Target::Elem("value".into()), op: CompareOp::Eq, value: text("a@x.com") }),
+                Box::new(Resolved::Compare {
+                    target: Target::Elem("type".into()),
+                    op: CompareOp::Eq,
+                    value: text("work"),
+                }),
+                Box::new(Resolved::Compare {
+                    target: Target::Elem("value".into()),
+                    op: CompareOp::Eq,
+                    value: text("a@x.com"),
+                }),
             )),
         };
-        assert_eq!(r("emails[type eq \"work\"].value eq \"A@x.com\"").unwrap(), expected);
+        assert_eq!(
+            r("emails[type eq \"work\"].value eq \"A@x.com\"").unwrap(),
+            expected
+        );
     }
 
     #[test]
     fn multi_valued_attributes_match_any_value() {
         let any = |op, v: &str| Resolved::Any {
             array: keys(&["emails"]),
-            filter: Box::new(Resolved::Compare { target: Target::Elem("value".into()), op, value: text(v) }),
+            filter: Box::new(Resolved::Compare {
+                target: Target::Elem("value".into()),
+                op,
+                value: text(v),
+            }),
         };
         assert_eq!(r("emails.value eq \"x\"").unwrap(), any(CompareOp::Eq, "x"));
-        assert_eq!(r("emails co \"example.com\"").unwrap(), any(CompareOp::Co, "example.com"));
+        assert_eq!(
+            r("emails co \"example.com\"").unwrap(),
+            any(CompareOp::Co, "example.com")
+        );
     }
 
     #[test]
     fn literals_are_typed_by_the_attribute() {
         assert_eq!(
             r("active eq \"False\"").unwrap(),
-            Resolved::Compare { target: Target::Column("active"), op: CompareOp::Eq, value: Lit::Bool(false) }
+            Resolved::Compare {
+                target: Target::Column("active"),
+                op: CompareOp::Eq,
+                value: Lit::Bool(false)
+            }
         );
         assert_eq!(
             r("meta.lastModified gt \"2011-05-13T04:42:34Z\"").unwrap(),
-            Resolved::Compare { target: Target::Column("last_modified"), op: CompareOp::Gt, value: text("2011-05-13T04:42:34.000Z") }
+            Resolved::Compare {
+                target: Target::Column("last_modified"),
+                op: CompareOp::Gt,
+                value: text("2011-05-13T04:42:34.000Z")
+            }
         );
         assert_eq!(
-            r("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department eq \"R&D\"").unwrap(),
-            Resolved::Compare { target: Target::Doc(keys(&[ENTERPRISE_USER, "department"])), op: CompareOp::Eq, value: text("r&d") }
+            r("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department eq \"R&D\"")
+                .unwrap(),
+            Resolved::Compare {
+                target: Target::Doc(keys(&[ENTERPRISE_USER, "department"])),
+                op: CompareOp::Eq,
+                value: text("r&d")
+            }
         );
-        assert_eq!(r("meta.resourceType eq \"User\"").unwrap(), Resolved::Const(true));
+        assert_eq!(
+            r("meta.resourceType eq \"User\"").unwrap(),
+            Resolved::Const(true)
+        );
         assert_eq!(r("meta.resourceType pr").unwrap(), Resolved::Const(true));
         assert_eq!(r("meta pr").unwrap(), Resolved::Const(true));
         assert_eq!(
             r("meta.created lt \"2026-01-01\"").unwrap(),
-            Resolved::Compare { target: Target::Column("created"), op: CompareOp::Lt, value: text("2026-01-01T00:00:00.000Z") }
+            Resolved::Compare {
+                target: Target::Column("created"),
+                op: CompareOp::Lt,
+                value: text("2026-01-01T00:00:00.000Z")
+            }
         );
         assert_eq!(
             r("title eq null").unwrap(),
-            Resolved::Not(Box::new(Resolved::Present { target: Target::Doc(keys(&["title"])), shape: Shape::Simple }))
+            Resolved::Not(Box::new(Resolved::Present {
+                target: Target::Doc(keys(&["title"])),
+                shape: Shape::Simple
+            }))
         );
     }
 
@@ -378,16 +551,38 @@ mod tests {
     fn invalid_filters_say_why() {
         let table = [
             ("nope eq \"x\"", "Unknown attribute \"nope\""),
-            ("name eq \"x\"", "\"name\" is complex; compare one of its sub-attributes"),
-            ("active gt true", "\"active\" is a boolean; only eq, ne and pr apply"),
-            ("userName eq 5", "\"userName\" is of type string; compare it with a string"),
-            ("meta.created gt \"yesterday\"", "\"yesterday\" is not an RFC 3339 date-time (at \"meta.created\")"),
+            (
+                "name eq \"x\"",
+                "\"name\" is complex; compare one of its sub-attributes",
+            ),
+            (
+                "active gt true",
+                "\"active\" is a boolean; only eq, ne and pr apply",
+            ),
+            (
+                "userName eq 5",
+                "\"userName\" is of type string; compare it with a string",
+            ),
+            (
+                "meta.created gt \"yesterday\"",
+                "\"yesterday\" is not an RFC 3339 date-time (at \"meta.created\")",
+            ),
             ("emails[nope eq \"x\"]", "Unknown attribute \"emails.nope\""),
-            ("userName[value eq \"x\"]", "\"userName\" is not a complex attribute; value filters need one"),
-            ("meta.location eq \"x\"", "Filtering on \"meta.location\" is not supported"),
+            (
+                "userName[value eq \"x\"]",
+                "\"userName\" is not a complex attribute; value filters need one",
+            ),
+            (
+                "meta.location eq \"x\"",
+                "Filtering on \"meta.location\" is not supported",
+            ),
         ];
         for (input, detail) in table {
-            assert_eq!(r(input), Err(ScimError::InvalidFilter(detail.into())), "{input}");
+            assert_eq!(
+                r(input),
+                Err(ScimError::InvalidFilter(detail.into())),
+                "{input}"
+            );
         }
     }
 }

@@ -16,10 +16,14 @@ use std::cmp::Ordering;
 
 /// One value of `attr` with its `caseExact: false` strings folded, as filters compare them.
 pub(super) fn folded(attr: &Attr, value: &Value) -> Map<String, Value> {
-    let Some(obj) = value.as_object() else { return Map::new() };
+    let Some(obj) = value.as_object() else {
+        return Map::new();
+    };
     obj.iter()
         .map(|(k, v)| {
-            let fold_it = attr.sub(k).is_some_and(|s| s.ty == Type::String && !s.case_exact);
+            let fold_it = attr
+                .sub(k)
+                .is_some_and(|s| s.ty == Type::String && !s.case_exact);
             let v = match v {
                 Value::String(s) if fold_it => Value::String(fold(s)),
                 other => other.clone(),
@@ -36,13 +40,20 @@ pub(super) fn matches(filter: &Resolved, value: &Map<String, Value>) -> bool {
         Resolved::Or(a, b) => matches(a, value) || matches(b, value),
         Resolved::Not(a) => !matches(a, value),
         Resolved::Const(b) => *b,
-        Resolved::Present { target: Target::Elem(key), .. } => match value.get(key) {
+        Resolved::Present {
+            target: Target::Elem(key),
+            ..
+        } => match value.get(key) {
             None | Some(Value::Null) => false,
             Some(Value::String(s)) => !s.is_empty(),
             Some(Value::Array(a)) => !a.is_empty(),
             Some(_) => true,
         },
-        Resolved::Compare { target: Target::Elem(key), op, value: lit } => compare(value.get(key), *op, lit),
+        Resolved::Compare {
+            target: Target::Elem(key),
+            op,
+            value: lit,
+        } => compare(value.get(key), *op, lit),
         // Element filters only ever target the element's own sub-attributes.
         Resolved::Present { .. } | Resolved::Compare { .. } | Resolved::Any { .. } => false,
     }
@@ -95,7 +106,9 @@ mod tests {
     /// Whether `emails[<filter>]` selects `email`.
     fn selects(filter: &str, email: Value) -> bool {
         let f = parse_filter(&format!("emails[{filter}]"), &Limits::DEFAULT).unwrap();
-        let Resolved::Any { filter, .. } = resolve(&f, &TenantSchema::default()).unwrap() else { panic!("{filter}") };
+        let Resolved::Any { filter, .. } = resolve(&f, &TenantSchema::default()).unwrap() else {
+            panic!("{filter}")
+        };
         matches(&filter, &folded(core_attr("emails").unwrap(), &email))
     }
 
@@ -134,8 +147,17 @@ mod tests {
     #[test]
     fn references_compare_exactly() {
         let photo = json!({"value": "https://Example.com/P.jpg", "type": "photo"});
-        let f = parse_filter("photos[value eq \"https://example.com/p.jpg\"]", &Limits::DEFAULT).unwrap();
-        let Resolved::Any { filter, .. } = resolve(&f, &TenantSchema::default()).unwrap() else { panic!() };
-        assert!(!matches(&filter, &folded(core_attr("photos").unwrap(), &photo)), "references (photos.value) are not folded, as in list filters");
+        let f = parse_filter(
+            "photos[value eq \"https://example.com/p.jpg\"]",
+            &Limits::DEFAULT,
+        )
+        .unwrap();
+        let Resolved::Any { filter, .. } = resolve(&f, &TenantSchema::default()).unwrap() else {
+            panic!()
+        };
+        assert!(
+            !matches(&filter, &folded(core_attr("photos").unwrap(), &photo)),
+            "references (photos.value) are not folded, as in list filters"
+        );
     }
 }

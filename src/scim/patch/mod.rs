@@ -92,10 +92,19 @@ fn invalid(detail: String) -> ScimError {
 /// The operations of a PatchOp request body (RFC 7644 §3.5.2). Member names are matched
 /// case-insensitively (RFC 7643 §2.1), and so are operation names: Entra sends `Replace`.
 pub fn parse_request(body: &Map<String, Value>) -> Result<Vec<PatchOp>, ScimError> {
-    if let Some(schemas) = body.iter().find(|(k, _)| k.eq_ignore_ascii_case("schemas")).map(|(_, v)| v) {
-        let ok = schemas.as_array().is_some_and(|a| a.iter().any(|s| s.as_str().is_some_and(|s| s.eq_ignore_ascii_case(PATCH_OP))));
+    if let Some(schemas) = body
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("schemas"))
+        .map(|(_, v)| v)
+    {
+        let ok = schemas.as_array().is_some_and(|a| {
+            a.iter()
+                .any(|s| s.as_str().is_some_and(|s| s.eq_ignore_ascii_case(PATCH_OP)))
+        });
         if !ok {
-            return Err(syntax(format!("A PATCH request's \"schemas\" must be [\"{PATCH_OP}\"]")));
+            return Err(syntax(format!(
+                "A PATCH request's \"schemas\" must be [\"{PATCH_OP}\"]"
+            )));
         }
     }
     let ops = body
@@ -116,13 +125,27 @@ pub fn parse_request(body: &Map<String, Value>) -> Result<Vec<PatchOp>, ScimErro
     ops.iter()
         .enumerate()
         .map(|(i, op)| {
-            let obj = op.as_object().ok_or_else(|| syntax(format!("Operation {i} is not an object")))?;
-            let get = |name: &str| obj.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v);
-            let kind = match get("op").and_then(Value::as_str).map(str::to_ascii_lowercase).as_deref() {
+            let obj = op
+                .as_object()
+                .ok_or_else(|| syntax(format!("Operation {i} is not an object")))?;
+            let get = |name: &str| {
+                obj.iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                    .map(|(_, v)| v)
+            };
+            let kind = match get("op")
+                .and_then(Value::as_str)
+                .map(str::to_ascii_lowercase)
+                .as_deref()
+            {
                 Some("add") => OpKind::Add,
                 Some("replace") => OpKind::Replace,
                 Some("remove") => OpKind::Remove,
-                _ => return Err(syntax(format!("Operation {i}: \"op\" must be add, replace or remove"))),
+                _ => {
+                    return Err(syntax(format!(
+                        "Operation {i}: \"op\" must be add, replace or remove"
+                    )))
+                }
             };
             let path = match get("path") {
                 None | Some(Value::Null) => None,
@@ -132,14 +155,23 @@ pub fn parse_request(body: &Map<String, Value>) -> Result<Vec<PatchOp>, ScimErro
             };
             let value = get("value").cloned();
             if kind != OpKind::Remove && value.is_none() {
-                return Err(syntax(format!("Operation {i}: \"value\" is required for {}", kind.as_str())));
+                return Err(syntax(format!(
+                    "Operation {i}: \"value\" is required for {}",
+                    kind.as_str()
+                )));
             }
             // RFC 7644 §3.5.2.2: "If "path" is unspecified, the operation fails with HTTP status
             // code 400 and a "scimType" error code of "noTarget"."
             if kind == OpKind::Remove && path.is_none() {
-                return Err(ScimError::NoTarget(format!("Operation {i}: remove needs a \"path\"")));
+                return Err(ScimError::NoTarget(format!(
+                    "Operation {i}: remove needs a \"path\""
+                )));
             }
-            Ok(PatchOp { op: kind, path, value })
+            Ok(PatchOp {
+                op: kind,
+                path,
+                value,
+            })
         })
         .collect()
 }
@@ -161,14 +193,19 @@ pub fn apply(doc: &Doc, ops: &[PatchOp], schema: &TenantSchema) -> Result<Parsed
         }
     }
     if let (false, Some(i)) = (has_user_name(&out), user_name_removed_by) {
-        return Err(at_operation(i, invalid("userName is required and cannot be removed".into())));
+        return Err(at_operation(
+            i,
+            invalid("userName is required and cannot be removed".into()),
+        ));
     }
     notes.dedup();
     Ok(Parsed { doc: out, notes })
 }
 
 fn has_user_name(doc: &Doc) -> bool {
-    doc.get("userName").and_then(Value::as_str).is_some_and(|s| !s.trim().is_empty())
+    doc.get("userName")
+        .and_then(Value::as_str)
+        .is_some_and(|s| !s.trim().is_empty())
 }
 
 fn at_operation(i: usize, e: ScimError) -> ScimError {
@@ -183,18 +220,32 @@ fn at_operation(i: usize, e: ScimError) -> ScimError {
     }
 }
 
-fn apply_one(doc: &mut Doc, op: &PatchOp, schema: &TenantSchema, notes: &mut Vec<String>) -> Result<(), ScimError> {
+fn apply_one(
+    doc: &mut Doc,
+    op: &PatchOp,
+    schema: &TenantSchema,
+    notes: &mut Vec<String>,
+) -> Result<(), ScimError> {
     match &op.path {
         None => {
             // RFC 7644 §3.5.2.1, §3.5.2.3: without a path, "value" holds the attributes to add
             // or replace, each applied as if it had been given with its own path.
-            let value = op.value.as_ref().and_then(Value::as_object).ok_or_else(|| {
-                invalid(format!("Without a \"path\", the value of {} must be an object of attributes", op.op.as_str()))
-            })?;
+            let value = op
+                .value
+                .as_ref()
+                .and_then(Value::as_object)
+                .ok_or_else(|| {
+                    invalid(format!(
+                        "Without a \"path\", the value of {} must be an object of attributes",
+                        op.op.as_str()
+                    ))
+                })?;
             apply_object(doc, op.op, value, schema, notes)
         }
         Some(path) => match target::resolve(path, schema)? {
-            Resolution::Found(t) => apply_target(doc, op.op, path, &t, op.value.as_ref(), schema, notes),
+            Resolution::Found(t) => {
+                apply_target(doc, op.op, path, &t, op.value.as_ref(), schema, notes)
+            }
             Resolution::Unknown(detail) => Err(ScimError::InvalidPath(detail)),
         },
     }
@@ -202,16 +253,27 @@ fn apply_one(doc: &mut Doc, op: &PatchOp, schema: &TenantSchema, notes: &mut Vec
 
 /// A path-less value: each key is a path (Entra's `name.givenName`, full URN paths) or an
 /// extension URN holding an object.
-fn apply_object(doc: &mut Doc, kind: OpKind, value: &Map<String, Value>, schema: &TenantSchema, notes: &mut Vec<String>) -> Result<(), ScimError> {
+fn apply_object(
+    doc: &mut Doc,
+    kind: OpKind,
+    value: &Map<String, Value>,
+    schema: &TenantSchema,
+    notes: &mut Vec<String>,
+) -> Result<(), ScimError> {
     for (key, v) in value {
         // Clients echo what they read: `schemas`, and the readOnly `id` and `meta` (ignored, as
         // in PUT, RFC 7644 §3.5.1).
-        if ["schemas", "id", "meta"].iter().any(|k| k.eq_ignore_ascii_case(key)) {
+        if ["schemas", "id", "meta"]
+            .iter()
+            .any(|k| k.eq_ignore_ascii_case(key))
+        {
             continue;
         }
         match target::resolve(key, schema)? {
             Resolution::Found(Target::Resource) => {
-                let inner = v.as_object().ok_or_else(|| invalid(format!("\"{key}\" must be an object of User attributes")))?;
+                let inner = v.as_object().ok_or_else(|| {
+                    invalid(format!("\"{key}\" must be an object of User attributes"))
+                })?;
                 apply_object(doc, kind, inner, schema, notes)?;
             }
             // readOnly attributes in a value are ignored, as in PUT.
@@ -235,9 +297,15 @@ fn apply_target(
     let value = value.unwrap_or(&Value::Null);
     match target {
         Target::Resource => match kind {
-            OpKind::Remove => Err(ScimError::InvalidPath(format!("\"{path}\" is the resource itself; remove its attributes"))),
+            OpKind::Remove => Err(ScimError::InvalidPath(format!(
+                "\"{path}\" is the resource itself; remove its attributes"
+            ))),
             _ => {
-                let obj = value.as_object().ok_or_else(|| invalid(format!("The value for \"{path}\" must be an object of User attributes")))?;
+                let obj = value.as_object().ok_or_else(|| {
+                    invalid(format!(
+                        "The value for \"{path}\" must be an object of User attributes"
+                    ))
+                })?;
                 apply_object(doc, kind, obj, schema, notes)
             }
         },
@@ -253,7 +321,14 @@ fn apply_target(
 }
 
 /// An extension as a whole: `remove` drops it; `add`/`replace` set the attributes given.
-fn extension(doc: &mut Doc, kind: OpKind, ext: Ext, value: &Value, schema: &TenantSchema, notes: &mut Vec<String>) -> Result<(), ScimError> {
+fn extension(
+    doc: &mut Doc,
+    kind: OpKind,
+    ext: Ext,
+    value: &Value,
+    schema: &TenantSchema,
+    notes: &mut Vec<String>,
+) -> Result<(), ScimError> {
     let urn = match ext {
         Ext::Enterprise => ENTERPRISE_USER,
         Ext::Tenant => TENANT_USER,
@@ -264,8 +339,10 @@ fn extension(doc: &mut Doc, kind: OpKind, ext: Ext, value: &Value, schema: &Tena
             doc.remove(urn);
             if let (Ext::Tenant, Some(Value::Object(stored))) = (ext, before_removal) {
                 // Deactivated attributes' values are kept, untouched (DESIGN §4).
-                let kept: Map<String, Value> =
-                    stored.into_iter().filter(|(id, _)| schema.by_id(id).is_some_and(|a| !a.active)).collect();
+                let kept: Map<String, Value> = stored
+                    .into_iter()
+                    .filter(|(id, _)| schema.by_id(id).is_some_and(|a| !a.active))
+                    .collect();
                 if !kept.is_empty() {
                     doc.insert(urn.into(), Value::Object(kept));
                 }
@@ -273,7 +350,11 @@ fn extension(doc: &mut Doc, kind: OpKind, ext: Ext, value: &Value, schema: &Tena
             return Ok(());
         }
         (_, Value::Object(o)) => o,
-        _ => return Err(invalid(format!("The value for \"{urn}\" must be an object of its attributes"))),
+        _ => {
+            return Err(invalid(format!(
+                "The value for \"{urn}\" must be an object of its attributes"
+            )))
+        }
     };
     for (key, v) in obj {
         if key.eq_ignore_ascii_case("schemas") {
@@ -281,17 +362,31 @@ fn extension(doc: &mut Doc, kind: OpKind, ext: Ext, value: &Value, schema: &Tena
         }
         let at = match ext {
             Ext::Enterprise => match schema::enterprise_attr(key) {
-                Some(a) => AttrRef { container: Container::Enterprise, top: Def::Static(a), sub: None },
+                Some(a) => AttrRef {
+                    container: Container::Enterprise,
+                    top: Def::Static(a),
+                    sub: None,
+                },
                 None => continue, // unknown enterprise attributes are ignored (DESIGN §4)
             },
             Ext::Tenant => match schema.find(key) {
-                Some(c) if c.active => AttrRef { container: Container::Tenant, top: Def::Custom(c.clone()), sub: None },
+                Some(c) if c.active => AttrRef {
+                    container: Container::Tenant,
+                    top: Def::Custom(c.clone()),
+                    sub: None,
+                },
                 Some(c) => {
-                    notes.push(format!("ignored the deactivated attribute \"{}\"", c.scim_name));
+                    notes.push(format!(
+                        "ignored the deactivated attribute \"{}\"",
+                        c.scim_name
+                    ));
                     continue;
                 }
                 None => {
-                    return Err(invalid(format!("Unknown attribute \"{key}\" in {TENANT_USER}; {}", schema.known_names())));
+                    return Err(invalid(format!(
+                        "Unknown attribute \"{key}\" in {TENANT_USER}; {}",
+                        schema.known_names()
+                    )));
                 }
             },
         };
@@ -301,7 +396,14 @@ fn extension(doc: &mut Doc, kind: OpKind, ext: Ext, value: &Value, schema: &Tena
 }
 
 /// One attribute of the core schema, the enterprise extension or the tenant's extension.
-fn attribute(doc: &mut Doc, kind: OpKind, path: &str, at: &AttrRef, select: Option<&Select>, value: &Value) -> Result<(), ScimError> {
+fn attribute(
+    doc: &mut Doc,
+    kind: OpKind,
+    path: &str,
+    at: &AttrRef,
+    select: Option<&Select>,
+    value: &Value,
+) -> Result<(), ScimError> {
     let extension = match at.container {
         Container::Enterprise => Some(ENTERPRISE_USER),
         Container::Tenant => Some(TENANT_USER),
@@ -335,7 +437,11 @@ fn attribute(doc: &mut Doc, kind: OpKind, path: &str, at: &AttrRef, select: Opti
         }
     };
     if let Some(urn) = extension {
-        if doc.get(urn).and_then(Value::as_object).is_some_and(Map::is_empty) {
+        if doc
+            .get(urn)
+            .and_then(Value::as_object)
+            .is_some_and(Map::is_empty)
+        {
             doc.remove(urn);
         }
     }
@@ -369,7 +475,13 @@ fn put(holder: &mut Map<String, Value>, key: &str, value: Option<Value>) {
 }
 
 /// A singular attribute as a whole (`active`, `name`, `urn:…:enterprise:2.0:User:manager`).
-fn singular(holder: &mut Map<String, Value>, kind: OpKind, attr: &'static Attr, value: &Value, name: &str) -> Result<(), ScimError> {
+fn singular(
+    holder: &mut Map<String, Value>,
+    kind: OpKind,
+    attr: &'static Attr,
+    value: &Value,
+    name: &str,
+) -> Result<(), ScimError> {
     if kind == OpKind::Remove {
         holder.remove(attr.name);
         return Ok(());
@@ -396,9 +508,17 @@ fn singular(holder: &mut Map<String, Value>, kind: OpKind, attr: &'static Attr, 
             _ => return Err(invalid(format!("{name} must be an object"))),
         };
         // RFC 7644 §3.5.2.3: the sub-attributes given replace theirs; the others stay.
-        let mut merged = holder.get(attr.name).and_then(Value::as_object).cloned().unwrap_or_default();
+        let mut merged = holder
+            .get(attr.name)
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default();
         merge_subs(&mut merged, attr, obj, name)?;
-        put(holder, attr.name, (!merged.is_empty()).then_some(Value::Object(merged)));
+        put(
+            holder,
+            attr.name,
+            (!merged.is_empty()).then_some(Value::Object(merged)),
+        );
         return Ok(());
     }
     put(holder, attr.name, canonical(attr, value, name)?);
@@ -407,23 +527,43 @@ fn singular(holder: &mut Map<String, Value>, kind: OpKind, attr: &'static Attr, 
 
 /// Sets in `into` the sub-attributes of `attr` that `from` gives (null unassigns); readOnly and
 /// unknown ones are ignored, as in POST and PUT.
-fn merge_subs(into: &mut Map<String, Value>, attr: &'static Attr, from: &Map<String, Value>, name: &str) -> Result<(), ScimError> {
+fn merge_subs(
+    into: &mut Map<String, Value>,
+    attr: &'static Attr,
+    from: &Map<String, Value>,
+    name: &str,
+) -> Result<(), ScimError> {
     for (k, v) in from {
         let Some(sub) = attr.sub(k) else { continue };
         if sub.mutability == Mutability::ReadOnly {
             continue;
         }
-        put(into, sub.name, user::canonical(sub, v, &format!("{name}.{}", sub.name))?);
+        put(
+            into,
+            sub.name,
+            user::canonical(sub, v, &format!("{name}.{}", sub.name))?,
+        );
     }
     Ok(())
 }
 
 /// One sub-attribute of a singular complex attribute (`name.givenName`, `manager.value`).
-fn singular_sub(holder: &mut Map<String, Value>, kind: OpKind, attr: &'static Attr, sub: &'static Attr, value: &Value, name: &str) -> Result<(), ScimError> {
+fn singular_sub(
+    holder: &mut Map<String, Value>,
+    kind: OpKind,
+    attr: &'static Attr,
+    sub: &'static Attr,
+    value: &Value,
+    name: &str,
+) -> Result<(), ScimError> {
     if is_manager(attr) {
         // The manager is its `value` (the id), perhaps with the client's `$ref`.
         if sub.name == "value" {
-            let id = if kind == OpKind::Remove { None } else { canonical(attr, value, name)? };
+            let id = if kind == OpKind::Remove {
+                None
+            } else {
+                canonical(attr, value, name)?
+            };
             let kept_ref = holder.get(attr.name).and_then(|m| m.get("$ref")).cloned();
             let manager = id.map(|mut m| {
                 if let (Some(o), Some(r)) = (m.as_object_mut(), kept_ref) {
@@ -437,31 +577,62 @@ fn singular_sub(holder: &mut Map<String, Value>, kind: OpKind, attr: &'static At
         let Some(manager) = holder.get_mut(attr.name).and_then(Value::as_object_mut) else {
             return match kind {
                 OpKind::Remove => Ok(()),
-                _ => Err(invalid(format!("{name} belongs to a manager: set the manager's value first"))),
+                _ => Err(invalid(format!(
+                    "{name} belongs to a manager: set the manager's value first"
+                ))),
             };
         };
-        let v = if kind == OpKind::Remove { None } else { user::canonical(sub, value, name)? };
+        let v = if kind == OpKind::Remove {
+            None
+        } else {
+            user::canonical(sub, value, name)?
+        };
         put(manager, sub.name, v);
         return Ok(());
     }
-    let mut obj = holder.get(attr.name).and_then(Value::as_object).cloned().unwrap_or_default();
-    let v = if kind == OpKind::Remove { None } else { user::canonical(sub, value, name)? };
+    let mut obj = holder
+        .get(attr.name)
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    let v = if kind == OpKind::Remove {
+        None
+    } else {
+        user::canonical(sub, value, name)?
+    };
     put(&mut obj, sub.name, v);
-    put(holder, attr.name, (!obj.is_empty()).then_some(Value::Object(obj)));
+    put(
+        holder,
+        attr.name,
+        (!obj.is_empty()).then_some(Value::Object(obj)),
+    );
     Ok(())
 }
 
 /// The values of a multi-valued attribute in the document (empty when unassigned).
 fn values_of(holder: &Map<String, Value>, attr: &Attr) -> Vec<Value> {
-    holder.get(attr.name).and_then(Value::as_array).cloned().unwrap_or_default()
+    holder
+        .get(attr.name)
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default()
 }
 
 /// Stores the values back: empty values dropped, an empty list unassigns the attribute
 /// (RFC 7643 §2.5), at most one primary (RFC 7643 §2.4).
-fn store_values(holder: &mut Map<String, Value>, attr: &Attr, mut items: Vec<Value>, name: &str) -> Result<(), ScimError> {
+fn store_values(
+    holder: &mut Map<String, Value>,
+    attr: &Attr,
+    mut items: Vec<Value>,
+    name: &str,
+) -> Result<(), ScimError> {
     items.retain(|v| v.as_object().is_none_or(|o| !o.is_empty()) && !v.is_null());
     check_one_primary(&items, name)?;
-    put(holder, attr.name, (!items.is_empty()).then_some(Value::Array(items)));
+    put(
+        holder,
+        attr.name,
+        (!items.is_empty()).then_some(Value::Array(items)),
+    );
     Ok(())
 }
 
@@ -470,7 +641,11 @@ fn store_values(holder: &mut Map<String, Value>, attr: &Attr, mut items: Vec<Val
 /// array." `written` are the values this operation wrote; two of them primary is an error.
 fn settle_primary(items: &mut [Value], written: &[usize], name: &str) -> Result<(), ScimError> {
     let is_primary = |v: &Value| v.get("primary") == Some(&Value::Bool(true));
-    let primaries: Vec<usize> = written.iter().copied().filter(|i| items.get(*i).is_some_and(is_primary)).collect();
+    let primaries: Vec<usize> = written
+        .iter()
+        .copied()
+        .filter(|i| items.get(*i).is_some_and(is_primary))
+        .collect();
     match primaries.as_slice() {
         [] => Ok(()),
         [keep] => {
@@ -483,7 +658,9 @@ fn settle_primary(items: &mut [Value], written: &[usize], name: &str) -> Result<
             }
             Ok(())
         }
-        _ => Err(invalid(format!("At most one of {name} may have \"primary\": true"))),
+        _ => Err(invalid(format!(
+            "At most one of {name} may have \"primary\": true"
+        ))),
     }
 }
 
@@ -498,7 +675,13 @@ fn same_value(attr: &Attr, a: &Value, b: &Value) -> bool {
 }
 
 /// A multi-valued attribute as a whole (`emails`).
-fn multi(holder: &mut Map<String, Value>, kind: OpKind, attr: &'static Attr, value: &Value, name: &str) -> Result<(), ScimError> {
+fn multi(
+    holder: &mut Map<String, Value>,
+    kind: OpKind,
+    attr: &'static Attr,
+    value: &Value,
+    name: &str,
+) -> Result<(), ScimError> {
     match kind {
         OpKind::Remove if value.is_null() => {
             holder.remove(attr.name);
@@ -521,7 +704,9 @@ fn multi(holder: &mut Map<String, Value>, kind: OpKind, attr: &'static Attr, val
             Ok(())
         }
         OpKind::Add => {
-            let Some(Value::Array(new)) = canonical(attr, value, name)? else { return Ok(()) };
+            let Some(Value::Array(new)) = canonical(attr, value, name)? else {
+                return Ok(());
+            };
             let mut items = values_of(holder, attr);
             let mut written = Vec::with_capacity(new.len());
             for v in new {
@@ -546,9 +731,20 @@ fn multi(holder: &mut Map<String, Value>, kind: OpKind, attr: &'static Attr, val
 
 /// One sub-attribute of every value of a multi-valued attribute (`emails.display`); `add` or
 /// `replace` with no values yet creates one.
-fn multi_sub(holder: &mut Map<String, Value>, kind: OpKind, attr: &'static Attr, sub: &'static Attr, value: &Value, name: &str) -> Result<(), ScimError> {
+fn multi_sub(
+    holder: &mut Map<String, Value>,
+    kind: OpKind,
+    attr: &'static Attr,
+    sub: &'static Attr,
+    value: &Value,
+    name: &str,
+) -> Result<(), ScimError> {
     let mut items = values_of(holder, attr);
-    let v = if kind == OpKind::Remove { None } else { user::canonical(sub, value, name)? };
+    let v = if kind == OpKind::Remove {
+        None
+    } else {
+        user::canonical(sub, value, name)?
+    };
     if items.is_empty() {
         if let Some(v) = v {
             items.push(json!({ sub.name: v }));
@@ -577,8 +773,9 @@ fn selected(
     path: &str,
 ) -> Result<(), ScimError> {
     let mut items = values_of(holder, attr);
-    let matched: Vec<usize> =
-        (0..items.len()).filter(|i| eval::matches(&select.filter, &eval::folded(attr, &items[*i]))).collect();
+    let matched: Vec<usize> = (0..items.len())
+        .filter(|i| eval::matches(&select.filter, &eval::folded(attr, &items[*i])))
+        .collect();
     let name = attr.name;
     // RFC 7644 §3.5.2.3: "If the target location is a multi-valued attribute for which a value
     // selection filter ("valuePath") has been supplied and no record match was made, the
@@ -615,7 +812,11 @@ fn selected(
             let replacement = match canonical(attr, value, name)? {
                 None => None,
                 Some(Value::Array(mut one)) if one.len() == 1 => one.pop(),
-                Some(_) => return Err(invalid(format!("\"{path}\" selects values to replace with one value, not a list"))),
+                Some(_) => {
+                    return Err(invalid(format!(
+                        "\"{path}\" selects values to replace with one value, not a list"
+                    )))
+                }
             };
             for i in &matched {
                 items[*i] = replacement.clone().unwrap_or(Value::Null);
@@ -653,8 +854,17 @@ fn selected(
 }
 
 /// A custom attribute of the tenant's extension, stored by its id.
-fn custom_attribute(holder: &mut Map<String, Value>, kind: OpKind, custom: &CustomAttr, value: &Value) -> Result<(), ScimError> {
-    let v = if kind == OpKind::Remove { None } else { custom_value(custom, value)? };
+fn custom_attribute(
+    holder: &mut Map<String, Value>,
+    kind: OpKind,
+    custom: &CustomAttr,
+    value: &Value,
+) -> Result<(), ScimError> {
+    let v = if kind == OpKind::Remove {
+        None
+    } else {
+        custom_value(custom, value)?
+    };
     put(holder, &custom.id, v);
     Ok(())
 }

@@ -12,7 +12,9 @@ use crate::scim::error::ScimError;
 use crate::scim::filter::resolve::{resolve as resolve_filter, Resolved};
 use crate::scim::filter::{parse_patch_path, AttrPath, CompValue, CompareOp, Filter, Limits};
 use crate::scim::path::{resolve as resolve_path, AttrRef, Container};
-use crate::scim::schema::{known_schema, Mutability, Type, CORE_USER, ENTERPRISE_USER, IGNORED_CORE, TENANT_USER};
+use crate::scim::schema::{
+    known_schema, Mutability, Type, CORE_USER, ENTERPRISE_USER, IGNORED_CORE, TENANT_USER,
+};
 use crate::scim::tenant::TenantSchema;
 
 /// An extension, addressed as a whole by its URN.
@@ -80,10 +82,24 @@ pub(super) fn resolve(text: &str, schema: &TenantSchema) -> Result<Resolution, S
     }
     let parsed = match parse_patch_path(text, &Limits::DEFAULT) {
         Ok(p) => p,
-        Err(e) => return Ok(Resolution::Unknown(format!("\"{text}\" is not a valid path ({e})"))),
+        Err(e) => {
+            return Ok(Resolution::Unknown(format!(
+                "\"{text}\" is not a valid path ({e})"
+            )))
+        }
     };
-    let urn_is = |want: &str| parsed.attr.urn.as_deref().is_some_and(|u| u.eq_ignore_ascii_case(want));
-    if (parsed.attr.urn.is_none() || urn_is(CORE_USER)) && IGNORED_CORE.iter().any(|n| n.eq_ignore_ascii_case(&parsed.attr.name)) {
+    let urn_is = |want: &str| {
+        parsed
+            .attr
+            .urn
+            .as_deref()
+            .is_some_and(|u| u.eq_ignore_ascii_case(want))
+    };
+    if (parsed.attr.urn.is_none() || urn_is(CORE_USER))
+        && IGNORED_CORE
+            .iter()
+            .any(|n| n.eq_ignore_ascii_case(&parsed.attr.name))
+    {
         return Ok(Resolution::Found(Target::Ignored));
     }
     let mut at = match resolve_path(&parsed.attr, schema) {
@@ -93,13 +109,23 @@ pub(super) fn resolve(text: &str, schema: &TenantSchema) -> Result<Resolution, S
     if let Some(name) = &parsed.sub {
         match at.top.sub(name) {
             Some(sub) => at.sub = Some(sub),
-            None => return Ok(Resolution::Unknown(format!("Unknown attribute \"{}.{name}\"", at.display()))),
+            None => {
+                return Ok(Resolution::Unknown(format!(
+                    "Unknown attribute \"{}.{name}\"",
+                    at.display()
+                )))
+            }
         }
     }
     if at.container == Container::Common && at.top.name() != "externalId" {
         return Ok(Resolution::Found(Target::ReadOnly(at.display())));
     }
-    if at.sub.as_ref().and_then(|s| s.static_attr()).is_some_and(|a| a.mutability == Mutability::ReadOnly) {
+    if at
+        .sub
+        .as_ref()
+        .and_then(|s| s.static_attr())
+        .is_some_and(|a| a.mutability == Mutability::ReadOnly)
+    {
         return Ok(Resolution::Found(Target::ReadOnly(at.display())));
     }
     let select = match &parsed.filter {
@@ -111,10 +137,20 @@ pub(super) fn resolve(text: &str, schema: &TenantSchema) -> Result<Resolution, S
 
 /// A path that names no active attribute: a deactivated custom attribute, an unknown name
 /// under the tenant URN (refused as the tenant's schema refuses it in POST and PUT), or unknown.
-fn unresolved(attr: &AttrPath, tenant_urn: bool, schema: &TenantSchema, e: ScimError) -> Result<Resolution, ScimError> {
+fn unresolved(
+    attr: &AttrPath,
+    tenant_urn: bool,
+    schema: &TenantSchema,
+    e: ScimError,
+) -> Result<Resolution, ScimError> {
     if attr.urn.is_none() || tenant_urn {
-        if let Some(custom) = schema.find(&attr.name).filter(|c| !c.active && attr.sub.is_none()) {
-            return Ok(Resolution::Found(Target::Inactive(custom.scim_name.clone())));
+        if let Some(custom) = schema
+            .find(&attr.name)
+            .filter(|c| !c.active && attr.sub.is_none())
+        {
+            return Ok(Resolution::Found(Target::Inactive(
+                custom.scim_name.clone(),
+            )));
         }
     }
     if tenant_urn {
@@ -128,29 +164,48 @@ fn unresolved(attr: &AttrPath, tenant_urn: bool, schema: &TenantSchema, e: ScimE
 }
 
 /// The value filter of `attr[filter]`, resolved for the values of `attr`.
-fn select(text: &str, attr: &AttrPath, filter: &Filter, at: &AttrRef, schema: &TenantSchema) -> Result<Select, ScimError> {
+fn select(
+    text: &str,
+    attr: &AttrPath,
+    filter: &Filter,
+    at: &AttrRef,
+    schema: &TenantSchema,
+) -> Result<Select, ScimError> {
     if !(at.top.multi() && at.top.ty() == Type::Complex) {
         return Err(ScimError::InvalidPath(format!(
             "\"{text}\": \"{}\" is not a multi-valued complex attribute; value filters select values of one",
             at.top.name()
         )));
     }
-    let whole = Filter::ValuePath { path: attr.clone(), filter: Box::new(filter.clone()) };
-    let resolved = resolve_filter(&whole, schema).map_err(|e| ScimError::InvalidPath(format!("\"{text}\": {}", e.detail())))?;
+    let whole = Filter::ValuePath {
+        path: attr.clone(),
+        filter: Box::new(filter.clone()),
+    };
+    let resolved = resolve_filter(&whole, schema)
+        .map_err(|e| ScimError::InvalidPath(format!("\"{text}\": {}", e.detail())))?;
     let Resolved::Any { filter, .. } = resolved else {
-        return Err(ScimError::Internal(format!("value filter of {text} did not resolve to an element condition")));
+        return Err(ScimError::Internal(format!(
+            "value filter of {text} did not resolve to an element condition"
+        )));
     };
     let type_eq = filter_type_eq(&whole).map(str::to_string);
-    Ok(Select { filter: *filter, type_eq })
+    Ok(Select {
+        filter: *filter,
+        type_eq,
+    })
 }
 
 /// `t` when the bracketed filter is exactly `type eq "t"`.
 fn filter_type_eq(f: &Filter) -> Option<&str> {
-    let Filter::ValuePath { filter, .. } = f else { return None };
+    let Filter::ValuePath { filter, .. } = f else {
+        return None;
+    };
     match filter.as_ref() {
-        Filter::Compare { path, op: CompareOp::Eq, value: CompValue::Str(t) }
-            if path.urn.is_none() && path.sub.is_none() && path.name.eq_ignore_ascii_case("type") =>
-        {
+        Filter::Compare {
+            path,
+            op: CompareOp::Eq,
+            value: CompValue::Str(t),
+        } if path.urn.is_none() && path.sub.is_none() && path.name.eq_ignore_ascii_case("type") => {
             Some(t)
         }
         _ => None,

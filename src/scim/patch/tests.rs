@@ -70,13 +70,22 @@ fn rfc7644_3_5_2_2_remove_work_emails_ending_in_example_com() {
         {"value": "bjensen@example.com", "type": "work", "primary": true},
         {"value": "babs@jensen.org", "type": "home"}
     ]}));
-    let ops = json!([{"op": "remove", "path": "emails[type eq \"work\" and value ew \"example.com\"]"}]);
-    assert_eq!(run(&start, ops), Ok(bjensen_with(json!({"emails": [{"value": "babs@jensen.org", "type": "home"}]}))));
+    let ops =
+        json!([{"op": "remove", "path": "emails[type eq \"work\" and value ew \"example.com\"]"}]);
+    assert_eq!(
+        run(&start, ops),
+        Ok(bjensen_with(
+            json!({"emails": [{"value": "babs@jensen.org", "type": "home"}]})
+        ))
+    );
 }
 
 #[test]
 fn rfc7644_3_5_2_2_remove_every_value_of_an_attribute() {
-    assert_eq!(run(&bjensen(), json!([{"op": "remove", "path": "emails"}])), Ok(bjensen_with(json!({"emails": null}))));
+    assert_eq!(
+        run(&bjensen(), json!([{"op": "remove", "path": "emails"}])),
+        Ok(bjensen_with(json!({"emails": null})))
+    );
 }
 
 #[test]
@@ -103,15 +112,25 @@ fn rfc7644_3_5_2_3_replace_work_street_address() {
 fn rfc7644_3_5_2_3_replace_emails_and_nickname_without_path() {
     let emails = json!([{"value": "bjensen@example.com", "type": "work", "primary": true}, {"value": "babs@jensen.org", "type": "home"}]);
     let ops = json!([{"op": "replace", "value": {"emails": emails, "nickname": "Babs"}}]);
-    assert_eq!(run(&bjensen(), ops), Ok(bjensen_with(json!({"emails": emails, "nickName": "Babs"}))));
+    assert_eq!(
+        run(&bjensen(), ops),
+        Ok(bjensen_with(json!({"emails": emails, "nickName": "Babs"})))
+    );
 }
 
 #[test]
 fn okta_deactivates_and_reactivates_without_a_path() {
     let start = json!({"userName": "a", "active": true});
-    let off = run(&start, json!([{"op": "replace", "value": {"active": false}}])).unwrap();
+    let off = run(
+        &start,
+        json!([{"op": "replace", "value": {"active": false}}]),
+    )
+    .unwrap();
     assert_eq!(off, json!({"userName": "a", "active": false}));
-    assert_eq!(run(&off, json!([{"op": "replace", "value": {"active": true}}])), Ok(start));
+    assert_eq!(
+        run(&off, json!([{"op": "replace", "value": {"active": true}}])),
+        Ok(start)
+    );
 }
 
 /// One line per payload Microsoft Entra ID sends (fixtures `entra-known-issues-scim-compliance`
@@ -124,9 +143,21 @@ fn entra_payloads() {
         "name": {"givenName": "G", "familyName": "F"}
     });
     let table: Vec<(&str, Value, Value)> = vec![
-        ("Replace with a string boolean", json!([{"op": "Replace", "path": "active", "value": "False"}]), json!({"active": false})),
-        ("REMOVE in capitals", json!([{"op": "REMOVE", "path": "name.familyName"}]), json!({"name": {"givenName": "G"}})),
-        ("Add of a single-valued attribute", json!([{"op": "Add", "path": "nickName", "value": "Babs"}]), json!({"nickName": "Babs"})),
+        (
+            "Replace with a string boolean",
+            json!([{"op": "Replace", "path": "active", "value": "False"}]),
+            json!({"active": false}),
+        ),
+        (
+            "REMOVE in capitals",
+            json!([{"op": "REMOVE", "path": "name.familyName"}]),
+            json!({"name": {"givenName": "G"}}),
+        ),
+        (
+            "Add of a single-valued attribute",
+            json!([{"op": "Add", "path": "nickName", "value": "Babs"}]),
+            json!({"nickName": "Babs"}),
+        ),
         (
             "several capitalised Replace operations",
             json!([
@@ -207,29 +238,105 @@ fn every_attribute_can_be_added_replaced_and_removed() {
         ("name", name.clone(), json!({"name": name})),
         ("displayName", json!("D"), json!({"displayName": "D"})),
         ("nickName", json!("N"), json!({"nickName": "N"})),
-        ("profileUrl", json!("https://x.test"), json!({"profileUrl": "https://x.test"})),
+        (
+            "profileUrl",
+            json!("https://x.test"),
+            json!({"profileUrl": "https://x.test"}),
+        ),
         ("title", json!("T"), json!({"title": "T"})),
-        ("userType", json!("Employee"), json!({"userType": "Employee"})),
-        ("preferredLanguage", json!("da"), json!({"preferredLanguage": "da"})),
+        (
+            "userType",
+            json!("Employee"),
+            json!({"userType": "Employee"}),
+        ),
+        (
+            "preferredLanguage",
+            json!("da"),
+            json!({"preferredLanguage": "da"}),
+        ),
         ("locale", json!("da-DK"), json!({"locale": "da-DK"})),
-        ("timezone", json!("Europe/Copenhagen"), json!({"timezone": "Europe/Copenhagen"})),
+        (
+            "timezone",
+            json!("Europe/Copenhagen"),
+            json!({"timezone": "Europe/Copenhagen"}),
+        ),
         ("active", json!(false), json!({"active": false})),
         ("emails", json!([email]), json!({"emails": [email]})),
-        ("phoneNumbers", json!([{"value": "123", "type": "mobile", "primary": true}]), json!({"phoneNumbers": [{"value": "123", "type": "mobile", "primary": true}]})),
-        ("ims", json!([{"value": "a", "type": "xmpp", "primary": false}]), json!({"ims": [{"value": "a", "type": "xmpp", "primary": false}]})),
-        ("photos", json!([{"value": "https://p.test", "type": "photo"}]), json!({"photos": [{"value": "https://p.test", "type": "photo"}]})),
-        ("addresses", json!([address]), json!({"addresses": [address]})),
-        (ENT, json!({"schemas": [ENT], "employeeNumber": "1", "costCenter": "2", "organization": "3", "division": "4", "department": "5", "manager": {"value": "m", "$ref": "https://h/Users/m"}}), json!({ENT: enterprise})),
-        ("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber", json!("1"), json!({ENT: {"employeeNumber": "1"}})),
-        ("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:costCenter", json!("2"), json!({ENT: {"costCenter": "2"}})),
-        ("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:organization", json!("3"), json!({ENT: {"organization": "3"}})),
-        ("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:division", json!("4"), json!({ENT: {"division": "4"}})),
-        ("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department", json!("5"), json!({ENT: {"department": "5"}})),
-        ("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager", json!({"value": "m", "$ref": "https://h/Users/m"}), json!({ENT: {"manager": {"value": "m", "$ref": "https://h/Users/m"}}})),
-        ("name.givenName", json!("G"), json!({"name": {"givenName": "G"}})),
-        ("emails.value", json!("a@x.com"), json!({"emails": [{"value": "a@x.com"}]})),
-        ("addresses.locality", json!("L"), json!({"addresses": [{"locality": "L"}]})),
-        ("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value", json!("m"), json!({ENT: {"manager": {"value": "m"}}})),
+        (
+            "phoneNumbers",
+            json!([{"value": "123", "type": "mobile", "primary": true}]),
+            json!({"phoneNumbers": [{"value": "123", "type": "mobile", "primary": true}]}),
+        ),
+        (
+            "ims",
+            json!([{"value": "a", "type": "xmpp", "primary": false}]),
+            json!({"ims": [{"value": "a", "type": "xmpp", "primary": false}]}),
+        ),
+        (
+            "photos",
+            json!([{"value": "https://p.test", "type": "photo"}]),
+            json!({"photos": [{"value": "https://p.test", "type": "photo"}]}),
+        ),
+        (
+            "addresses",
+            json!([address]),
+            json!({"addresses": [address]}),
+        ),
+        (
+            ENT,
+            json!({"schemas": [ENT], "employeeNumber": "1", "costCenter": "2", "organization": "3", "division": "4", "department": "5", "manager": {"value": "m", "$ref": "https://h/Users/m"}}),
+            json!({ENT: enterprise}),
+        ),
+        (
+            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber",
+            json!("1"),
+            json!({ENT: {"employeeNumber": "1"}}),
+        ),
+        (
+            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:costCenter",
+            json!("2"),
+            json!({ENT: {"costCenter": "2"}}),
+        ),
+        (
+            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:organization",
+            json!("3"),
+            json!({ENT: {"organization": "3"}}),
+        ),
+        (
+            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:division",
+            json!("4"),
+            json!({ENT: {"division": "4"}}),
+        ),
+        (
+            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department",
+            json!("5"),
+            json!({ENT: {"department": "5"}}),
+        ),
+        (
+            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager",
+            json!({"value": "m", "$ref": "https://h/Users/m"}),
+            json!({ENT: {"manager": {"value": "m", "$ref": "https://h/Users/m"}}}),
+        ),
+        (
+            "name.givenName",
+            json!("G"),
+            json!({"name": {"givenName": "G"}}),
+        ),
+        (
+            "emails.value",
+            json!("a@x.com"),
+            json!({"emails": [{"value": "a@x.com"}]}),
+        ),
+        (
+            "addresses.locality",
+            json!("L"),
+            json!({"addresses": [{"locality": "L"}]}),
+        ),
+        (
+            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value",
+            json!("m"),
+            json!({ENT: {"manager": {"value": "m"}}}),
+        ),
     ];
     for (path, value, added) in table {
         let mut want = start.clone();
@@ -240,7 +347,11 @@ fn every_attribute_can_be_added_replaced_and_removed() {
             let got = run(&start, json!([{"op": op, "path": path, "value": value}]));
             assert_eq!(got, Ok(want.clone()), "{op} {path}");
         }
-        assert_eq!(run(&want, json!([{"op": "remove", "path": path}])), Ok(start.clone()), "remove {path}");
+        assert_eq!(
+            run(&want, json!([{"op": "remove", "path": path}])),
+            Ok(start.clone()),
+            "remove {path}"
+        );
     }
 }
 
@@ -313,39 +424,90 @@ fn multi_valued_semantics() {
 fn complex_values_merge_their_sub_attributes() {
     let start = json!({"userName": "a", "name": {"givenName": "G", "familyName": "F"}});
     let table = [
-        (json!([{"op": "replace", "path": "name", "value": {"givenName": "H"}}]), json!({"givenName": "H", "familyName": "F"})),
-        (json!([{"op": "add", "value": {"name": {"middleName": "M"}}}]), json!({"givenName": "G", "familyName": "F", "middleName": "M"})),
-        (json!([{"op": "replace", "value": {"name": {"familyName": null}}}]), json!({"givenName": "G"})),
-        (json!([{"op": "replace", "path": "name.givenName", "value": null}]), json!({"familyName": "F"})),
-        (json!([{"op": "add", "value": {"urn:ietf:params:scim:schemas:core:2.0:User": {"name": {"givenName": "X"}}}}]), json!({"givenName": "X", "familyName": "F"})),
+        (
+            json!([{"op": "replace", "path": "name", "value": {"givenName": "H"}}]),
+            json!({"givenName": "H", "familyName": "F"}),
+        ),
+        (
+            json!([{"op": "add", "value": {"name": {"middleName": "M"}}}]),
+            json!({"givenName": "G", "familyName": "F", "middleName": "M"}),
+        ),
+        (
+            json!([{"op": "replace", "value": {"name": {"familyName": null}}}]),
+            json!({"givenName": "G"}),
+        ),
+        (
+            json!([{"op": "replace", "path": "name.givenName", "value": null}]),
+            json!({"familyName": "F"}),
+        ),
+        (
+            json!([{"op": "add", "value": {"urn:ietf:params:scim:schemas:core:2.0:User": {"name": {"givenName": "X"}}}}]),
+            json!({"givenName": "X", "familyName": "F"}),
+        ),
     ];
     for (ops, name) in table {
         assert_eq!(run(&start, ops.clone()).unwrap()["name"], name, "{ops}");
     }
     let gone = run(&start, json!([{"op": "remove", "path": "name.givenName"}, {"op": "remove", "path": "name.familyName"}])).unwrap();
-    assert_eq!(gone, json!({"userName": "a"}), "a complex attribute without sub-attributes is unassigned");
+    assert_eq!(
+        gone,
+        json!({"userName": "a"}),
+        "a complex attribute without sub-attributes is unassigned"
+    );
 }
 
 #[test]
 fn the_manager_is_its_value_with_the_clients_ref() {
     let m = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager";
-    let start = json!({"userName": "a", ENT: {"manager": {"value": "m1", "$ref": "https://h/Users/m1"}}});
+    let start =
+        json!({"userName": "a", ENT: {"manager": {"value": "m1", "$ref": "https://h/Users/m1"}}});
     let table = [
-        (json!([{"op": "replace", "path": format!("{m}.value"), "value": "m2"}]), json!({"value": "m2", "$ref": "https://h/Users/m1"})),
-        (json!([{"op": "replace", "path": format!("{m}.$ref"), "value": "https://h/Users/m9"}]), json!({"value": "m1", "$ref": "https://h/Users/m9"})),
-        (json!([{"op": "remove", "path": format!("{m}.$ref")}]), json!({"value": "m1"})),
-        (json!([{"op": "replace", "path": m, "value": "m3"}]), json!({"value": "m3"})),
-        (json!([{"op": "replace", "path": m, "value": {"displayName": "ignored"}}]), json!({"value": "m1", "$ref": "https://h/Users/m1"})),
+        (
+            json!([{"op": "replace", "path": format!("{m}.value"), "value": "m2"}]),
+            json!({"value": "m2", "$ref": "https://h/Users/m1"}),
+        ),
+        (
+            json!([{"op": "replace", "path": format!("{m}.$ref"), "value": "https://h/Users/m9"}]),
+            json!({"value": "m1", "$ref": "https://h/Users/m9"}),
+        ),
+        (
+            json!([{"op": "remove", "path": format!("{m}.$ref")}]),
+            json!({"value": "m1"}),
+        ),
+        (
+            json!([{"op": "replace", "path": m, "value": "m3"}]),
+            json!({"value": "m3"}),
+        ),
+        (
+            json!([{"op": "replace", "path": m, "value": {"displayName": "ignored"}}]),
+            json!({"value": "m1", "$ref": "https://h/Users/m1"}),
+        ),
     ];
     for (ops, manager) in table {
-        assert_eq!(run(&start, ops.clone()).unwrap()[ENT]["manager"], manager, "{ops}");
+        assert_eq!(
+            run(&start, ops.clone()).unwrap()[ENT]["manager"],
+            manager,
+            "{ops}"
+        );
     }
-    for ops in [json!([{"op": "remove", "path": format!("{m}.value")}]), json!([{"op": "replace", "path": m, "value": ""}])] {
-        assert_eq!(run(&start, ops.clone()), Ok(json!({"userName": "a"})), "{ops}");
+    for ops in [
+        json!([{"op": "remove", "path": format!("{m}.value")}]),
+        json!([{"op": "replace", "path": m, "value": ""}]),
+    ] {
+        assert_eq!(
+            run(&start, ops.clone()),
+            Ok(json!({"userName": "a"})),
+            "{ops}"
+        );
     }
     assert_eq!(
-        run(&json!({"userName": "a"}), json!([{"op": "add", "path": format!("{m}.$ref"), "value": "x"}])),
-        Err(ScimError::InvalidValue(format!("Operation 0: {m}.$ref belongs to a manager: set the manager's value first")))
+        run(
+            &json!({"userName": "a"}),
+            json!([{"op": "add", "path": format!("{m}.$ref"), "value": "x"}])
+        ),
+        Err(ScimError::InvalidValue(format!(
+            "Operation 0: {m}.$ref belongs to a manager: set the manager's value first"
+        )))
     );
 }
 
@@ -354,9 +516,20 @@ fn extensions_are_merged_and_removed_whole() {
     let start = json!({"userName": "a", ENT: {"department": "D", "costCenter": "C"}});
     let merged = run(&start, json!([{"op": "add", "path": ENT, "value": {"division": "V", "department": null, "shoeSize": 44}}])).unwrap();
     assert_eq!(merged[ENT], json!({"costCenter": "C", "division": "V"}));
-    assert_eq!(run(&start, json!([{"op": "remove", "path": ENT}])), Ok(json!({"userName": "a"})));
-    let emptied = run(&start, json!([{"op": "remove", "path": "department"}, {"op": "remove", "path": "costCenter"}])).unwrap();
-    assert_eq!(emptied, json!({"userName": "a"}), "an empty extension is dropped");
+    assert_eq!(
+        run(&start, json!([{"op": "remove", "path": ENT}])),
+        Ok(json!({"userName": "a"}))
+    );
+    let emptied = run(
+        &start,
+        json!([{"op": "remove", "path": "department"}, {"op": "remove", "path": "costCenter"}]),
+    )
+    .unwrap();
+    assert_eq!(
+        emptied,
+        json!({"userName": "a"}),
+        "an empty extension is dropped"
+    );
 }
 
 #[test]
@@ -413,26 +586,64 @@ fn refusals_name_the_operation_and_use_rfc_7644_scim_types() {
 fn malformed_requests_are_invalid_syntax() {
     let start = json!({"userName": "a"});
     let table = [
-        (json!({}), ScimError::InvalidSyntax("A PATCH request needs an \"Operations\" array".into())),
-        (json!({"Operations": []}), ScimError::InvalidSyntax("\"Operations\" is empty".into())),
-        (json!({"Operations": [1]}), ScimError::InvalidSyntax("Operation 0 is not an object".into())),
-        (json!({"Operations": [{"op": "move", "path": "x"}]}), ScimError::InvalidSyntax("Operation 0: \"op\" must be add, replace or remove".into())),
-        (json!({"Operations": [{"op": "add", "path": 5, "value": 1}]}), ScimError::InvalidSyntax("Operation 0: \"path\" must be a string".into())),
-        (json!({"Operations": [{"op": "replace", "path": "active"}]}), ScimError::InvalidSyntax("Operation 0: \"value\" is required for replace".into())),
-        (json!({"Operations": [{"op": "remove"}]}), ScimError::NoTarget("Operation 0: remove needs a \"path\"".into())),
-        (json!({"schemas": ["urn:x"], "Operations": [{"op": "remove", "path": "x"}]}), ScimError::InvalidSyntax(format!("A PATCH request's \"schemas\" must be [\"{PATCH_OP}\"]"))),
+        (
+            json!({}),
+            ScimError::InvalidSyntax("A PATCH request needs an \"Operations\" array".into()),
+        ),
+        (
+            json!({"Operations": []}),
+            ScimError::InvalidSyntax("\"Operations\" is empty".into()),
+        ),
+        (
+            json!({"Operations": [1]}),
+            ScimError::InvalidSyntax("Operation 0 is not an object".into()),
+        ),
+        (
+            json!({"Operations": [{"op": "move", "path": "x"}]}),
+            ScimError::InvalidSyntax("Operation 0: \"op\" must be add, replace or remove".into()),
+        ),
+        (
+            json!({"Operations": [{"op": "add", "path": 5, "value": 1}]}),
+            ScimError::InvalidSyntax("Operation 0: \"path\" must be a string".into()),
+        ),
+        (
+            json!({"Operations": [{"op": "replace", "path": "active"}]}),
+            ScimError::InvalidSyntax("Operation 0: \"value\" is required for replace".into()),
+        ),
+        (
+            json!({"Operations": [{"op": "remove"}]}),
+            ScimError::NoTarget("Operation 0: remove needs a \"path\"".into()),
+        ),
+        (
+            json!({"schemas": ["urn:x"], "Operations": [{"op": "remove", "path": "x"}]}),
+            ScimError::InvalidSyntax(format!(
+                "A PATCH request's \"schemas\" must be [\"{PATCH_OP}\"]"
+            )),
+        ),
     ];
     for (body, err) in table {
-        let got = parse_request(body.as_object().unwrap()).and_then(|ops| apply(&doc(start.clone()), &ops, &TenantSchema::default()).map(|p| p.doc));
+        let got = parse_request(body.as_object().unwrap()).and_then(|ops| {
+            apply(&doc(start.clone()), &ops, &TenantSchema::default()).map(|p| p.doc)
+        });
         assert_eq!(got, Err(err), "{body}");
     }
-    let many: Vec<Value> = (0..=MAX_OPERATIONS).map(|_| json!({"op": "remove", "path": "title"})).collect();
+    let many: Vec<Value> = (0..=MAX_OPERATIONS)
+        .map(|_| json!({"op": "remove", "path": "title"}))
+        .collect();
     assert_eq!(
         parse_request(json!({"Operations": many}).as_object().unwrap()),
-        Err(ScimError::InvalidValue(format!("A PATCH request may carry at most {MAX_OPERATIONS} operations, not {}", MAX_OPERATIONS + 1)))
+        Err(ScimError::InvalidValue(format!(
+            "A PATCH request may carry at most {MAX_OPERATIONS} operations, not {}",
+            MAX_OPERATIONS + 1
+        )))
     );
-    let most: Vec<Value> = (0..MAX_OPERATIONS).map(|_| json!({"op": "remove", "path": "title"})).collect();
-    assert_eq!(parse_request(json!({"Operations": most}).as_object().unwrap()).map(|o| o.len()), Ok(MAX_OPERATIONS));
+    let most: Vec<Value> = (0..MAX_OPERATIONS)
+        .map(|_| json!({"op": "remove", "path": "title"}))
+        .collect();
+    assert_eq!(
+        parse_request(json!({"Operations": most}).as_object().unwrap()).map(|o| o.len()),
+        Ok(MAX_OPERATIONS)
+    );
 }
 
 #[test]
@@ -461,19 +672,41 @@ fn custom_attributes_are_set_through_the_tenant_schema() {
         aliases: vec![],
         active: true,
     });
-    let retired = Arc::new(CustomAttr { id: "att_2".into(), name: "Old".into(), scim_name: "Old".into(), active: false, ..(*active).clone() });
-    let schema = TenantSchema { attributes: vec![active, retired] };
+    let retired = Arc::new(CustomAttr {
+        id: "att_2".into(),
+        name: "Old".into(),
+        scim_name: "Old".into(),
+        active: false,
+        ..(*active).clone()
+    });
+    let schema = TenantSchema {
+        attributes: vec![active, retired],
+    };
     let start = json!({"userName": "a", TENANT_USER: {"att_1": "x", "att_2": "kept"}});
     // Removal needs no parsing of a value.
     let removed = run_with(&schema, &start, json!([{"op": "remove", "path": "urn:ietf:params:scim:schemas:extension:peakon:2.0:User:Start_Date"}])).unwrap();
-    assert_eq!(removed, json!({"userName": "a", TENANT_USER: {"att_2": "kept"}}));
+    assert_eq!(
+        removed,
+        json!({"userName": "a", TENANT_USER: {"att_2": "kept"}})
+    );
     // Removing the whole extension keeps the deactivated attribute's value.
-    let dropped = run_with(&schema, &start, json!([{"op": "remove", "path": TENANT_USER}])).unwrap();
-    assert_eq!(dropped, json!({"userName": "a", TENANT_USER: {"att_2": "kept"}}));
+    let dropped = run_with(
+        &schema,
+        &start,
+        json!([{"op": "remove", "path": TENANT_USER}]),
+    )
+    .unwrap();
+    assert_eq!(
+        dropped,
+        json!({"userName": "a", TENANT_USER: {"att_2": "kept"}})
+    );
     // A deactivated attribute is ignored, with a note.
     let ops = json!({"Operations": [{"op": "replace", "path": "Old", "value": "new"}]});
     let parsed = parse_request(ops.as_object().unwrap()).unwrap();
     let out = apply(&doc(start.clone()), &parsed, &schema).unwrap();
     assert_eq!(Value::Object(out.doc), start);
-    assert_eq!(out.notes, vec!["ignored the deactivated attribute \"Old\"".to_string()]);
+    assert_eq!(
+        out.notes,
+        vec!["ignored the deactivated attribute \"Old\"".to_string()]
+    );
 }

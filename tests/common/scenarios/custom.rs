@@ -14,14 +14,35 @@ pub fn define(c: &impl Client, t: &Tenant, body: Value) -> Value {
 }
 
 fn enc(s: &str) -> String {
-    s.replace('%', "%25").replace(' ', "+").replace('"', "%22").replace('@', "%40").replace(':', "%3A")
+    s.replace('%', "%25")
+        .replace(' ', "+")
+        .replace('"', "%22")
+        .replace('@', "%40")
+        .replace(':', "%3A")
 }
 
 pub fn admin_defines_attributes(c: &impl Client) {
     let t = c.new_tenant(&unique("Attrs "));
-    let since = define(c, &t, json!({ "name": "Employed Since", "type": "date", "aliases": ["EmployedSince"] }));
-    let keys: Vec<&str> = since.as_object().unwrap().keys().map(String::as_str).collect();
-    for k in ["id", "name", "scim_name", "type", "aliases", "options", "active"] {
+    let since = define(
+        c,
+        &t,
+        json!({ "name": "Employed Since", "type": "date", "aliases": ["EmployedSince"] }),
+    );
+    let keys: Vec<&str> = since
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    for k in [
+        "id",
+        "name",
+        "scim_name",
+        "type",
+        "aliases",
+        "options",
+        "active",
+    ] {
         assert!(keys.contains(&k), "missing {k}: {since}");
     }
     assert_eq!(since["name"], json!("Employed Since"));
@@ -30,7 +51,11 @@ pub fn admin_defines_attributes(c: &impl Client) {
     assert_eq!(since["aliases"], json!(["EmployedSince"]));
     assert_eq!(since["options"], Value::Null);
     assert_eq!(since["active"], json!(true));
-    let dept = define(c, &t, json!({ "name": "Department", "type": "option", "options": ["Sales", "R&D"] }));
+    let dept = define(
+        c,
+        &t,
+        json!({ "name": "Department", "type": "option", "options": ["Sales", "R&D"] }),
+    );
     assert_eq!(dept["options"], json!(["Sales", "R&D"]));
     let dob = define(c, &t, json!({ "name": "Date of birth", "type": "date" }));
     assert_eq!(dob["scim_name"], json!("Date_of_birth"));
@@ -48,7 +73,8 @@ pub fn admin_defines_attributes(c: &impl Client) {
         json!({ "name": "Tenure", "type": "number", "aliases": ["EMPLOYEDSINCE"] }),
         json!({ "name": "Employed_Since", "type": "text" }),
     ] {
-        c.admin("POST", &base, Some(clash)).expect_admin_error(409, "conflict");
+        c.admin("POST", &base, Some(clash))
+            .expect_admin_error(409, "conflict");
     }
     // Another tenant may use the same names.
     let other = c.new_tenant(&unique("Other "));
@@ -64,43 +90,135 @@ pub fn admin_defines_attributes(c: &impl Client) {
         json!({ "name": "", "type": "text" }),
         json!({ "name": "Colour", "type": "text", "required": true }),
     ] {
-        c.admin("POST", &base, Some(bad)).expect_admin_error(400, "invalid_request");
+        c.admin("POST", &base, Some(bad))
+            .expect_admin_error(400, "invalid_request");
     }
-    c.admin("POST", "/tenants/tnt_nope/attributes", Some(json!({ "name": "X", "type": "text" }))).expect_admin_error(404, "not_found");
+    c.admin(
+        "POST",
+        "/tenants/tnt_nope/attributes",
+        Some(json!({ "name": "X", "type": "text" })),
+    )
+    .expect_admin_error(404, "not_found");
 
     // Listed in creation order.
     let list = c.admin("GET", &base, None).json();
-    let names: Vec<&str> = list["attributes"].as_array().unwrap().iter().map(|a| a["scim_name"].as_str().unwrap()).collect();
-    assert_eq!(names, vec!["Employed_Since", "Department", "Date_of_birth", "Equipe_d_ete", "a_2nd_Manager"]);
+    let names: Vec<&str> = list["attributes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["scim_name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        vec![
+            "Employed_Since",
+            "Department",
+            "Date_of_birth",
+            "Equipe_d_ete",
+            "a_2nd_Manager"
+        ]
+    );
 
     // Rename: the SCIM name stays; the new display name answers, the old one no longer does.
     let id = since["id"].as_str().unwrap();
-    let renamed = c.admin("PATCH", &format!("{base}/{id}"), Some(json!({ "name": "Start date", "aliases": ["StartDate", "EmployedSince"] })));
+    let renamed = c.admin(
+        "PATCH",
+        &format!("{base}/{id}"),
+        Some(json!({ "name": "Start date", "aliases": ["StartDate", "EmployedSince"] })),
+    );
     renamed.expect(200);
     let r = renamed.json();
-    assert_eq!((r["name"].clone(), r["scim_name"].clone(), r["aliases"].clone()), (json!("Start date"), json!("Employed_Since"), json!(["StartDate", "EmployedSince"])));
+    assert_eq!(
+        (
+            r["name"].clone(),
+            r["scim_name"].clone(),
+            r["aliases"].clone()
+        ),
+        (
+            json!("Start date"),
+            json!("Employed_Since"),
+            json!(["StartDate", "EmployedSince"])
+        )
+    );
     // The old display name no longer answers for it...
-    let u = c.scim(&t.token, "POST", "/Users", Some(json!({ "userName": unique("u"), PEAKON: { "Employed Since": "2020-01-01" } })));
+    let u = c.scim(
+        &t.token,
+        "POST",
+        "/Users",
+        Some(json!({ "userName": unique("u"), PEAKON: { "Employed Since": "2020-01-01" } })),
+    );
     u.expect_scim_error(400, Some("invalidValue"));
-    let u = create(c, &t, json!({ "userName": unique("u"), PEAKON: { "Start date": "2020-01-01", "StartDate": null } }));
+    let u = create(
+        c,
+        &t,
+        json!({ "userName": unique("u"), PEAKON: { "Start date": "2020-01-01", "StartDate": null } }),
+    );
     assert_eq!(u[PEAKON], json!({ "Employed_Since": "2020-01-01" }));
     // ...but a new attribute of that name would derive the same SCIM name, which stays taken.
-    c.admin("POST", &base, Some(json!({ "name": "Employed Since", "type": "text" }))).expect_admin_error(409, "conflict");
-    define(c, &t, json!({ "name": "Employed Since (old)", "type": "text" }));
-    c.admin("PATCH", &format!("{base}/{id}"), Some(json!({ "aliases": ["Department"] }))).expect_admin_error(409, "conflict");
-    c.admin("PATCH", &format!("{base}/{id}"), Some(json!({ "type": "text" }))).expect_admin_error(400, "invalid_request");
-    c.admin("PATCH", &format!("{base}/{id}"), Some(json!({ "options": ["a"] }))).expect_admin_error(400, "invalid_request");
-    c.admin("PATCH", &format!("{base}/att_nope"), Some(json!({ "active": false }))).expect_admin_error(404, "not_found");
+    c.admin(
+        "POST",
+        &base,
+        Some(json!({ "name": "Employed Since", "type": "text" })),
+    )
+    .expect_admin_error(409, "conflict");
+    define(
+        c,
+        &t,
+        json!({ "name": "Employed Since (old)", "type": "text" }),
+    );
+    c.admin(
+        "PATCH",
+        &format!("{base}/{id}"),
+        Some(json!({ "aliases": ["Department"] })),
+    )
+    .expect_admin_error(409, "conflict");
+    c.admin(
+        "PATCH",
+        &format!("{base}/{id}"),
+        Some(json!({ "type": "text" })),
+    )
+    .expect_admin_error(400, "invalid_request");
+    c.admin(
+        "PATCH",
+        &format!("{base}/{id}"),
+        Some(json!({ "options": ["a"] })),
+    )
+    .expect_admin_error(400, "invalid_request");
+    c.admin(
+        "PATCH",
+        &format!("{base}/att_nope"),
+        Some(json!({ "active": false })),
+    )
+    .expect_admin_error(404, "not_found");
     let got = c.admin("GET", &format!("{base}/{id}"), None);
     got.expect(200);
     assert_eq!(got.json()["name"], json!("Start date"));
-    c.admin("GET", &format!("{base}/att_nope"), None).expect_admin_error(404, "not_found");
+    c.admin("GET", &format!("{base}/att_nope"), None)
+        .expect_admin_error(404, "not_found");
     // Deactivate and back.
-    let off = c.admin("PATCH", &format!("{base}/{id}"), Some(json!({ "active": false }))).json();
+    let off = c
+        .admin(
+            "PATCH",
+            &format!("{base}/{id}"),
+            Some(json!({ "active": false })),
+        )
+        .json();
     assert_eq!(off["active"], json!(false));
-    let on = c.admin("PATCH", &format!("{base}/{id}"), Some(json!({ "active": true }))).json();
+    let on = c
+        .admin(
+            "PATCH",
+            &format!("{base}/{id}"),
+            Some(json!({ "active": true })),
+        )
+        .json();
     assert_eq!(on["active"], json!(true));
-    let opts = c.admin("PATCH", &format!("{base}/{}", dept["id"].as_str().unwrap()), Some(json!({ "options": ["Sales", "R&D", "Support"] }))).json();
+    let opts = c
+        .admin(
+            "PATCH",
+            &format!("{base}/{}", dept["id"].as_str().unwrap()),
+            Some(json!({ "options": ["Sales", "R&D", "Support"] })),
+        )
+        .json();
     assert_eq!(opts["options"], json!(["Sales", "R&D", "Support"]));
 }
 
@@ -122,11 +240,17 @@ pub fn okta_custom_attribute_flow(c: &impl Client) {
         })
     };
     let u = create(c, &t, body("2019-03-01", true));
-    assert_eq!(u[PEAKON], json!({ "Department": "Engineering", "Employed_Since": "2019-03-01" }));
+    assert_eq!(
+        u[PEAKON],
+        json!({ "Department": "Engineering", "Employed_Since": "2019-03-01" })
+    );
     assert!(u["schemas"].as_array().unwrap().contains(&json!(PEAKON)));
     let id = u["id"].as_str().unwrap().to_string();
     let path = format!("/Users/{id}");
-    assert_eq!(c.scim(&t.token, "GET", &path, None).json()[PEAKON], u[PEAKON]);
+    assert_eq!(
+        c.scim(&t.token, "GET", &path, None).json()[PEAKON],
+        u[PEAKON]
+    );
 
     // Okta updates profiles with PUT.
     let put = c.scim(&t.token, "PUT", &path, Some(body("2018-06-15", true)));
@@ -134,17 +258,49 @@ pub fn okta_custom_attribute_flow(c: &impl Client) {
     assert_eq!(put.json()[PEAKON]["Employed_Since"], json!("2018-06-15"));
 
     // Filter on it (dates compare as instants).
-    let other = create(c, &t, json!({ "schemas": [CORE, PEAKON], "userName": unique("later"), PEAKON: { "Employed_Since": "2021-01-10T09:00:00+01:00" } }));
-    assert_eq!(other[PEAKON]["Employed_Since"], json!("2021-01-10T08:00:00.000Z"));
+    let other = create(
+        c,
+        &t,
+        json!({ "schemas": [CORE, PEAKON], "userName": unique("later"), PEAKON: { "Employed_Since": "2021-01-10T09:00:00+01:00" } }),
+    );
+    assert_eq!(
+        other[PEAKON]["Employed_Since"],
+        json!("2021-01-10T08:00:00.000Z")
+    );
     let found = |filter: &str| -> Vec<String> {
-        let r = c.scim(&t.token, "GET", &format!("/Users?filter={}", enc(filter)), None);
+        let r = c.scim(
+            &t.token,
+            "GET",
+            &format!("/Users?filter={}", enc(filter)),
+            None,
+        );
         r.expect(200);
-        r.json()["Resources"].as_array().unwrap().iter().map(|u| u["id"].as_str().unwrap().to_string()).collect()
+        r.json()["Resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| u["id"].as_str().unwrap().to_string())
+            .collect()
     };
-    assert_eq!(found(&format!("{PEAKON}:Employed_Since lt \"2020-01-01\"")), vec![id.clone()]);
-    assert_eq!(found(&format!("{PEAKON}:Employed_Since ge \"2021-01-10T08:00:00Z\"")), vec![other["id"].as_str().unwrap().to_string()]);
-    assert_eq!(found(&format!("{PEAKON}:department eq \"engineering\"")), vec![id.clone()]);
-    assert_eq!(found("Employed_Since pr").len(), 2, "an unqualified name finds the company's attribute");
+    assert_eq!(
+        found(&format!("{PEAKON}:Employed_Since lt \"2020-01-01\"")),
+        vec![id.clone()]
+    );
+    assert_eq!(
+        found(&format!(
+            "{PEAKON}:Employed_Since ge \"2021-01-10T08:00:00Z\""
+        )),
+        vec![other["id"].as_str().unwrap().to_string()]
+    );
+    assert_eq!(
+        found(&format!("{PEAKON}:department eq \"engineering\"")),
+        vec![id.clone()]
+    );
+    assert_eq!(
+        found("Employed_Since pr").len(),
+        2,
+        "an unqualified name finds the company's attribute"
+    );
 
     // Deactivate with Okta's PATCH, reactivate; the attributes stay.
     let off = c.scim(&t.token, "PATCH", &path, Some(json!({ "schemas": [PATCH_OP], "Operations": [{ "op": "replace", "value": { "active": false } }] })));
@@ -157,11 +313,20 @@ pub fn okta_custom_attribute_flow(c: &impl Client) {
     let mut bad = body("2019-03-01", true);
     bad[PEAKON] = json!({ "Favourite_Colour": "red" });
     bad["userName"] = json!(unique("bad"));
-    let e = c.scim(&t.token, "POST", "/Users", Some(bad.clone())).expect_scim_error(400, Some("invalidValue"));
+    let e = c
+        .scim(&t.token, "POST", "/Users", Some(bad.clone()))
+        .expect_scim_error(400, Some("invalidValue"));
     let detail = e["detail"].as_str().unwrap();
-    assert!(detail.contains("Favourite_Colour") && detail.contains("Department") && detail.contains("Employed_Since"), "{detail}");
+    assert!(
+        detail.contains("Favourite_Colour")
+            && detail.contains("Department")
+            && detail.contains("Employed_Since"),
+        "{detail}"
+    );
     bad[PEAKON] = json!({ "Employed_Since": "last spring" });
-    let e = c.scim(&t.token, "POST", "/Users", Some(bad)).expect_scim_error(400, Some("invalidValue"));
+    let e = c
+        .scim(&t.token, "POST", "/Users", Some(bad))
+        .expect_scim_error(400, Some("invalidValue"));
     assert!(e["detail"].as_str().unwrap().contains("Employed_Since"));
 }
 
@@ -172,82 +337,183 @@ pub fn employee_references(c: &impl Client) {
     define(c, &t, json!({ "name": "Manager", "type": "employee" }));
     let boss_email = format!("{}@example.com", unique("boss."));
     // The report arrives first (Okta does not order its creates): pending, shown as sent.
-    let report = create(c, &t, json!({ "schemas": [CORE, PEAKON], "userName": unique("report"), PEAKON: { "Manager": boss_email.to_uppercase() } }));
+    let report = create(
+        c,
+        &t,
+        json!({ "schemas": [CORE, PEAKON], "userName": unique("report"), PEAKON: { "Manager": boss_email.to_uppercase() } }),
+    );
     assert_eq!(report[PEAKON]["Manager"], json!(boss_email.to_uppercase()));
     let report_path = format!("/Users/{}", report["id"].as_str().unwrap());
     // Then the boss: the reference resolves, and shows the boss's email as the boss wrote it.
-    let boss = create(c, &t, json!({ "schemas": [CORE], "userName": unique("boss"), "emails": [{ "value": boss_email, "type": "work" }] }));
+    let boss = create(
+        c,
+        &t,
+        json!({ "schemas": [CORE], "userName": unique("boss"), "emails": [{ "value": boss_email, "type": "work" }] }),
+    );
     let boss_id = boss["id"].as_str().unwrap().to_string();
-    assert_eq!(c.scim(&t.token, "GET", &report_path, None).json()[PEAKON]["Manager"], json!(boss_email));
+    assert_eq!(
+        c.scim(&t.token, "GET", &report_path, None).json()[PEAKON]["Manager"],
+        json!(boss_email)
+    );
     // It follows the boss's later changes.
     let new_email = format!("{}@example.com", unique("boss.new."));
     let put = c.scim(&t.token, "PUT", &format!("/Users/{boss_id}"), Some(json!({ "schemas": [CORE], "userName": boss["userName"], "emails": [{ "value": new_email, "type": "work" }] })));
     put.expect(200);
-    assert_eq!(c.scim(&t.token, "GET", &report_path, None).json()[PEAKON]["Manager"], json!(new_email));
+    assert_eq!(
+        c.scim(&t.token, "GET", &report_path, None).json()[PEAKON]["Manager"],
+        json!(new_email)
+    );
     // By userName and by id.
-    let by_name = create(c, &t, json!({ "schemas": [CORE, PEAKON], "userName": unique("r2"), PEAKON: { "Manager": boss["userName"] } }));
+    let by_name = create(
+        c,
+        &t,
+        json!({ "schemas": [CORE, PEAKON], "userName": unique("r2"), PEAKON: { "Manager": boss["userName"] } }),
+    );
     assert_eq!(by_name[PEAKON]["Manager"], json!(new_email));
-    let by_id = create(c, &t, json!({ "schemas": [CORE, PEAKON], "userName": unique("r3"), PEAKON: { "Manager": boss_id } }));
+    let by_id = create(
+        c,
+        &t,
+        json!({ "schemas": [CORE, PEAKON], "userName": unique("r3"), PEAKON: { "Manager": boss_id } }),
+    );
     assert_eq!(by_id[PEAKON]["Manager"], json!(new_email));
     // The list shows references too.
     let list = c.scim(&t.token, "GET", "/Users", None).json();
-    let shown: Vec<&Value> = list["Resources"].as_array().unwrap().iter().filter_map(|u| u.get(PEAKON)).map(|p| &p["Manager"]).collect();
-    assert_eq!(shown, vec![&json!(new_email), &json!(new_email), &json!(new_email)]);
+    let shown: Vec<&Value> = list["Resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|u| u.get(PEAKON))
+        .map(|p| &p["Manager"])
+        .collect();
+    assert_eq!(
+        shown,
+        vec![&json!(new_email), &json!(new_email), &json!(new_email)]
+    );
     // Deleting the boss removes the references, and the reports' versions move on.
     let before = c.scim(&t.token, "GET", &report_path, None).json();
-    c.scim(&t.token, "DELETE", &format!("/Users/{boss_id}"), None).expect(204);
+    c.scim(&t.token, "DELETE", &format!("/Users/{boss_id}"), None)
+        .expect(204);
     let after = c.scim(&t.token, "GET", &report_path, None).json();
     assert!(after.get(PEAKON).is_none(), "{after}");
     assert_ne!(after["meta"]["version"], before["meta"]["version"]);
     // A new employee with the old email does not inherit the removed reference.
-    create(c, &t, json!({ "schemas": [CORE], "userName": unique("boss2"), "emails": [{ "value": new_email }] }));
-    assert!(c.scim(&t.token, "GET", &report_path, None).json().get(PEAKON).is_none());
+    create(
+        c,
+        &t,
+        json!({ "schemas": [CORE], "userName": unique("boss2"), "emails": [{ "value": new_email }] }),
+    );
+    assert!(c
+        .scim(&t.token, "GET", &report_path, None)
+        .json()
+        .get(PEAKON)
+        .is_none());
 }
 
 pub fn deactivated_attributes_are_ignored_and_kept(c: &impl Client) {
     let t = c.new_tenant(&unique("Deactivated "));
     let shoe = define(c, &t, json!({ "name": "Shoe size", "type": "number" }));
     let shoe_id = shoe["id"].as_str().unwrap();
-    let u = create(c, &t, json!({ "schemas": [CORE, PEAKON], "userName": unique("feet"), PEAKON: { "Shoe_size": "44" } }));
+    let u = create(
+        c,
+        &t,
+        json!({ "schemas": [CORE, PEAKON], "userName": unique("feet"), PEAKON: { "Shoe_size": "44" } }),
+    );
     assert_eq!(u[PEAKON], json!({ "Shoe_size": 44 }));
     let path = format!("/Users/{}", u["id"].as_str().unwrap());
-    c.admin("PATCH", &format!("/tenants/{}/attributes/{shoe_id}", t.id), Some(json!({ "active": false }))).expect(200);
+    c.admin(
+        "PATCH",
+        &format!("/tenants/{}/attributes/{shoe_id}", t.id),
+        Some(json!({ "active": false })),
+    )
+    .expect(200);
     // Not shown, not in /Schemas, ignored on input (no 400: IdP mappings outlive the change).
     let hidden = c.scim(&t.token, "GET", &path, None).json();
     assert!(hidden.get(PEAKON).is_none(), "{hidden}");
-    let schema = c.scim(&t.token, "GET", &format!("/Schemas/{PEAKON}"), None).json();
+    let schema = c
+        .scim(&t.token, "GET", &format!("/Schemas/{PEAKON}"), None)
+        .json();
     assert_eq!(schema["attributes"], json!([]));
     let put = c.scim(&t.token, "PUT", &path, Some(json!({ "schemas": [CORE, PEAKON], "userName": u["userName"], PEAKON: { "Shoe_size": 46 } })));
     put.expect(200);
-    c.scim(&t.token, "POST", "/Users", Some(json!({ "userName": unique("new"), PEAKON: { "shoe size": 40 } }))).expect(201);
+    c.scim(
+        &t.token,
+        "POST",
+        "/Users",
+        Some(json!({ "userName": unique("new"), PEAKON: { "shoe size": 40 } })),
+    )
+    .expect(201);
     // Active again: the stored value was kept, unchanged.
-    c.admin("PATCH", &format!("/tenants/{}/attributes/{shoe_id}", t.id), Some(json!({ "active": true }))).expect(200);
-    assert_eq!(c.scim(&t.token, "GET", &path, None).json()[PEAKON], json!({ "Shoe_size": 44 }));
+    c.admin(
+        "PATCH",
+        &format!("/tenants/{}/attributes/{shoe_id}", t.id),
+        Some(json!({ "active": true })),
+    )
+    .expect(200);
+    assert_eq!(
+        c.scim(&t.token, "GET", &path, None).json()[PEAKON],
+        json!({ "Shoe_size": 44 })
+    );
     // Renaming keeps the value too, and responses use the unchanged SCIM name.
-    c.admin("PATCH", &format!("/tenants/{}/attributes/{shoe_id}", t.id), Some(json!({ "name": "Shoe size (EU)" }))).expect(200);
-    assert_eq!(c.scim(&t.token, "GET", &path, None).json()[PEAKON], json!({ "Shoe_size": 44 }));
+    c.admin(
+        "PATCH",
+        &format!("/tenants/{}/attributes/{shoe_id}", t.id),
+        Some(json!({ "name": "Shoe size (EU)" })),
+    )
+    .expect(200);
+    assert_eq!(
+        c.scim(&t.token, "GET", &path, None).json()[PEAKON],
+        json!({ "Shoe_size": 44 })
+    );
 }
 
 pub fn each_tenant_sees_only_its_own_attributes(c: &impl Client) {
     let a = c.new_tenant(&unique("A "));
     let b = c.new_tenant(&unique("B "));
     define(c, &a, json!({ "name": "Cost Centre", "type": "text" }));
-    let schema_a = c.scim(&a.token, "GET", &format!("/Schemas/{PEAKON}"), None).json();
+    let schema_a = c
+        .scim(&a.token, "GET", &format!("/Schemas/{PEAKON}"), None)
+        .json();
     assert_eq!(schema_a["attributes"][0]["name"], json!("Cost_Centre"));
-    assert_eq!(schema_a["attributes"][0]["description"], json!("Cost Centre"));
-    let schema_b = c.scim(&b.token, "GET", &format!("/Schemas/{PEAKON}"), None).json();
+    assert_eq!(
+        schema_a["attributes"][0]["description"],
+        json!("Cost Centre")
+    );
+    let schema_b = c
+        .scim(&b.token, "GET", &format!("/Schemas/{PEAKON}"), None)
+        .json();
     assert_eq!(schema_b["attributes"], json!([]));
     let all_b = c.scim(&b.token, "GET", "/Schemas", None).json();
     assert!(!all_b.to_string().contains("Cost_Centre"));
     let rt = c.scim(&a.token, "GET", "/ResourceTypes/User", None).json();
-    assert!(rt["schemaExtensions"].as_array().unwrap().iter().any(|e| e["schema"] == json!(PEAKON)));
-    c.scim(&b.token, "POST", "/Users", Some(json!({ "userName": unique("x"), PEAKON: { "Cost_Centre": "42" } }))).expect_scim_error(400, Some("invalidValue"));
+    assert!(rt["schemaExtensions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["schema"] == json!(PEAKON)));
+    c.scim(
+        &b.token,
+        "POST",
+        "/Users",
+        Some(json!({ "userName": unique("x"), PEAKON: { "Cost_Centre": "42" } })),
+    )
+    .expect_scim_error(400, Some("invalidValue"));
     // A change applies to the very next request.
     define(c, &b, json!({ "name": "Cost Centre", "type": "number" }));
-    let u = create(c, &b, json!({ "userName": unique("y"), PEAKON: { "cost centre": "42" } }));
+    let u = create(
+        c,
+        &b,
+        json!({ "userName": unique("y"), PEAKON: { "cost centre": "42" } }),
+    );
     assert_eq!(u[PEAKON], json!({ "Cost_Centre": 42 }));
     // A filter on an attribute the tenant does not have is a 400 naming it.
-    let e = c.scim(&a.token, "GET", &format!("/Users?filter={}", enc(&format!("{PEAKON}:Shoe_size gt 3"))), None).expect_scim_error(400, Some("invalidFilter"));
+    let e = c
+        .scim(
+            &a.token,
+            "GET",
+            &format!("/Users?filter={}", enc(&format!("{PEAKON}:Shoe_size gt 3"))),
+            None,
+        )
+        .expect_scim_error(400, Some("invalidFilter"));
     assert!(e["detail"].as_str().unwrap().contains("Shoe_size"));
 }
 
@@ -255,8 +521,16 @@ pub fn each_tenant_sees_only_its_own_attributes(c: &impl Client) {
 /// a Manager given by email before that employee exists, then created, then resolved.
 pub fn entra_custom_attribute_flow(c: &impl Client) {
     let t = c.new_tenant(&unique("Entra custom "));
-    define(c, &t, json!({ "name": "Department", "type": "option", "options": ["Sales", "Engineering"] }));
-    define(c, &t, json!({ "name": "Employed Since", "type": "date", "aliases": ["EmployedSince"] }));
+    define(
+        c,
+        &t,
+        json!({ "name": "Department", "type": "option", "options": ["Sales", "Engineering"] }),
+    );
+    define(
+        c,
+        &t,
+        json!({ "name": "Employed Since", "type": "date", "aliases": ["EmployedSince"] }),
+    );
     define(c, &t, json!({ "name": "Manager", "type": "employee" }));
     let boss_email = format!("{}@contoso.com", unique("kelly."));
     // Entra's create body, with the company's extension.
@@ -293,15 +567,32 @@ pub fn entra_custom_attribute_flow(c: &impl Client) {
     );
     r.expect(200);
     let patched = r.json();
-    assert_eq!(patched[PEAKON], json!({ "Department": "Engineering", "Employed_Since": "2020-09-01", "Manager": boss_email }));
+    assert_eq!(
+        patched[PEAKON],
+        json!({ "Department": "Engineering", "Employed_Since": "2020-09-01", "Manager": boss_email })
+    );
     assert_eq!(patched["active"], json!(false));
     // The manager arrives later (Entra provisions in no particular order)...
-    let boss = create(c, &t, json!({ "schemas": [CORE], "userName": unique("kelly"), "emails": [{ "type": "work", "value": boss_email.to_uppercase() }] }));
+    let boss = create(
+        c,
+        &t,
+        json!({ "schemas": [CORE], "userName": unique("kelly"), "emails": [{ "type": "work", "value": boss_email.to_uppercase() }] }),
+    );
     // ...and the reference resolves to that employee's email.
     let got = c.scim(&t.token, "GET", &path, None).json();
     assert_eq!(got[PEAKON]["Manager"], json!(boss_email.to_uppercase()));
     let enc = |s: &str| s.replace(' ', "+").replace('"', "%22").replace(':', "%3A");
-    let found = c.scim(&t.token, "GET", &format!("/Users?filter={}", enc(&format!("{PEAKON}:Department eq \"engineering\""))), None).json();
+    let found = c
+        .scim(
+            &t.token,
+            "GET",
+            &format!(
+                "/Users?filter={}",
+                enc(&format!("{PEAKON}:Department eq \"engineering\""))
+            ),
+            None,
+        )
+        .json();
     assert_eq!(found["totalResults"], json!(1));
     // A path-less Replace with full extension URN keys (Entra's aadOptscim062020 behaviour), and
     // Remove of one attribute by its path.
@@ -319,7 +610,10 @@ pub fn entra_custom_attribute_flow(c: &impl Client) {
     );
     r.expect(200);
     let after = r.json();
-    assert_eq!(after[PEAKON], json!({ "Department": "Sales", "Manager": boss_email.to_uppercase() }));
+    assert_eq!(
+        after[PEAKON],
+        json!({ "Department": "Sales", "Manager": boss_email.to_uppercase() })
+    );
     assert_eq!(after["active"], json!(true));
     // A value outside the option list, or for an unknown attribute: 400 naming it.
     let bad = c.scim(&t.token, "PATCH", &path, Some(json!({ "schemas": [PATCH_OP], "Operations": [{ "op": "Replace", "path": format!("{PEAKON}:Department"), "value": "Marketing" }] })));
@@ -329,6 +623,15 @@ pub fn entra_custom_attribute_flow(c: &impl Client) {
     assert_eq!(unknown.status, 400, "{}", unknown.body);
     assert!(unknown.body.contains("CostCenter"), "{}", unknown.body);
     // Deleting the manager removes the reference.
-    c.scim(&t.token, "DELETE", &format!("/Users/{}", boss["id"].as_str().unwrap()), None).expect(204);
-    assert_eq!(c.scim(&t.token, "GET", &path, None).json()[PEAKON], json!({ "Department": "Sales" }));
+    c.scim(
+        &t.token,
+        "DELETE",
+        &format!("/Users/{}", boss["id"].as_str().unwrap()),
+        None,
+    )
+    .expect(204);
+    assert_eq!(
+        c.scim(&t.token, "GET", &path, None).json()[PEAKON],
+        json!({ "Department": "Sales" })
+    );
 }

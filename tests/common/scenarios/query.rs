@@ -14,7 +14,9 @@ pub const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 pub fn enc(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()
@@ -38,7 +40,10 @@ impl People {
             .iter()
             .map(|r| {
                 let id = r["id"].as_str().unwrap();
-                self.users.iter().position(|u| u["id"] == id).unwrap_or_else(|| panic!("unknown user {id}"))
+                self.users
+                    .iter()
+                    .position(|u| u["id"] == id)
+                    .unwrap_or_else(|| panic!("unknown user {id}"))
             })
             .collect()
     }
@@ -102,7 +107,10 @@ pub fn every_operator_family_filters(c: &impl Client) {
     let p = people(c);
     let created2 = p.users[2]["meta"]["created"].as_str().unwrap().to_string();
     // The same instant, written differently: lower-case separators, an offset, a 4th digit.
-    let created2_other = format!("{}0+00:00", created2.trim_end_matches('Z').replace('T', "t"));
+    let created2_other = format!(
+        "{}0+00:00",
+        created2.trim_end_matches('Z').replace('T', "t")
+    );
     let e = ENTERPRISE;
     let table: Vec<(String, Vec<usize>)> = vec![
         // eq, with the schema's case rules: userName and displayName fold (Unicode), externalId not.
@@ -131,9 +139,15 @@ pub fn every_operator_family_filters(c: &impl Client) {
         (r#"userName le "JSmith""#.into(), vec![0, 2]),
         // dateTime compares as instants.
         (format!(r#"meta.created gt "{created2}""#), vec![3, 4]),
-        (format!(r#"meta.created le "{created2_other}""#), vec![0, 1, 2]),
+        (
+            format!(r#"meta.created le "{created2_other}""#),
+            vec![0, 1, 2],
+        ),
         (format!(r#"meta.created eq "{created2_other}""#), vec![2]),
-        (r#"meta.lastModified gt "2000-01-01""#.into(), vec![0, 1, 2, 3, 4]),
+        (
+            r#"meta.lastModified gt "2000-01-01""#.into(),
+            vec![0, 1, 2, 3, 4],
+        ),
         // pr, and null.
         ("title pr".into(), vec![0, 1]),
         ("emails pr".into(), vec![0, 1, 3, 4]),
@@ -148,29 +162,56 @@ pub fn every_operator_family_filters(c: &impl Client) {
         // not, and, or: `and` binds tighter than `or`; parentheses group.
         ("not (emails pr)".into(), vec![2]),
         ("title pr and active eq false".into(), vec![1]),
-        (r#"userName eq "zed" or userName eq "jsmith" and active eq true"#.into(), vec![2, 4]),
-        (r#"(userName eq "zed" or userName eq "jsmith") and displayName eq "zed""#.into(), vec![4]),
+        (
+            r#"userName eq "zed" or userName eq "jsmith" and active eq true"#.into(),
+            vec![2, 4],
+        ),
+        (
+            r#"(userName eq "zed" or userName eq "jsmith") and displayName eq "zed""#.into(),
+            vec![4],
+        ),
         (r#"not (userName eq "zed" or title pr)"#.into(), vec![2, 3]),
         // Value paths and sub-attributes of multi-valued attributes.
-        (r#"emails[type eq "work" and value co "@example.com"]"#.into(), vec![0]),
-        (r#"emails[type eq "work"].value eq "mj@work.example.com""#.into(), vec![3]),
-        (r#"emails[type eq "work" or type eq "home"].value ew ".org""#.into(), vec![0, 1]),
+        (
+            r#"emails[type eq "work" and value co "@example.com"]"#.into(),
+            vec![0],
+        ),
+        (
+            r#"emails[type eq "work"].value eq "mj@work.example.com""#.into(),
+            vec![3],
+        ),
+        (
+            r#"emails[type eq "work" or type eq "home"].value ew ".org""#.into(),
+            vec![0, 1],
+        ),
         (r#"emails.type eq "other""#.into(), vec![3]),
         ("emails[not (type pr)]".into(), vec![4]),
-        (r#"name[givenName sw "ma" or familyName eq "lund"]"#.into(), vec![1, 3]),
+        (
+            r#"name[givenName sw "ma" or familyName eq "lund"]"#.into(),
+            vec![1, 3],
+        ),
         // The enterprise extension, qualified or not.
-        (format!(r#"{e}:department eq "TOUR OPERATIONS""#), vec![0, 3]),
+        (
+            format!(r#"{e}:department eq "TOUR OPERATIONS""#),
+            vec![0, 3],
+        ),
         (r#"department co "&""#.into(), vec![2]),
         (r#"employeeNumber eq "701984""#.into(), vec![0]),
         (format!("{e}:manager pr"), vec![]),
         // Common attributes and the core URN.
         (r#"meta.resourceType eq "User""#.into(), vec![0, 1, 2, 3, 4]),
-        (r#"urn:ietf:params:scim:schemas:core:2.0:User:userName eq "zed""#.into(), vec![4]),
+        (
+            r#"urn:ietf:params:scim:schemas:core:2.0:User:userName eq "zed""#.into(),
+            vec![4],
+        ),
         // JSON escapes in literals; keywords and names in any case.
         (r#"displayName eq "Stra\u00dfe""#.into(), vec![2]),
         (r#"name.familyName eq "O\u0027Malley""#.into(), vec![2]),
         (r#"USERNAME EQ "ZED""#.into(), vec![4]),
-        (r#"Emails[TYPE eq "WORK"].VALUE eq "BJENSEN@EXAMPLE.COM""#.into(), vec![0]),
+        (
+            r#"Emails[TYPE eq "WORK"].VALUE eq "BJENSEN@EXAMPLE.COM""#.into(),
+            vec![0],
+        ),
     ];
     for (filter, expected) in table {
         let r = get(c, &p.t, &format!("/Users?filter={}", enc(&filter)));
@@ -201,7 +242,8 @@ pub fn invalid_filters_are_400_invalid_filter_with_position(c: &impl Client) {
         (&long, "filter is longer than 4096 characters"),
     ];
     for (filter, detail) in table {
-        let body = get(c, &t, &format!("/Users?filter={}", enc(filter))).expect_scim_error(400, Some("invalidFilter"));
+        let body = get(c, &t, &format!("/Users?filter={}", enc(filter)))
+            .expect_scim_error(400, Some("invalidFilter"));
         let got = body["detail"].as_str().unwrap();
         assert!(got.contains(detail), "{filter}: {got}");
     }
@@ -213,21 +255,39 @@ pub fn sorting_orders_by_any_singular_attribute_then_id(c: &impl Client) {
     let table: Vec<(String, Vec<usize>)> = vec![
         // Folded userNames: "bjensen@…", "jsmith", "mjones", "zed", "åsa.lund@…".
         ("sortBy=userName".into(), vec![0, 2, 3, 4, 1]),
-        ("sortBy=USERNAME&sortOrder=ascending".into(), vec![0, 2, 3, 4, 1]),
+        (
+            "sortBy=USERNAME&sortOrder=ascending".into(),
+            vec![0, 2, 3, 4, 1],
+        ),
         // Users without a value come last when ascending.
-        ("sortBy=name.familyName".into(), [vec![0, 1, 2], p.by_id(vec![3, 4])].concat()),
+        (
+            "sortBy=name.familyName".into(),
+            [vec![0, 1, 2], p.by_id(vec![3, 4])].concat(),
+        ),
         // Multi-valued: the primary value, else the first.
         ("sortBy=emails".into(), vec![1, 0, 3, 4, 2]),
         ("sortBy=emails.value".into(), vec![1, 0, 3, 4, 2]),
         // Equal values are ordered by id.
-        (format!("sortBy={}", enc(&format!("{e}:department"))), [vec![2], p.by_id(vec![0, 3]), p.by_id(vec![1, 4])].concat()),
-        ("sortBy=active".into(), [vec![1], p.by_id(vec![0, 2, 3, 4])].concat()),
+        (
+            format!("sortBy={}", enc(&format!("{e}:department"))),
+            [vec![2], p.by_id(vec![0, 3]), p.by_id(vec![1, 4])].concat(),
+        ),
+        (
+            "sortBy=active".into(),
+            [vec![1], p.by_id(vec![0, 2, 3, 4])].concat(),
+        ),
         ("sortBy=meta.created".into(), vec![0, 1, 2, 3, 4]),
         ("sortBy=id".into(), p.by_id(vec![0, 1, 2, 3, 4])),
         // sortOrder alone orders nothing.
         ("sortOrder=descending".into(), vec![0, 1, 2, 3, 4]),
         // With a filter and a page.
-        (format!("filter={}&sortBy=userName&startIndex=2&count=2", enc("active eq true")), vec![2, 3]),
+        (
+            format!(
+                "filter={}&sortBy=userName&startIndex=2&count=2",
+                enc("active eq true")
+            ),
+            vec![2, 3],
+        ),
     ];
     for (query, ascending) in table {
         assert_eq!(p.positions(&list(c, &p.t, &query)), ascending, "{query}");
@@ -242,7 +302,12 @@ pub fn sorting_orders_by_any_singular_attribute_then_id(c: &impl Client) {
             assert_eq!(p.positions(&list(c, &p.t, &query)), descending, "{query}");
         }
     }
-    for query in ["sortBy=nope", "sortBy=name", "sortBy=meta.version", "sortBy=userName&sortOrder=up"] {
+    for query in [
+        "sortBy=nope",
+        "sortBy=name",
+        "sortBy=meta.version",
+        "sortBy=userName&sortOrder=up",
+    ] {
         get(c, &p.t, &format!("/Users?{query}")).expect_scim_error(400, Some("invalidValue"));
     }
 }
@@ -256,29 +321,54 @@ pub fn projection_applies_to_every_answer_that_returns_users(c: &impl Client) {
         r.expect(200);
         r.json()
     };
-    assert_eq!(one("attributes=userName"), json!({ "schemas": [CORE], "id": id, "userName": "bjensen@example.com" }));
+    assert_eq!(
+        one("attributes=userName"),
+        json!({ "schemas": [CORE], "id": id, "userName": "bjensen@example.com" })
+    );
     assert_eq!(
         one("attributes=USERNAME,Name.GivenName,emails.type"),
         json!({ "schemas": [CORE], "id": id, "userName": "bjensen@example.com", "name": { "givenName": "Barbara" }, "emails": [{ "type": "work" }, { "type": "home" }] })
     );
     assert_eq!(
-        one(&format!("attributes={}", enc(&format!("{ENTERPRISE}:department")))),
+        one(&format!(
+            "attributes={}",
+            enc(&format!("{ENTERPRISE}:department"))
+        )),
         json!({ "schemas": [CORE, ENTERPRISE], "id": id, ENTERPRISE: { "department": "Tour Operations" } })
     );
     let full = one("");
     assert_eq!(full, p.users[0]);
-    let without = one(&format!("excludedAttributes=emails,name.givenName,id,{}", enc(ENTERPRISE)));
+    let without = one(&format!(
+        "excludedAttributes=emails,name.givenName,id,{}",
+        enc(ENTERPRISE)
+    ));
     let mut expected = full.clone();
     let o = expected.as_object_mut().unwrap();
     o.remove("emails");
     o.remove(ENTERPRISE);
     o.insert("name".into(), json!({ "familyName": "Jensen" }));
     o.insert("schemas".into(), json!([CORE]));
-    assert_eq!(without, expected, "excludedAttributes cannot remove id (returned: always)");
+    assert_eq!(
+        without, expected,
+        "excludedAttributes cannot remove id (returned: always)"
+    );
     // Names the service does not keep select nothing; malformed ones and both lists are refused.
-    assert_eq!(one("attributes=groups"), json!({ "schemas": [CORE], "id": id }));
-    get(c, t, &format!("/Users/{id}?attributes=userName&excludedAttributes=emails")).expect_scim_error(400, Some("invalidValue"));
-    get(c, t, &format!("/Users/{id}?attributes={}", enc("emails[type eq \"work\"]"))).expect_scim_error(400, Some("invalidValue"));
+    assert_eq!(
+        one("attributes=groups"),
+        json!({ "schemas": [CORE], "id": id })
+    );
+    get(
+        c,
+        t,
+        &format!("/Users/{id}?attributes=userName&excludedAttributes=emails"),
+    )
+    .expect_scim_error(400, Some("invalidValue"));
+    get(
+        c,
+        t,
+        &format!("/Users/{id}?attributes={}", enc("emails[type eq \"work\"]")),
+    )
+    .expect_scim_error(400, Some("invalidValue"));
 
     // Lists.
     let l = list(c, t, "attributes=displayName&sortBy=userName");
@@ -286,20 +376,46 @@ pub fn projection_applies_to_every_answer_that_returns_users(c: &impl Client) {
     assert_eq!(resources.len(), 5);
     for r in resources {
         let keys: Vec<&str> = r.as_object().unwrap().keys().map(String::as_str).collect();
-        assert!(keys.iter().all(|k| ["schemas", "id", "displayName"].contains(k)), "{r}");
+        assert!(
+            keys.iter()
+                .all(|k| ["schemas", "id", "displayName"].contains(k)),
+            "{r}"
+        );
     }
-    assert_eq!(resources[0], json!({ "schemas": [CORE], "id": id, "displayName": "Babs Jensen" }));
+    assert_eq!(
+        resources[0],
+        json!({ "schemas": [CORE], "id": id, "displayName": "Babs Jensen" })
+    );
     assert_eq!(l["totalResults"], json!(5));
 
     // Writes answer with the projection of their URL; what is stored is the whole user.
-    let created = c.scim(&t.token, "POST", "/Users?attributes=userName", Some(json!({ "userName": "projected", "displayName": "P" })));
+    let created = c.scim(
+        &t.token,
+        "POST",
+        "/Users?attributes=userName",
+        Some(json!({ "userName": "projected", "displayName": "P" })),
+    );
     created.expect(201);
     let new_id = created.json()["id"].as_str().unwrap().to_string();
-    assert_eq!(created.json(), json!({ "schemas": [CORE], "id": new_id, "userName": "projected" }));
-    assert_eq!(get(c, t, &format!("/Users/{new_id}")).json()["displayName"], json!("P"));
-    let put = c.scim(&t.token, "PUT", &format!("/Users/{new_id}?excludedAttributes=meta,displayName"), Some(json!({ "userName": "projected", "title": "T" })));
+    assert_eq!(
+        created.json(),
+        json!({ "schemas": [CORE], "id": new_id, "userName": "projected" })
+    );
+    assert_eq!(
+        get(c, t, &format!("/Users/{new_id}")).json()["displayName"],
+        json!("P")
+    );
+    let put = c.scim(
+        &t.token,
+        "PUT",
+        &format!("/Users/{new_id}?excludedAttributes=meta,displayName"),
+        Some(json!({ "userName": "projected", "title": "T" })),
+    );
     put.expect(200);
-    assert_eq!(put.json(), json!({ "schemas": [CORE], "id": new_id, "userName": "projected", "title": "T", "active": true }));
+    assert_eq!(
+        put.json(),
+        json!({ "schemas": [CORE], "id": new_id, "userName": "projected", "title": "T", "active": true })
+    );
     let patch = c.scim(
         &t.token,
         "PATCH",
@@ -307,9 +423,17 @@ pub fn projection_applies_to_every_answer_that_returns_users(c: &impl Client) {
         Some(json!({ "schemas": [PATCH_OP], "Operations": [{ "op": "replace", "value": { "active": false } }] })),
     );
     patch.expect(200);
-    assert_eq!(patch.json(), json!({ "schemas": [CORE], "id": new_id, "active": false }));
+    assert_eq!(
+        patch.json(),
+        json!({ "schemas": [CORE], "id": new_id, "active": false })
+    );
     // A write is never refused for how its answer should look: it answers the default set.
-    let both = c.scim(&t.token, "POST", "/Users?attributes=userName&excludedAttributes=id", Some(json!({ "userName": "both" })));
+    let both = c.scim(
+        &t.token,
+        "POST",
+        "/Users?attributes=userName&excludedAttributes=id",
+        Some(json!({ "userName": "both" })),
+    );
     both.expect(201);
     assert_eq!(both.json()["meta"]["resourceType"], json!("User"));
 }
@@ -337,16 +461,45 @@ pub fn search_means_what_get_means(c: &impl Client) {
     assert_eq!(p.positions(&by_get), vec![1, 0]);
     assert_eq!(by_get["totalResults"], json!(3));
     assert_eq!(by_get["itemsPerPage"], json!(2));
-    assert_eq!(by_get["Resources"][0], json!({ "schemas": [CORE], "id": p.id(1), "userName": "ÅSA.Lund@Example.com", "name": { "givenName": "Åsa", "familyName": "Lund" } }));
+    assert_eq!(
+        by_get["Resources"][0],
+        json!({ "schemas": [CORE], "id": p.id(1), "userName": "ÅSA.Lund@Example.com", "name": { "givenName": "Åsa", "familyName": "Lund" } })
+    );
     // Without parameters: everything, in creation order.
-    let all = c.scim(&t.token, "POST", "/Users/.search", Some(json!({ "schemas": [SEARCH] })));
+    let all = c.scim(
+        &t.token,
+        "POST",
+        "/Users/.search",
+        Some(json!({ "schemas": [SEARCH] })),
+    );
     assert_eq!(p.positions(&all.json()), vec![0, 1, 2, 3, 4]);
     // excludedAttributes, and cursors, in a body.
-    let first = c.scim(&t.token, "POST", "/Users/.search", Some(json!({ "excludedAttributes": ["emails"], "cursor": "", "count": 3 }))).json();
-    assert!(first["Resources"].as_array().unwrap().iter().all(|r| r.get("emails").is_none() && r.get("userName").is_some()));
+    let first = c
+        .scim(
+            &t.token,
+            "POST",
+            "/Users/.search",
+            Some(json!({ "excludedAttributes": ["emails"], "cursor": "", "count": 3 })),
+        )
+        .json();
+    assert!(first["Resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|r| r.get("emails").is_none() && r.get("userName").is_some()));
     let next = first["nextCursor"].as_str().unwrap();
-    let second = c.scim(&t.token, "POST", "/Users/.search", Some(json!({ "excludedAttributes": ["emails"], "cursor": next, "count": 3 }))).json();
-    assert_eq!([p.positions(&first), p.positions(&second)].concat(), vec![0, 1, 2, 3, 4]);
+    let second = c
+        .scim(
+            &t.token,
+            "POST",
+            "/Users/.search",
+            Some(json!({ "excludedAttributes": ["emails"], "cursor": next, "count": 3 })),
+        )
+        .json();
+    assert_eq!(
+        [p.positions(&first), p.positions(&second)].concat(),
+        vec![0, 1, 2, 3, 4]
+    );
     // Errors: the body's structure, then its content.
     for (body, scim_type) in [
         (json!({ "schemas": [PATCH_OP] }), "invalidSyntax"),
@@ -355,9 +508,11 @@ pub fn search_means_what_get_means(c: &impl Client) {
         (json!({ "sortBy": "nope" }), "invalidValue"),
         (json!({ "cursor": "garbage" }), "invalidCursor"),
     ] {
-        c.scim(&t.token, "POST", "/Users/.search", Some(body)).expect_scim_error(400, Some(scim_type));
+        c.scim(&t.token, "POST", "/Users/.search", Some(body))
+            .expect_scim_error(400, Some(scim_type));
     }
-    c.scim(&t.token, "GET", "/Users/.search", None).expect_scim_error(405, None);
+    c.scim(&t.token, "GET", "/Users/.search", None)
+        .expect_scim_error(405, None);
 }
 
 pub fn index_paging_is_exact_at_every_offset(c: &impl Client) {
@@ -370,7 +525,11 @@ pub fn index_paging_is_exact_at_every_offset(c: &impl Client) {
             let page = list(c, t, &format!("startIndex={start}&count={count}"));
             let from = (start.max(1) - 1).min(5);
             let to = (from + count).min(5);
-            assert_eq!(p.positions(&page), all[from..to].to_vec(), "startIndex={start}&count={count}");
+            assert_eq!(
+                p.positions(&page),
+                all[from..to].to_vec(),
+                "startIndex={start}&count={count}"
+            );
             assert_eq!(page["totalResults"], json!(5));
             assert_eq!(page["startIndex"], json!(start.max(1)));
             assert_eq!(page["itemsPerPage"], json!(to - from));
@@ -379,8 +538,17 @@ pub fn index_paging_is_exact_at_every_offset(c: &impl Client) {
     }
     // Users created later do not move earlier pages.
     let first_page = list(c, t, "startIndex=1&count=3");
-    c.scim(&t.token, "POST", "/Users", Some(json!({ "userName": "aaa-first-by-name" }))).expect(201);
-    assert_eq!(p.positions(&list(c, t, "startIndex=1&count=3")), p.positions(&first_page));
+    c.scim(
+        &t.token,
+        "POST",
+        "/Users",
+        Some(json!({ "userName": "aaa-first-by-name" })),
+    )
+    .expect(201);
+    assert_eq!(
+        p.positions(&list(c, t, "startIndex=1&count=3")),
+        p.positions(&first_page)
+    );
     assert_eq!(list(c, t, "")["totalResults"], json!(6));
 }
 
@@ -390,10 +558,20 @@ fn walk(c: &impl Client, p: &People, first: Value, query: &str, key: &str) -> Ve
     let mut pages = vec![p.positions(&first)];
     let mut page = first;
     for _ in 0..20 {
-        let Some(cursor) = page.get(key).and_then(Value::as_str) else { return pages };
-        assert!(cursor.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b)), "RFC 9865 §2: unreserved characters only: {cursor}");
+        let Some(cursor) = page.get(key).and_then(Value::as_str) else {
+            return pages;
+        };
+        assert!(
+            cursor
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b)),
+            "RFC 9865 §2: unreserved characters only: {cursor}"
+        );
         page = list(c, &p.t, &format!("{query}&cursor={cursor}"));
-        assert_eq!(page["totalResults"], total, "{query}: every page counts every user");
+        assert_eq!(
+            page["totalResults"], total,
+            "{query}: every page counts every user"
+        );
         pages.push(p.positions(&page));
     }
     panic!("{key} never ended");
@@ -403,39 +581,83 @@ pub fn cursor_paging_walks_forward_and_back(c: &impl Client) {
     let p = people(c);
     let t = &p.t;
     let first = list(c, t, "cursor=&count=2");
-    assert!(first.get("previousCursor").is_none(), "no previousCursor on the first page");
-    assert!(first.get("startIndex").is_none(), "cursor pages have no startIndex");
+    assert!(
+        first.get("previousCursor").is_none(),
+        "no previousCursor on the first page"
+    );
+    assert!(
+        first.get("startIndex").is_none(),
+        "cursor pages have no startIndex"
+    );
     assert_eq!(first["totalResults"], json!(5));
     let forward = walk(c, &p, first, "count=2", "nextCursor");
     assert_eq!(forward, vec![vec![0, 1], vec![2, 3], vec![4]]);
     // From the last page back to the first.
-    let second = list(c, t, "cursor=&count=2")["nextCursor"].as_str().unwrap().to_string();
-    let last = list(c, t, &format!("count=2&cursor={}", list(c, t, &format!("count=2&cursor={second}"))["nextCursor"].as_str().unwrap()));
-    assert!(last.get("nextCursor").is_none(), "no nextCursor on the last page");
+    let second = list(c, t, "cursor=&count=2")["nextCursor"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let last = list(
+        c,
+        t,
+        &format!(
+            "count=2&cursor={}",
+            list(c, t, &format!("count=2&cursor={second}"))["nextCursor"]
+                .as_str()
+                .unwrap()
+        ),
+    );
+    assert!(
+        last.get("nextCursor").is_none(),
+        "no nextCursor on the last page"
+    );
     let back = walk(c, &p, last, "count=2", "previousCursor");
     assert_eq!(back, vec![vec![4], vec![2, 3], vec![0, 1]]);
 
     // With a filter and an order: the same users as the whole list, page by page.
-    let query = format!("filter={}&sortBy=name.familyName&sortOrder=descending&count=2", enc("userName ne \"zed\""));
+    let query = format!(
+        "filter={}&sortBy=name.familyName&sortOrder=descending&count=2",
+        enc("userName ne \"zed\"")
+    );
     let whole = p.positions(&list(c, t, &query.replace("count=2", "count=100")));
     let first = list(c, t, &format!("{query}&cursor="));
     assert_eq!(walk(c, &p, first, &query, "nextCursor").concat(), whole);
     // The default page size, and a count above the maximum, clamped.
     assert_eq!(p.positions(&list(c, t, "cursor")), vec![0, 1, 2, 3, 4]);
-    assert_eq!(p.positions(&list(c, t, "cursor=&count=100000")), vec![0, 1, 2, 3, 4]);
+    assert_eq!(
+        p.positions(&list(c, t, "cursor=&count=100000")),
+        vec![0, 1, 2, 3, 4]
+    );
 
     // A user deleted at a page boundary does not lose the next page's users.
-    let after_first = list(c, t, "cursor=&count=2")["nextCursor"].as_str().unwrap().to_string();
-    c.scim(&t.token, "DELETE", &format!("/Users/{}", p.id(1)), None).expect(204);
-    assert_eq!(p.positions(&list(c, t, &format!("count=2&cursor={after_first}"))), vec![2, 3]);
+    let after_first = list(c, t, "cursor=&count=2")["nextCursor"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    c.scim(&t.token, "DELETE", &format!("/Users/{}", p.id(1)), None)
+        .expect(204);
+    assert_eq!(
+        p.positions(&list(c, t, &format!("count=2&cursor={after_first}"))),
+        vec![2, 3]
+    );
 
     // Refusals.
-    let other_query = list(c, t, &format!("filter={}&cursor=&count=1", enc("userName pr")))["nextCursor"].as_str().unwrap().to_string();
+    let other_query = list(
+        c,
+        t,
+        &format!("filter={}&cursor=&count=1", enc("userName pr")),
+    )["nextCursor"]
+        .as_str()
+        .unwrap()
+        .to_string();
     for query in [
         "cursor=garbage".to_string(),
         "cursor=e30".to_string(),
         format!("cursor={other_query}&count=1"),
-        format!("cursor={other_query}&count=1&sortBy=userName&filter={}", enc("userName pr")),
+        format!(
+            "cursor={other_query}&count=1&sortBy=userName&filter={}",
+            enc("userName pr")
+        ),
     ] {
         get(c, t, &format!("/Users?{query}")).expect_scim_error(400, Some("invalidCursor"));
     }
@@ -444,9 +666,14 @@ pub fn cursor_paging_walks_forward_and_back(c: &impl Client) {
 }
 
 pub fn service_provider_config_advertises_sort_and_pagination(c: &impl Client) {
-    let spc = c.send("GET", "/scim/v2/ServiceProviderConfig", &[], None).json();
+    let spc = c
+        .send("GET", "/scim/v2/ServiceProviderConfig", &[], None)
+        .json();
     assert_eq!(spc["sort"], json!({ "supported": true }));
-    assert_eq!(spc["filter"], json!({ "supported": true, "maxResults": 200 }));
+    assert_eq!(
+        spc["filter"],
+        json!({ "supported": true, "maxResults": 200 })
+    );
     assert_eq!(
         spc["pagination"],
         json!({ "cursor": true, "index": true, "defaultPaginationMethod": "index", "defaultPageSize": 100, "maxPageSize": 200 })

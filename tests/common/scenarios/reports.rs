@@ -19,12 +19,17 @@ pub fn query(pairs: &[(&str, &str)]) -> String {
     let enc = |s: &str| {
         s.bytes()
             .map(|b| match b {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                    (b as char).to_string()
+                }
                 _ => format!("%{b:02X}"),
             })
             .collect::<String>()
     };
-    let q: Vec<String> = pairs.iter().map(|(k, v)| format!("{k}={}", enc(v))).collect();
+    let q: Vec<String> = pairs
+        .iter()
+        .map(|(k, v)| format!("{k}={}", enc(v)))
+        .collect();
     if q.is_empty() {
         String::new()
     } else {
@@ -33,7 +38,11 @@ pub fn query(pairs: &[(&str, &str)]) -> String {
 }
 
 pub fn roster_reply(c: &impl Client, tenant: &str, pairs: &[(&str, &str)]) -> Reply {
-    c.admin("GET", &format!("/tenants/{tenant}/employees{}", query(pairs)), None)
+    c.admin(
+        "GET",
+        &format!("/tenants/{tenant}/employees{}", query(pairs)),
+        None,
+    )
 }
 
 /// One roster page (200).
@@ -44,7 +53,11 @@ pub fn roster(c: &impl Client, tenant: &str, pairs: &[(&str, &str)]) -> Value {
 }
 
 pub fn activity_reply(c: &impl Client, tenant: &str, pairs: &[(&str, &str)]) -> Reply {
-    c.admin("GET", &format!("/tenants/{tenant}/activity{}", query(pairs)), None)
+    c.admin(
+        "GET",
+        &format!("/tenants/{tenant}/activity{}", query(pairs)),
+        None,
+    )
 }
 
 /// One activity-log page (200).
@@ -56,14 +69,22 @@ pub fn activity(c: &impl Client, tenant: &str, pairs: &[(&str, &str)]) -> Value 
 
 /// Every page of a list, following `next_cursor` with `limit`; asserts that every page but
 /// the last is full and that `extra` (e.g. `total`) is the same on every page.
-pub fn all_pages(mut get: impl FnMut(Option<&str>) -> Value, list: &str, limit: usize, between: &mut dyn FnMut(usize)) -> Vec<Value> {
+pub fn all_pages(
+    mut get: impl FnMut(Option<&str>) -> Value,
+    list: &str,
+    limit: usize,
+    between: &mut dyn FnMut(usize),
+) -> Vec<Value> {
     let mut out = Vec::new();
     let mut cursor: Option<String> = None;
     let mut totals = Vec::new();
     for page in 0.. {
         assert!(page < 1000, "paging does not end");
         let body = get(cursor.as_deref());
-        let items = body[list].as_array().unwrap_or_else(|| panic!("no {list}: {body}")).clone();
+        let items = body[list]
+            .as_array()
+            .unwrap_or_else(|| panic!("no {list}: {body}"))
+            .clone();
         totals.push(body.get("total").cloned());
         cursor = body["next_cursor"].as_str().map(str::to_string);
         if cursor.is_some() {
@@ -77,24 +98,47 @@ pub fn all_pages(mut get: impl FnMut(Option<&str>) -> Value, list: &str, limit: 
         }
         between(page);
     }
-    assert!(totals.windows(2).all(|w| w[0] == w[1]), "total changed between pages: {totals:?}");
+    assert!(
+        totals.windows(2).all(|w| w[0] == w[1]),
+        "total changed between pages: {totals:?}"
+    );
     out
 }
 
 /// A SCIM request as an IdP sends it: with its User-Agent and a request id of its own.
-pub fn send_as(c: &impl Client, t: &Tenant, client: &str, request_id: &str, method: &str, path: &str, body: Option<Value>) -> Reply {
+pub fn send_as(
+    c: &impl Client,
+    t: &Tenant,
+    client: &str,
+    request_id: &str,
+    method: &str,
+    path: &str,
+    body: Option<Value>,
+) -> Reply {
     let auth = format!("Bearer {}", t.token);
     let body = body.map(|b| b.to_string());
-    let mut headers = vec![("Authorization", auth.as_str()), ("User-Agent", client), ("X-Request-Id", request_id)];
+    let mut headers = vec![
+        ("Authorization", auth.as_str()),
+        ("User-Agent", client),
+        ("X-Request-Id", request_id),
+    ];
     if body.is_some() {
         headers.push(("Content-Type", "application/scim+json"));
     }
-    c.send(method, &format!("/scim/v2{path}"), &headers, body.as_deref().map(str::as_bytes))
+    c.send(
+        method,
+        &format!("/scim/v2{path}"),
+        &headers,
+        body.as_deref().map(str::as_bytes),
+    )
 }
 
 /// `t` moved by `ms` milliseconds, in the canonical form.
 pub fn shift(t: &str, ms: i64) -> String {
-    Timestamp::parse_rfc3339(t).unwrap_or_else(|| panic!("not a time: {t}")).add_millis(ms).to_rfc3339()
+    Timestamp::parse_rfc3339(t)
+        .unwrap_or_else(|| panic!("not a time: {t}"))
+        .add_millis(ms)
+        .to_rfc3339()
 }
 
 /// On the real worker, requests in the same millisecond would share a time; a pause keeps the
@@ -108,7 +152,13 @@ pub fn pause(c: &impl Client) {
 
 /// The roster entry of `id` at `at` (`None`: now), or `None` when not listed; checks `total`
 /// against the listed employees of a tenant small enough for one page.
-pub fn listed(c: &impl Client, tenant: &str, id: &str, at: Option<&str>, eligible: Option<&str>) -> Option<Value> {
+pub fn listed(
+    c: &impl Client,
+    tenant: &str,
+    id: &str,
+    at: Option<&str>,
+    eligible: Option<&str>,
+) -> Option<Value> {
     let mut pairs = vec![("limit", "1000")];
     if let Some(at) = at {
         pairs.push(("at", at));
@@ -128,13 +178,22 @@ pub fn listed(c: &impl Client, tenant: &str, id: &str, at: Option<&str>, eligibl
 
 /// The roster line of the employee at `at`: `None` when not listed, else (active, changed_at),
 /// after checking that `eligible` equals `active` and that the eligibility filters agree.
-pub fn state_at(c: &impl Client, tenant: &str, id: &str, at: Option<&str>) -> Option<(bool, String)> {
+pub fn state_at(
+    c: &impl Client,
+    tenant: &str,
+    id: &str,
+    at: Option<&str>,
+) -> Option<(bool, String)> {
     let e = listed(c, tenant, id, at, None)?;
     let active = e["active"].as_bool().unwrap();
     assert_eq!(e["eligible"], json!(active), "{e}");
     let only_eligible = listed(c, tenant, id, at, Some("true"));
     let only_ineligible = listed(c, tenant, id, at, Some("false"));
-    assert_eq!((only_eligible.is_some(), only_ineligible.is_some()), (active, !active), "filters at {at:?}");
+    assert_eq!(
+        (only_eligible.is_some(), only_ineligible.is_some()),
+        (active, !active),
+        "filters at {at:?}"
+    );
     Some((active, e["changed_at"].as_str().unwrap().to_string()))
 }
 
@@ -154,18 +213,39 @@ fn check_common(e: &Value, t: &Tenant, client: &str) {
     sorted.sort_unstable();
     assert_eq!(
         sorted,
-        ["at", "changes", "client", "detail", "operation", "request_id", "status", "token_id", "user_id", "user_name"],
+        [
+            "at",
+            "changes",
+            "client",
+            "detail",
+            "operation",
+            "request_id",
+            "status",
+            "token_id",
+            "user_id",
+            "user_name"
+        ],
         "{e}"
     );
     assert_eq!(e["client"], json!(client), "{e}");
     assert_eq!(e["token_id"], json!(t.token_id), "{e}");
     let at = e["at"].as_str().unwrap();
-    assert_eq!(Timestamp::parse_rfc3339(at).map(Timestamp::to_rfc3339).as_deref(), Some(at), "{e}");
+    assert_eq!(
+        Timestamp::parse_rfc3339(at)
+            .map(Timestamp::to_rfc3339)
+            .as_deref(),
+        Some(at),
+        "{e}"
+    );
     assert!(!e.to_string().contains(&t.token), "a token in the log: {e}");
 }
 
 fn change<'a>(e: &'a Value, path: &str) -> Option<&'a Value> {
-    e["changes"].as_array().unwrap().iter().find(|c| c["path"] == json!(path))
+    e["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["path"] == json!(path))
 }
 
 /// Okta: create, deactivate and reactivate by PATCH, then the deactivation by PUT that app
@@ -175,22 +255,61 @@ pub fn okta_lifecycle_in_roster_and_log(c: &impl Client) {
     let name = format!("{}@example.com", unique("isaac."));
     let body = okta_user(&name);
     let rid = |step: &str| format!("{}-{step}", unique("okta"));
-    let (r_create, r_deact, r_react, r_put) = (rid("create"), rid("deactivate"), rid("reactivate"), rid("put"));
+    let (r_create, r_deact, r_react, r_put) = (
+        rid("create"),
+        rid("deactivate"),
+        rid("reactivate"),
+        rid("put"),
+    );
 
-    let created = send_as(c, &t, OKTA_CLIENT, &r_create, "POST", "/Users", Some(body.clone()));
+    let created = send_as(
+        c,
+        &t,
+        OKTA_CLIENT,
+        &r_create,
+        "POST",
+        "/Users",
+        Some(body.clone()),
+    );
     created.expect(201);
     let id = created.json()["id"].as_str().unwrap().to_string();
     pause(c);
     let off = json!({ "schemas": [PATCH_OP], "Operations": [{ "op": "replace", "value": { "active": false } }] });
-    send_as(c, &t, OKTA_CLIENT, &r_deact, "PATCH", &format!("/Users/{id}"), Some(off)).expect(200);
+    send_as(
+        c,
+        &t,
+        OKTA_CLIENT,
+        &r_deact,
+        "PATCH",
+        &format!("/Users/{id}"),
+        Some(off),
+    )
+    .expect(200);
     pause(c);
     let on = json!({ "schemas": [PATCH_OP], "Operations": [{ "op": "replace", "value": { "active": true } }] });
-    send_as(c, &t, OKTA_CLIENT, &r_react, "PATCH", &format!("/Users/{id}"), Some(on)).expect(200);
+    send_as(
+        c,
+        &t,
+        OKTA_CLIENT,
+        &r_react,
+        "PATCH",
+        &format!("/Users/{id}"),
+        Some(on),
+    )
+    .expect(200);
     pause(c);
     let mut put = body.clone();
     put["id"] = json!(id);
     put["active"] = json!(false);
-    let r = send_as(c, &t, OKTA_CLIENT, &r_put, "PUT", &format!("/Users/{id}"), Some(put));
+    let r = send_as(
+        c,
+        &t,
+        OKTA_CLIENT,
+        &r_put,
+        "PUT",
+        &format!("/Users/{id}"),
+        Some(put),
+    );
     r.expect(200);
     assert_eq!(r.json()["active"], json!(false));
 
@@ -198,7 +317,13 @@ pub fn okta_lifecycle_in_roster_and_log(c: &impl Client) {
     let log = entries_of(c, &t.id, &id);
     let summary: Vec<(&str, &str, i64)> = log
         .iter()
-        .map(|e| (e["request_id"].as_str().unwrap(), e["operation"].as_str().unwrap(), e["status"].as_i64().unwrap()))
+        .map(|e| {
+            (
+                e["request_id"].as_str().unwrap(),
+                e["operation"].as_str().unwrap(),
+                e["status"].as_i64().unwrap(),
+            )
+        })
         .collect();
     assert_eq!(
         summary,
@@ -211,15 +336,40 @@ pub fn okta_lifecycle_in_roster_and_log(c: &impl Client) {
     );
     for e in &log {
         check_common(e, &t, OKTA_CLIENT);
-        assert_eq!((&e["user_id"], &e["user_name"], &e["detail"]), (&json!(id), &json!(name), &Value::Null), "{e}");
+        assert_eq!(
+            (&e["user_id"], &e["user_name"], &e["detail"]),
+            (&json!(id), &json!(name), &Value::Null),
+            "{e}"
+        );
     }
-    assert_eq!(change(&log[0], "userName"), Some(&json!({ "path": "userName", "old": null, "new": name })));
-    assert_eq!(change(&log[0], "active"), Some(&json!({ "path": "active", "old": null, "new": true })));
-    assert_eq!(log[1]["changes"], json!([{ "path": "active", "old": true, "new": false }]));
-    assert_eq!(log[2]["changes"], json!([{ "path": "active", "old": false, "new": true }]));
-    assert_eq!(log[3]["changes"], json!([{ "path": "active", "old": true, "new": false }]));
-    let at: Vec<String> = log.iter().map(|e| e["at"].as_str().unwrap().to_string()).collect();
-    assert!(at.windows(2).all(|w| w[0] < w[1]), "distinct, increasing times: {at:?}");
+    assert_eq!(
+        change(&log[0], "userName"),
+        Some(&json!({ "path": "userName", "old": null, "new": name }))
+    );
+    assert_eq!(
+        change(&log[0], "active"),
+        Some(&json!({ "path": "active", "old": null, "new": true }))
+    );
+    assert_eq!(
+        log[1]["changes"],
+        json!([{ "path": "active", "old": true, "new": false }])
+    );
+    assert_eq!(
+        log[2]["changes"],
+        json!([{ "path": "active", "old": false, "new": true }])
+    );
+    assert_eq!(
+        log[3]["changes"],
+        json!([{ "path": "active", "old": true, "new": false }])
+    );
+    let at: Vec<String> = log
+        .iter()
+        .map(|e| e["at"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        at.windows(2).all(|w| w[0] < w[1]),
+        "distinct, increasing times: {at:?}"
+    );
 
     // The roster now, and at every moment of the history (T before, at and between the steps).
     let (created_at, deactivated, reactivated, put_at) = (&at[0], &at[1], &at[2], &at[3]);
@@ -240,7 +390,11 @@ pub fn okta_lifecycle_in_roster_and_log(c: &impl Client) {
         assert_eq!(got, expected.map(|(a, ch)| (a, ch.clone())), "at {when}");
     }
     let line = listed(c, &t.id, &id, None, None).unwrap();
-    assert_eq!((&line["userName"], &line["email"]), (&json!(name), &json!(name)), "{line}");
+    assert_eq!(
+        (&line["userName"], &line["email"]),
+        (&json!(name), &json!(name)),
+        "{line}"
+    );
 }
 
 /// Entra: create (Microsoft's tutorial body), deactivate with `Replace active "False"`, then
@@ -261,34 +415,96 @@ pub fn entra_lifecycle_in_roster_and_log(c: &impl Client) {
     });
     let rid = |step: &str| format!("{}-{step}", unique("entra"));
     let (r_create, r_deact, r_delete) = (rid("create"), rid("deactivate"), rid("delete"));
-    let created = send_as(c, &t, ENTRA_CLIENT, &r_create, "POST", "/Users?aadOptscim062020", Some(body));
+    let created = send_as(
+        c,
+        &t,
+        ENTRA_CLIENT,
+        &r_create,
+        "POST",
+        "/Users?aadOptscim062020",
+        Some(body),
+    );
     created.expect(201);
     let id = created.json()["id"].as_str().unwrap().to_string();
     pause(c);
     let off = json!({ "schemas": [PATCH_OP], "Operations": [{ "op": "Replace", "path": "active", "value": "False" }] });
-    send_as(c, &t, ENTRA_CLIENT, &r_deact, "PATCH", &format!("/Users/{id}"), Some(off)).expect(200);
+    send_as(
+        c,
+        &t,
+        ENTRA_CLIENT,
+        &r_deact,
+        "PATCH",
+        &format!("/Users/{id}"),
+        Some(off),
+    )
+    .expect(200);
     pause(c);
-    send_as(c, &t, ENTRA_CLIENT, &r_delete, "DELETE", &format!("/Users/{id}"), None).expect(204);
-    c.scim(&t.token, "GET", &format!("/Users/{id}"), None).expect(404);
+    send_as(
+        c,
+        &t,
+        ENTRA_CLIENT,
+        &r_delete,
+        "DELETE",
+        &format!("/Users/{id}"),
+        None,
+    )
+    .expect(204);
+    c.scim(&t.token, "GET", &format!("/Users/{id}"), None)
+        .expect(404);
 
     let log = entries_of(c, &t.id, &id);
     let summary: Vec<(&str, &str, i64)> = log
         .iter()
-        .map(|e| (e["request_id"].as_str().unwrap(), e["operation"].as_str().unwrap(), e["status"].as_i64().unwrap()))
+        .map(|e| {
+            (
+                e["request_id"].as_str().unwrap(),
+                e["operation"].as_str().unwrap(),
+                e["status"].as_i64().unwrap(),
+            )
+        })
         .collect();
-    assert_eq!(summary, [(r_create.as_str(), "create", 201), (r_deact.as_str(), "deactivate", 200), (r_delete.as_str(), "delete", 204)]);
+    assert_eq!(
+        summary,
+        [
+            (r_create.as_str(), "create", 201),
+            (r_deact.as_str(), "deactivate", 200),
+            (r_delete.as_str(), "delete", 204)
+        ]
+    );
     for e in &log {
         check_common(e, &t, ENTRA_CLIENT);
-        assert_eq!((&e["user_id"], &e["user_name"], &e["detail"]), (&json!(id), &json!(name), &Value::Null), "{e}");
+        assert_eq!(
+            (&e["user_id"], &e["user_name"], &e["detail"]),
+            (&json!(id), &json!(name), &Value::Null),
+            "{e}"
+        );
     }
-    assert_eq!(change(&log[0], "emails"), Some(&json!({ "path": "emails", "old": null, "new": [{ "primary": true, "type": "work", "value": email }] })));
-    assert_eq!(log[1]["changes"], json!([{ "path": "active", "old": true, "new": false }]));
+    assert_eq!(
+        change(&log[0], "emails"),
+        Some(
+            &json!({ "path": "emails", "old": null, "new": [{ "primary": true, "type": "work", "value": email }] })
+        )
+    );
+    assert_eq!(
+        log[1]["changes"],
+        json!([{ "path": "active", "old": true, "new": false }])
+    );
     assert_eq!(log[2]["changes"], json!([]));
-    let at: Vec<String> = log.iter().map(|e| e["at"].as_str().unwrap().to_string()).collect();
-    assert!(at.windows(2).all(|w| w[0] < w[1]), "distinct, increasing times: {at:?}");
+    let at: Vec<String> = log
+        .iter()
+        .map(|e| e["at"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        at.windows(2).all(|w| w[0] < w[1]),
+        "distinct, increasing times: {at:?}"
+    );
     let (created_at, deactivated, deleted) = (&at[0], &at[1], &at[2]);
 
-    assert_eq!(state_at(c, &t.id, &id, None), None, "deleted: not in today's roster");
+    assert_eq!(
+        state_at(c, &t.id, &id, None),
+        None,
+        "deleted: not in today's roster"
+    );
     let table: [(String, Option<(bool, &String)>); 6] = [
         (shift(created_at, -1), None),
         (created_at.clone(), Some((true, created_at))),
@@ -303,7 +519,11 @@ pub fn entra_lifecycle_in_roster_and_log(c: &impl Client) {
     }
     // The deleted employee is named as they were when deleted.
     let line = listed(c, &t.id, &id, Some(&shift(deleted, -1)), None).unwrap();
-    assert_eq!((&line["userName"], &line["email"]), (&json!(name), &json!(email)), "{line}");
+    assert_eq!(
+        (&line["userName"], &line["email"]),
+        (&json!(name), &json!(email)),
+        "{line}"
+    );
 }
 
 /// Paging through the roster while the IdP keeps writing: the first page pins the time, so the
@@ -316,7 +536,12 @@ pub fn roster_pages_hold_still_under_concurrent_writes(c: &impl Client) {
         for (i, letter) in ["b", "D", "f", "H", "j", "L", "n"].iter().enumerate() {
             let mut body = okta_user(&format!("{letter}.{prefix}@example.com"));
             body["active"] = json!(i % 2 == 0);
-            ids.push(c.scim(&t.token, "POST", "/Users", Some(body)).json()["id"].as_str().unwrap().to_string());
+            ids.push(
+                c.scim(&t.token, "POST", "/Users", Some(body)).json()["id"]
+                    .as_str()
+                    .unwrap()
+                    .to_string(),
+            );
         }
         let with_filter = |mut p: Vec<(&'static str, String)>| {
             p.extend(eligible.map(|e| ("eligible", e.to_string())));
@@ -326,8 +551,14 @@ pub fn roster_pages_hold_still_under_concurrent_writes(c: &impl Client) {
             let pairs: Vec<(&str, &str)> = p.iter().map(|(k, v)| (*k, v.as_str())).collect();
             roster(c, &t.id, &pairs)
         };
-        let before = get(with_filter(vec![("limit", "1000".into())]))["employees"].as_array().unwrap().clone();
-        let names: Vec<String> = before.iter().map(|e| e["userName"].as_str().unwrap().to_lowercase()).collect();
+        let before = get(with_filter(vec![("limit", "1000".into())]))["employees"]
+            .as_array()
+            .unwrap()
+            .clone();
+        let names: Vec<String> = before
+            .iter()
+            .map(|e| e["userName"].as_str().unwrap().to_lowercase())
+            .collect();
         let mut sorted = names.clone();
         sorted.sort();
         assert_eq!(names, sorted, "ordered by userName ignoring case");
@@ -343,30 +574,59 @@ pub fn roster_pages_hold_still_under_concurrent_writes(c: &impl Client) {
                 p.extend(cursor.map(|c| ("cursor", c.to_string())));
                 let body = get(p);
                 let at = body["at"].as_str().unwrap().to_string();
-                assert_eq!(pinned.get_or_insert(at.clone()), &at, "one time for all pages");
+                assert_eq!(
+                    pinned.get_or_insert(at.clone()),
+                    &at,
+                    "one time for all pages"
+                );
                 body
             },
             "employees",
             2,
             &mut |page| {
                 pause(c);
-                let name = format!("{}.{prefix}.{page}@example.com", if page % 2 == 0 { "a" } else { "z" });
-                c.scim(&t.token, "POST", "/Users", Some(okta_user(&name))).expect(201);
+                let name = format!(
+                    "{}.{prefix}.{page}@example.com",
+                    if page % 2 == 0 { "a" } else { "z" }
+                );
+                c.scim(&t.token, "POST", "/Users", Some(okta_user(&name)))
+                    .expect(201);
                 let off = json!({ "schemas": [PATCH_OP], "Operations": [{ "op": "replace", "value": { "active": false } }] });
-                c.scim(&t.token, "PATCH", &format!("/Users/{}", ids[2 + 2 * (page % 2)]), Some(off)).expect(200);
+                c.scim(
+                    &t.token,
+                    "PATCH",
+                    &format!("/Users/{}", ids[2 + 2 * (page % 2)]),
+                    Some(off),
+                )
+                .expect(200);
                 if page == 0 {
-                    c.scim(&t.token, "DELETE", &format!("/Users/{}", ids[6]), None).expect(204);
+                    c.scim(&t.token, "DELETE", &format!("/Users/{}", ids[6]), None)
+                        .expect(204);
                 }
                 writes += 1;
             },
         );
         assert!(writes >= 1, "writes happened between pages ({eligible:?})");
-        assert_eq!(pages, before, "the pages are the roster as it was ({eligible:?})");
+        assert_eq!(
+            pages, before,
+            "the pages are the roster as it was ({eligible:?})"
+        );
         let pinned = pinned.unwrap();
-        let at_pinned = get(with_filter(vec![("limit", "1000".into()), ("at", pinned.clone())]));
-        assert_eq!(at_pinned["employees"], json!(before), "the roster at the pinned time is still that");
+        let at_pinned = get(with_filter(vec![
+            ("limit", "1000".into()),
+            ("at", pinned.clone()),
+        ]));
+        assert_eq!(
+            at_pinned["employees"],
+            json!(before),
+            "the roster at the pinned time is still that"
+        );
         let now = get(with_filter(vec![("limit", "1000".into())]));
-        assert_ne!(now["employees"], json!(before), "while the roster of now moved on");
+        assert_ne!(
+            now["employees"],
+            json!(before),
+            "while the roster of now moved on"
+        );
     }
 }
 
@@ -375,31 +635,89 @@ pub fn activity_filters_and_pages(c: &impl Client) {
     let t = c.new_tenant(&unique("Activity "));
     let ada = format!("{}@example.com", unique("ada."));
     let bob = format!("{}@example.com", unique("bob."));
-    let a = c.scim(&t.token, "POST", "/Users", Some(okta_user(&ada))).json()["id"].as_str().unwrap().to_string();
-    let b = c.scim(&t.token, "POST", "/Users", Some(okta_user(&bob))).json()["id"].as_str().unwrap().to_string();
-    c.scim(&t.token, "POST", "/Users", Some(okta_user(&ada.to_uppercase()))).expect(409);
-    c.scim(&t.token, "POST", "/Users", Some(json!({ "userName": 5 }))).expect(400);
+    let a = c
+        .scim(&t.token, "POST", "/Users", Some(okta_user(&ada)))
+        .json()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let b = c
+        .scim(&t.token, "POST", "/Users", Some(okta_user(&bob)))
+        .json()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    c.scim(
+        &t.token,
+        "POST",
+        "/Users",
+        Some(okta_user(&ada.to_uppercase())),
+    )
+    .expect(409);
+    c.scim(&t.token, "POST", "/Users", Some(json!({ "userName": 5 })))
+        .expect(400);
     let off = json!({ "schemas": [PATCH_OP], "Operations": [{ "op": "replace", "value": { "active": false } }] });
-    c.scim(&t.token, "PATCH", &format!("/Users/{b}"), Some(off)).expect(200);
-    c.scim(&t.token, "DELETE", &format!("/Users/{a}"), None).expect(204);
-    c.scim(&t.token, "DELETE", &format!("/Users/{a}"), None).expect(404);
+    c.scim(&t.token, "PATCH", &format!("/Users/{b}"), Some(off))
+        .expect(200);
+    c.scim(&t.token, "DELETE", &format!("/Users/{a}"), None)
+        .expect(204);
+    c.scim(&t.token, "DELETE", &format!("/Users/{a}"), None)
+        .expect(404);
 
     let all = activity(c, &t.id, &[]);
     assert_eq!(all["next_cursor"], Value::Null);
     let all = all["entries"].as_array().unwrap().clone();
     let ops = |entries: &[Value]| -> Vec<(String, i64)> {
-        entries.iter().map(|e| (e["operation"].as_str().unwrap().to_string(), e["status"].as_i64().unwrap())).collect()
+        entries
+            .iter()
+            .map(|e| {
+                (
+                    e["operation"].as_str().unwrap().to_string(),
+                    e["status"].as_i64().unwrap(),
+                )
+            })
+            .collect()
     };
-    let expected = |list: &[(&str, i64)]| -> Vec<(String, i64)> { list.iter().map(|(o, s)| (o.to_string(), *s)).collect() };
+    let expected = |list: &[(&str, i64)]| -> Vec<(String, i64)> {
+        list.iter().map(|(o, s)| (o.to_string(), *s)).collect()
+    };
     assert_eq!(
         ops(&all),
-        expected(&[("delete", 404), ("delete", 204), ("deactivate", 200), ("create", 400), ("create", 409), ("create", 201), ("create", 201)]),
+        expected(&[
+            ("delete", 404),
+            ("delete", 204),
+            ("deactivate", 200),
+            ("create", 400),
+            ("create", 409),
+            ("create", 201),
+            ("create", 201)
+        ]),
         "newest first"
     );
     let refused = &all[4];
-    assert_eq!((&refused["user_id"], &refused["user_name"], &refused["changes"]), (&Value::Null, &json!(ada.to_uppercase()), &Value::Null));
-    assert!(refused["detail"].as_str().unwrap().contains("already taken"), "{refused}");
-    assert_eq!((&all[3]["user_id"], &all[3]["user_name"], &all[3]["detail"]), (&Value::Null, &Value::Null, &json!("userName must be of type string")));
+    assert_eq!(
+        (
+            &refused["user_id"],
+            &refused["user_name"],
+            &refused["changes"]
+        ),
+        (&Value::Null, &json!(ada.to_uppercase()), &Value::Null)
+    );
+    assert!(
+        refused["detail"]
+            .as_str()
+            .unwrap()
+            .contains("already taken"),
+        "{refused}"
+    );
+    assert_eq!(
+        (&all[3]["user_id"], &all[3]["user_name"], &all[3]["detail"]),
+        (
+            &Value::Null,
+            &Value::Null,
+            &json!("userName must be of type string")
+        )
+    );
 
     let filtered = |pairs: &[(&str, &str)]| -> Vec<(String, i64)> {
         let body = activity(c, &t.id, pairs);
@@ -409,18 +727,64 @@ pub fn activity_filters_and_pages(c: &impl Client) {
     // One line per filter: what it keeps.
     type Query<'a> = Vec<(&'a str, &'a str)>;
     let table: [(Query, Vec<(&str, i64)>); 10] = [
-        (vec![("user", a.as_str())], vec![("delete", 404), ("delete", 204), ("create", 201)]),
-        (vec![("user", b.as_str())], vec![("deactivate", 200), ("create", 201)]),
+        (
+            vec![("user", a.as_str())],
+            vec![("delete", 404), ("delete", 204), ("create", 201)],
+        ),
+        (
+            vec![("user", b.as_str())],
+            vec![("deactivate", 200), ("create", 201)],
+        ),
         // A userName: the employee (deleted since) by their name in any case, and refusals
         // logged with exactly that name.
-        (vec![("user", ada.as_str())], vec![("delete", 404), ("delete", 204), ("create", 201)]),
-        (vec![("user", ada_upper.as_str())], vec![("delete", 404), ("delete", 204), ("create", 409), ("create", 201)]),
-        (vec![("user", bob_upper.as_str())], vec![("deactivate", 200), ("create", 201)]),
+        (
+            vec![("user", ada.as_str())],
+            vec![("delete", 404), ("delete", 204), ("create", 201)],
+        ),
+        (
+            vec![("user", ada_upper.as_str())],
+            vec![
+                ("delete", 404),
+                ("delete", 204),
+                ("create", 409),
+                ("create", 201),
+            ],
+        ),
+        (
+            vec![("user", bob_upper.as_str())],
+            vec![("deactivate", 200), ("create", 201)],
+        ),
         (vec![("user", "nobody@example.com")], vec![]),
-        (vec![("operation", "create")], vec![("create", 400), ("create", 409), ("create", 201), ("create", 201)]),
-        (vec![("result", "failure")], vec![("delete", 404), ("create", 400), ("create", 409)]),
-        (vec![("result", "success")], vec![("delete", 204), ("deactivate", 200), ("create", 201), ("create", 201)]),
-        (vec![("operation", "create"), ("result", "failure"), ("user", ada_upper.as_str())], vec![("create", 409)]),
+        (
+            vec![("operation", "create")],
+            vec![
+                ("create", 400),
+                ("create", 409),
+                ("create", 201),
+                ("create", 201),
+            ],
+        ),
+        (
+            vec![("result", "failure")],
+            vec![("delete", 404), ("create", 400), ("create", 409)],
+        ),
+        (
+            vec![("result", "success")],
+            vec![
+                ("delete", 204),
+                ("deactivate", 200),
+                ("create", 201),
+                ("create", 201),
+            ],
+        ),
+        (
+            vec![
+                ("operation", "create"),
+                ("result", "failure"),
+                ("user", ada_upper.as_str()),
+            ],
+            vec![("create", 409)],
+        ),
     ];
     for (pairs, keeps) in table {
         assert_eq!(filtered(&pairs), expected(&keeps), "{pairs:?}");
@@ -439,13 +803,23 @@ pub fn activity_filters_and_pages(c: &impl Client) {
         3,
         &mut |_| {
             let name = format!("{}@example.com", unique("late."));
-            c.scim(&t.token, "POST", "/Users", Some(okta_user(&name))).expect(201);
+            c.scim(&t.token, "POST", "/Users", Some(okta_user(&name)))
+                .expect(201);
             writes += 1;
         },
     );
     assert_eq!(writes, 2);
-    assert_eq!(pages, all, "the pages are the log as it was at the first page");
-    assert_eq!(activity(c, &t.id, &[]).get("entries").and_then(Value::as_array).map(Vec::len), Some(all.len() + writes));
+    assert_eq!(
+        pages, all,
+        "the pages are the log as it was at the first page"
+    );
+    assert_eq!(
+        activity(c, &t.id, &[])
+            .get("entries")
+            .and_then(Value::as_array)
+            .map(Vec::len),
+        Some(all.len() + writes)
+    );
 }
 
 /// Another tenant's employees and log never appear; bad parameters are 400s, an unknown tenant
@@ -453,24 +827,69 @@ pub fn activity_filters_and_pages(c: &impl Client) {
 pub fn reports_are_tenant_scoped_and_validated(c: &impl Client) {
     let t = c.new_tenant(&unique("Scoped "));
     let other = c.new_tenant(&unique("Other "));
-    let mine = c.scim(&t.token, "POST", "/Users", Some(okta_user(&format!("{}@example.com", unique("mine."))))).json();
-    let theirs = c.scim(&other.token, "POST", "/Users", Some(okta_user(&format!("{}@example.com", unique("theirs.")))))
+    let mine = c
+        .scim(
+            &t.token,
+            "POST",
+            "/Users",
+            Some(okta_user(&format!("{}@example.com", unique("mine.")))),
+        )
+        .json();
+    let theirs = c
+        .scim(
+            &other.token,
+            "POST",
+            "/Users",
+            Some(okta_user(&format!("{}@example.com", unique("theirs.")))),
+        )
         .json();
     let ids = |body: &Value, list: &str, key: &str| -> Vec<Value> {
-        body[list].as_array().unwrap().iter().map(|e| e[key].clone()).collect()
+        body[list]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e[key].clone())
+            .collect()
     };
-    assert_eq!(ids(&roster(c, &t.id, &[]), "employees", "id"), [mine["id"].clone()]);
-    assert_eq!(ids(&roster(c, &other.id, &[]), "employees", "id"), [theirs["id"].clone()]);
-    assert_eq!(ids(&activity(c, &t.id, &[]), "entries", "user_id"), [mine["id"].clone()]);
+    assert_eq!(
+        ids(&roster(c, &t.id, &[]), "employees", "id"),
+        [mine["id"].clone()]
+    );
+    assert_eq!(
+        ids(&roster(c, &other.id, &[]), "employees", "id"),
+        [theirs["id"].clone()]
+    );
+    assert_eq!(
+        ids(&activity(c, &t.id, &[]), "entries", "user_id"),
+        [mine["id"].clone()]
+    );
     let theirs_id = theirs["id"].as_str().unwrap();
     let theirs_name = theirs["userName"].as_str().unwrap();
-    assert_eq!(activity(c, &t.id, &[("user", theirs_id)])["entries"], json!([]));
-    assert_eq!(activity(c, &t.id, &[("user", theirs_name)])["entries"], json!([]));
+    assert_eq!(
+        activity(c, &t.id, &[("user", theirs_id)])["entries"],
+        json!([])
+    );
+    assert_eq!(
+        activity(c, &t.id, &[("user", theirs_name)])["entries"],
+        json!([])
+    );
     let roster_cursor = {
-        c.scim(&t.token, "POST", "/Users", Some(okta_user(&format!("{}@example.com", unique("second."))))).expect(201);
-        roster(c, &t.id, &[("limit", "1")])["next_cursor"].as_str().unwrap().to_string()
+        c.scim(
+            &t.token,
+            "POST",
+            "/Users",
+            Some(okta_user(&format!("{}@example.com", unique("second.")))),
+        )
+        .expect(201);
+        roster(c, &t.id, &[("limit", "1")])["next_cursor"]
+            .as_str()
+            .unwrap()
+            .to_string()
     };
-    let activity_cursor = activity(c, &t.id, &[("limit", "1")])["next_cursor"].as_str().unwrap().to_string();
+    let activity_cursor = activity(c, &t.id, &[("limit", "1")])["next_cursor"]
+        .as_str()
+        .unwrap()
+        .to_string();
     let table: [(&str, Vec<(&str, &str)>); 14] = [
         ("employees", vec![("at", "yesterday")]),
         ("employees", vec![("at", "2026-01-02")]),
@@ -479,8 +898,14 @@ pub fn reports_are_tenant_scoped_and_validated(c: &impl Client) {
         ("employees", vec![("limit", "0")]),
         ("employees", vec![("cursor", "not-a-cursor")]),
         ("employees", vec![("cursor", &activity_cursor)]),
-        ("employees", vec![("cursor", &roster_cursor), ("at", "2001-01-01T00:00:00Z")]),
-        ("employees", vec![("cursor", &roster_cursor), ("eligible", "true")]),
+        (
+            "employees",
+            vec![("cursor", &roster_cursor), ("at", "2001-01-01T00:00:00Z")],
+        ),
+        (
+            "employees",
+            vec![("cursor", &roster_cursor), ("eligible", "true")],
+        ),
         ("activity", vec![("result", "ok")]),
         ("activity", vec![("operation", "purge")]),
         ("activity", vec![("limit", "many")]),
@@ -488,18 +913,38 @@ pub fn reports_are_tenant_scoped_and_validated(c: &impl Client) {
         ("activity", vec![("cursor", &roster_cursor)]),
     ];
     for (list, pairs) in table {
-        let r = c.admin("GET", &format!("/tenants/{}/{list}{}", t.id, query(&pairs)), None);
+        let r = c.admin(
+            "GET",
+            &format!("/tenants/{}/{list}{}", t.id, query(&pairs)),
+            None,
+        );
         r.expect_admin_error(400, "invalid_request");
     }
     for list in ["employees", "activity"] {
-        c.admin("GET", &format!("/tenants/tnt_00000000000000000000/{list}"), None).expect_admin_error(404, "not_found");
-        c.admin("POST", &format!("/tenants/{}/{list}", t.id), Some(json!({}))).expect(405);
+        c.admin(
+            "GET",
+            &format!("/tenants/tnt_00000000000000000000/{list}"),
+            None,
+        )
+        .expect_admin_error(404, "not_found");
+        c.admin(
+            "POST",
+            &format!("/tenants/{}/{list}", t.id),
+            Some(json!({})),
+        )
+        .expect(405);
         let path = format!("/admin/v1/tenants/{}/{list}", t.id);
-        c.send("GET", &path, &[], None).expect_admin_error(401, "unauthorized");
+        c.send("GET", &path, &[], None)
+            .expect_admin_error(401, "unauthorized");
         let scim = format!("Bearer {}", t.token);
-        c.send("GET", &path, &[("Authorization", scim.as_str())], None).expect_admin_error(401, "unauthorized");
+        c.send("GET", &path, &[("Authorization", scim.as_str())], None)
+            .expect_admin_error(401, "unauthorized");
     }
     // Parameters that are fine: any letter case of the enumerations, an offset in `at`.
-    roster(c, &t.id, &[("eligible", "TRUE"), ("at", "2030-01-01T02:00:00+02:00")]);
+    roster(
+        c,
+        &t.id,
+        &[("eligible", "TRUE"), ("at", "2030-01-01T02:00:00+02:00")],
+    );
     activity(c, &t.id, &[("operation", "Create"), ("result", "Success")]);
 }
