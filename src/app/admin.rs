@@ -11,7 +11,7 @@ use super::ids::{base64url, base64url_decode, prefixed_id};
 use super::media;
 use super::reports;
 use super::respond::{admin_error, admin_json, empty};
-use super::routes::{AdminEndpoint, SCIM_PREFIX};
+use super::routes::AdminEndpoint;
 use super::tenancy::store_error;
 use super::{query, Body, Ctx, Request, Response};
 use crate::scim::error::ScimError;
@@ -67,7 +67,8 @@ async fn run<S: Store>(
 ) -> Result<Response, ScimError> {
     authorize(&req, ctx)?;
     let params = query::pairs(req.uri().query());
-    let base = scim_base_url(&req);
+    // The SCIM base URL a tenant's IdP is given: this request's origin plus `/scim/v2`.
+    let base = super::users::scim_base(&req);
     let method = req.method().clone();
     let body = || request_object(&req);
     match (method, endpoint) {
@@ -101,22 +102,6 @@ async fn run<S: Store>(
             allow: endpoint.allow(),
         }),
     }
-}
-
-/// The SCIM base URL a tenant's IdP is given: this request's origin plus `/scim/v2`.
-fn scim_base_url(req: &Request) -> String {
-    let uri = req.uri();
-    let origin = match (uri.scheme_str(), uri.authority()) {
-        (Some(scheme), Some(authority)) => format!("{scheme}://{authority}"),
-        _ => {
-            let host = req
-                .headers()
-                .get(http::header::HOST)
-                .and_then(|h| h.to_str().ok());
-            format!("https://{}", host.unwrap_or("localhost"))
-        }
-    };
-    format!("{origin}{SCIM_PREFIX}")
 }
 
 /// The JSON object of an admin request body; an empty body counts as `{}`.

@@ -444,7 +444,9 @@ mod tests {
     fn values_are_validated_and_normalised_by_type() {
         let s = schema();
         let a = |id: &str| s.by_id(id).unwrap().clone();
-        let table: Vec<(&str, Value, Result<Option<Value>, &str>)> = vec![
+        // (attribute id, value sent, the normalised value or the exact detail of the 400)
+        type Case<'a> = (&'a str, Value, Result<Option<Value>, &'a str>);
+        let table: Vec<Case> = vec![
             ("a1", json!("2019-03-01"), Ok(Some(json!("2019-03-01")))),
             ("a1", json!("2019-03-01T10:00:00+02:00"), Ok(Some(json!("2019-03-01T08:00:00.000Z")))),
             ("a1", json!("2019-02-30"), Err("The attribute \"Employed_Since\" is of type date: expected a date (YYYY-MM-DD) or an RFC 3339 date-time")),
