@@ -85,6 +85,31 @@ mod edge {
             .get("x-request-id")
             .and_then(|v| v.to_str().ok());
         let request_id = app::request_id(header, &mut random);
+
+        // DESIGN §8: SCIM traffic is rate-limited per token; a throttled request changes
+        // nothing. `SCIM_RATE_LIMIT = "off"` (a var) turns it off, e.g. for benchmarks.
+        let limit_on = env
+            .var("SCIM_RATE_LIMIT")
+            .map(|v| v.to_string() != "off")
+            .unwrap_or(true);
+        if let (true, Some(key)) = (limit_on, app::throttle::key(&req)) {
+            match env.rate_limiter("SCIM_RATE_LIMITER") {
+                Ok(limiter) => match limiter.limit(key).await {
+                    Ok(outcome) if !outcome.success => {
+                        console_log!("{request_id} {method} {path} 429");
+                        return Ok(app::with_request_id(
+                            app::throttle::answer(&req),
+                            &request_id,
+                        ));
+                    }
+                    Ok(_) => {}
+                    // The limiter failing must not take the service down: serve the request.
+                    Err(e) => console_error!("{request_id} rate limiter: {e}"),
+                },
+                Err(e) => console_error!("{request_id} rate limiter binding: {e}"),
+            }
+        }
+
         let now = Timestamp(Date::now().as_millis() as i64);
         let db = env.d1("DB")?;
         let store = D1Store::new(db);

@@ -18,6 +18,7 @@ pub mod respond;
 pub mod routes;
 pub mod scim_api;
 pub mod tenancy;
+pub mod throttle;
 pub mod users;
 
 use crate::scim::datetime::Timestamp;
@@ -113,9 +114,17 @@ pub fn request_id(header: Option<&str>, random: &mut dyn Random) -> String {
     }
 }
 
+/// Sets the `X-Request-Id` of an answer.
+pub fn with_request_id(mut response: Response, request_id: &str) -> Response {
+    if let Ok(v) = http::HeaderValue::from_str(request_id) {
+        response.headers_mut().insert("x-request-id", v);
+    }
+    response
+}
+
 /// The application: routes the request and answers it. Every answer carries `X-Request-Id`.
 pub async fn handle<S: Store>(req: Request, store: &S, ctx: &mut Ctx<'_>) -> Response {
-    let mut response = match routes::route(req.uri().path()) {
+    let response = match routes::route(req.uri().path()) {
         Route::Scim(endpoint) => scim_api::handle(endpoint, req, store, ctx).await,
         Route::Admin(endpoint) => admin::handle(endpoint, req, store, ctx).await,
         Route::NotFound => respond::scim_error(
@@ -126,8 +135,5 @@ pub async fn handle<S: Store>(req: Request, store: &S, ctx: &mut Ctx<'_>) -> Res
             media::Answer::Scim,
         ),
     };
-    if let Ok(v) = http::HeaderValue::from_str(&ctx.request_id) {
-        response.headers_mut().insert("x-request-id", v);
-    }
-    response
+    with_request_id(response, &ctx.request_id)
 }

@@ -13,6 +13,7 @@ mod patch;
 mod patch_concurrency;
 mod protocol;
 mod query;
+mod rate_limit;
 mod reports;
 mod tenants;
 mod users;
