@@ -260,7 +260,22 @@ pub(crate) async fn fetch_tenant<S: Store>(tenant_id: &str, store: &S) -> Result
         .ok_or_else(tenant_not_found)
 }
 
-fn tenant_not_found() -> ScimError {
+/// A page of one tenant's rows: `stmt` reads `limit + 1` of them after the cursor, in the same
+/// batch as the tenant, which must exist (404 otherwise).
+pub(crate) async fn tenant_page<S: Store>(
+    store: &S,
+    tenant_id: &str,
+    stmt: Stmt,
+    limit: i64,
+) -> Result<(Vec<Row>, Value), ScimError> {
+    let mut results = batch(store, vec![sql::get_tenant(tenant_id), stmt]).await?;
+    if results[0].is_empty() {
+        return Err(tenant_not_found());
+    }
+    Ok(page(results.remove(1), limit))
+}
+
+pub(crate) fn tenant_not_found() -> ScimError {
     ScimError::NotFound("No such tenant".into())
 }
 
@@ -421,18 +436,13 @@ async fn list_tokens<S: Store>(
 ) -> Result<Response, ScimError> {
     let (limit, cursor) = paging(params)?;
     let after = cursor.as_ref().map(|(c, i)| (c.as_str(), i.as_str()));
-    let mut results = batch(
+    let (rows, next) = tenant_page(
         store,
-        vec![
-            sql::get_tenant(tenant_id),
-            sql::list_tokens(tenant_id, after, limit + 1),
-        ],
+        tenant_id,
+        sql::list_tokens(tenant_id, after, limit + 1),
+        limit,
     )
     .await?;
-    if results[0].is_empty() {
-        return Err(tenant_not_found());
-    }
-    let (rows, next) = page(results.remove(1), limit);
     let tokens: Vec<Value> = rows.iter().map(token_json).collect();
     Ok(admin_json(
         200,

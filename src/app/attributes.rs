@@ -5,7 +5,8 @@
 //! aliases share one namespace per tenant, compared with case folding: a clash is a 409.
 
 use super::admin::{
-    batch, bool_field, display_string, page, paging, refuse_unknown_fields, MAX_NAME_CHARS,
+    batch, bool_field, display_string, paging, refuse_unknown_fields, tenant_not_found,
+    tenant_page, MAX_NAME_CHARS,
 };
 use super::ids::prefixed_id;
 use super::respond::admin_json;
@@ -184,7 +185,7 @@ pub async fn create<S: Store>(
     )
     .await?;
     if first[0].is_empty() {
-        return Err(ScimError::NotFound("No such tenant".into()));
+        return Err(tenant_not_found());
     }
     if let Some(e) = conflict(&first.remove(1)) {
         return Err(e);
@@ -218,18 +219,13 @@ pub async fn list<S: Store>(
 ) -> Result<Response, ScimError> {
     let (limit, cursor) = paging(params)?;
     let after = cursor.as_ref().map(|(c, i)| (c.as_str(), i.as_str()));
-    let mut results = batch(
+    let (rows, next) = tenant_page(
         store,
-        vec![
-            crate::store::admin::get_tenant(tenant_id),
-            sql::list(tenant_id, after, limit + 1),
-        ],
+        tenant_id,
+        sql::list(tenant_id, after, limit + 1),
+        limit,
     )
     .await?;
-    if results[0].is_empty() {
-        return Err(ScimError::NotFound("No such tenant".into()));
-    }
-    let (rows, next) = page(results.remove(1), limit);
     let attributes: Vec<Value> = rows.iter().map(attribute_json).collect();
     Ok(admin_json(
         200,
@@ -247,7 +243,7 @@ async fn fetch<S: Store>(tenant_id: &str, id: &str, store: &S) -> Result<Row, Sc
     )
     .await?;
     if results[0].is_empty() {
-        return Err(ScimError::NotFound("No such tenant".into()));
+        return Err(tenant_not_found());
     }
     results
         .remove(1)

@@ -42,7 +42,9 @@ fn essence(media: &str) -> String {
 
 /// The `q` parameter of a media range (RFC 9110 §12.4.2); 1 when absent, 0 when unreadable.
 fn quality(range: &str) -> f32 {
-    for param in range.split(';').skip(1) {
+    // The parameters follow the media type, after the first ';'.
+    let params = range.split_once(';').map_or("", |(_, p)| p);
+    for param in params.split(';') {
         if let Some((k, v)) = param.split_once('=') {
             if k.trim().eq_ignore_ascii_case("q") {
                 return v

@@ -182,12 +182,19 @@ fn resource_answer(
     r
 }
 
-fn event<'a>(ctx: &'a Ctx<'_>, call: &'a Call, operation: &'a str, status: u16) -> Event<'a> {
+fn event<'a>(
+    ctx: &'a Ctx<'_>,
+    call: &'a Call,
+    operation: &'a str,
+    status: u16,
+    at: &'a str,
+    user_id: Option<&'a str>,
+) -> Event<'a> {
     Event {
-        at: "",
+        at,
         request_id: &ctx.request_id,
         operation,
-        user_id: None,
+        user_id,
         user_name: None,
         status,
         detail: None,
@@ -212,9 +219,7 @@ async fn refuse<S: Store>(
     }
     let now = ctx.now.to_rfc3339();
     let detail = err.detail();
-    let mut e = event(ctx, call, operation, err.status());
-    e.at = &now;
-    e.user_id = user_id;
+    let mut e = event(ctx, call, operation, err.status(), &now, user_id);
     e.user_name = user_name;
     e.detail = Some(&detail);
     let stmt = sql::log_event(call.hash.as_str(), &e, &When::Always);
@@ -370,9 +375,7 @@ pub async fn create<S: Store>(
     };
     let hash = call.hash.as_str();
     let detail = notes(&parsed);
-    let mut created = event(ctx, call, "create", 201);
-    created.at = &now;
-    created.user_id = Some(&id);
+    let mut created = event(ctx, call, "create", 201, &now, Some(&id));
     created.user_name = Some(&columns.user_name);
     created.detail = detail.as_deref();
     created.changes = Some(changes_json(&Doc::new(), &parsed.doc, &schema));
@@ -380,8 +383,7 @@ pub async fn create<S: Store>(
         "userName \"{}\" is already taken in this tenant",
         columns.user_name
     );
-    let mut refused = event(ctx, call, "create", 409);
-    refused.at = &now;
+    let mut refused = event(ctx, call, "create", 409, &now, None);
     refused.user_name = Some(&columns.user_name);
     refused.detail = Some(&conflict);
 
@@ -557,9 +559,7 @@ async fn update_existing<S: Store>(
         let now = ctx.now.to_rfc3339();
         let missing = not_found(id);
         let missing_detail = missing.detail();
-        let mut absent = event(ctx, call, operation, 404);
-        absent.at = &now;
-        absent.user_id = Some(id);
+        let mut absent = event(ctx, call, operation, 404, &now, Some(id));
         absent.detail = Some(&missing_detail);
         let read = vec![
             sql::get_user(hash, id),
@@ -594,9 +594,7 @@ async fn update_existing<S: Store>(
 
         if parsed.doc == old.doc {
             // Nothing changes: the version stays, and the log says so (DESIGN §7).
-            let mut noop = event(ctx, call, operation, 200);
-            noop.at = &now;
-            noop.user_id = Some(id);
+            let mut noop = event(ctx, call, operation, 200, &now, Some(id));
             noop.user_name = Some(&user_name);
             let note = detail.clone().unwrap_or_else(|| "no change".into());
             noop.detail = Some(&note);
@@ -628,9 +626,7 @@ async fn update_existing<S: Store>(
             folded: to_json(&user::folded(&parsed.doc, schema)),
             now: &now,
         };
-        let mut done = event(ctx, call, op_name, 200);
-        done.at = &now;
-        done.user_id = Some(id);
+        let mut done = event(ctx, call, op_name, 200, &now, Some(id));
         done.user_name = Some(&columns.user_name);
         done.detail = detail.as_deref();
         done.changes = Some(changes);
@@ -638,9 +634,7 @@ async fn update_existing<S: Store>(
             "userName \"{}\" is already taken in this tenant",
             columns.user_name
         );
-        let mut taken = event(ctx, call, op_name, 409);
-        taken.at = &now;
-        taken.user_id = Some(id);
+        let mut taken = event(ctx, call, op_name, 409, &now, Some(id));
         taken.user_name = Some(&user_name);
         taken.detail = Some(&conflict);
 
@@ -773,13 +767,9 @@ pub async fn delete<S: Store>(
     let now = ctx.now.to_rfc3339();
     let missing = not_found(id);
     let missing_detail = missing.detail();
-    let mut deleted = event(ctx, call, "delete", 204);
-    deleted.at = &now;
-    deleted.user_id = Some(id);
+    let mut deleted = event(ctx, call, "delete", 204, &now, Some(id));
     deleted.changes = Some("[]".into());
-    let mut absent = event(ctx, call, "delete", 404);
-    absent.at = &now;
-    absent.user_id = Some(id);
+    let mut absent = event(ctx, call, "delete", 404, &now, Some(id));
     absent.detail = Some(&missing_detail);
     let mut stmts = vec![sql::get_user(hash, id)];
     match version {
@@ -790,9 +780,7 @@ pub async fn delete<S: Store>(
                 &deleted,
                 &When::AtVersion { id, version: v },
             ));
-            let mut refused = event(ctx, call, "delete", 412);
-            refused.at = &now;
-            refused.user_id = Some(id);
+            let mut refused = event(ctx, call, "delete", 412, &now, Some(id));
             refused.detail = Some(DELETE_PRECONDITION_FAILED);
             stmts.push(sql::log_event(
                 hash,

@@ -343,8 +343,11 @@ fn tokens(t: &str) -> Vec<(&str, std::ops::Range<usize>)> {
 
 fn check_names(t: &str, defined: &[String], in_request: bool) -> Result<(), String> {
     for (inner, _) in tokens(t) {
-        let name = inner.split('|').next().unwrap_or("").trim();
-        for filter in inner.split('|').skip(1) {
+        let (name, filters) = match inner.split_once('|') {
+            Some((name, filters)) => (name.trim(), filters.split('|').collect::<Vec<_>>()),
+            None => (inner.trim(), Vec::new()),
+        };
+        for filter in filters {
             if !matches!(filter.trim(), "upper" | "lower") {
                 return Err(format!("unknown filter {filter:?} in {t:?}"));
             }
