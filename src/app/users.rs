@@ -1,9 +1,11 @@
 //! `/Users` (RFC 7644 §3.3–§3.6): create, read, list, replace, patch and delete employees.
 //!
 //! D1 round trips (DESIGN §9): GET, list and DELETE are one batch each, and so is a create
-//! (the token check, the insert, its emails, history and activity-log entry, and the read-back).
-//! PUT and PATCH read, apply in Rust, then send a conditional write batch; when another write got
-//! there first they read and apply again, until a deadline, then answer 503 with Retry-After.
+//! (the token check, the insert, its emails, references, history and activity-log entry, and
+//! the read-back). A create whose body uses the tenant's own attributes, and a list whose filter
+//! or `sortBy` names one, first read the tenant's attribute definitions (one more). PUT and PATCH
+//! read, apply in Rust, then send a conditional write batch; when another write got there first
+//! they read and apply again, until a deadline, then answer 503 with Retry-After.
 //! Every write request leaves one activity-log entry (DESIGN §7): in the batch of the write when
 //! it succeeds, in the batch that discovered the refusal, or in a batch of its own.
 
