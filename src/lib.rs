@@ -112,7 +112,7 @@ mod edge {
 
         let now = Timestamp(Date::now().as_millis() as i64);
         let db = env.d1("DB")?;
-        let store = D1Store::new(db);
+        let store = D1Store::new(db, request_id.clone());
         let clock = || Timestamp(Date::now().as_millis() as i64);
         let mut ctx = Ctx::new(now, &clock, request_id.clone(), &mut random, &config);
         let response = app::handle(req, &store, &mut ctx).await;
@@ -129,9 +129,10 @@ mod edge {
         if !deferred.is_empty() {
             let db = env.d1("DB")?;
             worker_ctx.wait_until(async move {
-                if let Err(e) = D1Store::new(db).batch(Consistency::Primary, deferred).await {
-                    console_error!("{request_id} deferred: {e}");
-                }
+                // A failure is logged by the store; last_used is only bookkeeping.
+                let _ = D1Store::new(db, request_id)
+                    .batch(Consistency::Primary, deferred)
+                    .await;
             });
         }
         Ok(response)
@@ -162,7 +163,9 @@ mod edge {
             }
         };
         let now = Timestamp(event.schedule() as i64);
-        match app::reports::prune_activity(&D1Store::new(db), now, days).await {
+        match app::reports::prune_activity(&D1Store::new(db, "scheduled".to_string()), now, days)
+            .await
+        {
             Ok(p) => console_log!(
                 "retention: removed {} activity-log entries older than {days} days{}",
                 p.removed,

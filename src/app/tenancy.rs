@@ -24,11 +24,8 @@ pub fn store_error(e: StoreError) -> ScimError {
         StoreError::Constraint(_) => {
             ScimError::Uniqueness("A value that must be unique is already taken".into())
         }
-        StoreError::Unavailable(cause) => {
-            // Logged by the caller through the 503; the cause is not for the client.
-            let _ = cause;
-            ScimError::Unavailable { retry_after: 1 }
-        }
+        // The store logged the cause; it is not for the client.
+        StoreError::Unavailable(_) => ScimError::Unavailable { retry_after: 1 },
         StoreError::Internal(cause) => ScimError::Internal(cause),
     }
 }
@@ -47,10 +44,10 @@ pub async fn scim_batch<S: Store>(
     all.push(tenancy::auth_check(hash.as_str()));
     all.push(attributes::definitions(hash.as_str()));
     all.extend(stmts);
-    let mut results = store.batch(Consistency::Primary, all).await.map_err(|e| {
-        ctx.log.push(format!("store: {e}"));
-        store_error(e)
-    })?;
+    let mut results = store
+        .batch(Consistency::Primary, all)
+        .await
+        .map_err(store_error)?;
     let auth = results.remove(0);
     let definitions = results.remove(0);
     let row = auth.first().ok_or(ScimError::Unauthorized(

@@ -11,13 +11,17 @@ use worker::{D1Database, D1DatabaseSession, D1SessionConstraint};
 
 pub struct D1Store {
     db: D1Database,
+    /// The request's id, on the log line of a failed batch: every failure is logged here, once,
+    /// whoever called (the client only ever sees a 503 or a 500 without the cause).
+    request_id: String,
     session: RefCell<Option<std::rc::Rc<D1DatabaseSession>>>,
 }
 
 impl D1Store {
-    pub fn new(db: D1Database) -> D1Store {
+    pub fn new(db: D1Database, request_id: String) -> D1Store {
         D1Store {
             db,
+            request_id,
             session: RefCell::new(None),
         }
     }
@@ -74,6 +78,21 @@ fn classify(message: &str) -> StoreError {
 
 impl Store for D1Store {
     async fn batch(
+        &self,
+        consistency: Consistency,
+        stmts: Vec<Stmt>,
+    ) -> Result<Vec<Vec<Row>>, StoreError> {
+        let result = self.run(consistency, stmts).await;
+        if let Err(e) = &result {
+            // The message may hold SQL text, never bound values (tokens are bound values).
+            worker::console_error!("{} store: {e}", self.request_id);
+        }
+        result
+    }
+}
+
+impl D1Store {
+    async fn run(
         &self,
         consistency: Consistency,
         stmts: Vec<Stmt>,
