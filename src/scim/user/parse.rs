@@ -1,0 +1,345 @@
+//! From a client's JSON to a canonical User document: the whole resource of a POST or PUT
+//! (RFC 7644 §3.3, §3.5.1), or the attributes of a path-less PATCH operation (RFC 7644
+//! §3.5.2).
+//!
+//! Owns the document's shape: keys read case-insensitively (RFC 7643 §2.1); `schemas` checked
+//! against the URNs the service knows (RFC 7643 §3); core attributes at the top level or nested
+//! under the core URN; read-only `id` and `meta` and the attributes the service does not keep
+//! dropped; the enterprise extension (RFC 7643 §4.3), with the manager in every form IdPs send;
+//! the tenant's extension handed to `TenantSchema`; `userName` required (RFC 7643 §4.1.1) and
+//! `active` defaulted to true.
+//!
+//! Leaves out the value of one attribute (`canonical`), PATCH operations (`scim::patch`), and
+//! everything done with a finished document (columns, folding, rendering, diffs).
+
+use super::canonical::{canonical, invalid};
+use super::{Doc, Parsed};
+use crate::scim::error::ScimError;
+use crate::scim::schema::{
+    core_attr, enterprise_attr, known_schema, Attr, CORE_USER, ENTERPRISE_USER, IGNORED_CORE,
+    TENANT_USER,
+};
+use crate::scim::tenant::TenantSchema;
+use serde_json::{json, Map, Value};
+
+/// Parses a User body of POST or PUT (RFC 7644 §3.3, §3.5.1): the whole resource.
+pub fn parse_user(input: &Map<String, Value>, schema: &TenantSchema) -> Result<Parsed, ScimError> {
+    let parsed = parse_attributes(input, schema)?;
+    finish(parsed.doc, parsed.notes)
+}
+
+/// Parses the attributes present in `input` (a whole resource, or the value of a path-less
+/// PATCH operation), without requiring or defaulting any.
+pub fn parse_attributes(
+    input: &Map<String, Value>,
+    schema: &TenantSchema,
+) -> Result<Parsed, ScimError> {
+    let mut doc = Doc::new();
+    let mut notes = Vec::new();
+    if let Some(schemas) = input
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("schemas"))
+        .map(|(_, v)| v)
+    {
+        check_schemas(schemas)?;
+    }
+    for (key, value) in input {
+        if key.eq_ignore_ascii_case("schemas") {
+            continue;
+        }
+        if let Some(urn) = known_schema(key) {
+            match urn {
+                ENTERPRISE_USER => {
+                    let ext = parse_enterprise(value)?;
+                    if !ext.is_empty() {
+                        doc.insert(ENTERPRISE_USER.into(), Value::Object(ext));
+                    }
+                }
+                TENANT_USER => {
+                    let ext = schema.parse_extension(value, &mut notes)?;
+                    if !ext.is_empty() {
+                        doc.insert(TENANT_USER.into(), Value::Object(ext));
+                    }
+                }
+                // The core schema URN as a key holds core attributes (some clients nest them).
+                _ => {
+                    let obj = value.as_object().ok_or_else(|| {
+                        invalid(format!(
+                            "\"{CORE_USER}\" must be an object of User attributes"
+                        ))
+                    })?;
+                    for (k, v) in obj {
+                        put_core(&mut doc, k, v)?;
+                    }
+                }
+            }
+            continue;
+        }
+        put_core(&mut doc, key, value)?;
+    }
+    Ok(Parsed { doc, notes })
+}
+
+/// Checks the required attributes of a whole new resource (POST, PUT) and fills defaults:
+/// `active` absent means true (DESIGN §4).
+pub fn finish(mut doc: Doc, notes: Vec<String>) -> Result<Parsed, ScimError> {
+    require_user_name(&doc)?;
+    doc.entry("active").or_insert(Value::Bool(true));
+    Ok(Parsed { doc, notes })
+}
+
+/// `userName` is required (RFC 7643 §4.1.1): a PATCH may not remove it. (A PATCH that removes
+/// `active` leaves it unassigned, which the product reads as active.)
+pub fn require_user_name(doc: &Doc) -> Result<(), ScimError> {
+    match doc.get("userName") {
+        Some(Value::String(s)) if !s.trim().is_empty() => Ok(()),
+        _ => Err(invalid(
+            "userName is required and must be a non-empty string".into(),
+        )),
+    }
+}
+
+/// `schemas` must be an array of URNs the service knows.
+pub fn check_schemas(schemas: &Value) -> Result<(), ScimError> {
+    let list = schemas
+        .as_array()
+        .ok_or_else(|| invalid("\"schemas\" must be an array of schema URNs".into()))?;
+    for s in list {
+        let urn = s
+            .as_str()
+            .ok_or_else(|| invalid("\"schemas\" must hold strings".into()))?;
+        if known_schema(urn).is_none() {
+            return Err(invalid(format!(
+                "Unknown schema \"{urn}\"; this service supports {CORE_USER}, {ENTERPRISE_USER} and {TENANT_USER}"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// A top-level core attribute (or `externalId`) into the document.
+fn put_core(doc: &mut Doc, key: &str, value: &Value) -> Result<(), ScimError> {
+    if key.eq_ignore_ascii_case("externalId") {
+        match value {
+            Value::Null => {}
+            Value::String(s) => {
+                doc.insert("externalId".into(), Value::String(s.clone()));
+            }
+            _ => return Err(invalid("externalId must be a string".into())),
+        }
+        return Ok(());
+    }
+    if key.eq_ignore_ascii_case("id") || key.eq_ignore_ascii_case("meta") {
+        return Ok(()); // readOnly: assigned by the service (RFC 7644 §3.3)
+    }
+    if IGNORED_CORE.iter().any(|n| n.eq_ignore_ascii_case(key)) {
+        return Ok(());
+    }
+    let Some(attr) = core_attr(key) else {
+        return Ok(()); // unknown core attribute: ignored (DESIGN §4)
+    };
+    if let Some(v) = canonical(attr, value, attr.name)? {
+        doc.insert(attr.name.into(), v);
+    }
+    Ok(())
+}
+
+/// The enterprise extension object, canonicalised.
+fn parse_enterprise(value: &Value) -> Result<Map<String, Value>, ScimError> {
+    let obj = match value {
+        Value::Null => return Ok(Map::new()),
+        Value::Object(o) => o,
+        _ => return Err(invalid(format!("\"{ENTERPRISE_USER}\" must be an object"))),
+    };
+    let mut out = Map::new();
+    for (k, v) in obj {
+        if let Some(attr) = enterprise_attr(k) {
+            if let Some(v) = enterprise_value(attr, v)? {
+                out.insert(attr.name.into(), v);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// One enterprise attribute's canonical value. The manager (RFC 7643 §4.3) is kept as
+/// `{"value": id}`, plus the `$ref` when the client sent one, whatever form it came in: Entra
+/// sends a bare string id, and its tutorial's Example 5 a one-element array (fixture
+/// `entra-tutorial-user-operations`). `displayName` is read-only: the service fills it in.
+pub fn enterprise_value(attr: &'static Attr, value: &Value) -> Result<Option<Value>, ScimError> {
+    if attr.name != "manager" {
+        return canonical(attr, value, attr.name);
+    }
+    match value {
+        Value::Null => Ok(None),
+        Value::String(s) if s.is_empty() => Ok(None),
+        Value::String(s) => Ok(Some(json!({ "value": s }))),
+        Value::Array(items) => match items.as_slice() {
+            [] => Ok(None),
+            [one] => enterprise_value(attr, one),
+            _ => Err(invalid("manager is single-valued: send one manager".into())),
+        },
+        Value::Object(o) => {
+            let get = |name: &str| {
+                o.iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case(name))
+                    .map(|(_, v)| v)
+            };
+            let id = match get("value") {
+                None | Some(Value::Null) => return Ok(None),
+                Some(Value::String(s)) if s.is_empty() => return Ok(None),
+                Some(Value::String(s)) => s.clone(),
+                Some(_) => return Err(invalid("manager.value must be a string".into())),
+            };
+            let mut m = Map::new();
+            m.insert("value".into(), Value::String(id));
+            match get("$ref") {
+                None | Some(Value::Null) => {}
+                Some(Value::String(r)) => {
+                    m.insert("$ref".into(), Value::String(r.clone()));
+                }
+                Some(_) => return Err(invalid("manager.$ref must be a string".into())),
+            }
+            Ok(Some(Value::Object(m)))
+        }
+        _ => Err(invalid(
+            "manager must be an object with a \"value\", or a string id".into(),
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(v: Value) -> Result<Doc, ScimError> {
+        parse_user(v.as_object().unwrap(), &TenantSchema::default()).map(|p| p.doc)
+    }
+
+    #[test]
+    fn okta_create_body_is_kept_as_written_without_password_and_groups() {
+        let doc = parse(json!({
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+            "userName": "isaac.brock@example.com",
+            "name": {"givenName": "Isaac", "familyName": "Brock"},
+            "emails": [{"primary": true, "value": "isaac.brock@example.com", "type": "work"}],
+            "displayName": "Isaac Brock",
+            "locale": "en-US",
+            "externalId": "00ujl29u0le5T6Aj10h7",
+            "groups": [],
+            "password": "1mz050nq",
+            "active": true
+        }))
+        .unwrap();
+        assert_eq!(
+            Value::Object(doc),
+            json!({
+                "userName": "isaac.brock@example.com",
+                "name": {"givenName": "Isaac", "familyName": "Brock"},
+                "emails": [{"primary": true, "value": "isaac.brock@example.com", "type": "work"}],
+                "displayName": "Isaac Brock",
+                "locale": "en-US",
+                "externalId": "00ujl29u0le5T6Aj10h7",
+                "active": true
+            })
+        );
+    }
+
+    #[test]
+    fn attribute_names_are_case_insensitive_on_input_and_canonical_on_output() {
+        let doc = parse(json!({"USERNAME": "a", "Name": {"GIVENNAME": "A"}, "Emails": [{"Value": "a@x", "TYPE": "work"}]})).unwrap();
+        assert_eq!(
+            Value::Object(doc),
+            json!({"userName": "a", "name": {"givenName": "A"}, "emails": [{"value": "a@x", "type": "work"}], "active": true})
+        );
+    }
+
+    #[test]
+    fn entra_strings_for_booleans_and_bare_manager_ids() {
+        let doc = parse(json!({
+            "userName": "a", "active": "False",
+            "emails": [{"value": "a@x", "primary": "True"}],
+            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"manager": "m-1", "department": "Eng"},
+            "roles": []
+        }))
+        .unwrap();
+        assert_eq!(doc["active"], json!(false));
+        assert_eq!(doc["emails"][0]["primary"], json!(true));
+        assert_eq!(
+            doc[ENTERPRISE_USER],
+            json!({"manager": {"value": "m-1"}, "department": "Eng"})
+        );
+    }
+
+    #[test]
+    fn read_only_and_unknown_attributes_are_ignored() {
+        let doc = parse(json!({
+            "id": "client-id", "meta": {"created": "x"}, "userName": "a", "favouriteColour": "red",
+            "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"manager": {"value": "m", "displayName": "M", "$ref": "x"}, "shoeSize": 9}
+        }))
+        .unwrap();
+        assert_eq!(
+            Value::Object(doc),
+            json!({"userName": "a", "active": true, ENTERPRISE_USER: {"manager": {"value": "m", "$ref": "x"}}})
+        );
+    }
+
+    #[test]
+    fn manager_forms_all_become_the_rfc_form() {
+        let table = [
+            (json!("m1"), Some(json!({"value": "m1"}))),
+            (json!({"value": "m1"}), Some(json!({"value": "m1"}))),
+            (
+                json!({"Value": "m1", "displayName": "ignored"}),
+                Some(json!({"value": "m1"})),
+            ),
+            (
+                json!([{"$ref": "../Users/m1", "value": "m1"}]),
+                Some(json!({"value": "m1", "$ref": "../Users/m1"})),
+            ),
+            (json!(""), None),
+            (json!({"value": ""}), None),
+            (json!([]), None),
+            (Value::Null, None),
+        ];
+        let manager = crate::scim::schema::enterprise_attr("manager").unwrap();
+        for (input, expected) in table {
+            assert_eq!(
+                enterprise_value(manager, &input).unwrap(),
+                expected,
+                "{input}"
+            );
+        }
+        assert!(enterprise_value(manager, &json!(5)).is_err());
+        assert!(enterprise_value(manager, &json!([{"value": "a"}, {"value": "b"}])).is_err());
+    }
+
+    #[test]
+    fn invalid_bodies_are_refused_with_invalid_value() {
+        let table = [
+            (json!({}), "userName is required and must be a non-empty string"),
+            (json!({"userName": "  "}), "userName is required and must be a non-empty string"),
+            (json!({"userName": 7}), "userName must be of type string"),
+            (json!({"userName": "a", "active": "yes"}), "active must be of type boolean"),
+            (json!({"userName": "a", "name": "x"}), "name must be an object"),
+            (json!({"userName": "a", "emails": [{"value": 1}]}), "emails.value must be of type string"),
+            (json!({"userName": "a", "emails": [{"value": "a", "primary": true}, {"value": "b", "primary": true}]}), "At most one of emails may have \"primary\": true"),
+            (json!({"userName": "a", "schemas": ["urn:nope"]}), "Unknown schema \"urn:nope\"; this service supports urn:ietf:params:scim:schemas:core:2.0:User, urn:ietf:params:scim:schemas:extension:enterprise:2.0:User and urn:ietf:params:scim:schemas:extension:peakon:2.0:User"),
+            (json!({"userName": "a", "schemas": "x"}), "\"schemas\" must be an array of schema URNs"),
+            (json!({"userName": "a", "externalId": 5}), "externalId must be a string"),
+        ];
+        for (body, detail) in table {
+            assert_eq!(
+                parse(body.clone()),
+                Err(ScimError::InvalidValue(detail.into())),
+                "{body}"
+            );
+        }
+    }
+
+    #[test]
+    fn nulls_and_empty_values_are_unassigned() {
+        let doc = parse(json!({"userName": "a", "displayName": null, "name": {}, "emails": [], "phoneNumbers": [null]})).unwrap();
+        assert_eq!(Value::Object(doc), json!({"userName": "a", "active": true}));
+    }
+}
