@@ -361,6 +361,8 @@ mod engine {
         fn is_e2e(&self) -> bool {
             false
         }
+        /// A script has no clock; fixtures never wait.
+        fn tick(&self, _ms: u64) {}
         fn new_tenant(&self, _name: &str) -> Tenant {
             Tenant {
                 id: "tnt_1".into(),
