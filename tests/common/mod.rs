@@ -1,7 +1,8 @@
 //! What the host suite (`tests/api`, the app over rusqlite) and the end-to-end suite
 //! (`tests/e2e`, HTTP to the worker under `wrangler dev`) share: a [`Client`] that sends a request
 //! and returns the [`Reply`] and lets the server's clock move on ([`Client::tick`]), request
-//! helpers, the golden fixtures, and the scenarios both suites run.
+//! helpers, the golden fixtures, and the scenarios both suites run (`scenarios`, with the one list
+//! of them that both suites expand into their tests).
 #![allow(dead_code)]
 
 pub mod fixtures;
