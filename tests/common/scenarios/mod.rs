@@ -4,7 +4,9 @@
 //!
 //! A scenario is a `pub fn name(c: &impl Client)` that returns nothing, in a file of this folder.
 //! Every other public function here is a helper: it takes more than the client or returns
-//! something. Each scenario is named once in [`shared_tests!`], so that both suites run it.
+//! something. Each scenario is named once in [`shared_tests!`]; the host suite's
+//! `every_scenario_is_listed_once` fails on a scenario missing from the list, so that no
+//! scenario runs in one suite only.
 pub mod custom;
 pub mod patch;
 pub mod protocol;
