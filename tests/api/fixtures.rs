@@ -1,51 +1,21 @@
-//! The identity providers' documented flows (`tests/fixtures/`, see `common::fixtures`) replayed
-//! through the app on rusqlite, one test per fixture file; and the fixture engine's own tests.
+//! The golden fixtures (`tests/fixtures/`, see `common::fixtures`) on the host: every file is
+//! well formed and in the list both suites run (`common::scenarios::shared_tests!`, which
+//! replays each file, host and end-to-end); and the fixture engine's own tests.
 
 use crate::common::fixtures;
-use crate::helpers::TestApp;
-
-/// Every fixture file, each with its test below (and in `tests/e2e/fixtures.rs`).
-const FILES: [&str; 5] = [
-    "entra-known-issues-scim-compliance.json",
-    "entra-tutorial-user-operations.json",
-    "okta-crud-test.json",
-    "okta-scim-20-reference.json",
-    "okta-spec-test.json",
-];
-
-#[test]
-fn okta_spec_test() {
-    fixtures::run(&TestApp::new(), "okta-spec-test.json");
-}
-
-#[test]
-fn okta_crud_test() {
-    fixtures::run(&TestApp::new(), "okta-crud-test.json");
-}
-
-#[test]
-fn okta_scim_20_reference() {
-    fixtures::run(&TestApp::new(), "okta-scim-20-reference.json");
-}
-
-#[test]
-fn entra_tutorial_user_operations() {
-    fixtures::run(&TestApp::new(), "entra-tutorial-user-operations.json");
-}
-
-#[test]
-fn entra_known_issues_scim_compliance() {
-    fixtures::run(&TestApp::new(), "entra-known-issues-scim-compliance.json");
-}
+use crate::common::scenarios::FIXTURE_FILES;
 
 #[test]
 fn every_fixture_file_is_well_formed_and_has_a_test() {
+    let mut listed: Vec<&str> = FIXTURE_FILES.to_vec();
+    listed.sort_unstable();
     assert_eq!(
         fixtures::files(),
-        FILES,
-        "a fixture file without a test here, or a test without its file"
+        listed,
+        "a fixture file missing from `shared_tests!` (tests/common/scenarios/mod.rs), or listed \
+         there without its file"
     );
-    for file in FILES {
+    for file in FIXTURE_FILES {
         if let Err(e) = fixtures::validate(&fixtures::load(file)) {
             panic!("{file}: {e}");
         }
@@ -361,6 +331,8 @@ mod engine {
         fn is_e2e(&self) -> bool {
             false
         }
+        /// A script has no clock; fixtures never wait.
+        fn tick(&self, _ms: u64) {}
         fn new_tenant(&self, _name: &str) -> Tenant {
             Tenant {
                 id: "tnt_1".into(),

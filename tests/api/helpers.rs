@@ -114,4 +114,9 @@ impl Client for TestApp {
     fn is_e2e(&self) -> bool {
         false
     }
+
+    /// Steps the fixed clock (which also moves 1 ms with every request).
+    fn tick(&self, ms: u64) {
+        self.advance(i64::try_from(ms).expect("a tick of less than 292 million years"));
+    }
 }

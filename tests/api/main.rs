@@ -1,18 +1,20 @@
 //! Host integration tests: the whole application (`app::handle`) over rusqlite with the same
 //! migrations and SQL that D1 runs, a fixed clock and seeded ids. One binary; a file per area.
+//!
+//! `scenarios` runs the shared list (`common::scenarios::shared_tests!`) and checks that it names
+//! every scenario; the other modules hold what only the host can do: read the database, look at
+//! query plans, set the clock, run property tests.
 
 #[path = "../common/mod.rs"]
 mod common;
 mod helpers;
 
 mod activity;
-mod custom;
 mod fixtures;
 mod patch;
-mod protocol;
 mod query;
 mod query_props;
 mod reports;
 mod robustness;
+mod scenarios;
 mod tenants;
-mod users;

@@ -1,5 +1,6 @@
-//! PATCH and conditional requests through the app on rusqlite: the shared scenarios, what only
-//! the database shows (the activity log, the stored bytes), and properties over random paths.
+//! PATCH and conditional requests through the app on rusqlite: what only the database shows
+//! (the activity log, the stored bytes), and properties over random paths. (The scenarios both
+//! suites run are in `common::scenarios::patch`.)
 
 use crate::common::scenarios::patch as s;
 use crate::common::scenarios::users::{create, okta_user, ENTERPRISE, PATCH_OP};
@@ -7,31 +8,6 @@ use crate::common::{Client, Tenant};
 use crate::helpers::TestApp;
 use proptest::prelude::*;
 use serde_json::{json, Value};
-
-#[test]
-fn okta_patch_sequence() {
-    s::okta_patch_sequence(&TestApp::new());
-}
-
-#[test]
-fn entra_patch_sequence() {
-    s::entra_patch_sequence(&TestApp::new());
-}
-
-#[test]
-fn a_request_with_one_invalid_operation_changes_nothing() {
-    s::a_request_with_one_invalid_operation_changes_nothing(&TestApp::new());
-}
-
-#[test]
-fn custom_attributes_by_patch() {
-    s::custom_attributes_by_patch(&TestApp::new());
-}
-
-#[test]
-fn conditional_requests() {
-    s::conditional_requests(&TestApp::new());
-}
 
 /// The stored row of a user: resource, folded copy, version, last write, write id.
 fn row(app: &TestApp, id: &str) -> (String, String, i64, String, String) {

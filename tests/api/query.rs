@@ -1,53 +1,13 @@
-//! Queries of Users on the host: the scenarios both suites run, and what only the host can see,
-//! the query plans SQLite chooses for the statements the handlers send.
+//! Queries of Users on the host: what only the host can see, the query plans SQLite chooses for
+//! the statements the handlers send. (The scenarios both suites run are in
+//! `common::scenarios::query`.)
 
-use crate::common::scenarios::query as s;
 use crate::common::Client;
 use crate::helpers::TestApp;
 use scim_edge::app::list;
 use scim_edge::scim::list::ListParams;
 use scim_edge::scim::tenant::TenantSchema;
 use scim_edge::store::{Stmt, Value};
-
-#[test]
-fn every_operator_family_filters() {
-    s::every_operator_family_filters(&TestApp::new());
-}
-
-#[test]
-fn invalid_filters_are_400_invalid_filter_with_position() {
-    s::invalid_filters_are_400_invalid_filter_with_position(&TestApp::new());
-}
-
-#[test]
-fn sorting_orders_by_any_singular_attribute_then_id() {
-    s::sorting_orders_by_any_singular_attribute_then_id(&TestApp::new());
-}
-
-#[test]
-fn projection_applies_to_every_answer_that_returns_users() {
-    s::projection_applies_to_every_answer_that_returns_users(&TestApp::new());
-}
-
-#[test]
-fn search_means_what_get_means() {
-    s::search_means_what_get_means(&TestApp::new());
-}
-
-#[test]
-fn index_paging_is_exact_at_every_offset() {
-    s::index_paging_is_exact_at_every_offset(&TestApp::new());
-}
-
-#[test]
-fn cursor_paging_walks_forward_and_back() {
-    s::cursor_paging_walks_forward_and_back(&TestApp::new());
-}
-
-#[test]
-fn service_provider_config_advertises_sort_and_pagination() {
-    s::service_provider_config_advertises_sort_and_pagination(&TestApp::new());
-}
 
 /// The lines of SQLite's `EXPLAIN QUERY PLAN` for a statement.
 fn plan_of(app: &TestApp, stmt: &Stmt) -> Vec<String> {

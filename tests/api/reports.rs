@@ -1,6 +1,7 @@
-//! The roster and the activity log (DESIGN §4, §7) on the host: the shared scenarios, and what
-//! needs the fixed clock or the database itself — eligibility at exact times around every step
-//! of a history, the order and names of the roster, index-backed plans, and retention.
+//! The roster and the activity log (DESIGN §4, §7) on the host: what needs the fixed clock or
+//! the database itself — eligibility at exact times around every step of a history, the order
+//! and names of the roster, index-backed plans, and retention. (The scenarios both suites run are
+//! in `common::scenarios::reports`.)
 
 use crate::common::scenarios::reports::{self as s, activity, roster, state_at};
 use crate::common::scenarios::users::{okta_user, PATCH_OP};
@@ -11,31 +12,6 @@ use scim_edge::scim::datetime::Timestamp;
 use scim_edge::store::reports::{self as sql, ActivityFilter};
 use scim_edge::store::{Stmt, Value as StoreValue};
 use serde_json::{json, Value};
-
-#[test]
-fn okta_lifecycle_in_roster_and_log() {
-    s::okta_lifecycle_in_roster_and_log(&TestApp::new());
-}
-
-#[test]
-fn entra_lifecycle_in_roster_and_log() {
-    s::entra_lifecycle_in_roster_and_log(&TestApp::new());
-}
-
-#[test]
-fn roster_pages_hold_still_under_concurrent_writes() {
-    s::roster_pages_hold_still_under_concurrent_writes(&TestApp::new());
-}
-
-#[test]
-fn activity_filters_and_pages() {
-    s::activity_filters_and_pages(&TestApp::new());
-}
-
-#[test]
-fn reports_are_tenant_scoped_and_validated() {
-    s::reports_are_tenant_scoped_and_validated(&TestApp::new());
-}
 
 fn ts(s: &str) -> i64 {
     Timestamp::parse_rfc3339(s).unwrap().0

@@ -1,42 +1,10 @@
-use crate::common::scenarios::tenants as s;
+//! Tenants and tokens on the host, where the clock is fixed and steps as a test says: the exact
+//! answer of a creation, the interval of `last_used` writes, a revocation within one millisecond.
+//! (The scenarios both suites run are in `common::scenarios::tenants`.)
+
 use crate::common::Client;
 use crate::helpers::TestApp;
 use serde_json::json;
-
-#[test]
-fn tenant_lifecycle() {
-    s::tenant_lifecycle(&TestApp::new());
-}
-
-#[test]
-fn tenant_creation_is_validated() {
-    s::tenant_creation_is_validated(&TestApp::new());
-}
-
-#[test]
-fn tenant_list_is_newest_first_and_paged() {
-    s::tenant_list_is_newest_first_and_paged(&TestApp::new());
-}
-
-#[test]
-fn tokens_rotate_and_revoke() {
-    s::tokens_rotate_and_revoke(&TestApp::new());
-}
-
-#[test]
-fn tenants_do_not_see_each_other() {
-    s::tenants_do_not_see_each_other(&TestApp::new());
-}
-
-#[test]
-fn admin_api_refuses_wrong_credentials() {
-    s::admin_api_refuses_wrong_credentials(&TestApp::new());
-}
-
-#[test]
-fn scim_refuses_wrong_credentials() {
-    s::scim_refuses_wrong_credentials(&TestApp::new());
-}
 
 #[test]
 fn created_tenant_answer_is_exact_with_a_fixed_clock_and_seed() {

@@ -1,6 +1,8 @@
 //! What the host suite (`tests/api`, the app over rusqlite) and the end-to-end suite
 //! (`tests/e2e`, HTTP to the worker under `wrangler dev`) share: a [`Client`] that sends a request
-//! and returns the [`Reply`], request helpers, and the scenarios both suites run.
+//! and returns the [`Reply`] and lets the server's clock move on ([`Client::tick`]), request
+//! helpers, the golden fixtures, and the scenarios both suites run (`scenarios`, with the one list
+//! of them that both suites expand into their tests).
 #![allow(dead_code)]
 
 pub mod fixtures;
@@ -96,8 +98,16 @@ pub trait Client {
     ) -> Reply;
     /// The operator's admin token of this deployment.
     fn admin_token(&self) -> &str;
-    /// Whether the client runs against the real worker (some scenarios use wall-clock time).
+    /// Whether the client runs against the real worker, for the few expectations that differ
+    /// there (writes the worker defers until after its answer). Not for waiting: see [`tick`].
+    ///
+    /// [`tick`]: Client::tick
     fn is_e2e(&self) -> bool;
+    /// Lets `ms` milliseconds pass on the server's clock before the next request: whatever is
+    /// sent after it is stamped at least `ms` ms later than whatever was answered before it
+    /// (e.g. so that two steps of a lifecycle have distinct times, and "between them" exists).
+    /// The host steps its fixed clock; against the worker it waits that long on the real clock.
+    fn tick(&self, ms: u64);
 
     fn admin(&self, method: &str, path: &str, body: Option<Value>) -> Reply {
         let auth = format!("Bearer {}", self.admin_token());

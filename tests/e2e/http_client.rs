@@ -1,8 +1,9 @@
-//! The end-to-end [`Client`]: HTTP/1.1 to the worker on loopback, bounded by timeouts.
+//! The end-to-end [`Client`]: HTTP/1.1 to the worker on loopback, bounded by timeouts, and a
+//! clock tick that waits on the real clock.
 
 use crate::common::{Client, Reply};
 use std::sync::OnceLock;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 pub struct Worker {
     origin: String,
@@ -87,5 +88,16 @@ impl Client for Worker {
 
     fn is_e2e(&self) -> bool {
         true
+    }
+
+    /// Waits until `ms` milliseconds have passed on the real (monotonic) clock. The worker runs on
+    /// this machine and stamps requests with its clock in whole milliseconds; after a real `ms` ms,
+    /// those stamps are at least `ms` apart whatever the offset within a millisecond.
+    fn tick(&self, ms: u64) {
+        let wait = Duration::from_millis(ms);
+        let start = Instant::now();
+        while let Some(left) = wait.checked_sub(start.elapsed()).filter(|d| !d.is_zero()) {
+            std::thread::sleep(left);
+        }
     }
 }

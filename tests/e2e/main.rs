@@ -1,19 +1,16 @@
 //! End-to-end tests: HTTP to the real worker under `wrangler dev` (workerd + local D1).
 //! `scripts/test.sh` (`make test`) builds the worker, starts it on a free port with a fresh
 //! database and runs this suite with `SCIM_EDGE_URL` and `SCIM_EDGE_ADMIN_TOKEN` set.
+//!
+//! `scenarios` runs the shared list (`common::scenarios::shared_tests!`); the other modules hold
+//! what only the real worker can run: concurrent requests, rate limiting, the Cron Trigger.
 
 #[path = "../common/mod.rs"]
 mod common;
-mod concurrency;
-mod custom;
 mod http_client;
 
-mod fixtures;
-mod patch;
+mod concurrency;
 mod patch_concurrency;
-mod protocol;
-mod query;
 mod rate_limit;
 mod reports;
-mod tenants;
-mod users;
+mod scenarios;

@@ -1,31 +1,9 @@
+//! The retention Cron Trigger on the worker, which only `wrangler dev` runs. (The report
+//! scenarios both suites run are in `common::scenarios::reports`.)
+
 use crate::common::scenarios::reports as s;
 use crate::common::Client;
 use crate::http_client::worker;
-
-#[test]
-fn okta_lifecycle_in_roster_and_log() {
-    s::okta_lifecycle_in_roster_and_log(worker());
-}
-
-#[test]
-fn entra_lifecycle_in_roster_and_log() {
-    s::entra_lifecycle_in_roster_and_log(worker());
-}
-
-#[test]
-fn roster_pages_hold_still_under_concurrent_writes() {
-    s::roster_pages_hold_still_under_concurrent_writes(worker());
-}
-
-#[test]
-fn activity_filters_and_pages() {
-    s::activity_filters_and_pages(worker());
-}
-
-#[test]
-fn reports_are_tenant_scoped_and_validated() {
-    s::reports_are_tenant_scoped_and_validated(worker());
-}
 
 /// The Cron Trigger's handler runs under wrangler dev (its scheduled-event endpoint) and keeps
 /// what is younger than the retention: the log of a write made just now is still whole after it.

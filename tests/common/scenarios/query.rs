@@ -1,6 +1,7 @@
 //! Queries of Users (RFC 7644 §3.4.2–§3.4.3, §3.9; RFC 9865): filters of every operator family,
 //! sorting, projection, search and both paging methods, as both suites see them.
 
+use super::APART_MS;
 use crate::common::{unique, Client, Reply, Tenant};
 use serde_json::{json, Value};
 
@@ -85,10 +86,8 @@ pub fn people(c: &impl Client) -> People {
         let r = c.scim(&t.token, "POST", "/Users", Some(body));
         r.expect(201);
         users.push(r.json());
-        if c.is_e2e() {
-            // Distinct creation times (milliseconds), so that creation order is this order.
-            std::thread::sleep(std::time::Duration::from_millis(3));
-        }
+        // Distinct creation times (milliseconds), so that creation order is this order.
+        c.tick(APART_MS);
     }
     People { t, users }
 }

@@ -6,6 +6,7 @@
 //! the real worker's.
 
 use super::users::{okta_user, CORE, ENTERPRISE, PATCH_OP};
+use super::APART_MS;
 use crate::common::{unique, Client, Reply, Tenant};
 use scim_edge::scim::datetime::Timestamp;
 use serde_json::{json, Value};
@@ -141,15 +142,6 @@ pub fn shift(t: &str, ms: i64) -> String {
         .to_rfc3339()
 }
 
-/// On the real worker, requests in the same millisecond would share a time; a pause keeps the
-/// steps of a lifecycle apart so that "between two steps" exists. (The host clock moves by
-/// itself.)
-pub fn pause(c: &impl Client) {
-    if c.is_e2e() {
-        std::thread::sleep(std::time::Duration::from_millis(3));
-    }
-}
-
 /// The roster entry of `id` at `at` (`None`: now), or `None` when not listed; checks `total`
 /// against the listed employees of a tenant small enough for one page.
 pub fn listed(
@@ -273,7 +265,7 @@ pub fn okta_lifecycle_in_roster_and_log(c: &impl Client) {
     );
     created.expect(201);
     let id = created.json()["id"].as_str().unwrap().to_string();
-    pause(c);
+    c.tick(APART_MS);
     let off = json!({ "schemas": [PATCH_OP], "Operations": [{ "op": "replace", "value": { "active": false } }] });
     send_as(
         c,
@@ -285,7 +277,7 @@ pub fn okta_lifecycle_in_roster_and_log(c: &impl Client) {
         Some(off),
     )
     .expect(200);
-    pause(c);
+    c.tick(APART_MS);
     let on = json!({ "schemas": [PATCH_OP], "Operations": [{ "op": "replace", "value": { "active": true } }] });
     send_as(
         c,
@@ -297,7 +289,7 @@ pub fn okta_lifecycle_in_roster_and_log(c: &impl Client) {
         Some(on),
     )
     .expect(200);
-    pause(c);
+    c.tick(APART_MS);
     let mut put = body.clone();
     put["id"] = json!(id);
     put["active"] = json!(false);
@@ -426,7 +418,7 @@ pub fn entra_lifecycle_in_roster_and_log(c: &impl Client) {
     );
     created.expect(201);
     let id = created.json()["id"].as_str().unwrap().to_string();
-    pause(c);
+    c.tick(APART_MS);
     let off = json!({ "schemas": [PATCH_OP], "Operations": [{ "op": "Replace", "path": "active", "value": "False" }] });
     send_as(
         c,
@@ -438,7 +430,7 @@ pub fn entra_lifecycle_in_roster_and_log(c: &impl Client) {
         Some(off),
     )
     .expect(200);
-    pause(c);
+    c.tick(APART_MS);
     send_as(
         c,
         &t,
@@ -562,7 +554,7 @@ pub fn roster_pages_hold_still_under_concurrent_writes(c: &impl Client) {
         let mut sorted = names.clone();
         sorted.sort();
         assert_eq!(names, sorted, "ordered by userName ignoring case");
-        pause(c);
+        c.tick(APART_MS);
 
         // Pages of 2 (no `at`: the first page pins its own time), with writes between pages:
         // new employees before and after the cursor, deactivations, a deletion.
@@ -584,7 +576,7 @@ pub fn roster_pages_hold_still_under_concurrent_writes(c: &impl Client) {
             "employees",
             2,
             &mut |page| {
-                pause(c);
+                c.tick(APART_MS);
                 let name = format!(
                     "{}.{prefix}.{page}@example.com",
                     if page % 2 == 0 { "a" } else { "z" }

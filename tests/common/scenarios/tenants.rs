@@ -1,5 +1,6 @@
 //! Tenants and tokens through the admin API (DESIGN §3, §7), and what they mean for SCIM.
 
+use super::APART_MS;
 use crate::common::{unique, Client};
 use serde_json::{json, Value};
 
@@ -156,11 +157,8 @@ pub fn tenant_creation_is_validated(c: &impl Client) {
 
 pub fn tenant_list_is_newest_first_and_paged(c: &impl Client) {
     let first = c.new_tenant(&unique("First "));
-    std::thread::sleep(std::time::Duration::from_millis(if c.is_e2e() {
-        5
-    } else {
-        0
-    }));
+    // A later creation time (milliseconds), so that "newest first" puts `second` first.
+    c.tick(APART_MS);
     let second = c.new_tenant(&unique("Second "));
     // Walk every page with limit=1: no duplicates, and `second` comes before `first`.
     let mut seen: Vec<String> = Vec::new();

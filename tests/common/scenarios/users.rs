@@ -1,5 +1,6 @@
 //! The Users resource (RFC 7643 §4.1, §4.3; RFC 7644 §3.3–§3.6) as Okta and Entra use it.
 
+use super::APART_MS;
 use crate::common::{unique, Client, Reply, Tenant};
 use serde_json::{json, Value};
 
@@ -330,9 +331,8 @@ pub fn list_filters_and_pages(c: &impl Client) {
         body["externalId"] = json!(format!("ext-{i}"));
         body["emails"] = json!([{ "value": format!("User{i}@Work.example.com"), "type": "work", "primary": true }, { "value": format!("user{i}@home.example.com"), "type": "home" }]);
         created.push(create(c, &t, body));
-        if c.is_e2e() {
-            std::thread::sleep(std::time::Duration::from_millis(3));
-        }
+        // Distinct creation times (milliseconds), so that creation order is this order.
+        c.tick(APART_MS);
     }
     let all_ids: Vec<String> = created
         .iter()
