@@ -8,12 +8,16 @@
 #![allow(async_fn_in_trait)]
 
 pub mod app;
+pub mod model;
 pub mod scim;
 pub mod store;
 
 #[cfg(target_arch = "wasm32")]
 mod edge {
-    use crate::app::{self, media::MAX_BODY_BYTES, Body, Config, Ctx};
+    use crate::app::plumbing::ids::Random;
+    use crate::app::plumbing::media::MAX_BODY_BYTES;
+    use crate::app::scim_api::throttle;
+    use crate::app::{self, retention, Body, Config, Ctx};
     use crate::scim::datetime::Timestamp;
     use crate::store::{d1::D1Store, Consistency, Store};
     use http_body_util::BodyExt;
@@ -22,7 +26,7 @@ mod edge {
     /// Randomness from the platform's CSPRNG (`crypto.getRandomValues`).
     struct PlatformRandom;
 
-    impl app::ids::Random for PlatformRandom {
+    impl Random for PlatformRandom {
         fn fill(&mut self, buf: &mut [u8]) -> Result<(), String> {
             getrandom::fill(buf).map_err(|e| e.to_string())
         }
@@ -92,15 +96,12 @@ mod edge {
             .var("SCIM_RATE_LIMIT")
             .map(|v| v.to_string() != "off")
             .unwrap_or(true);
-        if let (true, Some(key)) = (limit_on, app::throttle::key(&req)) {
+        if let (true, Some(key)) = (limit_on, throttle::key(&req)) {
             match env.rate_limiter("SCIM_RATE_LIMITER") {
                 Ok(limiter) => match limiter.limit(key).await {
                     Ok(outcome) if !outcome.success => {
                         console_log!("{request_id} {method} {path} 429");
-                        return Ok(app::with_request_id(
-                            app::throttle::answer(&req),
-                            &request_id,
-                        ));
+                        return Ok(app::with_request_id(throttle::answer(&req), &request_id));
                     }
                     Ok(_) => {}
                     // The limiter failing must not take the service down: serve the request.
@@ -145,10 +146,10 @@ mod edge {
     #[event(scheduled)]
     async fn scheduled(event: worker::ScheduledEvent, env: Env, _ctx: worker::ScheduleContext) {
         let var = env
-            .var(app::reports::RETENTION_VAR)
+            .var(retention::RETENTION_VAR)
             .ok()
             .map(|v| v.to_string());
-        let days = match app::reports::retention_days(var.as_deref()) {
+        let days = match retention::retention_days(var.as_deref()) {
             Ok(days) => days,
             Err(e) => {
                 console_error!("retention: {e}; nothing removed");
@@ -163,8 +164,7 @@ mod edge {
             }
         };
         let now = Timestamp(event.schedule() as i64);
-        match app::reports::prune_activity(&D1Store::new(db, "scheduled".to_string()), now, days)
-            .await
+        match retention::prune_activity(&D1Store::new(db, "scheduled".to_string()), now, days).await
         {
             Ok(p) => console_log!(
                 "retention: removed {} activity-log entries older than {days} days{}",

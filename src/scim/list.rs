@@ -304,27 +304,20 @@ impl Sort {
                 name: name.clone(),
             })
         };
-        if r.container == Container::Common && r.top.name() == "meta" {
-            let column = match r.sub.as_ref().map(|s| s.name()) {
-                Some("created") => "created",
-                Some("lastModified") => "last_modified",
-                Some("resourceType") => return sort(SortKey::Constant),
-                // The location is the base URL and the id: it orders as the id does.
-                Some("location") => "id",
-                Some(_) => return Err(sort_error(&name, "sorting by it is not supported")),
-                None => {
-                    return Err(sort_error(
-                        &name,
-                        "it is complex; sort by one of its sub-attributes",
-                    ))
-                }
-            };
-            return sort(SortKey::Target(Target::Column(column)));
+        if let Some(column) = r.column() {
+            return sort(SortKey::Target(Target::Column(column.name)));
         }
-        if r.sub.is_none() {
-            if let Some(column) = r.top.static_attr().and_then(|a| a.column) {
-                return sort(SortKey::Target(Target::Column(column)));
-            }
+        if r.container == Container::Common && r.top.name() == "meta" {
+            return match r.sub.as_ref().map(|s| s.name()) {
+                Some("resourceType") => sort(SortKey::Constant),
+                // The location is the base URL and the id: it orders as the id does.
+                Some("location") => sort(SortKey::Target(Target::Column("id"))),
+                Some(_) => Err(sort_error(&name, "sorting by it is not supported")),
+                None => Err(sort_error(
+                    &name,
+                    "it is complex; sort by one of its sub-attributes",
+                )),
+            };
         }
         let keys = r
             .doc_keys()
@@ -443,7 +436,6 @@ pub fn fingerprint(filter: Option<&Filter>, sort: &Sort) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scim::schema::ENTERPRISE_USER;
 
     fn pairs(q: &str) -> Vec<(String, String)> {
         q.split('&')
@@ -588,8 +580,13 @@ mod tests {
             ("meta.resourceType", SortKey::Constant, "meta.resourceType"),
             (
                 "name.familyName",
-                SortKey::Target(Target::Doc(keys(&["name", "familyName"]))),
+                SortKey::Target(Target::Column("family_name_fold")),
                 "name.familyName",
+            ),
+            (
+                "name.formatted",
+                SortKey::Target(Target::Doc(keys(&["name", "formatted"]))),
+                "name.formatted",
             ),
             (
                 "displayName",
@@ -614,12 +611,12 @@ mod tests {
             ),
             (
                 "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department",
-                SortKey::Target(Target::Doc(keys(&[ENTERPRISE_USER, "department"]))),
+                SortKey::Target(Target::Column("department_fold")),
                 "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department",
             ),
             (
                 "manager.value",
-                SortKey::Target(Target::Doc(keys(&[ENTERPRISE_USER, "manager", "value"]))),
+                SortKey::Target(Target::Column("manager_fold")),
                 "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value",
             ),
         ];

@@ -8,6 +8,7 @@
 //! that has the name. A custom attribute answers to its SCIM name, its aliases and its display
 //! name; a deactivated one answers to nothing here (writes handle it, DESIGN §4).
 
+use super::columns::{self, Column};
 use super::error::ScimError;
 use super::filter::AttrPath;
 use super::schema::{self, Attr, Type, CORE_USER, ENTERPRISE_USER, TENANT_USER};
@@ -110,6 +111,24 @@ impl AttrRef {
             Container::Enterprise => Some(vec![ENTERPRISE_USER.into(), self.top.name().into()]),
             Container::Tenant => Some(vec![TENANT_USER.into(), self.top.key().into()]),
         }
+    }
+
+    /// The `users` column that filters and sorting read for this path, if one serves it
+    /// (`scim::columns`): `id`, `meta.created`, `userName`, `name.familyName`, ...
+    pub fn column(&self) -> Option<&'static Column> {
+        if self.top.multi() {
+            return None;
+        }
+        let mut path: Vec<&str> = match self.container {
+            Container::Common => vec![self.top.name()],
+            Container::Core => vec![self.top.name()],
+            Container::Enterprise => vec![ENTERPRISE_USER, self.top.name()],
+            Container::Tenant => return None,
+        };
+        if let Some(sub) = &self.sub {
+            path.push(sub.name());
+        }
+        columns::serving(&path)
     }
 
     /// The path as the RFC spells it, for messages and the activity log.

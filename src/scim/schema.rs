@@ -114,8 +114,8 @@ impl Uniqueness {
     }
 }
 
-/// One attribute definition (RFC 7643 §7's characteristics), plus where the service keeps it
-/// when it has a column of its own.
+/// One attribute definition (RFC 7643 §7's characteristics). Where the service keeps a value
+/// in a column of its own is the column table's to say (`scim::columns`).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Attr {
     pub name: &'static str,
@@ -130,9 +130,6 @@ pub struct Attr {
     pub reference_types: &'static [&'static str],
     pub description: &'static str,
     pub subs: &'static [Attr],
-    /// The `users` column that holds this (singular, top-level) attribute, for filters and
-    /// sorting that use an index; `None` for attributes kept only in the resource document.
-    pub column: Option<&'static str>,
 }
 
 const fn attr(name: &'static str, ty: Type, description: &'static str) -> Attr {
@@ -149,7 +146,6 @@ const fn attr(name: &'static str, ty: Type, description: &'static str) -> Attr {
         reference_types: &[],
         description,
         subs: &[],
-        column: None,
     }
 }
 
@@ -207,12 +203,6 @@ impl Attr {
             ..self
         }
     }
-    const fn column(self, column: &'static str) -> Attr {
-        Attr {
-            column: Some(column),
-            ..self
-        }
-    }
 
     /// The sub-attribute named `name` (case-insensitively, RFC 7643 §2.1).
     pub fn sub(&self, name: &str) -> Option<&'static Attr> {
@@ -260,14 +250,12 @@ pub static ID: Attr = string(
 .case_exact()
 .read_only()
 .returned(Returned::Always)
-.unique()
-.column("id");
+.unique();
 pub static EXTERNAL_ID: Attr = string(
     "externalId",
     "Identifier of the resource in the provisioning client",
 )
-.case_exact()
-.column("external_id");
+.case_exact();
 const META_SUBS: &[Attr] = &[
     string(
         "resourceType",
@@ -280,15 +268,13 @@ const META_SUBS: &[Attr] = &[
         Type::DateTime,
         "When the resource was added to the service provider",
     )
-    .read_only()
-    .column("created"),
+    .read_only(),
     attr(
         "lastModified",
         Type::DateTime,
         "When the resource was last modified",
     )
-    .read_only()
-    .column("last_modified"),
+    .read_only(),
     attr("location", Type::Reference, "The URI of the resource")
         .case_exact()
         .read_only()
@@ -330,8 +316,7 @@ pub static CORE_ATTRS: &[Attr] = &[
         "Unique identifier for the User, typically used to sign in",
     )
     .required()
-    .unique()
-    .column("user_name_fold"),
+    .unique(),
     complex(
         "name",
         "The components of the user's real name",
@@ -373,8 +358,7 @@ pub static CORE_ATTRS: &[Attr] = &[
         "active",
         Type::Boolean,
         "Whether the user is active: inactive users are kept and get no surveys",
-    )
-    .column("active"),
+    ),
     complex(
         "emails",
         "Email addresses for the user",

@@ -110,40 +110,6 @@ pub struct TenantSchema {
 }
 
 impl TenantSchema {
-    /// The definitions as `store::attributes::definitions` reads them.
-    pub fn from_rows(rows: &[serde_json::Map<String, Value>]) -> Result<TenantSchema, ScimError> {
-        let broken = |what: &str| ScimError::Internal(format!("attribute definition: bad {what}"));
-        let text = |row: &serde_json::Map<String, Value>, k: &str| -> Result<String, ScimError> {
-            row.get(k)
-                .and_then(Value::as_str)
-                .map(str::to_string)
-                .ok_or_else(|| broken(k))
-        };
-        let list = |row: &serde_json::Map<String, Value>,
-                    k: &str|
-         -> Result<Option<Vec<String>>, ScimError> {
-            match row.get(k).and_then(Value::as_str) {
-                None => Ok(None),
-                Some(s) => serde_json::from_str::<Vec<String>>(s)
-                    .map(Some)
-                    .map_err(|_| broken(k)),
-            }
-        };
-        let mut attributes = Vec::with_capacity(rows.len());
-        for row in rows {
-            attributes.push(Arc::new(CustomAttr {
-                id: text(row, "id")?,
-                name: text(row, "name")?,
-                scim_name: text(row, "scim_name")?,
-                ty: CustomType::parse(&text(row, "type")?).ok_or_else(|| broken("type"))?,
-                options: list(row, "options")?,
-                aliases: list(row, "aliases")?.unwrap_or_default(),
-                active: row.get("active").and_then(Value::as_i64) == Some(1),
-            }));
-        }
-        Ok(TenantSchema { attributes })
-    }
-
     /// The attribute a client's name resolves to (active or not).
     pub fn find(&self, name: &str) -> Option<&Arc<CustomAttr>> {
         self.attributes.iter().find(|a| a.answers_to(name))

@@ -1,58 +1,123 @@
-//! SQL of a tenant's custom attribute definitions (DESIGN §4, §7).
+//! SQL of a tenant's custom attribute definitions (DESIGN §4, §7), and their decoding into the
+//! schema a SCIM request is checked against.
 
-use super::{Stmt, Value};
-use crate::tenant_of_token;
+use super::batch::{Columns, FromRow, Query};
+use super::builder::Sql;
+use super::{After, Row, Stmt, StoreError};
+use crate::model::{TenantId, TokenHash};
+use crate::scim::datetime::Timestamp;
+use crate::scim::tenant::{CustomAttr, CustomType, TenantSchema};
+use std::sync::Arc;
 
-/// The definitions of the token's tenant, in creation order: part of every SCIM batch, so that
-/// a change applies to the very next request.
-pub fn definitions(hash: &str) -> Stmt {
-    Stmt::new(
-        concat!(
-            "SELECT id, name, scim_name, type, options, aliases, active FROM attributes WHERE tenant_id = ",
-            tenant_of_token!(),
-            " ORDER BY created, id"
-        ),
-        vec![hash.into()],
-    )
-}
-
-/// The columns the admin API shows.
-const ADMIN_COLUMNS: &str = "id, name, scim_name, type, options, aliases, active, created";
-
-/// A tenant's attributes in creation order, `limit` after the cursor `(created, id)`.
-pub fn list(tenant_id: &str, after: Option<(&str, &str)>, limit: i64) -> Stmt {
-    match after {
-        None => Stmt::new(
-            format!("SELECT {ADMIN_COLUMNS} FROM attributes WHERE tenant_id = ?1 ORDER BY created, id LIMIT ?2"),
-            vec![tenant_id.into(), limit.into()],
-        ),
-        Some((created, id)) => Stmt::new(
-            format!(
-                "SELECT {ADMIN_COLUMNS} FROM attributes WHERE tenant_id = ?1 AND (created, id) > (?2, ?3) \
-                 ORDER BY created, id LIMIT ?4"
-            ),
-            vec![tenant_id.into(), created.into(), id.into(), limit.into()],
-        ),
+impl FromRow for CustomAttr {
+    fn from_row(row: &Row) -> Result<CustomAttr, StoreError> {
+        let c = Columns(row);
+        let ty = c.text("type")?;
+        Ok(CustomAttr {
+            id: c.text("id")?.to_string(),
+            name: c.text("name")?.to_string(),
+            scim_name: c.text("scim_name")?.to_string(),
+            ty: CustomType::parse(ty)
+                .ok_or_else(|| StoreError::Internal(format!("attribute type {ty:?}")))?,
+            options: c.json("options")?,
+            aliases: c.json("aliases")?.unwrap_or_default(),
+            active: c.flag("active")?,
+        })
     }
 }
 
-pub fn get(tenant_id: &str, id: &str) -> Stmt {
-    Stmt::new(
-        format!("SELECT {ADMIN_COLUMNS} FROM attributes WHERE tenant_id = ?1 AND id = ?2"),
-        vec![tenant_id.into(), id.into()],
+const DEFINITION_COLUMNS: &str = "id, name, scim_name, type, options, aliases, active";
+
+/// The definitions of the token's tenant, in creation order: part of every SCIM batch, so that
+/// a change applies to the very next request.
+pub fn definitions(hash: &TokenHash) -> Query<TenantSchema> {
+    let mut q = Sql::new();
+    let tenant = q.tenant_of_token(hash);
+    Query::new(
+        q.stmt(format!(
+            "SELECT {DEFINITION_COLUMNS} FROM attributes WHERE tenant_id = {tenant} ORDER BY created, id"
+        )),
+        |rows| {
+            let attributes = rows
+                .iter()
+                .map(|r| CustomAttr::from_row(r).map(Arc::new))
+                .collect::<Result<_, _>>()?;
+            Ok(TenantSchema { attributes })
+        },
     )
 }
 
-/// Which of the folded `names` (a JSON array) another attribute of the tenant already answers
-/// to, with that attribute's display name.
-pub fn names_taken(tenant_id: &str, names: &str, except: Option<&str>) -> Stmt {
-    Stmt::new(
+/// A definition as the admin API shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AttributeRow {
+    pub attr: CustomAttr,
+    pub created: Timestamp,
+}
+
+impl FromRow for AttributeRow {
+    fn from_row(row: &Row) -> Result<AttributeRow, StoreError> {
+        Ok(AttributeRow {
+            attr: CustomAttr::from_row(row)?,
+            created: Columns(row).time("created")?,
+        })
+    }
+}
+
+/// A tenant's attributes in creation order, `limit` after `after`.
+pub fn list(tenant: &TenantId, after: Option<&After>, limit: i64) -> Query<Vec<AttributeRow>> {
+    let mut q = Sql::new();
+    let tenant = q.bind(tenant);
+    let after = match after {
+        None => String::new(),
+        Some(a) => format!(
+            " AND (created, id) > ({}, {})",
+            q.bind(a.created),
+            q.bind(a.id.as_str())
+        ),
+    };
+    let limit = q.bind(limit);
+    Query::all(q.stmt(format!(
+        "SELECT {DEFINITION_COLUMNS}, created FROM attributes WHERE tenant_id = {tenant}{after} \
+         ORDER BY created, id LIMIT {limit}"
+    )))
+}
+
+pub fn get(tenant: &TenantId, id: &str) -> Query<Option<AttributeRow>> {
+    let mut q = Sql::new();
+    let (tenant, id) = (q.bind(tenant), q.bind(id));
+    Query::first(q.stmt(format!(
+        "SELECT {DEFINITION_COLUMNS}, created FROM attributes WHERE tenant_id = {tenant} AND id = {id}"
+    )))
+}
+
+/// A folded name another attribute already answers to, and that attribute's display name.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NameTaken {
+    pub name_fold: String,
+    pub taken_by: String,
+}
+
+impl FromRow for NameTaken {
+    fn from_row(row: &Row) -> Result<NameTaken, StoreError> {
+        let c = Columns(row);
+        Ok(NameTaken {
+            name_fold: c.text("name_fold")?.to_string(),
+            taken_by: c.text("taken_by")?.to_string(),
+        })
+    }
+}
+
+/// Which of the folded `names` (a JSON array) another attribute of the tenant (not `except`)
+/// already answers to.
+pub fn names_taken(tenant: &TenantId, names: &str, except: Option<&str>) -> Query<Vec<NameTaken>> {
+    let mut q = Sql::new();
+    let (tenant, names, except) = (q.bind(tenant), q.bind(names), q.bind(except));
+    Query::all(q.stmt(format!(
         "SELECT n.name_fold AS name_fold, a.name AS taken_by FROM attribute_names n \
          JOIN attributes a ON a.tenant_id = n.tenant_id AND a.id = n.attribute_id \
-         WHERE n.tenant_id = ?1 AND n.name_fold IN (SELECT value FROM json_each(?2)) \
-         AND (?3 IS NULL OR n.attribute_id <> ?3)",
-        vec![tenant_id.into(), names.into(), except.into()],
-    )
+         WHERE n.tenant_id = {tenant} AND n.name_fold IN (SELECT value FROM json_each({names})) \
+         AND ({except} IS NULL OR n.attribute_id <> {except})"
+    )))
 }
 
 /// A new attribute definition.
@@ -60,71 +125,75 @@ pub struct NewAttribute<'a> {
     pub id: &'a str,
     pub name: &'a str,
     pub scim_name: &'a str,
-    pub ty: &'a str,
+    pub ty: CustomType,
+    /// The JSON text of the options list, if any.
     pub options: Option<String>,
+    /// The JSON text of the aliases list.
     pub aliases: String,
-    pub created: &'a str,
+    pub created: Timestamp,
 }
 
-pub fn insert(tenant_id: &str, a: &NewAttribute<'_>) -> Stmt {
-    Stmt::new(
+pub fn insert(tenant: &TenantId, a: &NewAttribute<'_>) -> Stmt {
+    let mut q = Sql::new();
+    let values = [
+        q.bind(tenant),
+        q.bind(a.id),
+        q.bind(a.name),
+        q.bind(a.scim_name),
+        q.bind(a.ty.as_str()),
+        q.bind(a.options.as_deref()),
+        q.bind(a.aliases.as_str()),
+    ]
+    .map(|p| p.to_string())
+    .join(", ");
+    let created = q.bind(a.created);
+    q.stmt(format!(
         "INSERT INTO attributes (tenant_id, id, name, scim_name, type, options, aliases, active, created) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 1, ?8)",
-        vec![
-            tenant_id.into(),
-            a.id.into(),
-            a.name.into(),
-            a.scim_name.into(),
-            a.ty.into(),
-            a.options.clone().into(),
-            a.aliases.clone().into(),
-            a.created.into(),
-        ],
-    )
+         VALUES ({values}, 1, {created})"
+    ))
 }
 
 /// Sets the folded names an attribute answers to (a JSON array); a name another attribute holds
 /// makes the batch fail (primary key), so two attributes never share one.
-pub fn set_names(tenant_id: &str, id: &str, names: &str) -> Vec<Stmt> {
-    vec![
-        Stmt::new(
-            "DELETE FROM attribute_names WHERE tenant_id = ?1 AND attribute_id = ?2",
-            vec![tenant_id.into(), id.into()],
-        ),
-        Stmt::new(
-            "INSERT INTO attribute_names (tenant_id, name_fold, attribute_id) \
-             SELECT ?1, value, ?2 FROM json_each(?3) WHERE true",
-            vec![tenant_id.into(), id.into(), names.into()],
-        ),
-    ]
+pub fn set_names(tenant: &TenantId, id: &str, names: &str) -> Vec<Stmt> {
+    let mut q = Sql::new();
+    let (t, i) = (q.bind(tenant), q.bind(id));
+    let delete = q.stmt(format!(
+        "DELETE FROM attribute_names WHERE tenant_id = {t} AND attribute_id = {i}"
+    ));
+    let mut q = Sql::new();
+    let (t, i, n) = (q.bind(tenant), q.bind(id), q.bind(names));
+    let insert = q.stmt(format!(
+        "INSERT INTO attribute_names (tenant_id, name_fold, attribute_id) \
+         SELECT {t}, value, {i} FROM json_each({n}) WHERE true"
+    ));
+    vec![delete, insert]
 }
 
-/// Changes a definition; `None` keeps a field. `options` is the JSON text of the new list.
-pub fn update(
-    tenant_id: &str,
-    id: &str,
-    name: Option<&str>,
-    options: Option<Option<String>>,
-    aliases: Option<String>,
-    active: Option<bool>,
-) -> Stmt {
-    let (set_options, options) = match options {
-        None => (0, None),
-        Some(o) => (1, o),
+/// What a change of a definition sets; `None` keeps a field.
+#[derive(Debug, Clone, Default)]
+pub struct AttributeChange {
+    pub name: Option<String>,
+    /// `Some(None)` removes the options list; the text is the JSON of the new list.
+    pub options: Option<Option<String>>,
+    /// The JSON text of the new aliases list.
+    pub aliases: Option<String>,
+    pub active: Option<bool>,
+}
+
+pub fn update(tenant: &TenantId, id: &str, change: &AttributeChange) -> Stmt {
+    let mut q = Sql::new();
+    let (tenant, id) = (q.bind(tenant), q.bind(id));
+    let name = q.bind(change.name.as_deref());
+    let options = match &change.options {
+        None => "options".to_string(),
+        Some(o) => q.bind(o.as_deref()).to_string(),
     };
-    Stmt::new(
-        "UPDATE attributes SET name = coalesce(?3, name), \
-         options = CASE WHEN ?4 = 1 THEN ?5 ELSE options END, \
-         aliases = coalesce(?6, aliases), active = coalesce(?7, active) \
-         WHERE tenant_id = ?1 AND id = ?2",
-        vec![
-            tenant_id.into(),
-            id.into(),
-            name.into(),
-            Value::Int(set_options),
-            options.into(),
-            aliases.into(),
-            active.into(),
-        ],
-    )
+    let aliases = q.bind(change.aliases.as_deref());
+    let active = q.bind(change.active);
+    q.stmt(format!(
+        "UPDATE attributes SET name = coalesce({name}, name), options = {options}, \
+         aliases = coalesce({aliases}, aliases), active = coalesce({active}, active) \
+         WHERE tenant_id = {tenant} AND id = {id}"
+    ))
 }

@@ -7,21 +7,33 @@
 //! trip. The application sends the token check, the operation and its activity-log entry in one
 //! batch (DESIGN §9), with every statement scoped to the token's tenant in SQL.
 //!
+//! Statements are written with one builder that numbers its own placeholders (`builder.rs`),
+//! and a batch's answers are read by typed handle, decoded here (`batch.rs`), so `app` gets
+//! typed values and never a column name or a result position.
+//!
 //! Which database serves a tenant is decided here and nowhere else: today one D1 binding,
 //! `DB`, serves every tenant (see `lib.rs`).
 
+use crate::model::{TenantId, TokenHash, TokenId, UserId, WriteId};
+use crate::scim::datetime::Timestamp;
 use std::borrow::Cow;
 
-pub mod admin;
+pub mod activity;
 pub mod attributes;
+pub mod batch;
+pub mod builder;
 #[cfg(target_arch = "wasm32")]
 pub mod d1;
+pub mod list_sql;
 pub mod reports;
-pub mod sql;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod sqlite;
-pub mod tenancy;
+pub mod tenants;
+pub mod tokens;
 pub mod users;
+
+pub use batch::{Batch, Handle, Query, Results};
+pub use builder::{Param, Sql};
 
 /// A bound SQL parameter. D1 takes JavaScript numbers, so integers stay within ±2^53.
 #[derive(Debug, Clone, PartialEq)]
@@ -57,6 +69,27 @@ impl From<bool> for Value {
         Value::Int(b as i64)
     }
 }
+impl From<Timestamp> for Value {
+    /// Times are stored as canonical RFC 3339 text: text order is time order.
+    fn from(t: Timestamp) -> Self {
+        Value::Text(t.to_rfc3339())
+    }
+}
+impl From<u16> for Value {
+    fn from(i: u16) -> Self {
+        Value::Int(i64::from(i))
+    }
+}
+macro_rules! id_values {
+    ($($id:ty),*) => {$(
+        impl From<&$id> for Value {
+            fn from(id: &$id) -> Self {
+                Value::Text(id.as_str().to_string())
+            }
+        }
+    )*};
+}
+id_values!(TenantId, UserId, TokenId, WriteId, TokenHash);
 impl<T: Into<Value>> From<Option<T>> for Value {
     fn from(v: Option<T>) -> Self {
         v.map_or(Value::Null, Into::into)
@@ -77,6 +110,13 @@ impl Stmt {
             params,
         }
     }
+}
+
+/// Where a page of an admin list, keyset-paged on `(created, id)`, starts: after this row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct After {
+    pub created: Timestamp,
+    pub id: String,
 }
 
 /// A result row: column name → value (INTEGER as a JSON integer, REAL as a JSON number, TEXT as

@@ -1,33 +1,69 @@
 //! SQL of what the product and a company's admins read (DESIGN §4, §7): the employee roster
 //! at a time T, the provisioning activity log, and the log's retention.
 //!
-//! Admin statements name the tenant directly as `?1` (the operator's admin token reaches every
-//! tenant); every one of them is scoped by `tenant_id = ?1`, so another tenant's rows never
-//! appear. Times are the canonical fixed-width RFC 3339 text of `scim::datetime`, so comparing
-//! the text compares the instants.
+//! Admin statements name the tenant directly (the operator's admin token reaches every tenant);
+//! every one of them is scoped by `tenant_id`, so another tenant's rows never appear. Times are
+//! the canonical fixed-width RFC 3339 text of `scim::datetime`, so comparing the text compares
+//! the instants.
 //!
 //! **State at T.** An employee's state at T is their `activation` row with the highest `seq`
 //! among those with `at <= T`: `seq` is commit order, so with T at or after every row this is
 //! exactly the current state, even when two writes committed in the opposite order of their
 //! request times. No row at or before T: not created yet. A `delete` row: gone.
 
-use super::{Stmt, Value};
+use super::batch::{Columns, FromRow, Query};
+use super::builder::{Param, Sql};
+use super::{Row, Stmt, StoreError};
+use crate::model::{Operation, TenantId, UserId};
+use crate::scim::datetime::Timestamp;
 
-/// The latest history row of the employee `e_id` at or before `?2` (a correlated subquery,
-/// answered from the index `activation_state` alone).
-macro_rules! state_at {
-    ($user:literal) => {
-        concat!(
-            "(SELECT max(a.seq) FROM activation a WHERE a.tenant_id = ?1 AND a.user_id = ",
-            $user,
-            " AND a.at <= ?2)"
-        )
-    };
+/// The latest history row of the employee `user` (a column) at or before `at` (a correlated
+/// subquery, answered from the index `activation_state` alone).
+fn state_at(user: &str, tenant: Param, at: Param) -> String {
+    format!(
+        "(SELECT max(a.seq) FROM activation a WHERE a.tenant_id = {tenant} AND a.user_id = {user} \
+         AND a.at <= {at})"
+    )
 }
 
-/// One page of the roster at T (`?2`): the employees that existed at T, in the order of their
-/// folded userName then id, after the key `(after_key, after_id)` (empty strings: from the
-/// start), with their state at T; `eligible` keeps only the (in)eligible ones.
+/// An employee of the roster at T.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RosterRow {
+    pub id: UserId,
+    /// The latest known userName and email (now, or when deleted).
+    pub user_name: String,
+    pub email: Option<String>,
+    /// The folded userName: the roster's order, and its cursor.
+    pub name_key: String,
+    pub active: bool,
+    /// The last creation or activation change at or before T.
+    pub changed_at: Timestamp,
+}
+
+impl FromRow for RosterRow {
+    fn from_row(row: &Row) -> Result<RosterRow, StoreError> {
+        let c = Columns(row);
+        Ok(RosterRow {
+            id: UserId::new(c.text("id")?),
+            user_name: c.text("user_name")?.to_string(),
+            email: c.opt_text("email")?.map(str::to_string),
+            name_key: c.text("name_key")?.to_string(),
+            active: c.flag("active")?,
+            changed_at: c.time("changed_at")?,
+        })
+    }
+}
+
+/// Where a roster page starts: after this `(name_key, id)`; empty strings start at the top.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RosterAfter<'a> {
+    pub key: &'a str,
+    pub id: &'a str,
+}
+
+/// One page of the roster at `at`: the employees that existed at T, in the order of their
+/// folded userName then id, after `after`, with their state at T; `eligible` keeps only the
+/// (in)eligible ones.
 ///
 /// The employees come from two sources, each read in key order from an index and merged by
 /// SQLite (`MERGE (UNION ALL)`), so a page costs `limit` index steps whatever the tenant's
@@ -35,49 +71,71 @@ macro_rules! state_at {
 /// those deleted after T (`activation_deletions`), named as they were when deleted. Deleted
 /// employees keep their key: a deletion never moves anyone within the order.
 pub fn roster_page(
-    tenant_id: &str,
-    at: &str,
-    after: (&str, &str),
+    tenant: &TenantId,
+    at: Timestamp,
+    after: RosterAfter<'_>,
     eligible: Option<bool>,
     limit: i64,
-) -> Stmt {
-    Stmt::new(
-        concat!(
-            "SELECT u.id AS id, u.user_name AS user_name, u.email AS email, u.user_name_fold AS name_key, ",
-            "s.active AS active, s.at AS changed_at ",
-            "FROM users u JOIN activation s ON s.seq = ",
-            state_at!("u.id"),
-            " WHERE u.tenant_id = ?1 AND u.user_name_fold >= ?3 AND (u.user_name_fold > ?3 OR u.id > ?4) ",
-            "AND s.kind <> 'delete' AND (?5 IS NULL OR s.active = ?5) ",
-            "UNION ALL ",
-            "SELECT d.user_id, d.user_name, d.email, d.user_name_fold, s.active, s.at ",
-            "FROM activation d JOIN activation s ON s.seq = ",
-            state_at!("d.user_id"),
-            " WHERE d.tenant_id = ?1 AND d.kind = 'delete' AND d.at > ?2 ",
-            "AND d.user_name_fold >= ?3 AND (d.user_name_fold > ?3 OR d.user_id > ?4) ",
-            "AND s.kind <> 'delete' AND (?5 IS NULL OR s.active = ?5) ",
-            "ORDER BY name_key, id LIMIT ?6"
-        ),
-        vec![
-            tenant_id.into(),
-            at.into(),
-            after.0.into(),
-            after.1.into(),
-            eligible.into(),
-            limit.into(),
-        ],
-    )
+) -> Query<Vec<RosterRow>> {
+    let mut q = Sql::new();
+    let t = q.bind(tenant);
+    let at = q.bind(at);
+    let (key, id) = (q.bind(after.key), q.bind(after.id));
+    let eligible = q.bind(eligible);
+    let limit = q.bind(limit);
+    let (live, gone) = (state_at("u.id", t, at), state_at("d.user_id", t, at));
+    Query::all(q.stmt(format!(
+        "SELECT u.id AS id, u.user_name AS user_name, u.email AS email, u.user_name_fold AS name_key, \
+         s.active AS active, s.at AS changed_at \
+         FROM users u JOIN activation s ON s.seq = {live} \
+         WHERE u.tenant_id = {t} AND u.user_name_fold >= {key} AND (u.user_name_fold > {key} OR u.id > {id}) \
+         AND s.kind <> 'delete' AND ({eligible} IS NULL OR s.active = {eligible}) \
+         UNION ALL \
+         SELECT d.user_id, d.user_name, d.email, d.user_name_fold, s.active, s.at \
+         FROM activation d JOIN activation s ON s.seq = {gone} \
+         WHERE d.tenant_id = {t} AND d.kind = 'delete' AND d.at > {at} \
+         AND d.user_name_fold >= {key} AND (d.user_name_fold > {key} OR d.user_id > {id}) \
+         AND s.kind <> 'delete' AND ({eligible} IS NULL OR s.active = {eligible}) \
+         ORDER BY name_key, id LIMIT {limit}"
+    )))
 }
 
-/// How many employees existed at T (`existed`) and how many of them were active (`eligible`):
-/// one pass over the tenant's history in the index `activation_state`, which holds every column
-/// it reads (SQLite takes the bare `kind` and `active` from the row of `max(seq)`).
-pub fn roster_counts(tenant_id: &str, at: &str) -> Stmt {
-    Stmt::new(
-        "SELECT count(*) AS existed, coalesce(sum(active), 0) AS eligible FROM ( \
-           SELECT kind, active, max(seq) FROM activation WHERE tenant_id = ?1 AND at <= ?2 GROUP BY user_id \
-         ) WHERE kind <> 'delete'",
-        vec![tenant_id.into(), at.into()],
+/// How many employees existed at T, and how many of them were active (eligible).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RosterCounts {
+    pub existed: i64,
+    pub eligible: i64,
+}
+
+impl FromRow for RosterCounts {
+    fn from_row(row: &Row) -> Result<RosterCounts, StoreError> {
+        let c = Columns(row);
+        Ok(RosterCounts {
+            existed: c.int("existed")?,
+            eligible: c.int("eligible")?,
+        })
+    }
+}
+
+/// The counts of the roster at `at`: one pass over the tenant's history in the index
+/// `activation_state`, which holds every column it reads (SQLite takes the bare `kind` and
+/// `active` from the row of `max(seq)`).
+pub fn roster_counts(tenant: &TenantId, at: Timestamp) -> Query<RosterCounts> {
+    let mut q = Sql::new();
+    let (t, at) = (q.bind(tenant), q.bind(at));
+    Query::new(
+        q.stmt(format!(
+            "SELECT count(*) AS existed, coalesce(sum(active), 0) AS eligible FROM ( \
+               SELECT kind, active, max(seq) FROM activation WHERE tenant_id = {t} AND at <= {at} \
+               GROUP BY user_id \
+             ) WHERE kind <> 'delete'"
+        )),
+        |rows| match rows.first() {
+            Some(row) => RosterCounts::from_row(row),
+            None => Err(StoreError::Internal(
+                "the roster count answered no row".into(),
+            )),
+        },
     )
 }
 
@@ -86,9 +144,48 @@ pub fn roster_counts(tenant_id: &str, at: &str) -> Stmt {
 pub struct ActivityFilter<'a> {
     /// `user=`: the value as given and its Unicode case fold.
     pub user: Option<(&'a str, String)>,
-    pub operation: Option<&'a str>,
+    pub operation: Option<Operation>,
     /// `result=`: `Some(true)` failures only (status 400 and above), `Some(false)` successes.
     pub failed: Option<bool>,
+}
+
+/// One activity-log entry as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ActivityEntry {
+    pub seq: i64,
+    pub at: Timestamp,
+    pub request_id: String,
+    pub operation: Operation,
+    pub user_id: Option<String>,
+    pub user_name: Option<String>,
+    pub status: i64,
+    pub detail: Option<String>,
+    /// The JSON text of the changes (`[{"path", "old", "new"}]`), as written.
+    pub changes: Option<String>,
+    pub client: Option<String>,
+    pub token_id: Option<String>,
+}
+
+impl FromRow for ActivityEntry {
+    fn from_row(row: &Row) -> Result<ActivityEntry, StoreError> {
+        let c = Columns(row);
+        let owned = |name: &str| c.opt_text(name).map(|v| v.map(str::to_string));
+        let operation = c.text("operation")?;
+        Ok(ActivityEntry {
+            seq: c.int("seq")?,
+            at: c.time("at")?,
+            request_id: c.text("request_id")?.to_string(),
+            operation: Operation::parse(operation)
+                .ok_or_else(|| StoreError::Internal(format!("operation {operation:?}")))?,
+            user_id: owned("user_id")?,
+            user_name: owned("user_name")?,
+            status: c.int("status")?,
+            detail: owned("detail")?,
+            changes: owned("changes")?,
+            client: owned("client")?,
+            token_id: owned("token_id")?,
+        })
+    }
 }
 
 /// A page of the activity log, newest first (in the order the entries were recorded), before the
@@ -104,71 +201,64 @@ pub struct ActivityFilter<'a> {
 /// from walking the whole log by `events_by_tenant` instead), `operation` walks
 /// `events_by_operation`, failures `events_failed`; otherwise `events_by_tenant`.
 pub fn activity_page(
-    tenant_id: &str,
+    tenant: &TenantId,
     filter: &ActivityFilter<'_>,
     before: Option<i64>,
     limit: i64,
-) -> Stmt {
+) -> Query<Vec<ActivityEntry>> {
+    let mut q = Sql::new();
+    let t = q.bind(tenant);
     let mut sql = String::from(
         "SELECT seq, at, request_id, operation, user_id, user_name, status, detail, changes, client, token_id \
          FROM events WHERE ",
     );
-    let mut params: Vec<Value> = vec![tenant_id.into()];
     match &filter.user {
-        None => sql.push_str("tenant_id = ?1"),
+        None => sql.push_str(&format!("tenant_id = {t}")),
         Some((value, fold)) => {
-            let v = bind(&mut params, (*value).into());
-            let f = bind(&mut params, fold.into());
+            let (v, f) = (q.bind(*value), q.bind(fold.as_str()));
             sql.push_str(&format!(
-                "+tenant_id = ?1 AND seq IN ( \
-                 SELECT seq FROM events WHERE tenant_id = ?1 AND user_id = ?{v} \
-                 UNION ALL SELECT seq FROM events WHERE tenant_id = ?1 AND user_name = ?{v} \
-                 UNION ALL SELECT seq FROM events WHERE tenant_id = ?1 AND user_id IN \
-                   (SELECT id FROM users WHERE tenant_id = ?1 AND user_name_fold = ?{f}) \
-                 UNION ALL SELECT seq FROM events WHERE tenant_id = ?1 AND user_id IN \
-                   (SELECT user_id FROM activation WHERE tenant_id = ?1 AND kind = 'delete' AND user_name_fold = ?{f}))"
+                "+tenant_id = {t} AND seq IN ( \
+                 SELECT seq FROM events WHERE tenant_id = {t} AND user_id = {v} \
+                 UNION ALL SELECT seq FROM events WHERE tenant_id = {t} AND user_name = {v} \
+                 UNION ALL SELECT seq FROM events WHERE tenant_id = {t} AND user_id IN \
+                   (SELECT id FROM users WHERE tenant_id = {t} AND user_name_fold = {f}) \
+                 UNION ALL SELECT seq FROM events WHERE tenant_id = {t} AND user_id IN \
+                   (SELECT user_id FROM activation WHERE tenant_id = {t} AND kind = 'delete' AND user_name_fold = {f}))"
             ));
         }
     }
     if let Some(seq) = before {
-        let n = bind(&mut params, seq.into());
-        sql.push_str(&format!(" AND seq < ?{n}"));
+        sql.push_str(&format!(" AND seq < {}", q.bind(seq)));
     }
     if let Some(op) = filter.operation {
-        let n = bind(&mut params, op.into());
-        sql.push_str(&format!(" AND operation = ?{n}"));
+        sql.push_str(&format!(" AND operation = {}", q.bind(op.as_str())));
     }
     match filter.failed {
         Some(true) => sql.push_str(" AND status >= 400"),
         Some(false) => sql.push_str(" AND status < 400"),
         None => {}
     }
-    let n = bind(&mut params, limit.into());
-    sql.push_str(&format!(" ORDER BY seq DESC LIMIT ?{n}"));
-    Stmt::new(sql, params)
-}
-
-/// Adds a parameter; returns its number.
-fn bind(params: &mut Vec<Value>, value: Value) -> usize {
-    params.push(value);
-    params.len()
+    sql.push_str(&format!(" ORDER BY seq DESC LIMIT {}", q.bind(limit)));
+    Query::all(q.stmt(sql))
 }
 
 /// How many activity-log entries older than `cutoff` the next [`prune_events`] with the same
 /// arguments removes (in the same batch, so the same rows).
-pub fn prunable_events(cutoff: &str, chunk: i64) -> Stmt {
-    Stmt::new(
-        "SELECT count(*) AS n FROM (SELECT 1 FROM events WHERE at < ?1 LIMIT ?2)",
-        vec![cutoff.into(), chunk.into()],
-    )
+pub fn prunable_events(cutoff: Timestamp, chunk: i64) -> Query<i64> {
+    let mut q = Sql::new();
+    let (cutoff, chunk) = (q.bind(cutoff), q.bind(chunk));
+    Query::count(q.stmt(format!(
+        "SELECT count(*) AS n FROM (SELECT 1 FROM events WHERE at < {cutoff} LIMIT {chunk})"
+    )))
 }
 
 /// Removes up to `chunk` activity-log entries older than `cutoff`, of every tenant, oldest first
 /// (index `events_by_time`). Only the log: the activation history is never pruned, because the
 /// roster must answer for any past T (DESIGN §4).
-pub fn prune_events(cutoff: &str, chunk: i64) -> Stmt {
-    Stmt::new(
-        "DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE at < ?1 ORDER BY at LIMIT ?2)",
-        vec![cutoff.into(), chunk.into()],
-    )
+pub fn prune_events(cutoff: Timestamp, chunk: i64) -> Stmt {
+    let mut q = Sql::new();
+    let (cutoff, chunk) = (q.bind(cutoff), q.bind(chunk));
+    q.stmt(format!(
+        "DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE at < {cutoff} ORDER BY at LIMIT {chunk})"
+    ))
 }

@@ -1,85 +1,118 @@
-//! SQL of the Users resource. Every statement takes the request's token hash as `?1` and reaches
-//! rows only through [`tenant_of_token!`], so the token check travels in the same batch.
+//! SQL of the Users resource, and the decoding of a stored user. Every statement reaches rows
+//! only through the token's tenant ([`Sql::tenant_of_token`]), so the token check travels in the
+//! same batch.
+//!
+//! The INSERT and UPDATE are written from the column table (`scim::columns`): one column list,
+//! its values computed from the document.
 //!
 //! Writes are conditional, never read-then-write races: a create inserts with
 //! `ON CONFLICT DO NOTHING` (the unique index on the folded userName decides), an update applies
 //! only `WHERE version = <the version read>`, and the statements after a write (emails, history,
-//! activity log) apply only when the row carries this request's `write_id`. A batch therefore
+//! activity log) apply only when the row carries this request's write id. A batch therefore
 //! either records a write with everything that belongs to it, or records the refusal.
 
-use super::sql::{Order, Where};
-use super::{Stmt, Value};
+use super::batch::{Columns, FromRow, Query};
+use super::builder::{Param, Sql};
+use super::list_sql::{optional_filter_sql, Order};
+use super::{Row, Stmt, StoreError, Value};
+use crate::model::{TokenHash, UserId, WriteId};
+use crate::scim::columns::{self, Fill, USER_COLUMNS};
+use crate::scim::datetime::Timestamp;
+use crate::scim::error::ScimError;
+use crate::scim::filter::resolve::Resolved;
+use crate::scim::fold::fold;
 use crate::scim::list::CursorPos;
-use crate::scim::user::Columns;
-use crate::tenant_of_token;
+use crate::scim::schema::TENANT_USER;
+use crate::scim::user::{Doc, ManagerInfo, Meta};
+use serde_json::Map;
 
-const TENANT_USER_URN: &str = crate::scim::schema::TENANT_USER;
-
-/// The columns a read of a user returns (names used by `app::users`), over `users u` and its
-/// manager `users m`. A macro, so that statements can `concat!` it.
-macro_rules! user_columns {
-    () => {
-        concat!(
-            "u.id AS id, u.resource AS resource, u.version AS version, u.write_id AS write_id, ",
-            "u.created AS created, u.last_modified AS last_modified, ",
-            "m.id AS manager_id, coalesce(m.display_name, m.user_name) AS manager_name, ",
-            // Employee references: attribute id -> the referenced employee's email (else
-            // userName), or the value as sent while pending (DESIGN §4).
-            "(SELECT json_group_object(r.attribute_id, coalesce(t.email, t.user_name, r.pending)) ",
-            "FROM employee_refs r LEFT JOIN users t ON t.tenant_id = r.tenant_id AND t.id = r.target_id ",
-            "WHERE r.tenant_id = u.tenant_id AND r.user_id = u.id) AS refs "
-        )
-    };
-}
+/// What a read of a user returns, over `users u` and its manager `users m`.
+const USER_COLUMNS_READ: &str = "u.id AS id, u.resource AS resource, u.version AS version, \
+     u.write_id AS write_id, u.created AS created, u.last_modified AS last_modified, \
+     m.id AS manager_id, coalesce(m.display_name, m.user_name) AS manager_name, \
+     (SELECT json_group_object(r.attribute_id, coalesce(t.email, t.user_name, r.pending)) \
+     FROM employee_refs r LEFT JOIN users t ON t.tenant_id = r.tenant_id AND t.id = r.target_id \
+     WHERE r.tenant_id = u.tenant_id AND r.user_id = u.id) AS refs";
 
 /// The manager of `users u`, for `manager.displayName` and `$ref`.
-macro_rules! manager_join {
-    () => {
-        "LEFT JOIN users m ON m.tenant_id = u.tenant_id AND m.id = u.manager_id "
-    };
+const MANAGER_JOIN: &str = "LEFT JOIN users m ON m.tenant_id = u.tenant_id AND m.id = u.manager_id";
+
+/// A user as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredUser {
+    pub doc: Doc,
+    pub meta: Meta,
+    /// The employee `manager.value` names, when it is one of the tenant's.
+    pub manager: Option<ManagerInfo>,
+    /// What the user's employee references show: attribute id → the referenced employee's
+    /// email (else userName), or the value as sent while pending (DESIGN §4).
+    pub refs: Map<String, serde_json::Value>,
+    /// The write that produced this row.
+    pub write_id: WriteId,
 }
 
-/// What a read of a user returns (column names used by `app::users`).
-pub const USER_SELECT: &str = concat!("SELECT ", user_columns!(), "FROM users u ", manager_join!());
+impl FromRow for StoredUser {
+    fn from_row(row: &Row) -> Result<StoredUser, StoreError> {
+        let c = Columns(row);
+        let doc: Doc = c
+            .json("resource")?
+            .ok_or_else(|| StoreError::Internal("column resource: NULL".into()))?;
+        let manager = c.opt_text("manager_id")?.map(|id| ManagerInfo {
+            id: UserId::new(id),
+            display_name: c
+                .opt_text("manager_name")
+                .ok()
+                .flatten()
+                .unwrap_or(id)
+                .to_string(),
+        });
+        Ok(StoredUser {
+            doc,
+            meta: Meta {
+                id: UserId::new(c.text("id")?),
+                created: c.time("created")?,
+                last_modified: c.time("last_modified")?,
+                version: c.int("version")?,
+            },
+            manager,
+            refs: c.json("refs")?.unwrap_or_default(),
+            write_id: WriteId::new(c.text("write_id")?),
+        })
+    }
+}
+
+/// A user of a page, with its sort value for cursors (RFC 9865).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ListedUser {
+    pub user: StoredUser,
+    pub sort_key: serde_json::Value,
+}
+
+impl FromRow for ListedUser {
+    fn from_row(row: &Row) -> Result<ListedUser, StoreError> {
+        Ok(ListedUser {
+            user: StoredUser::from_row(row)?,
+            sort_key: Columns(row).raw("sort_key"),
+        })
+    }
+}
 
 /// One user by id.
-pub fn get_user(hash: &str, id: &str) -> Stmt {
-    Stmt::new(
-        format!(
-            "{USER_SELECT}WHERE u.tenant_id = {} AND u.id = ?2",
-            tenant_of_token!()
-        ),
-        vec![hash.into(), id.into()],
-    )
-}
-
-/// A page of users matching `where_sql` (parameters from `?2`), in `order`.
-pub fn list_users(
-    hash: &str,
-    where_sql: &str,
-    params: Vec<Value>,
-    order: &str,
-    limit: i64,
-    offset: i64,
-) -> Stmt {
-    let n = params.len() + 2;
-    let sql = format!(
-        "{USER_SELECT}WHERE u.tenant_id = {} AND {where_sql} ORDER BY {order} LIMIT ?{n} OFFSET ?{}",
-        tenant_of_token!(),
-        n + 1
-    );
-    let mut all = vec![Value::from(hash)];
-    all.extend(params);
-    all.push(Value::Int(limit));
-    all.push(Value::Int(offset));
-    Stmt::new(sql, all)
+pub fn get_user(hash: &TokenHash, id: &UserId) -> Query<Option<StoredUser>> {
+    let mut q = Sql::new();
+    let tenant = q.tenant_of_token(hash);
+    let id = q.bind(id);
+    Query::first(q.stmt(format!(
+        "SELECT {USER_COLUMNS_READ} FROM users u {MANAGER_JOIN} \
+         WHERE u.tenant_id = {tenant} AND u.id = {id}"
+    )))
 }
 
 /// One page of a query (RFC 7644 §3.4.2.4, RFC 9865 §2).
 #[derive(Debug, Clone, Copy)]
 pub struct Page<'a> {
-    /// The filter, its parameters numbered from `?2`.
-    pub filter: &'a Where,
+    /// The filter; `None`: every user.
+    pub filter: Option<&'a Resolved>,
     pub order: &'a Order,
     /// Cursor paging: the rows after this position (in the page's direction).
     pub after: Option<&'a CursorPos>,
@@ -87,114 +120,88 @@ pub struct Page<'a> {
     pub offset: i64,
 }
 
-/// A page of users matching a filter, in order, each with its sort value (`sort_key`) for
-/// cursors. The page is chosen on the `users` rows alone (an index when the order and the
-/// filter allow it), and only its rows are then read whole, with their managers: an OFFSET
-/// skips index entries, not documents.
-pub fn list_page(hash: &str, page: &Page<'_>) -> Stmt {
-    let mut params = vec![Value::from(hash)];
-    params.extend(page.filter.params.iter().cloned());
+/// A page of users matching a filter, in order, each with its sort value. The page is chosen
+/// on the `users` rows alone (an index when the order and the filter allow it), and only its
+/// rows are then read whole, with their managers: an OFFSET skips index entries, not documents.
+pub fn list_page(hash: &TokenHash, page: &Page<'_>) -> Result<Query<Vec<ListedUser>>, ScimError> {
+    let mut q = Sql::new();
+    let tenant = q.tenant_of_token(hash);
+    let filter = optional_filter_sql(page.filter, &mut q, hash)?;
     let reverse = page.after.is_some_and(|p| p.backward);
     let keyset = match page.after {
-        Some(pos) => {
-            let k = page.order.keyset(pos, params.len() + 1);
-            params.extend(k.params);
-            format!(" AND {}", k.sql)
-        }
+        Some(pos) => format!(" AND {}", page.order.keyset(pos, &mut q)),
         None => String::new(),
     };
-    let n = params.len() + 1;
-    params.push(Value::Int(page.limit));
-    params.push(Value::Int(page.offset));
+    let (limit, offset) = (q.bind(page.limit), q.bind(page.offset));
     // The page's ids come from the inner query, in the order's index when it can give them:
     // LIMIT and OFFSET then stop walking the index early. A selective filter's few rows are
     // found by its index (an ORDER BY there would tempt SQLite, which has no statistics and
     // guesses that a tenant has few users, to walk the order's index through the whole tenant
     // instead), and ordered and cut outside. CROSS JOIN keeps the page as the outer loop, so
     // only its users are read whole, by primary key.
-    let (inner, outer) = match page.filter.selective {
+    let cut = format!("LIMIT {limit} OFFSET {offset}");
+    let (inner, outer) = match filter.selective {
         false => (
-            format!(
-                " ORDER BY {} LIMIT ?{n} OFFSET ?{}",
-                page.order.by(reverse, false),
-                n + 1
-            ),
+            format!(" ORDER BY {} {cut}", page.order.by(reverse, false)),
             String::new(),
         ),
-        true => (String::new(), format!(" LIMIT ?{n} OFFSET ?{}", n + 1)),
+        true => (String::new(), format!(" {cut}")),
     };
-    let sql = format!(
-        "SELECT {columns}, {value} AS sort_key FROM (SELECT u.id AS pid FROM users u WHERE u.tenant_id = {tenant} AND {filter}{keyset}{inner}) p \
-         CROSS JOIN users u ON u.tenant_id = {tenant} AND u.id = p.pid {manager}ORDER BY {by}{outer}",
-        columns = user_columns!().trim_end(),
+    Ok(Query::all(q.stmt(format!(
+        "SELECT {USER_COLUMNS_READ}, {value} AS sort_key \
+         FROM (SELECT u.id AS pid FROM users u WHERE u.tenant_id = {tenant} AND {filter}{keyset}{inner}) p \
+         CROSS JOIN users u ON u.tenant_id = {tenant} AND u.id = p.pid {MANAGER_JOIN} \
+         ORDER BY {by}{outer}",
         value = page.order.value_sql(),
-        tenant = tenant_of_token!(),
-        filter = page.filter.sql,
+        filter = filter.sql,
         by = page.order.by(reverse, true),
-        manager = manager_join!(),
-    );
-    Stmt::new(sql, params)
+    ))))
 }
 
-/// How many users match `where_sql` (parameters from `?2`).
-pub fn count_users(hash: &str, where_sql: &str, params: Vec<Value>) -> Stmt {
-    let sql = format!(
-        "SELECT count(*) AS total FROM users u WHERE u.tenant_id = {} AND {where_sql}",
-        tenant_of_token!()
-    );
-    let mut all = vec![Value::from(hash)];
-    all.extend(params);
-    Stmt::new(sql, all)
+/// How many users match the filter (`None`: every user of the tenant).
+pub fn count_users(hash: &TokenHash, filter: Option<&Resolved>) -> Result<Query<i64>, ScimError> {
+    let mut q = Sql::new();
+    let tenant = q.tenant_of_token(hash);
+    let filter = optional_filter_sql(filter, &mut q, hash)?;
+    Ok(Query::count(q.stmt(format!(
+        "SELECT count(*) AS n FROM users u WHERE u.tenant_id = {tenant} AND {}",
+        filter.sql
+    ))))
 }
 
-/// Everything a write stores about a user.
+/// Everything a write stores about a user: the canonical document and its folded copy (which
+/// filters read), and what the store adds.
 #[derive(Debug, Clone)]
 pub struct UserWrite<'a> {
-    pub id: &'a str,
-    pub write_id: &'a str,
-    pub columns: &'a Columns,
-    pub resource: String,
-    pub folded: String,
-    pub now: &'a str,
+    pub id: &'a UserId,
+    pub write_id: &'a WriteId,
+    pub doc: &'a Doc,
+    pub folded: &'a Doc,
+    pub now: Timestamp,
 }
 
 impl UserWrite<'_> {
-    /// The product columns as parameters `?4..=?20` (after hash, id, write_id).
-    fn column_params(&self) -> Vec<Value> {
-        let c = self.columns;
-        vec![
-            Value::from(c.user_name.as_str()),
-            Value::from(c.user_name_fold.as_str()),
-            Value::from(c.external_id.as_deref()),
-            Value::from(c.active),
-            Value::from(c.email.as_deref()),
-            Value::from(c.email_fold.as_deref()),
-            Value::from(c.given_name.as_deref()),
-            Value::from(c.family_name.as_deref()),
-            Value::from(c.display_name.as_deref()),
-            Value::from(c.employee_number.as_deref()),
-            Value::from(c.locale.as_deref()),
-            Value::from(c.preferred_language.as_deref()),
-            Value::from(c.timezone.as_deref()),
-            Value::from(c.department.as_deref()),
-            Value::from(c.manager_id.as_deref()),
-            Value::from(self.resource.as_str()),
-            Value::from(self.folded.as_str()),
-        ]
-    }
-
-    fn params(&self) -> Vec<Value> {
-        let mut p = vec![Value::from(self.id), Value::from(self.write_id)];
-        p.extend(self.column_params());
-        p.push(Value::from(self.now));
-        p
+    /// The value a written column takes; `None` for the columns the statement itself computes
+    /// (the tenant, the version) or SQLite generates.
+    fn value(&self, fill: Fill) -> Option<Value> {
+        let doc = self.doc;
+        Some(match fill {
+            Fill::Id => self.id.into(),
+            Fill::WriteId => self.write_id.into(),
+            Fill::Created | Fill::LastModified => self.now.into(),
+            Fill::Resource => json_text(doc).into(),
+            Fill::Folded => json_text(self.folded).into(),
+            Fill::Text(path) => columns::text_at(doc, path).into(),
+            Fill::Fold(path) => columns::text_at(doc, path).map(fold).into(),
+            Fill::Active => columns::is_active(doc).into(),
+            Fill::Email => columns::employee_email(doc).into(),
+            Fill::Tenant | Fill::Version | Fill::Generated(_) => return None,
+        })
     }
 
     /// `[[value, value_fold, type_fold, primary], ...]` for `replace_emails`.
     fn emails_json(&self) -> String {
-        let rows: Vec<serde_json::Value> = self
-            .columns
-            .emails
+        let rows: Vec<serde_json::Value> = columns::email_rows(self.doc)
             .iter()
             .map(|e| serde_json::json!([e.value, e.value_fold, e.type_fold, e.primary as i64]))
             .collect();
@@ -202,212 +209,167 @@ impl UserWrite<'_> {
     }
 }
 
-fn with_hash(hash: &str, mut params: Vec<Value>) -> Vec<Value> {
-    params.insert(0, Value::from(hash));
-    params
+fn json_text(doc: &Doc) -> String {
+    serde_json::to_string(doc).unwrap_or_else(|_| "{}".into())
+}
+
+/// Binds a written column's value, once per distinct time (created and lastModified share it).
+fn bind_column(
+    q: &mut Sql,
+    w: &UserWrite<'_>,
+    fill: Fill,
+    now: &mut Option<Param>,
+) -> Option<Param> {
+    if matches!(fill, Fill::Created | Fill::LastModified) {
+        return Some(*now.get_or_insert_with(|| q.bind(w.now)));
+    }
+    w.value(fill).map(|v| q.bind(v))
 }
 
 /// Inserts a new user (version 1), unless its userName is taken: then nothing happens and the
-/// batch's later statements see no row with this `write_id`.
-pub fn insert_user(hash: &str, w: &UserWrite<'_>) -> Stmt {
-    Stmt::new(
-        concat!(
-            "INSERT INTO users (tenant_id, id, write_id, user_name, user_name_fold, external_id, active, ",
-            "email, email_fold, given_name, family_name, display_name, employee_number, locale, ",
-            "preferred_language, timezone, department, manager_id, resource, folded, version, created, last_modified) ",
-            "SELECT t.tenant_id, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, 1, ?21, ?21 ",
-            "FROM (SELECT ",
-            tenant_of_token!(),
-            " AS tenant_id) t WHERE t.tenant_id IS NOT NULL ON CONFLICT DO NOTHING"
-        ),
-        with_hash(hash, w.params()),
-    )
+/// batch's later statements see no row with this write id.
+pub fn insert_user(hash: &TokenHash, w: &UserWrite<'_>) -> Stmt {
+    let mut q = Sql::new();
+    let tenant = q.tenant_of_token(hash);
+    let mut now = None;
+    let (mut names, mut values) = (Vec::new(), Vec::new());
+    for c in USER_COLUMNS.iter().filter(|c| c.is_written()) {
+        let value = match c.fill {
+            Fill::Tenant => "t.tenant_id".to_string(),
+            Fill::Version => "1".to_string(),
+            fill => match bind_column(&mut q, w, fill, &mut now) {
+                Some(p) => p.to_string(),
+                None => continue,
+            },
+        };
+        names.push(c.name);
+        values.push(value);
+    }
+    q.stmt(format!(
+        "INSERT INTO users ({}) SELECT {} FROM (SELECT {tenant} AS tenant_id) t \
+         WHERE t.tenant_id IS NOT NULL ON CONFLICT DO NOTHING",
+        names.join(", "),
+        values.join(", ")
+    ))
 }
 
 /// Replaces a user whose version is still `expected_version`; `UPDATE OR IGNORE` so that a
 /// userName taken by another user skips the row instead of failing the batch.
-pub fn update_user(hash: &str, w: &UserWrite<'_>, expected_version: i64) -> Stmt {
-    let mut params = with_hash(hash, w.params());
-    params.push(Value::Int(expected_version));
-    Stmt::new(
-        concat!(
-            "UPDATE OR IGNORE users SET write_id = ?3, user_name = ?4, user_name_fold = ?5, external_id = ?6, ",
-            "active = ?7, email = ?8, email_fold = ?9, given_name = ?10, family_name = ?11, display_name = ?12, ",
-            "employee_number = ?13, locale = ?14, preferred_language = ?15, timezone = ?16, department = ?17, ",
-            "manager_id = ?18, resource = ?19, folded = ?20, last_modified = ?21, version = version + 1 ",
-            "WHERE tenant_id = ",
-            tenant_of_token!(),
-            " AND id = ?2 AND version = ?22"
-        ),
-        params,
+pub fn update_user(hash: &TokenHash, w: &UserWrite<'_>, expected_version: i64) -> Stmt {
+    let mut q = Sql::new();
+    let tenant = q.tenant_of_token(hash);
+    let mut now = None;
+    let mut sets = Vec::new();
+    for c in USER_COLUMNS.iter().filter(|c| c.is_written()) {
+        match c.fill {
+            // The row's identity and creation never change.
+            Fill::Tenant | Fill::Id | Fill::Created => {}
+            Fill::Version => sets.push("version = version + 1".to_string()),
+            fill => {
+                if let Some(p) = bind_column(&mut q, w, fill, &mut now) {
+                    sets.push(format!("{} = {p}", c.name));
+                }
+            }
+        }
+    }
+    let (id, version) = (q.bind(w.id), q.bind(expected_version));
+    q.stmt(format!(
+        "UPDATE OR IGNORE users SET {} WHERE tenant_id = {tenant} AND id = {id} AND version = {version}",
+        sets.join(", ")
+    ))
+}
+
+/// `EXISTS` the user row `id` written by `write_id`: the condition of every statement that
+/// belongs to a write.
+fn written(q: &mut Sql, hash: &TokenHash, id: &UserId, write_id: &WriteId) -> String {
+    let tenant = q.tenant_of_token(hash);
+    format!(
+        "EXISTS (SELECT 1 FROM users WHERE tenant_id = {tenant} AND id = {} AND write_id = {})",
+        q.bind(id),
+        q.bind(write_id)
     )
 }
 
 /// The user's `user_emails` rows, rewritten if this request's write took effect.
-pub fn replace_emails(hash: &str, w: &UserWrite<'_>) -> Vec<Stmt> {
-    vec![
-        Stmt::new(
-            concat!(
-                "DELETE FROM user_emails WHERE tenant_id = ",
-                tenant_of_token!(),
-                " AND user_id = ?2 AND EXISTS (SELECT 1 FROM users WHERE tenant_id = ",
-                tenant_of_token!(),
-                " AND id = ?2 AND write_id = ?3)"
-            ),
-            vec![hash.into(), w.id.into(), w.write_id.into()],
-        ),
-        Stmt::new(
-            concat!(
-                "INSERT INTO user_emails (tenant_id, user_id, position, value, value_fold, type_fold, is_primary) ",
-                "SELECT u.tenant_id, u.id, j.key, json_extract(j.value, '$[0]'), json_extract(j.value, '$[1]'), ",
-                "json_extract(j.value, '$[2]'), json_extract(j.value, '$[3]') ",
-                "FROM users u, json_each(?4) j WHERE u.tenant_id = ",
-                tenant_of_token!(),
-                " AND u.id = ?2 AND u.write_id = ?3"
-            ),
-            vec![hash.into(), w.id.into(), w.write_id.into(), w.emails_json().into()],
-        ),
-    ]
+pub fn replace_emails(hash: &TokenHash, w: &UserWrite<'_>) -> Vec<Stmt> {
+    let mut q = Sql::new();
+    let tenant = q.tenant_of_token(hash);
+    let id = q.bind(w.id);
+    let written_by = written(&mut q, hash, w.id, w.write_id);
+    let delete = q.stmt(format!(
+        "DELETE FROM user_emails WHERE tenant_id = {tenant} AND user_id = {id} AND {written_by}"
+    ));
+    let mut q = Sql::new();
+    let tenant = q.tenant_of_token(hash);
+    let (id, write_id, emails) = (q.bind(w.id), q.bind(w.write_id), q.bind(w.emails_json()));
+    let insert = q.stmt(format!(
+        "INSERT INTO user_emails (tenant_id, user_id, position, value, value_fold, type_fold, is_primary) \
+         SELECT u.tenant_id, u.id, j.key, json_extract(j.value, '$[0]'), json_extract(j.value, '$[1]'), \
+         json_extract(j.value, '$[2]'), json_extract(j.value, '$[3]') \
+         FROM users u, json_each({emails}) j \
+         WHERE u.tenant_id = {tenant} AND u.id = {id} AND u.write_id = {write_id}"
+    ));
+    vec![delete, insert]
 }
 
-/// An activation-history row (`create`, `deactivate`, `reactivate`), if this request's write
-/// took effect; the user's state is read from the row just written.
-pub fn record_activation(hash: &str, id: &str, write_id: &str, kind: &str, at: &str) -> Stmt {
-    Stmt::new(
-        concat!(
-            "INSERT INTO activation (tenant_id, user_id, at, kind, active, user_name, email, user_name_fold) ",
-            "SELECT u.tenant_id, u.id, ?4, ?5, u.active, u.user_name, u.email, u.user_name_fold FROM users u ",
-            "WHERE u.tenant_id = ",
-            tenant_of_token!(),
-            " AND u.id = ?2 AND u.write_id = ?3"
-        ),
-        vec![hash.into(), id.into(), write_id.into(), at.into(), kind.into()],
-    )
+/// The activation changes a write records (DESIGN §4); a deletion is recorded by
+/// [`delete_user`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Activation {
+    Create,
+    Deactivate,
+    Reactivate,
 }
 
-/// An activity-log entry (DESIGN §7).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Event<'a> {
-    pub at: &'a str,
-    pub request_id: &'a str,
-    pub operation: &'a str,
-    pub user_id: Option<&'a str>,
-    pub user_name: Option<&'a str>,
-    pub status: u16,
-    pub detail: Option<&'a str>,
-    /// JSON list of changes for successful writes.
-    pub changes: Option<String>,
-    pub client: Option<&'a str>,
-}
-
-impl Event<'_> {
-    fn params(&self, hash: &str) -> Vec<Value> {
-        vec![
-            hash.into(),
-            self.at.into(),
-            self.request_id.into(),
-            self.operation.into(),
-            self.user_id.into(),
-            self.user_name.into(),
-            Value::Int(self.status as i64),
-            self.detail.into(),
-            self.changes.clone().into(),
-            self.client.into(),
-        ]
+impl Activation {
+    fn kind(self) -> &'static str {
+        match self {
+            Activation::Create => "create",
+            Activation::Deactivate => "deactivate",
+            Activation::Reactivate => "reactivate",
+        }
     }
 }
 
-const EVENT_INSERT: &str = "INSERT INTO events (tenant_id, at, request_id, operation, user_id, user_name, status, detail, changes, client, token_id) ";
-
-/// When a logged event is written, relative to the batch's write.
-#[derive(Debug, Clone, PartialEq)]
-pub enum When<'a> {
-    /// Whenever the token is valid (refusals decided before the batch).
-    Always,
-    /// Only if the user row carries this write id (the write took effect).
-    Written { id: &'a str, write_id: &'a str },
-    /// Only if no user has this id (a create that did not happen, a target that does not exist).
-    Absent { id: &'a str },
-    /// Only if the write did not take effect and another user holds the folded userName.
-    NameTaken {
-        id: &'a str,
-        write_id: &'a str,
-        user_name_fold: &'a str,
-    },
-    /// Only if a user with this id exists (before the batch deletes it).
-    Exists { id: &'a str },
-    /// Only if a user with this id exists at this version (a conditional delete that applies).
-    AtVersion { id: &'a str, version: i64 },
-    /// Only if a user with this id exists at another version (an If-Match that fails).
-    NotAtVersion { id: &'a str, version: i64 },
-}
-
-/// Writes an activity-log entry under the given condition. The token id comes from the token
-/// itself, so a request that fails authentication writes nothing; a missing `user_name` is taken
-/// from the user row, when there is one.
-pub fn log_event(hash: &str, event: &Event<'_>, when: &When<'_>) -> Stmt {
-    let mut params = event.params(hash);
-    let base = format!(
-        "{EVENT_INSERT}SELECT t.tenant_id, ?2, ?3, ?4, ?5, \
-         coalesce(?6, (SELECT user_name FROM users WHERE tenant_id = t.tenant_id AND id = ?5)), ?7, ?8, ?9, ?10, \
-         (SELECT id FROM tokens WHERE hash = ?1) FROM (SELECT {} AS tenant_id) t WHERE t.tenant_id IS NOT NULL",
-        tenant_of_token!()
+/// An activation-history row, if this request's write took effect; the user's state is read
+/// from the row just written.
+pub fn record_activation(
+    hash: &TokenHash,
+    id: &UserId,
+    write_id: &WriteId,
+    change: Activation,
+    at: Timestamp,
+) -> Stmt {
+    let mut q = Sql::new();
+    let tenant = q.tenant_of_token(hash);
+    let (id, write_id, at, kind) = (
+        q.bind(id),
+        q.bind(write_id),
+        q.bind(at),
+        q.bind(change.kind()),
     );
-    let condition = match when {
-        When::Always => String::new(),
-        When::Written { id, write_id } => {
-            params.push((*id).into());
-            params.push((*write_id).into());
-            " AND EXISTS (SELECT 1 FROM users WHERE tenant_id = t.tenant_id AND id = ?11 AND write_id = ?12)".into()
-        }
-        When::Absent { id } => {
-            params.push((*id).into());
-            " AND NOT EXISTS (SELECT 1 FROM users WHERE tenant_id = t.tenant_id AND id = ?11)"
-                .into()
-        }
-        When::NameTaken {
-            id,
-            write_id,
-            user_name_fold,
-        } => {
-            params.push((*id).into());
-            params.push((*write_id).into());
-            params.push((*user_name_fold).into());
-            " AND NOT EXISTS (SELECT 1 FROM users WHERE tenant_id = t.tenant_id AND id = ?11 AND write_id = ?12) \
-             AND EXISTS (SELECT 1 FROM users WHERE tenant_id = t.tenant_id AND user_name_fold = ?13 AND id <> ?11)"
-                .into()
-        }
-        When::Exists { id } => {
-            params.push((*id).into());
-            " AND EXISTS (SELECT 1 FROM users WHERE tenant_id = t.tenant_id AND id = ?11)".into()
-        }
-        When::AtVersion { id, version } => {
-            params.push((*id).into());
-            params.push(Value::Int(*version));
-            " AND EXISTS (SELECT 1 FROM users WHERE tenant_id = t.tenant_id AND id = ?11 AND version = ?12)".into()
-        }
-        When::NotAtVersion { id, version } => {
-            params.push((*id).into());
-            params.push(Value::Int(*version));
-            " AND EXISTS (SELECT 1 FROM users WHERE tenant_id = t.tenant_id AND id = ?11 AND version <> ?12)".into()
-        }
-    };
-    Stmt::new(format!("{base}{condition}"), params)
+    q.stmt(format!(
+        "INSERT INTO activation (tenant_id, user_id, at, kind, active, user_name, email, user_name_fold) \
+         SELECT u.tenant_id, u.id, {at}, {kind}, u.active, u.user_name, u.email, u.user_name_fold \
+         FROM users u WHERE u.tenant_id = {tenant} AND u.id = {id} AND u.write_id = {write_id}"
+    ))
 }
 
-/// After a create or an update: whether this request's write took effect, and if not, whether
-/// the userName was the reason.
-pub fn write_outcome(hash: &str, id: &str, user_name_fold: &str) -> Stmt {
-    Stmt::new(
-        concat!(
-            "SELECT (SELECT write_id FROM users WHERE tenant_id = ",
-            tenant_of_token!(),
-            " AND id = ?2) AS write_id, ",
-            "EXISTS (SELECT 1 FROM users WHERE tenant_id = ",
-            tenant_of_token!(),
-            " AND user_name_fold = ?3 AND id <> ?2) AS name_taken"
-        ),
-        vec![hash.into(), id.into(), user_name_fold.into()],
+/// After an update: whether another user holds the folded userName (the reason a write that
+/// did not take effect was refused, rather than a concurrent change).
+pub fn name_taken(hash: &TokenHash, id: &UserId, user_name_fold: &str) -> Query<bool> {
+    let mut q = Sql::new();
+    let tenant = q.tenant_of_token(hash);
+    let (id, name) = (q.bind(id), q.bind(user_name_fold));
+    Query::new(
+        q.stmt(format!(
+            "SELECT EXISTS (SELECT 1 FROM users WHERE tenant_id = {tenant} \
+             AND user_name_fold = {name} AND id <> {id}) AS n"
+        )),
+        |rows| match rows.first() {
+            Some(row) => Columns(row).flag("n"),
+            None => Err(StoreError::Internal("EXISTS answered no row".into())),
+        },
     )
 }
 
@@ -415,78 +377,62 @@ pub fn write_outcome(hash: &str, id: &str, user_name_fold: &str) -> Stmt {
 /// `version`: only if the user is still at that version (If-Match). The history row keeps the
 /// user's name, email and folded name: the roster of earlier times names and orders them by it
 /// (`store::reports`), so every path that deletes a user must write all three.
-pub fn delete_user(hash: &str, id: &str, at: &str, version: Option<i64>) -> Vec<Stmt> {
-    // The version condition, with its parameter number, and the parameters that follow ?1, ?2.
-    let only_at = |n: usize| match version {
-        Some(_) => format!(" AND u.version = ?{n}"),
-        None => String::new(),
+pub fn delete_user(
+    hash: &TokenHash,
+    id: &UserId,
+    at: Timestamp,
+    version: Option<i64>,
+) -> Vec<Stmt> {
+    // Each statement: its builder, the tenant, the id, and the version condition on `u`.
+    let start = || {
+        let mut q = Sql::new();
+        let tenant = q.tenant_of_token(hash);
+        let id_param = q.bind(id);
+        let only_at = match version {
+            Some(v) => format!(" AND u.version = {}", q.bind(v)),
+            None => String::new(),
+        };
+        (q, tenant, id_param, only_at)
     };
-    let version_param: Vec<Value> = version.map(Value::Int).into_iter().collect();
-    let mut history_params = vec![Value::from(hash), Value::from(id), Value::from(at)];
-    history_params.extend(version_param.clone());
-    let mut params = vec![Value::from(hash), Value::from(id)];
-    params.extend(version_param);
+    let (mut q, tenant, id_p, only_at) = start();
+    let at_p = q.bind(at);
+    let history = q.stmt(format!(
+        "INSERT INTO activation (tenant_id, user_id, at, kind, active, user_name, email, user_name_fold) \
+         SELECT u.tenant_id, u.id, {at_p}, 'delete', 0, u.user_name, u.email, u.user_name_fold FROM users u \
+         WHERE u.tenant_id = {tenant} AND u.id = {id_p}{only_at}"
+    ));
     // Employees whose references named this one lose them (DESIGN §4): the value leaves their
     // documents (a JSON merge patch of nulls) and their version moves on.
-    let mut refs_params = vec![
-        Value::from(hash),
-        Value::from(id),
-        Value::from(at),
-        Value::from(TENANT_USER_URN),
-    ];
-    refs_params.extend(version.map(Value::Int));
-    let mut refs_rows_params = vec![Value::from(hash), Value::from(id)];
-    refs_rows_params.extend(version.map(Value::Int));
-    vec![
-        Stmt::new(
-            format!(
-                "INSERT INTO activation (tenant_id, user_id, at, kind, active, user_name, email, user_name_fold) \
-                 SELECT u.tenant_id, u.id, ?3, 'delete', 0, u.user_name, u.email, u.user_name_fold FROM users u \
-                 WHERE u.tenant_id = {} AND u.id = ?2{}",
-                tenant_of_token!(),
-                only_at(4)
-            ),
-            history_params,
-        ),
-        Stmt::new(
-            format!(
-                "UPDATE users SET \
-                 resource = json_patch(resource, json_object(?4, json((SELECT json_group_object(r.attribute_id, NULL) \
-                   FROM employee_refs r WHERE r.tenant_id = users.tenant_id AND r.user_id = users.id AND r.target_id = ?2)))), \
-                 folded = json_patch(folded, json_object(?4, json((SELECT json_group_object(r.attribute_id, NULL) \
-                   FROM employee_refs r WHERE r.tenant_id = users.tenant_id AND r.user_id = users.id AND r.target_id = ?2)))), \
-                 version = version + 1, last_modified = ?3 \
-                 WHERE tenant_id = {t} AND id <> ?2 \
-                 AND id IN (SELECT user_id FROM employee_refs WHERE tenant_id = {t} AND target_id = ?2) \
-                 AND EXISTS (SELECT 1 FROM users u WHERE u.tenant_id = {t} AND u.id = ?2{})",
-                only_at(5),
-                t = tenant_of_token!()
-            ),
-            refs_params,
-        ),
-        Stmt::new(
-            format!(
-                "DELETE FROM employee_refs WHERE tenant_id = {t} AND (target_id = ?2 OR user_id = ?2) \
-                 AND EXISTS (SELECT 1 FROM users u WHERE u.tenant_id = {t} AND u.id = ?2{})",
-                only_at(3),
-                t = tenant_of_token!()
-            ),
-            refs_rows_params,
-        ),
-        Stmt::new(
-            format!(
-                "DELETE FROM user_emails WHERE tenant_id = {t} AND user_id = ?2 \
-                 AND EXISTS (SELECT 1 FROM users u WHERE u.tenant_id = {t} AND u.id = ?2{})",
-                only_at(3),
-                t = tenant_of_token!()
-            ),
-            params.clone(),
-        ),
-        Stmt::new(
-            format!("DELETE FROM users AS u WHERE u.tenant_id = {} AND u.id = ?2{}", tenant_of_token!(), only_at(3)),
-            params,
-        ),
-    ]
+    let (mut q, tenant, id_p, only_at) = start();
+    let (at_p, urn) = (q.bind(at), q.bind(TENANT_USER));
+    let nulls = format!(
+        "json((SELECT json_group_object(r.attribute_id, NULL) FROM employee_refs r \
+         WHERE r.tenant_id = users.tenant_id AND r.user_id = users.id AND r.target_id = {id_p}))"
+    );
+    let references = q.stmt(format!(
+        "UPDATE users SET \
+         resource = json_patch(resource, json_object({urn}, {nulls})), \
+         folded = json_patch(folded, json_object({urn}, {nulls})), \
+         version = version + 1, last_modified = {at_p} \
+         WHERE tenant_id = {tenant} AND id <> {id_p} \
+         AND id IN (SELECT user_id FROM employee_refs WHERE tenant_id = {tenant} AND target_id = {id_p}) \
+         AND EXISTS (SELECT 1 FROM users u WHERE u.tenant_id = {tenant} AND u.id = {id_p}{only_at})"
+    ));
+    let (q, tenant, id_p, only_at) = start();
+    let reference_rows = q.stmt(format!(
+        "DELETE FROM employee_refs WHERE tenant_id = {tenant} AND (target_id = {id_p} OR user_id = {id_p}) \
+         AND EXISTS (SELECT 1 FROM users u WHERE u.tenant_id = {tenant} AND u.id = {id_p}{only_at})"
+    ));
+    let (q, tenant, id_p, only_at) = start();
+    let emails = q.stmt(format!(
+        "DELETE FROM user_emails WHERE tenant_id = {tenant} AND user_id = {id_p} \
+         AND EXISTS (SELECT 1 FROM users u WHERE u.tenant_id = {tenant} AND u.id = {id_p}{only_at})"
+    ));
+    let (q, tenant, id_p, only_at) = start();
+    let user = q.stmt(format!(
+        "DELETE FROM users AS u WHERE u.tenant_id = {tenant} AND u.id = {id_p}{only_at}"
+    ));
+    vec![history, references, reference_rows, emails, user]
 }
 
 /// The employee references a write changes (DESIGN §4): `removed` (a JSON array of attribute
@@ -495,65 +441,193 @@ pub fn delete_user(hash: &str, id: &str, at: &str, version: Option<i64>) -> Vec<
 /// id, then userName, then any email, and stored resolved or pending. Only if this request's
 /// write took effect.
 pub fn set_refs(
-    hash: &str,
-    user_id: &str,
-    write_id: &str,
+    hash: &TokenHash,
+    user_id: &UserId,
+    write_id: &WriteId,
     removed: &str,
     added: &str,
 ) -> Vec<Stmt> {
-    vec![
-        Stmt::new(
-            concat!(
-                "DELETE FROM employee_refs WHERE tenant_id = ",
-                tenant_of_token!(),
-                " AND user_id = ?2 AND attribute_id IN (SELECT value FROM json_each(?4)) ",
-                "AND EXISTS (SELECT 1 FROM users WHERE tenant_id = ",
-                tenant_of_token!(),
-                " AND id = ?2 AND write_id = ?3)"
-            ),
-            vec![hash.into(), user_id.into(), write_id.into(), removed.into()],
-        ),
-        Stmt::new(
-            // Each value's employee: by id, else by userName, else by any email (the earliest
-            // created such employee). Correlated subqueries refer to the derived table `x`,
-            // never to `json_each` directly (D1's SQLite cannot resolve that from two levels
-            // down).
-            concat!(
-                "INSERT INTO employee_refs (tenant_id, user_id, attribute_id, target_id, pending, pending_fold) ",
-                "SELECT y.tenant_id, y.user_id, y.attribute_id, y.target_id, ",
-                "CASE WHEN y.target_id IS NULL THEN y.v END, CASE WHEN y.target_id IS NULL THEN y.vf END FROM (",
-                "SELECT x.tenant_id AS tenant_id, x.user_id AS user_id, x.attribute_id AS attribute_id, x.v AS v, x.vf AS vf, ",
-                "coalesce(",
-                "(SELECT t.id FROM users t WHERE t.tenant_id = x.tenant_id AND t.id = x.v), ",
-                "(SELECT t.id FROM users t WHERE t.tenant_id = x.tenant_id AND t.user_name_fold = x.vf), ",
-                "(SELECT t.id FROM user_emails e JOIN users t ON t.tenant_id = e.tenant_id AND t.id = e.user_id ",
-                "WHERE e.tenant_id = x.tenant_id AND e.value_fold = x.vf ORDER BY t.created, t.id LIMIT 1)",
-                ") AS target_id FROM (",
-                "SELECT u.tenant_id AS tenant_id, u.id AS user_id, json_extract(j.value, '$[0]') AS attribute_id, ",
-                "json_extract(j.value, '$[1]') AS v, json_extract(j.value, '$[2]') AS vf ",
-                "FROM users u, json_each(?4) j WHERE u.tenant_id = ",
-                tenant_of_token!(),
-                " AND u.id = ?2 AND u.write_id = ?3) x) y WHERE true ",
-                "ON CONFLICT (tenant_id, user_id, attribute_id) DO UPDATE SET target_id = excluded.target_id, ",
-                "pending = excluded.pending, pending_fold = excluded.pending_fold"
-            ),
-            vec![hash.into(), user_id.into(), write_id.into(), added.into()],
-        ),
-    ]
+    let mut q = Sql::new();
+    let tenant = q.tenant_of_token(hash);
+    let (id, removed) = (q.bind(user_id), q.bind(removed));
+    let written_by = written(&mut q, hash, user_id, write_id);
+    let drop = q.stmt(format!(
+        "DELETE FROM employee_refs WHERE tenant_id = {tenant} AND user_id = {id} \
+         AND attribute_id IN (SELECT value FROM json_each({removed})) AND {written_by}"
+    ));
+    let mut q = Sql::new();
+    let tenant = q.tenant_of_token(hash);
+    let (id, write_id, added) = (q.bind(user_id), q.bind(write_id), q.bind(added));
+    // Each value's employee: by id, else by userName, else by any email (the earliest created
+    // such employee). Correlated subqueries refer to the derived table `x`, never to
+    // `json_each` directly (D1's SQLite cannot resolve that from two levels down).
+    let add = q.stmt(format!(
+        "INSERT INTO employee_refs (tenant_id, user_id, attribute_id, target_id, pending, pending_fold) \
+         SELECT y.tenant_id, y.user_id, y.attribute_id, y.target_id, \
+         CASE WHEN y.target_id IS NULL THEN y.v END, CASE WHEN y.target_id IS NULL THEN y.vf END FROM (\
+         SELECT x.tenant_id AS tenant_id, x.user_id AS user_id, x.attribute_id AS attribute_id, x.v AS v, x.vf AS vf, \
+         coalesce(\
+         (SELECT t.id FROM users t WHERE t.tenant_id = x.tenant_id AND t.id = x.v), \
+         (SELECT t.id FROM users t WHERE t.tenant_id = x.tenant_id AND t.user_name_fold = x.vf), \
+         (SELECT t.id FROM user_emails e JOIN users t ON t.tenant_id = e.tenant_id AND t.id = e.user_id \
+         WHERE e.tenant_id = x.tenant_id AND e.value_fold = x.vf ORDER BY t.created, t.id LIMIT 1)\
+         ) AS target_id FROM (\
+         SELECT u.tenant_id AS tenant_id, u.id AS user_id, json_extract(j.value, '$[0]') AS attribute_id, \
+         json_extract(j.value, '$[1]') AS v, json_extract(j.value, '$[2]') AS vf \
+         FROM users u, json_each({added}) j WHERE u.tenant_id = {tenant} AND u.id = {id} AND u.write_id = {write_id}\
+         ) x) y WHERE true \
+         ON CONFLICT (tenant_id, user_id, attribute_id) DO UPDATE SET target_id = excluded.target_id, \
+         pending = excluded.pending, pending_fold = excluded.pending_fold"
+    ));
+    vec![drop, add]
 }
 
 /// Resolves the pending references that name this user (by userName or any email), now that
 /// the user exists or changed (Okta does not order its creates).
-pub fn resolve_pending(hash: &str, user_id: &str, write_id: &str) -> Stmt {
-    Stmt::new(
-        concat!(
-            "UPDATE employee_refs SET target_id = ?2, pending = NULL, pending_fold = NULL WHERE tenant_id = ",
-            tenant_of_token!(),
-            " AND target_id IS NULL AND (",
-            "pending_fold IN (SELECT user_name_fold FROM users WHERE tenant_id = employee_refs.tenant_id AND id = ?2 AND write_id = ?3) ",
-            "OR pending_fold IN (SELECT e.value_fold FROM user_emails e JOIN users u ON u.tenant_id = e.tenant_id AND u.id = e.user_id ",
-            "WHERE e.tenant_id = employee_refs.tenant_id AND e.user_id = ?2 AND u.write_id = ?3))"
-        ),
-        vec![hash.into(), user_id.into(), write_id.into()],
-    )
+pub fn resolve_pending(hash: &TokenHash, user_id: &UserId, write_id: &WriteId) -> Stmt {
+    let mut q = Sql::new();
+    let tenant = q.tenant_of_token(hash);
+    let (id, write_id) = (q.bind(user_id), q.bind(write_id));
+    q.stmt(format!(
+        "UPDATE employee_refs SET target_id = {id}, pending = NULL, pending_fold = NULL \
+         WHERE tenant_id = {tenant} AND target_id IS NULL AND (\
+         pending_fold IN (SELECT user_name_fold FROM users WHERE tenant_id = employee_refs.tenant_id \
+         AND id = {id} AND write_id = {write_id}) \
+         OR pending_fold IN (SELECT e.value_fold FROM user_emails e JOIN users u \
+         ON u.tenant_id = e.tenant_id AND u.id = e.user_id \
+         WHERE e.tenant_id = employee_refs.tenant_id AND e.user_id = {id} AND u.write_id = {write_id}))"
+    ))
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests {
+    use super::*;
+    use crate::scim::columns::Column;
+    use crate::store::list_sql::json_path;
+    use crate::store::sqlite::SqliteStore;
+
+    fn migrated() -> SqliteStore {
+        SqliteStore::open_in_memory(&SqliteStore::crate_migrations()).unwrap()
+    }
+
+    fn strings(store: &SqliteStore, sql: &str) -> Vec<Vec<String>> {
+        store.with_conn(|c| {
+            let mut st = c.prepare(sql).unwrap();
+            let n = st.column_count();
+            st.query_map([], |r| {
+                (0..n)
+                    .map(|i| {
+                        Ok(match r.get_ref(i)? {
+                            rusqlite::types::ValueRef::Text(t) => {
+                                String::from_utf8_lossy(t).into_owned()
+                            }
+                            rusqlite::types::ValueRef::Integer(i) => i.to_string(),
+                            _ => String::new(),
+                        })
+                    })
+                    .collect::<Result<Vec<String>, _>>()
+            })
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+        })
+    }
+
+    /// The column table and the migrated `users` table agree: names, order, types, NOT NULL,
+    /// which columns SQLite generates and from what, and every index.
+    #[test]
+    fn the_column_table_is_the_migrated_schema() {
+        let store = migrated();
+        let info = strings(
+            &store,
+            "SELECT name, type, \"notnull\", hidden FROM pragma_table_xinfo('users')",
+        );
+        let expected: Vec<Vec<String>> = USER_COLUMNS
+            .iter()
+            .map(|c: &Column| {
+                vec![
+                    c.name.to_string(),
+                    c.ty.as_str().to_string(),
+                    u8::from(c.not_null).to_string(),
+                    // 2: a VIRTUAL generated column.
+                    if c.is_written() { "0" } else { "2" }.to_string(),
+                ]
+            })
+            .collect();
+        assert_eq!(info, expected);
+
+        let create = &strings(&store, "SELECT sql FROM sqlite_schema WHERE name = 'users'")[0][0];
+        for c in USER_COLUMNS {
+            if let Fill::Generated(path) = c.fill {
+                let keys: Vec<String> = path.iter().map(|k| k.to_string()).collect();
+                let expr = format!(
+                    "{} TEXT GENERATED ALWAYS AS (json_extract(folded, '{}')) VIRTUAL",
+                    c.name,
+                    json_path(&keys).unwrap()
+                );
+                assert!(create.contains(&expr), "{expr} not in {create}");
+            }
+        }
+
+        // Every index on users is the table's (besides the primary key's), on (tenant_id, the
+        // column, ...); the userName's is unique.
+        let indexes = strings(
+            &store,
+            "SELECT name, \"unique\", origin FROM pragma_index_list('users') ORDER BY name",
+        );
+        let declared: Vec<&Column> = USER_COLUMNS.iter().filter(|c| c.index.is_some()).collect();
+        let mut names: Vec<&str> = indexes
+            .iter()
+            .filter(|i| i[2] != "pk")
+            .map(|i| i[0].as_str())
+            .collect();
+        names.sort();
+        let mut expected: Vec<&str> = declared.iter().filter_map(|c| c.index).collect();
+        expected.sort();
+        assert_eq!(names, expected);
+        for c in declared {
+            let index = c.index.unwrap();
+            let columns: Vec<String> = strings(
+                &store,
+                &format!("SELECT name FROM pragma_index_info('{index}') ORDER BY seqno"),
+            )
+            .into_iter()
+            .map(|r| r[0].clone())
+            .collect();
+            assert_eq!(&columns[..2], ["tenant_id", c.name], "{index}");
+            let unique = indexes.iter().any(|i| i[0] == index && i[1] == "1");
+            assert_eq!(
+                unique,
+                c.readers
+                    .contains(&crate::scim::columns::Reader::Uniqueness),
+                "{index}"
+            );
+        }
+    }
+
+    /// Every column the table says is read outside filters and sorting (which name columns
+    /// through the table) is named by some statement of the store.
+    #[test]
+    fn every_column_is_named_by_a_statement_that_reads_it() {
+        // The statements of the files that read users: each file's code before its tests.
+        let code: String = ["users.rs", "reports.rs", "activity.rs", "list_sql.rs"]
+            .iter()
+            .map(|f| {
+                let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .join("src/store")
+                    .join(f);
+                let text = std::fs::read_to_string(path).unwrap();
+                text.split("\nmod tests {")
+                    .next()
+                    .unwrap_or_default()
+                    .to_string()
+            })
+            .collect();
+        for c in USER_COLUMNS.iter().filter(|c| c.serves.is_none()) {
+            let named = [".", " ", "("]
+                .iter()
+                .any(|before| code.contains(&format!("{before}{}", c.name)));
+            assert!(named, "no statement reads users.{}", c.name);
+        }
+    }
 }

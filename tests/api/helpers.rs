@@ -2,7 +2,8 @@
 //! test says), and seeded randomness, so that ids and times are exact.
 
 use crate::common::{Client, Reply};
-use scim_edge::app::{self, ids::SeededRandom, Body, Config, Ctx};
+use scim_edge::app::plumbing::ids::SeededRandom;
+use scim_edge::app::{self, Body, Config, Ctx};
 use scim_edge::scim::datetime::Timestamp;
 use scim_edge::store::{sqlite::SqliteStore, Consistency, Store};
 use std::cell::{Cell, RefCell};

@@ -4,7 +4,8 @@
 
 use crate::common::Client;
 use crate::helpers::TestApp;
-use scim_edge::app::list;
+use scim_edge::app::scim_api::list;
+use scim_edge::model::TokenHash;
 use scim_edge::scim::list::ListParams;
 use scim_edge::scim::tenant::TenantSchema;
 use scim_edge::store::{Stmt, Value};
@@ -35,12 +36,15 @@ fn plan_of(app: &TestApp, stmt: &Stmt) -> Vec<String> {
 
 /// The statements `GET /Users?<query>` sends (the count, then the page).
 fn statements(query: &str) -> Vec<Stmt> {
-    let params = ListParams::from_query(&scim_edge::app::query::pairs(Some(query)))
+    let params = ListParams::from_query(&scim_edge::app::plumbing::query::pairs(Some(query)))
         .expect("valid parameters");
     let filter = list::parse(&params).expect("a valid filter");
-    list::plan(&params, filter.as_ref(), &TenantSchema::default(), "hash")
-        .expect("a plan")
-        .stmts
+    let hash = TokenHash::of("scim_token");
+    let plan =
+        list::plan(&params, filter.as_ref(), &TenantSchema::default(), &hash).expect("a plan");
+    let mut stmts = vec![plan.count.stmt().clone()];
+    stmts.extend(plan.page.as_ref().map(|p| p.stmt().clone()));
+    stmts
 }
 
 /// Whether a plan line walks every user of the tenant (a scan of `users`, or of one of its
@@ -86,6 +90,31 @@ fn idp_lookups_are_answered_from_indexes() {
         (
             "filter=userName eq \"x\"&cursor=",
             "users_by_user_name (tenant_id=? AND user_name_fold=?)",
+        ),
+        // The generated columns of the column table (scim/columns.rs, migrations/0005).
+        (
+            "filter=name.familyName eq \"Jensen\"",
+            "INDEX users_by_family_name (tenant_id=? AND family_name_fold=?)",
+        ),
+        (
+            "filter=name.givenName eq \"Barbara\"",
+            "INDEX users_by_given_name (tenant_id=? AND given_name_fold=?)",
+        ),
+        (
+            "filter=urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber eq \"701984\"",
+            "INDEX users_by_employee_number (tenant_id=? AND employee_number_fold=?)",
+        ),
+        (
+            "filter=employeeNumber eq \"701984\"",
+            "INDEX users_by_employee_number (tenant_id=? AND employee_number_fold=?)",
+        ),
+        (
+            "filter=urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department eq \"Tour Operations\"",
+            "INDEX users_by_department (tenant_id=? AND department_fold=?)",
+        ),
+        (
+            "filter=urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value eq \"26118915-6090-4610-87e4-49d8ca9f808d\"",
+            "INDEX users_by_manager (tenant_id=? AND manager_fold=?)",
         ),
     ];
     for (query, index) in table {

@@ -7,9 +7,10 @@ use crate::common::scenarios::reports::{self as s, activity, roster, state_at};
 use crate::common::scenarios::users::{okta_user, PATCH_OP};
 use crate::common::{Client, Tenant};
 use crate::helpers::{block_on, TestApp};
-use scim_edge::app::reports::prune_activity;
+use scim_edge::app::retention::prune_activity;
+use scim_edge::model::{Operation, TenantId};
 use scim_edge::scim::datetime::Timestamp;
-use scim_edge::store::reports::{self as sql, ActivityFilter};
+use scim_edge::store::reports::{self as sql, ActivityFilter, RosterAfter};
 use scim_edge::store::{Stmt, Value as StoreValue};
 use serde_json::{json, Value};
 
@@ -315,6 +316,8 @@ fn plan(app: &TestApp, stmt: &Stmt) -> Vec<String> {
 #[test]
 fn roster_and_activity_reads_are_index_backed() {
     let app = TestApp::new();
+    let t = TenantId::new("t");
+    let at = Timestamp::parse_rfc3339("2026-01-01T00:00:00.000Z").unwrap();
     let filter = ActivityFilter {
         user: Some(("ada@example.com", "ada@example.com".into())),
         operation: None,
@@ -322,7 +325,7 @@ fn roster_and_activity_reads_are_index_backed() {
     };
     let by_operation = ActivityFilter {
         user: None,
-        operation: Some("create"),
+        operation: Some(Operation::Create),
         failed: None,
     };
     let failures = ActivityFilter {
@@ -334,43 +337,55 @@ fn roster_and_activity_reads_are_index_backed() {
     let table: [(&str, Stmt, &[&str], &str); 7] = [
         (
             "roster page",
-            sql::roster_page("t", "2026-01-01T00:00:00.000Z", ("", ""), None, 101),
+            sql::roster_page(&t, at, RosterAfter { key: "", id: "" }, None, 101)
+                .stmt()
+                .clone(),
             &["SCAN u", "SCAN d", "SCAN a", "SCAN s", "TEMP B-TREE"],
             "users_by_user_name",
         ),
         (
             "eligible roster page",
-            sql::roster_page("t", "2026-01-01T00:00:00.000Z", ("k", "i"), Some(true), 101),
+            sql::roster_page(&t, at, RosterAfter { key: "k", id: "i" }, Some(true), 101)
+                .stmt()
+                .clone(),
             &["SCAN u", "SCAN d", "SCAN a", "SCAN s", "TEMP B-TREE"],
             "activation_deletions",
         ),
         (
             "roster counts",
-            sql::roster_counts("t", "2026-01-01T00:00:00.000Z"),
+            sql::roster_counts(&t, at).stmt().clone(),
             &["SCAN activation", "TEMP B-TREE"],
             "COVERING INDEX activation_state",
         ),
         (
             "activity",
-            sql::activity_page("t", &ActivityFilter::default(), Some(10), 101),
+            sql::activity_page(&t, &ActivityFilter::default(), Some(10), 101)
+                .stmt()
+                .clone(),
             &["SCAN events", "TEMP B-TREE"],
             "events_by_tenant",
         ),
         (
             "activity by operation",
-            sql::activity_page("t", &by_operation, None, 101),
+            sql::activity_page(&t, &by_operation, None, 101)
+                .stmt()
+                .clone(),
             &["SCAN events", "TEMP B-TREE"],
             "events_by_operation",
         ),
         (
             "activity failures",
-            sql::activity_page("t", &failures, Some(10), 101),
+            sql::activity_page(&t, &failures, Some(10), 101)
+                .stmt()
+                .clone(),
             &["SCAN events", "TEMP B-TREE"],
             "events_failed",
         ),
         (
             "activity by user",
-            sql::activity_page("t", &filter, Some(10), 101),
+            sql::activity_page(&t, &filter, Some(10), 101)
+                .stmt()
+                .clone(),
             &[
                 "SCAN events",
                 "SCAN users",
@@ -396,7 +411,10 @@ fn roster_and_activity_reads_are_index_backed() {
             );
         }
     }
-    let steps = plan(&app, &sql::roster_page("t", "x", ("", ""), None, 1));
+    let steps = plan(
+        &app,
+        sql::roster_page(&t, at, RosterAfter { key: "", id: "" }, None, 1).stmt(),
+    );
     assert!(
         steps.iter().any(|s| s.contains("MERGE (UNION ALL)")),
         "the two sources merge in order: {steps:#?}"

@@ -137,30 +137,17 @@ fn is_meta(r: &AttrRef) -> bool {
     r.container == Container::Common && r.top.name() == "meta"
 }
 
-/// `id`, `meta.*` and column-backed attributes; `None` for document values.
+/// `id`, `meta.*` and the attributes a column serves (`scim::columns`); `None` for document
+/// values.
 fn meta_or_column(r: &AttrRef) -> Option<Result<Target, ScimError>> {
-    if is_meta(r) {
-        return Some(
-            match r
-                .sub
-                .as_ref()
-                .and_then(|s| s.static_attr())
-                .and_then(|a| a.column)
-            {
-                Some(column) => Ok(Target::Column(column)),
-                None => Err(bad(format!(
-                    "Filtering on \"{}\" is not supported",
-                    r.display()
-                ))),
-            },
-        );
+    match r.column() {
+        Some(column) => Some(Ok(Target::Column(column.name))),
+        None if is_meta(r) => Some(Err(bad(format!(
+            "Filtering on \"{}\" is not supported",
+            r.display()
+        )))),
+        None => None,
     }
-    if r.sub.is_none() {
-        if let Some(column) = r.top.static_attr().and_then(|a| a.column) {
-            return Some(Ok(Target::Column(column)));
-        }
-    }
-    None
 }
 
 /// The document target of a singular attribute path, and the definition it ends at.
@@ -516,10 +503,20 @@ mod tests {
             }
         );
         assert_eq!(
+            r("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:costCenter eq \"R&D\"")
+                .unwrap(),
+            Resolved::Compare {
+                target: Target::Doc(keys(&[ENTERPRISE_USER, "costCenter"])),
+                op: CompareOp::Eq,
+                value: text("r&d")
+            }
+        );
+        // An attribute a generated column serves (`scim::columns`) resolves to that column.
+        assert_eq!(
             r("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department eq \"R&D\"")
                 .unwrap(),
             Resolved::Compare {
-                target: Target::Doc(keys(&[ENTERPRISE_USER, "department"])),
+                target: Target::Column("department_fold"),
                 op: CompareOp::Eq,
                 value: text("r&d")
             }

@@ -15,24 +15,23 @@
 //!   which keys are read, `schemas`, the extensions, the required `userName`, the defaults.
 //! - `canonical`: the canonical value of one attribute against its definition; PATCH uses it
 //!   too.
-//! - `columns`: the product's own columns of a document, and its email rows.
 //! - `folded`: the copy of a document with its case-insensitive strings case-folded, which
 //!   filters and sorting read.
 //! - `render`: the representation returned to clients, with `schemas`, `id` and `meta`.
 //! - `diff`: the attribute-level changes between two documents, for the activity log.
 //!
-//! `parse` builds on `canonical`; the other four read a finished document and use none of
+//! What of a document the store keeps in columns of their own is `scim::columns`.
+//!
+//! `parse` builds on `canonical`; the other three read a finished document and use none of
 //! their siblings.
 
 mod canonical;
-mod columns;
 mod diff;
 mod folded;
 mod parse;
 mod render;
 
 pub use canonical::{canonical, check_one_primary, simple};
-pub use columns::{columns, Columns, EmailRow};
 pub use diff::{changes, Change};
 pub use folded::folded;
 pub use parse::{

@@ -7,6 +7,7 @@
 //! manager and of the tenant's references, which the caller makes.
 
 use super::Doc;
+use crate::model::UserId;
 use crate::scim::datetime::Timestamp;
 use crate::scim::schema::{CORE_USER, ENTERPRISE_USER, TENANT_USER};
 use crate::scim::tenant::TenantSchema;
@@ -16,14 +17,14 @@ use serde_json::{json, Map, Value};
 /// `displayName` (RFC 7643 §4.3).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ManagerInfo {
-    pub id: String,
+    pub id: UserId,
     pub display_name: String,
 }
 
 /// The server-side facts of a stored User.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Meta {
-    pub id: String,
+    pub id: UserId,
     pub created: Timestamp,
     pub last_modified: Timestamp,
     pub version: i64,
@@ -75,7 +76,7 @@ pub fn render(
         }
     }
     out.insert("schemas".into(), Value::Array(schemas));
-    out.insert("id".into(), json!(meta.id));
+    out.insert("id".into(), json!(meta.id.as_str()));
     out.insert(
         "meta".into(),
         json!({
@@ -103,13 +104,13 @@ mod tests {
     fn rendering_adds_schemas_id_meta_and_the_manager_reference() {
         let doc = parse(json!({"userName": "a", "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"manager": "m1"}})).unwrap();
         let meta = Meta {
-            id: "u1".into(),
+            id: UserId::new("u1"),
             created: Timestamp(0),
             last_modified: Timestamp(1000),
             version: 3,
         };
         let info = ManagerInfo {
-            id: "m1".into(),
+            id: UserId::new("m1"),
             display_name: "Boss".into(),
         };
         let r = render(

@@ -1,9 +1,12 @@
-//! The URL space, whole: which endpoint a path names. Methods are matched where the endpoints
-//! are handled (`scim_api.rs`, `admin.rs`), each in one `match` on method and endpoint.
+//! The URL space, whole: which endpoint a path names, and the SCIM base URL of a request.
+//! Methods are matched where the endpoints are handled (`scim_api`, `admin_api`), each in one
+//! `match` on method and endpoint.
 //!
 //! SCIM endpoint names (`Users`, `Schemas`, ...) are matched case-insensitively and a trailing
 //! slash is ignored: IdPs differ in both, and neither can name another endpoint. Query strings
 //! never take part (Entra appends flags such as `?aadOptscim062020` to the tenant URL).
+
+use super::Request;
 
 /// Where the SCIM service lives: the base URL a tenant pastes into its IdP ends in this.
 pub const SCIM_PREFIX: &str = "/scim/v2";
@@ -79,6 +82,20 @@ pub enum Route {
     Scim(ScimEndpoint),
     Admin(AdminEndpoint),
     NotFound,
+}
+
+/// The SCIM base URL of this request's origin (for `meta.location`, `Location`, `$ref`, and
+/// the URL a tenant's IdP is given).
+pub fn scim_base(req: &Request) -> String {
+    let uri = req.uri();
+    let origin = match (uri.scheme_str(), uri.authority()) {
+        (Some(s), Some(a)) => format!("{s}://{a}"),
+        _ => format!(
+            "https://{}",
+            super::header(req, ::http::header::HOST).unwrap_or("localhost")
+        ),
+    };
+    format!("{origin}{SCIM_PREFIX}")
 }
 
 /// Decodes `%XX` escapes of one path segment; `None` when they do not form UTF-8.

@@ -6,7 +6,8 @@
 //! A token of the wrong shape is refused before any database access. The admin token is
 //! compared through SHA-256 digests in constant time. No function here logs or echoes a secret.
 
-use super::ids::{base64url, base64url_decode, hex, Random};
+use super::ids::{base64url, base64url_decode, Random};
+use crate::model::TokenHash;
 use sha2::{Digest, Sha256};
 
 /// The recognisable start of every SCIM token (secret scanners can match on it).
@@ -15,19 +16,6 @@ pub const TOKEN_PREFIX: &str = "scim_";
 pub const TOKEN_BYTES: usize = 32;
 /// Characters of a token shown in listings (`prefix` in the admin API, DESIGN §7).
 pub const SHOWN_PREFIX_CHARS: usize = 12;
-
-/// The SHA-256 of a token, lower-case hex: the only form in which tokens are stored.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TokenHash(String);
-
-impl TokenHash {
-    pub fn of(token: &str) -> TokenHash {
-        TokenHash(hex(&Sha256::digest(token.as_bytes())))
-    }
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
 
 /// A freshly issued token: the secret (shown once), its hash and its shown prefix.
 pub struct NewToken {
@@ -114,7 +102,7 @@ pub fn admin_token_matches(presented: &str, configured: Option<&str>) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::app::ids::SeededRandom;
+    use crate::app::plumbing::ids::SeededRandom;
 
     #[test]
     fn generated_tokens_have_the_prefix_length_and_alphabet() {
@@ -135,15 +123,6 @@ mod tests {
         assert_ne!(
             generate_token(&mut r).unwrap().secret,
             generate_token(&mut r).unwrap().secret
-        );
-    }
-
-    #[test]
-    fn token_hash_is_sha256_hex() {
-        // FIPS 180-2 test vector for "abc".
-        assert_eq!(
-            TokenHash::of("abc").as_str(),
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
         );
     }
 

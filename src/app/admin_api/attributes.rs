@@ -4,19 +4,21 @@
 //! keep the stored values (they are keyed by attribute id). Display names, SCIM names and
 //! aliases share one namespace per tenant, compared with case folding: a clash is a 409.
 
-use super::admin::{
-    batch, bool_field, display_string, paging, refuse_unknown_fields, tenant_not_found,
-    tenant_page, MAX_NAME_CHARS,
-};
-use super::ids::prefixed_id;
-use super::respond::admin_json;
-use super::{Ctx, Response};
-use crate::scim::error::ScimError;
+use super::error::AdminError;
+use super::request::{bool_field, display_string, page, paging, refuse_unknown_fields};
+use super::tenants::MAX_NAME_CHARS;
+use super::{json, TenantBatch};
+use crate::app::plumbing::context::Ctx;
+use crate::app::plumbing::ids::prefixed_id;
+use crate::app::plumbing::Response;
+use crate::model::TenantId;
 use crate::scim::fold::fold;
 use crate::scim::naming::{is_attr_name, scim_name_for, MAX_ATTR_NAME_LEN};
 use crate::scim::tenant::CustomType;
-use crate::store::attributes::{self as sql, NewAttribute};
-use crate::store::{Row, Store};
+use crate::store::attributes::{
+    self as sql, AttributeChange, AttributeRow, NameTaken, NewAttribute,
+};
+use crate::store::{After, Store};
 use serde_json::{json, Map, Value};
 
 /// Longest option value, in characters (DESIGN §4).
@@ -25,32 +27,27 @@ pub const MAX_OPTION_CHARS: usize = 256;
 pub const MAX_OPTIONS: usize = 1000;
 pub const MAX_ALIASES: usize = 50;
 
-fn bad(detail: String) -> ScimError {
-    ScimError::BadRequest(detail)
+fn bad(detail: String) -> AdminError {
+    AdminError::BadRequest(detail)
 }
 
-/// An attribute row as the admin API shows it.
-fn attribute_json(row: &Row) -> Value {
-    let list = |k: &str| -> Value {
-        row.get(k)
-            .and_then(Value::as_str)
-            .and_then(|s| serde_json::from_str::<Value>(s).ok())
-            .unwrap_or(Value::Null)
-    };
+/// An attribute as the admin API shows it.
+fn attribute_json(row: &AttributeRow) -> Value {
+    let a = &row.attr;
     json!({
-        "id": row.get("id"),
-        "name": row.get("name"),
-        "scim_name": row.get("scim_name"),
-        "type": row.get("type"),
-        "aliases": match list("aliases") { Value::Null => json!([]), v => v },
-        "options": list("options"),
-        "active": row.get("active").and_then(Value::as_i64) == Some(1),
-        "created": row.get("created"),
+        "id": a.id,
+        "name": a.name,
+        "scim_name": a.scim_name,
+        "type": a.ty.as_str(),
+        "aliases": a.aliases,
+        "options": a.options,
+        "active": a.active,
+        "created": row.created.to_rfc3339(),
     })
 }
 
 /// Aliases: a list of RFC 7643 ATTRNAMEs, duplicates (case-insensitive) collapsed.
-fn aliases(value: &Value) -> Result<Vec<String>, ScimError> {
+fn aliases(value: &Value) -> Result<Vec<String>, AdminError> {
     let items = value
         .as_array()
         .ok_or_else(|| bad("\"aliases\" must be an array of names".into()))?;
@@ -76,7 +73,7 @@ fn aliases(value: &Value) -> Result<Vec<String>, ScimError> {
 }
 
 /// The options of an `option` attribute: non-empty strings, distinct case-insensitively.
-fn options(value: &Value) -> Result<Option<Vec<String>>, ScimError> {
+fn options(value: &Value) -> Result<Option<Vec<String>>, AdminError> {
     if value.is_null() {
         return Ok(None);
     }
@@ -119,37 +116,31 @@ fn names(display: &str, scim_name: &str, aliases: &[String]) -> Vec<String> {
     out
 }
 
-fn conflict(taken: &[Row]) -> Option<ScimError> {
-    let row = taken.first()?;
-    let name = row
-        .get("name_fold")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    let by = row
-        .get("taken_by")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    Some(ScimError::Uniqueness(format!(
-        "The name \"{name}\" is already used by the attribute \"{by}\""
+fn conflict(taken: &[NameTaken]) -> Option<AdminError> {
+    let t = taken.first()?;
+    Some(AdminError::Conflict(format!(
+        "The name \"{}\" is already used by the attribute \"{}\"",
+        t.name_fold, t.taken_by
     )))
 }
 
 /// A clash found only by the database (a concurrent change won): still a 409.
-fn race(e: ScimError) -> ScimError {
+fn race(e: AdminError) -> AdminError {
     match e {
-        ScimError::Uniqueness(_) => {
-            ScimError::Uniqueness("A name of this attribute was taken meanwhile".into())
+        AdminError::Conflict(_) => {
+            AdminError::Conflict("A name of this attribute was taken meanwhile".into())
         }
         other => other,
     }
 }
 
+/// `POST /admin/v1/tenants/{tenant}/attributes`.
 pub async fn create<S: Store>(
-    tenant_id: &str,
+    tenant: &TenantId,
     body: Map<String, Value>,
     store: &S,
     ctx: &mut Ctx<'_>,
-) -> Result<Response, ScimError> {
+) -> Result<Response, AdminError> {
     refuse_unknown_fields(&body, &["name", "type", "aliases", "options"])?;
     let name = display_string(
         body.get("name").unwrap_or(&Value::Null),
@@ -176,98 +167,84 @@ pub async fn create<S: Store>(
         ))
     })?;
     let names = Value::from(names(&name, &scim_name, &aliases)).to_string();
-    let mut first = batch(
-        store,
-        vec![
-            crate::store::admin::get_tenant(tenant_id),
-            sql::names_taken(tenant_id, &names, None),
-        ],
-    )
-    .await?;
-    if first[0].is_empty() {
-        return Err(tenant_not_found());
-    }
-    if let Some(e) = conflict(&first.remove(1)) {
+    let mut check = TenantBatch::new(tenant);
+    let taken = check.read(sql::names_taken(tenant, &names, None));
+    let (_, mut results) = check.run(store).await?;
+    if let Some(e) = conflict(&results.take(taken)?) {
         return Err(e);
     }
-    let id = prefixed_id("att", ctx.random).map_err(ScimError::Internal)?;
-    let created = ctx.now.to_rfc3339();
+    let id = prefixed_id("att", ctx.random).map_err(AdminError::Internal)?;
     let new = NewAttribute {
         id: &id,
         name: &name,
         scim_name: &scim_name,
-        ty: ty.as_str(),
+        ty,
         options: options.as_ref().map(|o| Value::from(o.clone()).to_string()),
         aliases: Value::from(aliases.clone()).to_string(),
-        created: &created,
+        created: ctx.now,
     };
-    let mut stmts = vec![sql::insert(tenant_id, &new)];
-    stmts.extend(sql::set_names(tenant_id, &id, &names));
-    stmts.push(sql::get(tenant_id, &id));
-    let results = batch(store, stmts).await.map_err(race)?;
+    let mut batch = TenantBatch::new(tenant);
+    batch.write(sql::insert(tenant, &new));
+    batch.write_all(sql::set_names(tenant, &id, &names));
+    let created = batch.read(sql::get(tenant, &id));
+    let (_, mut results) = batch.run(store).await.map_err(race)?;
     let row = results
-        .last()
-        .and_then(|r| r.first())
-        .ok_or_else(|| ScimError::Internal("attribute not stored".into()))?;
-    Ok(admin_json(201, &attribute_json(row)))
+        .take(created)?
+        .ok_or_else(|| AdminError::Internal("attribute not stored".into()))?;
+    Ok(json(201, &attribute_json(&row)))
 }
 
+/// `GET /admin/v1/tenants/{tenant}/attributes`: in creation order.
 pub async fn list<S: Store>(
-    tenant_id: &str,
+    tenant: &TenantId,
     params: &[(String, String)],
     store: &S,
-) -> Result<Response, ScimError> {
-    let (limit, cursor) = paging(params)?;
-    let after = cursor.as_ref().map(|(c, i)| (c.as_str(), i.as_str()));
-    let (rows, next) = tenant_page(
-        store,
-        tenant_id,
-        sql::list(tenant_id, after, limit + 1),
-        limit,
-    )
-    .await?;
+) -> Result<Response, AdminError> {
+    let (limit, after) = paging(params)?;
+    let mut batch = TenantBatch::new(tenant);
+    let rows = batch.read(sql::list(tenant, after.as_ref(), limit + 1));
+    let (_, mut results) = batch.run(store).await?;
+    let (rows, next) = page(results.take(rows)?, limit, |a| After {
+        created: a.created,
+        id: a.attr.id.clone(),
+    });
     let attributes: Vec<Value> = rows.iter().map(attribute_json).collect();
-    Ok(admin_json(
+    Ok(json(
         200,
         &json!({ "attributes": attributes, "next_cursor": next }),
     ))
 }
 
-async fn fetch<S: Store>(tenant_id: &str, id: &str, store: &S) -> Result<Row, ScimError> {
-    let mut results = batch(
-        store,
-        vec![
-            crate::store::admin::get_tenant(tenant_id),
-            sql::get(tenant_id, id),
-        ],
-    )
-    .await?;
-    if results[0].is_empty() {
-        return Err(tenant_not_found());
-    }
-    results
-        .remove(1)
-        .into_iter()
-        .next()
-        .ok_or_else(|| ScimError::NotFound("No such attribute".into()))
+fn no_such_attribute() -> AdminError {
+    AdminError::NotFound("No such attribute".into())
 }
 
-pub async fn get<S: Store>(tenant_id: &str, id: &str, store: &S) -> Result<Response, ScimError> {
-    Ok(admin_json(
-        200,
-        &attribute_json(&fetch(tenant_id, id, store).await?),
-    ))
+async fn fetch<S: Store>(
+    tenant: &TenantId,
+    id: &str,
+    store: &S,
+) -> Result<AttributeRow, AdminError> {
+    let mut batch = TenantBatch::new(tenant);
+    let row = batch.read(sql::get(tenant, id));
+    let (_, mut results) = batch.run(store).await?;
+    results.take(row)?.ok_or_else(no_such_attribute)
 }
 
+/// `GET /admin/v1/tenants/{tenant}/attributes/{id}`.
+pub async fn get<S: Store>(tenant: &TenantId, id: &str, store: &S) -> Result<Response, AdminError> {
+    Ok(json(200, &attribute_json(&fetch(tenant, id, store).await?)))
+}
+
+/// `PATCH /admin/v1/tenants/{tenant}/attributes/{id}`: any of `name`, `aliases` (the whole new
+/// list), `options`, `active`; the SCIM name never changes.
 pub async fn update<S: Store>(
-    tenant_id: &str,
+    tenant: &TenantId,
     id: &str,
     body: Map<String, Value>,
     store: &S,
-) -> Result<Response, ScimError> {
+) -> Result<Response, AdminError> {
     refuse_unknown_fields(&body, &["name", "aliases", "options", "active"])?;
-    let current = fetch(tenant_id, id, store).await?;
-    let current_json = attribute_json(&current);
+    let current = fetch(tenant, id, store).await?.attr;
     let name = body
         .get("name")
         .map(|v| display_string(v, "name", MAX_NAME_CHARS))
@@ -278,45 +255,42 @@ pub async fn update<S: Store>(
         .get("active")
         .map(|v| bool_field(v, "active"))
         .transpose()?;
-    if new_options.as_ref().is_some_and(Option::is_some) && current_json["type"] != json!("option")
-    {
+    if new_options.as_ref().is_some_and(Option::is_some) && current.ty != CustomType::Option {
         return Err(bad(
             "\"options\" apply only to attributes of type option".into()
         ));
     }
-    let text = |k: &str| current_json[k].as_str().unwrap_or_default().to_string();
-    let display = name.clone().unwrap_or_else(|| text("name"));
-    let alias_list: Vec<String> = match &new_aliases {
-        Some(a) => a.clone(),
-        None => serde_json::from_value(current_json["aliases"].clone()).unwrap_or_default(),
-    };
-    let mut stmts = Vec::new();
+    let mut batch = TenantBatch::new(tenant);
+    batch.write(sql::update(
+        tenant,
+        id,
+        &AttributeChange {
+            name: name.clone(),
+            options: new_options
+                .as_ref()
+                .map(|o| o.as_ref().map(|list| Value::from(list.clone()).to_string())),
+            aliases: new_aliases
+                .as_ref()
+                .map(|a| Value::from(a.clone()).to_string()),
+            active,
+        },
+    ));
     if name.is_some() || new_aliases.is_some() {
-        let names = Value::from(names(&display, &text("scim_name"), &alias_list)).to_string();
-        let taken = batch(store, vec![sql::names_taken(tenant_id, &names, Some(id))]).await?;
-        if let Some(e) = conflict(&taken[0]) {
+        let display = name.as_deref().unwrap_or(&current.name);
+        let alias_list = new_aliases.as_ref().unwrap_or(&current.aliases);
+        let names = Value::from(names(display, &current.scim_name, alias_list)).to_string();
+        let mut check = TenantBatch::new(tenant);
+        let taken = check.read(sql::names_taken(tenant, &names, Some(id)));
+        let (_, mut results) = check.run(store).await?;
+        if let Some(e) = conflict(&results.take(taken)?) {
             return Err(e);
         }
-        stmts.extend(sql::set_names(tenant_id, id, &names));
+        batch.write_all(sql::set_names(tenant, id, &names));
     }
-    stmts.insert(
-        0,
-        sql::update(
-            tenant_id,
-            id,
-            name.as_deref(),
-            new_options.map(|o| o.map(|list| Value::from(list).to_string())),
-            new_aliases.map(|a| Value::from(a).to_string()),
-            active,
-        ),
-    );
-    stmts.push(sql::get(tenant_id, id));
-    let results = batch(store, stmts).await.map_err(race)?;
-    let row = results
-        .last()
-        .and_then(|r| r.first())
-        .ok_or_else(|| ScimError::NotFound("No such attribute".into()))?;
-    Ok(admin_json(200, &attribute_json(row)))
+    let updated = batch.read(sql::get(tenant, id));
+    let (_, mut results) = batch.run(store).await.map_err(race)?;
+    let row = results.take(updated)?.ok_or_else(no_such_attribute)?;
+    Ok(json(200, &attribute_json(&row)))
 }
 
 #[cfg(test)]

@@ -8,11 +8,12 @@
 //! operator's and is not limited. A throttled request is answered 429 before the application
 //! runs, so a throttled write changes nothing (and is not logged).
 
-use super::auth::{bearer, scim_token_hash};
-use super::media::Answer;
 use super::respond::scim_error;
-use super::routes::SCIM_PREFIX;
-use super::{Request, Response};
+use crate::app::plumbing::auth::{bearer, scim_token_hash};
+use crate::app::plumbing::header;
+use crate::app::plumbing::media::{self, Answer};
+use crate::app::plumbing::routes::SCIM_PREFIX;
+use crate::app::plumbing::{Request, Response};
 use crate::scim::error::ScimError;
 
 /// The binding's window in seconds (`[[ratelimits]]` in `wrangler.toml`), also the Retry-After
@@ -26,23 +27,14 @@ pub fn key(req: &Request) -> Option<String> {
     if !(path == SCIM_PREFIX || path.starts_with(&format!("{SCIM_PREFIX}/"))) {
         return None;
     }
-    let header = req
-        .headers()
-        .get(http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok());
-    let hash = scim_token_hash(bearer(header).ok()?).ok()?;
+    let hash = scim_token_hash(bearer(header(req, http::header::AUTHORIZATION)).ok()?).ok()?;
     // 128 bits of the SHA-256: unique enough for a counter, and not the stored hash itself.
     Some(format!("scim:{}", &hash.as_str()[..32]))
 }
 
 /// The answer to a throttled request: 429 with an integer `Retry-After` and a SCIM error body.
 pub fn answer(req: &Request) -> Response {
-    let answer = super::media::negotiate(
-        req.headers()
-            .get(http::header::ACCEPT)
-            .and_then(|v| v.to_str().ok()),
-    )
-    .unwrap_or(Answer::Scim);
+    let answer = media::negotiate(header(req, http::header::ACCEPT)).unwrap_or(Answer::Scim);
     scim_error(
         &ScimError::TooManyRequests {
             retry_after: PERIOD_SECONDS,
@@ -54,9 +46,9 @@ pub fn answer(req: &Request) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::app::auth::generate_token;
-    use crate::app::ids::SeededRandom;
-    use crate::app::Body;
+    use crate::app::plumbing::auth::generate_token;
+    use crate::app::plumbing::ids::SeededRandom;
+    use crate::app::plumbing::Body;
 
     fn req(path: &str, auth: Option<&str>) -> Request {
         let mut b = http::Request::builder().uri(format!("https://h{path}"));

@@ -49,6 +49,14 @@ impl Condition {
     }
 }
 
+/// 412 (RFC 7644 §3.14): the user is no longer at a version `If-Match` names.
+pub fn precondition_failed(version: i64) -> ScimError {
+    ScimError::PreconditionFailed(format!(
+        "The user is at version {}, which If-Match does not name; read it again and retry",
+        crate::scim::user::etag(version)
+    ))
+}
+
 /// The `If-Match` condition of a request, if it has one.
 pub fn if_match(headers: &HeaderMap) -> Result<Option<Condition>, ScimError> {
     header(headers, http::header::IF_MATCH, "If-Match")

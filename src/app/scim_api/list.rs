@@ -2,7 +2,7 @@
 //! (§3.4.3) run here, from the same [`ListParams`], in one batch: the token check, the count
 //! (`totalResults`) and the page.
 //!
-//! Filters, order and paging are evaluated by D1 (`store::sql`), never by loading users into
+//! Filters, order and paging are evaluated by D1 (`store::list_sql`), never by loading users into
 //! the worker. Index paging (`startIndex`) uses OFFSET over the order's index; cursor paging
 //! (RFC 9865) continues after the last user of the previous page (keyset), so each page costs
 //! the same however deep it is. A cursor is the base64url of [`Cursor`]: the position and the
@@ -13,35 +13,67 @@
 //! Round trips (DESIGN §9): one, unless the filter or `sortBy` names something outside the
 //! static schema; then the tenant's attribute definitions are read first (one more).
 
-use super::ids::{base64url, base64url_decode};
-use super::respond::scim_json;
-use super::tenancy::scim_batch;
-use super::users::{stored, Call, FILTER_LIMITS};
-use super::{Ctx, Response};
+use super::body_object;
+use super::call::Call;
+use super::respond::{render, scim_json};
+use super::tenancy::{tenant_of, ScimBatch};
+use crate::app::plumbing::context::Ctx;
+use crate::app::plumbing::ids::{base64url, base64url_decode};
+use crate::app::plumbing::query;
+use crate::app::plumbing::{Request, Response};
+use crate::model::TokenHash;
 use crate::scim::error::ScimError;
-use crate::scim::filter::resolve::resolve;
-use crate::scim::filter::{parse_filter, Filter};
-use crate::scim::list::{fingerprint, Cursor, CursorPos, ListParams, Paging, Sort};
+use crate::scim::filter::resolve::{resolve, Resolved};
+use crate::scim::filter::{parse_filter, Filter, Limits};
+use crate::scim::list::{self, fingerprint, Cursor, CursorPos, ListParams, Paging, Sort};
 use crate::scim::schema::LIST_RESPONSE;
 use crate::scim::tenant::TenantSchema;
-use crate::store::sql::{filter_sql, Order, Where};
-use crate::store::users::{count_users, list_page, Page};
-use crate::store::{Row, Stmt, Store};
+use crate::store::list_sql::Order;
+use crate::store::users::{count_users, list_page, ListedUser, Page};
+use crate::store::{Query, Store};
 use serde_json::{json, Map, Value};
+
+/// Largest page of a list (`filter.maxResults` in /ServiceProviderConfig); larger `count`s are
+/// clamped to it.
+pub const MAX_COUNT: i64 = list::MAX_COUNT;
+/// Page size when `count` is not given.
+pub const DEFAULT_COUNT: i64 = list::DEFAULT_COUNT;
+/// The limits on one filter (advertised in /ServiceProviderConfig's documentation).
+pub const FILTER_LIMITS: Limits = Limits::DEFAULT;
+
+/// `GET /Users` (RFC 7644 §3.4.2): filter, sort, page (by index or cursor) and project.
+pub async fn list<S: Store>(
+    req: &Request,
+    store: &S,
+    ctx: &mut Ctx<'_>,
+    call: &Call,
+) -> Result<Response, ScimError> {
+    let params = ListParams::from_query(&query::pairs(req.uri().query()))?;
+    run(params, store, ctx, call).await
+}
+
+/// `POST /Users/.search` (RFC 7644 §3.4.3): the same query, its parameters in a SearchRequest.
+/// A read: nothing is logged.
+pub async fn search<S: Store>(
+    req: &Request,
+    store: &S,
+    ctx: &mut Ctx<'_>,
+    call: &Call,
+) -> Result<Response, ScimError> {
+    let params = ListParams::from_search_request(&body_object(req)?)?;
+    run(params, store, ctx, call).await
+}
 
 /// Longest cursor read: far more than any this service issues for the attributes it keeps.
 const MAX_CURSOR_CHARS: usize = 8192;
 
-/// The SQL of a query, resolved against `schema`.
+/// A query resolved against `schema`: its filter and its order.
 fn prepare(
     filter: Option<&Filter>,
     params: &ListParams,
     schema: &TenantSchema,
-) -> Result<(Where, Sort), ScimError> {
-    let filter = match filter {
-        None => Where::all(),
-        Some(f) => filter_sql(&resolve(f, schema)?, 2)?,
-    };
+) -> Result<(Option<Resolved>, Sort), ScimError> {
+    let filter = filter.map(|f| resolve(f, schema)).transpose()?;
     let sort = match &params.sort_by {
         None => Sort::creation(),
         Some(by) => Sort::resolve(by, params.sort_order, schema)?,
@@ -68,24 +100,21 @@ fn decode(text: &str, query: &str) -> Result<CursorPos, ScimError> {
 }
 
 /// The position of a row, for a cursor.
-fn position(row: &Row, backward: bool, inclusive: bool) -> CursorPos {
+fn position(row: &ListedUser, backward: bool, inclusive: bool) -> CursorPos {
     CursorPos {
         backward,
         inclusive,
-        key: row.get("sort_key").cloned().unwrap_or(Value::Null),
-        id: row
-            .get("id")
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string(),
+        key: row.sort_key.clone(),
+        id: row.user.meta.id.to_string(),
     }
 }
 
-/// The statements of a query, and what reading their answer needs.
-#[derive(Debug, Clone)]
+/// The queries of a list, and what reading their answer needs.
 pub struct Plan {
-    /// The count (`totalResults`), then the page (none for `count=0`).
-    pub stmts: Vec<Stmt>,
+    /// `totalResults`.
+    pub count: Query<i64>,
+    /// The page (none for `count=0`).
+    pub page: Option<Query<Vec<ListedUser>>>,
     paging: Paging,
     /// The fingerprint of the query, for its cursors.
     query: String,
@@ -105,52 +134,54 @@ pub fn parse(params: &ListParams) -> Result<Option<Filter>, ScimError> {
         .transpose()
 }
 
-/// The statements that answer a query, resolved against `schema`; `hash` is the token's.
+/// The queries that answer a list, resolved against `schema`; `hash` is the token's.
 pub fn plan(
     params: &ListParams,
     filter: Option<&Filter>,
     schema: &TenantSchema,
-    hash: &str,
+    hash: &TokenHash,
 ) -> Result<Plan, ScimError> {
     let paging = params.paging()?;
-    let (filter_sql, sort) = prepare(filter, params, schema)?;
+    let (resolved, sort) = prepare(filter, params, schema)?;
     let order = Order::new(&sort)?;
     let query = fingerprint(filter, &sort);
-    let mut stmts = vec![count_users(
-        hash,
-        &filter_sql.sql,
-        filter_sql.params.clone(),
-    )];
-    let anchor = match &paging {
+    let count = count_users(hash, resolved.as_ref())?;
+    let (page, anchor) = match &paging {
         Paging::Index { start, count } => {
-            if *count > 0 {
-                let page = Page {
-                    filter: &filter_sql,
-                    order: &order,
-                    after: None,
-                    limit: *count,
-                    offset: start - 1,
-                };
-                stmts.push(list_page(hash, &page));
-            }
-            None
+            let page = match *count > 0 {
+                true => Some(list_page(
+                    hash,
+                    &Page {
+                        filter: resolved.as_ref(),
+                        order: &order,
+                        after: None,
+                        limit: *count,
+                        offset: start - 1,
+                    },
+                )?),
+                false => None,
+            };
+            (page, None)
         }
         Paging::Cursor { cursor, count } => {
             let anchor = cursor.as_deref().map(|c| decode(c, &query)).transpose()?;
             // One more than the page, to know whether another page follows.
-            let page = Page {
-                filter: &filter_sql,
-                order: &order,
-                after: anchor.as_ref(),
-                limit: count + 1,
-                offset: 0,
-            };
-            stmts.push(list_page(hash, &page));
-            anchor
+            let page = list_page(
+                hash,
+                &Page {
+                    filter: resolved.as_ref(),
+                    order: &order,
+                    after: anchor.as_ref(),
+                    limit: count + 1,
+                    offset: 0,
+                },
+            )?;
+            (Some(page), anchor)
         }
     };
     Ok(Plan {
-        stmts,
+        count,
+        page,
         paging,
         query,
         anchor,
@@ -158,7 +189,7 @@ pub fn plan(
 }
 
 /// Runs a query and answers its ListResponse (RFC 7644 §3.4.2; RFC 9865 §2).
-pub async fn run<S: Store>(
+async fn run<S: Store>(
     params: ListParams,
     store: &S,
     ctx: &mut Ctx<'_>,
@@ -166,36 +197,36 @@ pub async fn run<S: Store>(
 ) -> Result<Response, ScimError> {
     params.paging()?;
     let parsed = parse(&params)?;
-    let hash = call.hash.as_str();
+    let hash = &call.hash;
     // Names outside the static schema may be the company's own attributes: only then are their
     // definitions read first.
     let plan = match plan(&params, parsed.as_ref(), &TenantSchema::default(), hash) {
         Ok(plan) => plan,
         Err(ScimError::InvalidFilter(_) | ScimError::InvalidValue(_)) => {
-            let schema = scim_batch(store, ctx, &call.hash, Vec::new())
-                .await?
-                .0
-                .schema;
+            let schema = tenant_of(store, ctx, hash).await?.schema;
             plan(&params, parsed.as_ref(), &schema, hash)?
         }
         Err(e) => return Err(e),
     };
     let Plan {
-        stmts,
+        count: count_query,
+        page,
         paging,
         query,
         anchor,
     } = plan;
-    let (tenant, results) = scim_batch(store, ctx, &call.hash, stmts).await?;
-    let total = results[0]
-        .first()
-        .and_then(|r| r.get("total"))
-        .and_then(Value::as_i64)
-        .unwrap_or(0);
+    let mut batch = ScimBatch::new(hash);
+    let total = batch.read(count_query);
+    let page = page.map(|p| batch.read(p));
+    let (tenant, mut results) = batch.run(store, ctx).await?;
+    let total = results.take(total)?;
     let count = match paging {
         Paging::Index { count, .. } | Paging::Cursor { count, .. } => count,
     };
-    let mut rows: Vec<Row> = results.get(1).cloned().unwrap_or_default();
+    let mut rows: Vec<ListedUser> = match page {
+        Some(p) => results.take(p)?,
+        None => Vec::new(),
+    };
     let more = rows.len() as i64 > count;
     rows.truncate(usize::try_from(count).unwrap_or(0));
     if anchor.as_ref().is_some_and(|a| a.backward) {
@@ -205,7 +236,7 @@ pub async fn run<S: Store>(
 
     let mut resources = Vec::with_capacity(rows.len());
     for row in &rows {
-        let user = stored(row)?.render(&tenant.schema, &call.base);
+        let user = render(&row.user, &tenant.schema, &call.base);
         resources.push(params.projection.apply(user, &tenant.schema));
     }
     let mut body = Map::new();
@@ -237,7 +268,7 @@ pub async fn run<S: Store>(
 fn cursors(
     query: &str,
     anchor: Option<&CursorPos>,
-    rows: &[Row],
+    rows: &[ListedUser],
     more: bool,
 ) -> (Option<String>, Option<String>) {
     let (first, last) = (rows.first(), rows.last());

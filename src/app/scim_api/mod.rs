@@ -1,17 +1,41 @@
-//! The SCIM endpoints under `/scim/v2` (RFC 7644 §3): one `match` on method and endpoint, after
+//! The SCIM service under `/scim/v2` (RFC 7644 §3): one `match` on method and endpoint, after
 //! the checks every request shares (media types, body size, credentials).
+//!
+//! - `call`: what every `/Users` handler reads from its request;
+//! - `users`: create, read, replace, patch and delete; `retry` the optimistic write loop that
+//!   replace and patch share; `activity` the activity-log entries each outcome writes;
+//! - `list`: `GET /Users` and the searches; `discovery`: the service's self-description;
+//! - `conditional`: ETags and `If-Match`/`If-None-Match`; `tenancy`: the token check and the
+//!   tenant's schema in every batch; `respond`: SCIM answers and errors; `throttle`: what the
+//!   edge's rate limiter counts and how a throttled request is answered.
 
-use super::auth::{self, TokenHash};
-use super::media::{self, Answer};
-use super::respond::{scim_error, scim_json};
-use super::routes::ScimEndpoint;
-use super::tenancy::scim_batch;
-use super::{discovery, users, Body, Ctx, Request, Response};
+pub mod activity;
+pub mod call;
+pub mod conditional;
+pub mod discovery;
+pub mod list;
+pub mod respond;
+pub mod retry;
+pub mod tenancy;
+pub mod throttle;
+pub mod users;
+pub mod write;
+
+use crate::app::plumbing::auth;
+use crate::app::plumbing::context::Ctx;
+use crate::app::plumbing::header;
+use crate::app::plumbing::media::{self, Answer};
+use crate::app::plumbing::routes::{self, ScimEndpoint, SCIM_PREFIX};
+use crate::app::plumbing::{Request, Response};
+use crate::model::{TokenHash, UserId};
 use crate::scim::error::ScimError;
 use crate::scim::tenant::TenantSchema;
 use crate::store::Store;
+use call::Call;
 use http::Method;
+use respond::{scim_error, scim_json};
 use serde_json::{Map, Value};
+use tenancy::{media_error, tenant_of, unauthorized};
 
 pub async fn handle<S: Store>(
     endpoint: ScimEndpoint,
@@ -19,10 +43,9 @@ pub async fn handle<S: Store>(
     store: &S,
     ctx: &mut Ctx<'_>,
 ) -> Response {
-    let accept = header(&req, http::header::ACCEPT);
-    let answer = match media::negotiate(accept) {
+    let answer = match media::negotiate(header(&req, http::header::ACCEPT)) {
         Ok(a) => a,
-        Err(e) => return scim_error(&e, Answer::Scim),
+        Err(e) => return scim_error(&media_error(e), Answer::Scim),
     };
     match dispatch(endpoint, req, store, ctx, answer).await {
         Ok(r) => r,
@@ -35,27 +58,27 @@ pub async fn handle<S: Store>(
     }
 }
 
-pub(crate) fn header(req: &Request, name: http::header::HeaderName) -> Option<&str> {
-    req.headers().get(name).and_then(|v| v.to_str().ok())
+/// The answer to a path outside both APIs.
+pub fn no_such_service() -> Response {
+    scim_error(
+        &ScimError::NotFound(format!(
+            "No such endpoint; the SCIM service is under {SCIM_PREFIX}"
+        )),
+        Answer::Scim,
+    )
 }
 
 /// The token hash of a SCIM request (401 when the header is missing or malformed; whether the
 /// token is live is decided in the operation's batch).
-pub(crate) fn credential(req: &Request) -> Result<TokenHash, ScimError> {
-    let fail = |f: auth::AuthFailure| ScimError::Unauthorized(f.detail().into());
-    let bearer = auth::bearer(header(req, http::header::AUTHORIZATION)).map_err(fail)?;
-    auth::scim_token_hash(bearer).map_err(fail)
+pub fn credential(req: &Request) -> Result<TokenHash, ScimError> {
+    let bearer = auth::bearer(header(req, http::header::AUTHORIZATION)).map_err(unauthorized)?;
+    auth::scim_token_hash(bearer).map_err(unauthorized)
 }
 
 /// The JSON object a POST, PUT or PATCH carries.
-pub(crate) fn body_object(req: &Request) -> Result<Map<String, Value>, ScimError> {
-    media::check_body_type(header(req, http::header::CONTENT_TYPE))?;
-    match req.body() {
-        Body::TooLarge => Err(ScimError::PayloadTooLarge {
-            limit: media::MAX_BODY_BYTES,
-        }),
-        Body::Complete(bytes) => media::json_object(bytes),
-    }
+pub fn body_object(req: &Request) -> Result<Map<String, Value>, ScimError> {
+    media::body_object(header(req, http::header::CONTENT_TYPE), req.body(), None)
+        .map_err(media_error)
 }
 
 async fn dispatch<S: Store>(
@@ -65,8 +88,9 @@ async fn dispatch<S: Store>(
     ctx: &mut Ctx<'_>,
     answer: Answer,
 ) -> Result<Response, ScimError> {
-    let base = users::scim_base(&req);
+    let base = routes::scim_base(&req);
     let method = req.method().clone();
+    let call = || Call::new(&req, answer);
     match (method, endpoint) {
         (Method::GET, ScimEndpoint::ServiceProviderConfig) => {
             check_optional_credential(&req, store, ctx).await?;
@@ -108,23 +132,19 @@ async fn dispatch<S: Store>(
                 answer,
             ))
         }
-        (Method::GET, ScimEndpoint::Users) => {
-            users::list(&req, store, ctx, &users::Call::new(&req, answer)?).await
-        }
-        (Method::POST, ScimEndpoint::Users) => {
-            users::create(&req, store, ctx, &users::Call::new(&req, answer)?).await
-        }
+        (Method::GET, ScimEndpoint::Users) => list::list(&req, store, ctx, &call()?).await,
+        (Method::POST, ScimEndpoint::Users) => users::create(&req, store, ctx, &call()?).await,
         (Method::GET, ScimEndpoint::User(id)) => {
-            users::get(&id, store, ctx, &users::Call::new(&req, answer)?).await
+            users::get(&UserId::new(id), store, ctx, &call()?).await
         }
         (Method::PUT, ScimEndpoint::User(id)) => {
-            users::replace(&id, &req, store, ctx, &users::Call::new(&req, answer)?).await
+            users::replace(&UserId::new(id), &req, store, ctx, &call()?).await
         }
         (Method::PATCH, ScimEndpoint::User(id)) => {
-            users::patch(&id, &req, store, ctx, &users::Call::new(&req, answer)?).await
+            users::patch(&UserId::new(id), &req, store, ctx, &call()?).await
         }
         (Method::DELETE, ScimEndpoint::User(id)) => {
-            users::delete(&id, store, ctx, &users::Call::new(&req, answer)?).await
+            users::delete(&UserId::new(id), store, ctx, &call()?).await
         }
         (_, ScimEndpoint::Groups) => Err(ScimError::NotFound(
             "Groups are not supported by this service provider; only Users are provisioned".into(),
@@ -135,14 +155,10 @@ async fn dispatch<S: Store>(
         (_, ScimEndpoint::Me) => Err(ScimError::NotImplemented(
             "/Me is not supported: tokens belong to tenants, not users".into(),
         )),
-        (Method::POST, ScimEndpoint::UsersSearch) => {
-            users::search(&req, store, ctx, &users::Call::new(&req, answer)?).await
-        }
+        (Method::POST, ScimEndpoint::UsersSearch) => list::search(&req, store, ctx, &call()?).await,
         // RFC 7644 §3.4.3: a search at the root searches every resource type; Users is the only
         // one, so it is the Users search (scim2-tester searches there).
-        (Method::POST, ScimEndpoint::RootSearch) => {
-            users::search(&req, store, ctx, &users::Call::new(&req, answer)?).await
-        }
+        (Method::POST, ScimEndpoint::RootSearch) => list::search(&req, store, ctx, &call()?).await,
         (_, ScimEndpoint::Unknown) => Err(ScimError::NotFound("No such SCIM endpoint".into())),
         (_, endpoint) => Err(ScimError::MethodNotAllowed {
             allow: endpoint.allow(),
@@ -161,5 +177,5 @@ async fn check_optional_credential<S: Store>(
         return Ok(TenantSchema::default());
     }
     let hash = credential(req)?;
-    Ok(scim_batch(store, ctx, &hash, Vec::new()).await?.0.schema)
+    Ok(tenant_of(store, ctx, &hash).await?.schema)
 }

@@ -4,8 +4,8 @@
 //! They answer without credentials (RFC 7644 §4 lets a service provider publish them); a
 //! request that does carry a bearer token has it checked, so a wrong token is a 401 here too.
 
-use super::media::MAX_BODY_BYTES;
-use super::users::{DEFAULT_COUNT, FILTER_LIMITS, MAX_COUNT};
+use super::list::{DEFAULT_COUNT, FILTER_LIMITS, MAX_COUNT};
+use crate::app::plumbing::media::MAX_BODY_BYTES;
 use crate::scim::error::ScimError;
 use crate::scim::patch::MAX_OPERATIONS;
 use crate::scim::schema::{

@@ -1,0 +1,217 @@
+//! The admin API's errors (DESIGN §7): `{"error": "<code>", "detail": "..."}` with a 4xx/5xx
+//! status, one variant per answer the API gives, mapped by one exhaustive `match`. How the
+//! plumbing's and the store's failures read here is decided here too.
+//!
+//! `Internal` keeps its cause for the worker's log and tells the client nothing.
+
+use crate::app::plumbing::auth::AuthFailure;
+use crate::app::plumbing::media::MediaError;
+use crate::app::plumbing::respond;
+use crate::app::plumbing::Response;
+use crate::store::StoreError;
+use serde_json::json;
+use std::fmt;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum AdminError {
+    /// 400 `invalid_request`: a malformed body, field or parameter; the detail says which.
+    BadRequest(String),
+    /// 401 `unauthorized`; answered with `WWW-Authenticate: Bearer`.
+    Unauthorized(String),
+    /// 404 `not_found`: no such tenant, token, attribute or endpoint.
+    NotFound(String),
+    /// 405 `method_not_allowed`; `allow` is for the `Allow` header.
+    MethodNotAllowed { allow: &'static str },
+    /// 409 `conflict`: a name that must be unique is taken.
+    Conflict(String),
+    /// 413 `payload_too_large`: the body is larger than `limit` bytes.
+    PayloadTooLarge { limit: usize },
+    /// 415 `unsupported_media_type`.
+    UnsupportedMediaType(String),
+    /// 503 `unavailable`: a failure that may go away; `retry_after` in seconds.
+    Unavailable { retry_after: u32 },
+    /// 500 `internal`: a bug or an unexpected failure. The cause is logged, never shown.
+    Internal(String),
+}
+
+impl AdminError {
+    pub fn status(&self) -> u16 {
+        match self {
+            AdminError::BadRequest(_) => 400,
+            AdminError::Unauthorized(_) => 401,
+            AdminError::NotFound(_) => 404,
+            AdminError::MethodNotAllowed { .. } => 405,
+            AdminError::Conflict(_) => 409,
+            AdminError::PayloadTooLarge { .. } => 413,
+            AdminError::UnsupportedMediaType(_) => 415,
+            AdminError::Unavailable { .. } => 503,
+            AdminError::Internal(_) => 500,
+        }
+    }
+
+    /// The `error` code of the body.
+    pub fn code(&self) -> &'static str {
+        match self {
+            AdminError::BadRequest(_) => "invalid_request",
+            AdminError::Unauthorized(_) => "unauthorized",
+            AdminError::NotFound(_) => "not_found",
+            AdminError::MethodNotAllowed { .. } => "method_not_allowed",
+            AdminError::Conflict(_) => "conflict",
+            AdminError::PayloadTooLarge { .. } => "payload_too_large",
+            AdminError::UnsupportedMediaType(_) => "unsupported_media_type",
+            AdminError::Unavailable { .. } => "unavailable",
+            AdminError::Internal(_) => "internal",
+        }
+    }
+
+    /// What the client reads.
+    pub fn detail(&self) -> String {
+        match self {
+            AdminError::BadRequest(d)
+            | AdminError::Unauthorized(d)
+            | AdminError::NotFound(d)
+            | AdminError::Conflict(d)
+            | AdminError::UnsupportedMediaType(d) => d.clone(),
+            AdminError::MethodNotAllowed { allow } => {
+                format!("Method not allowed here; allowed: {allow}")
+            }
+            AdminError::PayloadTooLarge { limit } => {
+                format!("The request body is larger than {limit} bytes")
+            }
+            AdminError::Unavailable { retry_after } => {
+                format!("The service is temporarily unavailable; retry after {retry_after} seconds")
+            }
+            AdminError::Internal(_) => "An internal error occurred".into(),
+        }
+    }
+
+    /// The answer: the JSON body and the headers the status calls for.
+    pub fn response(&self) -> Response {
+        let mut r = respond::json(
+            self.status(),
+            &json!({ "error": self.code(), "detail": self.detail() }),
+            super::JSON,
+        );
+        match self {
+            AdminError::Unauthorized(_) => respond::challenge(&mut r),
+            AdminError::MethodNotAllowed { allow } => respond::allow(&mut r, allow),
+            AdminError::Unavailable { retry_after } => respond::retry_after(&mut r, *retry_after),
+            AdminError::BadRequest(_)
+            | AdminError::NotFound(_)
+            | AdminError::Conflict(_)
+            | AdminError::PayloadTooLarge { .. }
+            | AdminError::UnsupportedMediaType(_)
+            | AdminError::Internal(_) => {}
+        }
+        r
+    }
+}
+
+/// For the worker's log (never shown to the client).
+impl fmt::Display for AdminError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AdminError::Internal(cause) => write!(f, "{} internal: {cause}", self.status()),
+            other => write!(f, "{} {}: {}", other.status(), other.code(), other.detail()),
+        }
+    }
+}
+
+impl From<StoreError> for AdminError {
+    fn from(e: StoreError) -> AdminError {
+        match e {
+            StoreError::Constraint(_) => {
+                AdminError::Conflict("A value that must be unique is already taken".into())
+            }
+            // The store logged the cause; it is not for the client.
+            StoreError::Unavailable(_) => AdminError::Unavailable { retry_after: 1 },
+            StoreError::Internal(cause) => AdminError::Internal(cause),
+        }
+    }
+}
+
+impl From<MediaError> for AdminError {
+    fn from(e: MediaError) -> AdminError {
+        match e {
+            // The admin API answers JSON whatever `Accept` says; kept for completeness.
+            MediaError::NotAcceptable => {
+                AdminError::BadRequest("The admin API answers application/json only".into())
+            }
+            MediaError::UnsupportedType(detail) => AdminError::UnsupportedMediaType(detail),
+            MediaError::TooLarge { limit } => AdminError::PayloadTooLarge { limit },
+            MediaError::NotAnObject(detail) => AdminError::BadRequest(detail),
+        }
+    }
+}
+
+impl From<AuthFailure> for AdminError {
+    fn from(f: AuthFailure) -> AdminError {
+        AdminError::Unauthorized(f.detail().into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_error_has_its_status_code_and_headers() {
+        let table = [
+            (
+                AdminError::BadRequest("x".into()),
+                400,
+                "invalid_request",
+                None,
+            ),
+            (
+                AdminError::Unauthorized("x".into()),
+                401,
+                "unauthorized",
+                Some("www-authenticate"),
+            ),
+            (AdminError::NotFound("x".into()), 404, "not_found", None),
+            (
+                AdminError::MethodNotAllowed { allow: "GET" },
+                405,
+                "method_not_allowed",
+                Some("allow"),
+            ),
+            (AdminError::Conflict("x".into()), 409, "conflict", None),
+            (
+                AdminError::PayloadTooLarge { limit: 10 },
+                413,
+                "payload_too_large",
+                None,
+            ),
+            (
+                AdminError::UnsupportedMediaType("x".into()),
+                415,
+                "unsupported_media_type",
+                None,
+            ),
+            (
+                AdminError::Unavailable { retry_after: 1 },
+                503,
+                "unavailable",
+                Some("retry-after"),
+            ),
+            (
+                AdminError::Internal("secret cause".into()),
+                500,
+                "internal",
+                None,
+            ),
+        ];
+        for (err, status, code, header) in table {
+            let r = err.response();
+            assert_eq!(r.status().as_u16(), status, "{err:?}");
+            let body: serde_json::Value = serde_json::from_str(r.body()).unwrap();
+            assert_eq!(body["error"], code, "{err:?}");
+            assert!(!body["detail"].as_str().unwrap().is_empty(), "{err:?}");
+            assert!(!r.body().contains("secret cause"));
+            if let Some(h) = header {
+                assert!(r.headers().contains_key(h), "{err:?} lacks {h}");
+            }
+        }
+    }
+}

@@ -1,0 +1,178 @@
+//! The operator's admin API under `/admin/v1` (DESIGN §7): tenants, their tokens, their custom
+//! attributes, and what the product reads (the roster and the activity log).
+//!
+//! JSON in and out; `Authorization: Bearer <ADMIN_TOKEN>`; errors are
+//! `{"error": "<code>", "detail": "..."}` (`error`). A SCIM token is refused here as any other
+//! wrong credential is. Secrets appear in exactly two answers, once each: a created tenant's first
+//! token and a newly issued token.
+//!
+//! - `tenants`, `tokens`, `attributes`, `reports`: the handlers, one room per resource;
+//! - `request`: bodies, fields and paging; `error`: the error type and its answers;
+//! - [`TenantBatch`]: a batch behind the check that its tenant exists.
+
+pub mod attributes;
+pub mod error;
+pub mod reports;
+pub mod request;
+pub mod tenants;
+pub mod tokens;
+
+use crate::app::plumbing::context::Ctx;
+use crate::app::plumbing::routes::{self, AdminEndpoint};
+use crate::app::plumbing::{auth, header, query, respond};
+use crate::app::plumbing::{Request, Response};
+use crate::model::TenantId;
+use crate::store::tenants::{get_tenant, TenantRow};
+use crate::store::{Batch, Consistency, Handle, Query, Results, Stmt, Store};
+use error::AdminError;
+use http::Method;
+use request::request_object;
+use serde_json::Value;
+
+/// The media type of every admin answer.
+pub const JSON: &str = "application/json; charset=utf-8";
+
+/// An admin API JSON answer.
+pub fn json(status: u16, body: &Value) -> Response {
+    respond::json(status, body, JSON)
+}
+
+pub async fn handle<S: Store>(
+    endpoint: AdminEndpoint,
+    req: Request,
+    store: &S,
+    ctx: &mut Ctx<'_>,
+) -> Response {
+    match run(endpoint, req, store, ctx).await {
+        Ok(r) => r,
+        Err(e) => {
+            if e.status() >= 500 {
+                ctx.log.push(format!("admin: {e}"));
+            }
+            e.response()
+        }
+    }
+}
+
+fn authorize(req: &Request, ctx: &Ctx<'_>) -> Result<(), AdminError> {
+    let credential = auth::bearer(header(req, http::header::AUTHORIZATION))?;
+    if auth::admin_token_matches(credential, ctx.config.admin_token.as_deref()) {
+        Ok(())
+    } else {
+        Err(AdminError::Unauthorized(
+            "The admin token is not valid".into(),
+        ))
+    }
+}
+
+async fn run<S: Store>(
+    endpoint: AdminEndpoint,
+    req: Request,
+    store: &S,
+    ctx: &mut Ctx<'_>,
+) -> Result<Response, AdminError> {
+    authorize(&req, ctx)?;
+    let params = query::pairs(req.uri().query());
+    // The SCIM base URL a tenant's IdP is given: this request's origin plus `/scim/v2`.
+    let base = routes::scim_base(&req);
+    let method = req.method().clone();
+    let body = || request_object(&req);
+    let tenant = |t: String| TenantId::new(t);
+    match (method, endpoint) {
+        (Method::POST, AdminEndpoint::Tenants) => tenants::create(body()?, &base, store, ctx).await,
+        (Method::GET, AdminEndpoint::Tenants) => tenants::list(&params, &base, store).await,
+        (Method::GET, AdminEndpoint::Tenant(t)) => tenants::get(&tenant(t), &base, store).await,
+        (Method::PATCH, AdminEndpoint::Tenant(t)) => {
+            tenants::update(&tenant(t), body()?, &base, store).await
+        }
+        (Method::DELETE, AdminEndpoint::Tenant(t)) => tenants::delete(&tenant(t), store).await,
+        (Method::POST, AdminEndpoint::Tokens(t)) => {
+            tokens::issue(&tenant(t), body()?, store, ctx).await
+        }
+        (Method::GET, AdminEndpoint::Tokens(t)) => tokens::list(&tenant(t), &params, store).await,
+        (Method::DELETE, AdminEndpoint::Token(t, k)) => {
+            tokens::revoke(&tenant(t), &crate::model::TokenId::new(k), store, ctx).await
+        }
+        (Method::POST, AdminEndpoint::Attributes(t)) => {
+            attributes::create(&tenant(t), body()?, store, ctx).await
+        }
+        (Method::GET, AdminEndpoint::Attributes(t)) => {
+            attributes::list(&tenant(t), &params, store).await
+        }
+        (Method::GET, AdminEndpoint::Attribute(t, a)) => {
+            attributes::get(&tenant(t), &a, store).await
+        }
+        (Method::PATCH, AdminEndpoint::Attribute(t, a)) => {
+            attributes::update(&tenant(t), &a, body()?, store).await
+        }
+        (Method::GET, AdminEndpoint::Employees(t)) => {
+            reports::employees(&tenant(t), &params, store, ctx).await
+        }
+        (Method::GET, AdminEndpoint::Activity(t)) => {
+            reports::activity(&tenant(t), &params, store, ctx).await
+        }
+        (_, AdminEndpoint::Unknown) => Err(AdminError::NotFound("No such admin endpoint".into())),
+        (_, endpoint) => Err(AdminError::MethodNotAllowed {
+            allow: endpoint.allow(),
+        }),
+    }
+}
+
+pub fn tenant_not_found() -> AdminError {
+    AdminError::NotFound("No such tenant".into())
+}
+
+/// A batch of an admin request about one tenant: the tenant's row first, so that a tenant that
+/// does not exist is a 404 whatever the rest found, in the same round trip.
+///
+/// Reads go to the primary, not a replica: the roster decides who receives the next survey, so
+/// a deactivation must count from the moment its request was answered; an admin who just
+/// watched their IdP act expects to find it in the log; and the next page of a list must not
+/// come from a replica older than the one that served the previous page (a D1 session, which
+/// would prevent that, does not outlive a request). Admin reads are rare next to provisioning
+/// traffic, so the primary can afford them.
+pub struct TenantBatch {
+    batch: Batch,
+    tenant: Handle<Option<TenantRow>>,
+}
+
+impl TenantBatch {
+    pub fn new(tenant: &TenantId) -> TenantBatch {
+        let mut batch = Batch::new();
+        let tenant = batch.read(get_tenant(tenant));
+        TenantBatch { batch, tenant }
+    }
+
+    pub fn read<T>(&mut self, query: Query<T>) -> Handle<T> {
+        self.batch.read(query)
+    }
+
+    pub fn write(&mut self, stmt: Stmt) {
+        self.batch.write(stmt);
+    }
+
+    pub fn write_all(&mut self, stmts: impl IntoIterator<Item = Stmt>) {
+        self.batch.write_all(stmts);
+    }
+
+    /// Runs the batch; 404 when the tenant does not exist.
+    pub async fn run<S: Store>(self, store: &S) -> Result<(TenantRow, AdminResults), AdminError> {
+        let mut results = self.batch.run(store, Consistency::Primary).await?;
+        let tenant = results.take(self.tenant)?.ok_or_else(tenant_not_found)?;
+        Ok((tenant, AdminResults(results)))
+    }
+}
+
+/// The answers of an admin batch, with store failures as admin errors.
+pub struct AdminResults(Results);
+
+impl AdminResults {
+    pub fn take<T>(&mut self, handle: Handle<T>) -> Result<T, AdminError> {
+        Ok(self.0.take(handle)?)
+    }
+}
+
+/// Runs a batch that is not about one tenant.
+pub async fn run_batch<S: Store>(store: &S, batch: Batch) -> Result<AdminResults, AdminError> {
+    Ok(AdminResults(batch.run(store, Consistency::Primary).await?))
+}

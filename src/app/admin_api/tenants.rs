@@ -1,0 +1,142 @@
+//! `/admin/v1/tenants` (DESIGN §3, §7): create a tenant (with its first token, shown once),
+//! list, read, rename or disable, and delete with everything it holds.
+
+use super::error::AdminError;
+use super::request::{bool_field, display_string, page, paging, refuse_unknown_fields};
+use super::{json, run_batch, TenantBatch};
+use crate::app::plumbing::auth::generate_token;
+use crate::app::plumbing::context::Ctx;
+use crate::app::plumbing::ids::prefixed_id;
+use crate::app::plumbing::respond::empty;
+use crate::app::plumbing::Response;
+use crate::model::{TenantId, TokenId};
+use crate::store::tenants::{self as sql, TenantRow};
+use crate::store::tokens::{insert_token, NewToken};
+use crate::store::{After, Batch, Store};
+use serde_json::{json, Map, Value};
+
+/// Longest tenant name, in characters.
+pub const MAX_NAME_CHARS: usize = 200;
+
+fn tenant_json(t: &TenantRow, base: &str) -> Value {
+    json!({
+        "id": t.id.as_str(),
+        "name": t.name,
+        "active": t.active,
+        "created": t.created.to_rfc3339(),
+        "scim_base_url": base,
+    })
+}
+
+fn internal(e: String) -> AdminError {
+    AdminError::Internal(e)
+}
+
+/// `POST /admin/v1/tenants`: the tenant and its first token, in one batch.
+pub async fn create<S: Store>(
+    body: Map<String, Value>,
+    base: &str,
+    store: &S,
+    ctx: &mut Ctx<'_>,
+) -> Result<Response, AdminError> {
+    refuse_unknown_fields(&body, &["name"])?;
+    let name = display_string(
+        body.get("name").unwrap_or(&Value::Null),
+        "name",
+        MAX_NAME_CHARS,
+    )?;
+    let tenant = TenantId::new(prefixed_id("tnt", ctx.random).map_err(internal)?);
+    let token_id = TokenId::new(prefixed_id("tok", ctx.random).map_err(internal)?);
+    let token = generate_token(ctx.random).map_err(internal)?;
+    let created = ctx.now;
+    let mut batch = Batch::new();
+    batch.write(sql::insert_tenant(&tenant, &name, created));
+    batch.write(insert_token(
+        &tenant,
+        &NewToken {
+            id: &token_id,
+            hash: &token.hash,
+            prefix: &token.prefix,
+            label: None,
+            created,
+        },
+    ));
+    run_batch(store, batch).await?;
+    Ok(json(
+        201,
+        &json!({
+            "id": tenant.as_str(),
+            "name": name,
+            "active": true,
+            "created": created.to_rfc3339(),
+            "scim_base_url": base,
+            "token_id": token_id.as_str(),
+            "token": token.secret,
+        }),
+    ))
+}
+
+/// `GET /admin/v1/tenants`: newest first.
+pub async fn list<S: Store>(
+    params: &[(String, String)],
+    base: &str,
+    store: &S,
+) -> Result<Response, AdminError> {
+    let (limit, after) = paging(params)?;
+    let mut batch = Batch::new();
+    let rows = batch.read(sql::list_tenants(after.as_ref(), limit + 1));
+    let rows = run_batch(store, batch).await?.take(rows)?;
+    let (rows, next) = page(rows, limit, |t| After {
+        created: t.created,
+        id: t.id.to_string(),
+    });
+    let tenants: Vec<Value> = rows.iter().map(|t| tenant_json(t, base)).collect();
+    Ok(json(
+        200,
+        &json!({ "tenants": tenants, "next_cursor": next }),
+    ))
+}
+
+/// `GET /admin/v1/tenants/{tenant}`.
+pub async fn get<S: Store>(
+    tenant: &TenantId,
+    base: &str,
+    store: &S,
+) -> Result<Response, AdminError> {
+    let (row, _) = TenantBatch::new(tenant).run(store).await?;
+    Ok(json(200, &tenant_json(&row, base)))
+}
+
+/// `PATCH /admin/v1/tenants/{tenant}`: rename, and enable or disable SCIM (`active`).
+pub async fn update<S: Store>(
+    tenant: &TenantId,
+    body: Map<String, Value>,
+    base: &str,
+    store: &S,
+) -> Result<Response, AdminError> {
+    refuse_unknown_fields(&body, &["name", "active"])?;
+    let name = body
+        .get("name")
+        .map(|v| display_string(v, "name", MAX_NAME_CHARS))
+        .transpose()?;
+    let active = body
+        .get("active")
+        .map(|v| bool_field(v, "active"))
+        .transpose()?;
+    let mut batch = TenantBatch::new(tenant);
+    batch.write(sql::update_tenant(tenant, name.as_deref(), active));
+    let updated = batch.read(sql::get_tenant(tenant));
+    let (_, mut results) = batch.run(store).await?;
+    let row = results
+        .take(updated)?
+        .ok_or_else(|| AdminError::Internal("the tenant vanished within its batch".into()))?;
+    Ok(json(200, &tenant_json(&row, base)))
+}
+
+/// `DELETE /admin/v1/tenants/{tenant}`: everything of the tenant is purged (irreversible).
+pub async fn delete<S: Store>(tenant: &TenantId, store: &S) -> Result<Response, AdminError> {
+    let mut batch = TenantBatch::new(tenant);
+    batch.write_all(sql::purge_tenant(tenant));
+    batch.run(store).await?;
+    Ok(empty(204))
+}

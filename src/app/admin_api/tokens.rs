@@ -1,0 +1,111 @@
+//! `/admin/v1/tenants/{tenant}/tokens` (DESIGN §3, §7): issue a SCIM token (the secret is shown
+//! once, in this answer), list a tenant's tokens (never their secrets, which are not stored),
+//! and revoke one (it fails from the next request on).
+
+use super::error::AdminError;
+use super::request::{display_string, page, paging, refuse_unknown_fields};
+use super::{json, TenantBatch};
+use crate::app::plumbing::auth::generate_token;
+use crate::app::plumbing::context::Ctx;
+use crate::app::plumbing::ids::prefixed_id;
+use crate::app::plumbing::respond::empty;
+use crate::app::plumbing::Response;
+use crate::model::{TenantId, TokenId};
+use crate::scim::datetime::Timestamp;
+use crate::store::tokens::{self as sql, NewToken, TokenRow};
+use crate::store::{After, Store};
+use serde_json::{json, Map, Value};
+
+/// Longest token label, in characters.
+pub const MAX_LABEL_CHARS: usize = 100;
+
+fn time(t: Option<Timestamp>) -> Value {
+    t.map_or(Value::Null, |t| Value::String(t.to_rfc3339()))
+}
+
+fn token_json(t: &TokenRow) -> Value {
+    json!({
+        "token_id": t.id.as_str(),
+        "label": t.label,
+        "prefix": t.prefix,
+        "created": t.created.to_rfc3339(),
+        "last_used": time(t.last_used),
+        "revoked": t.revoked_at.is_some(),
+        "revoked_at": time(t.revoked_at),
+    })
+}
+
+/// `POST /admin/v1/tenants/{tenant}/tokens`: older tokens keep working.
+pub async fn issue<S: Store>(
+    tenant: &TenantId,
+    body: Map<String, Value>,
+    store: &S,
+    ctx: &mut Ctx<'_>,
+) -> Result<Response, AdminError> {
+    refuse_unknown_fields(&body, &["label"])?;
+    let label = match body.get("label") {
+        None | Some(Value::Null) => None,
+        Some(v) => Some(display_string(v, "label", MAX_LABEL_CHARS)?),
+    };
+    let internal = AdminError::Internal;
+    let token_id = TokenId::new(prefixed_id("tok", ctx.random).map_err(internal)?);
+    let token = generate_token(ctx.random).map_err(internal)?;
+    let created = ctx.now;
+    let mut batch = TenantBatch::new(tenant);
+    batch.write(sql::insert_token(
+        tenant,
+        &NewToken {
+            id: &token_id,
+            hash: &token.hash,
+            prefix: &token.prefix,
+            label: label.as_deref(),
+            created,
+        },
+    ));
+    batch.run(store).await?;
+    Ok(json(
+        201,
+        &json!({
+            "token_id": token_id.as_str(),
+            "label": label,
+            "prefix": token.prefix,
+            "created": created.to_rfc3339(),
+            "token": token.secret,
+        }),
+    ))
+}
+
+/// `GET /admin/v1/tenants/{tenant}/tokens`: newest first.
+pub async fn list<S: Store>(
+    tenant: &TenantId,
+    params: &[(String, String)],
+    store: &S,
+) -> Result<Response, AdminError> {
+    let (limit, after) = paging(params)?;
+    let mut batch = TenantBatch::new(tenant);
+    let rows = batch.read(sql::list_tokens(tenant, after.as_ref(), limit + 1));
+    let (_, mut results) = batch.run(store).await?;
+    let (rows, next) = page(results.take(rows)?, limit, |t| After {
+        created: t.created,
+        id: t.id.to_string(),
+    });
+    let tokens: Vec<Value> = rows.iter().map(token_json).collect();
+    Ok(json(200, &json!({ "tokens": tokens, "next_cursor": next })))
+}
+
+/// `DELETE /admin/v1/tenants/{tenant}/tokens/{token}`: 204, also when already revoked.
+pub async fn revoke<S: Store>(
+    tenant: &TenantId,
+    token: &TokenId,
+    store: &S,
+    ctx: &mut Ctx<'_>,
+) -> Result<Response, AdminError> {
+    let mut batch = TenantBatch::new(tenant);
+    let found = batch.read(sql::get_token(tenant, token));
+    batch.write(sql::revoke_token(tenant, token, ctx.now));
+    let (_, mut results) = batch.run(store).await?;
+    if results.take(found)?.is_none() {
+        return Err(AdminError::NotFound("No such token for this tenant".into()));
+    }
+    Ok(empty(204))
+}

@@ -1,0 +1,139 @@
+//! SCIM requests and their tenant: the token check runs as the first statement of the
+//! operation's own batch (no extra D1 round trip, DESIGN §9), together with the read of the
+//! tenant's attribute definitions, and its `last_used` is written after the answer, at most
+//! every five minutes. Also how the plumbing's and the store's failures read as SCIM errors.
+
+use crate::app::plumbing::auth::AuthFailure;
+use crate::app::plumbing::context::Ctx;
+use crate::app::plumbing::media::MediaError;
+use crate::model::{TenantId, TokenHash, TokenId};
+use crate::scim::error::ScimError;
+use crate::scim::tenant::TenantSchema;
+use crate::store::tokens::{self, AuthRow};
+use crate::store::{
+    attributes, Batch, Consistency, Handle, Query, Results, Stmt, Store, StoreError,
+};
+
+/// How often a token's `last_used` may be written.
+pub const LAST_USED_INTERVAL_MS: i64 = 5 * 60 * 1000;
+
+/// The authenticated tenant of a SCIM request, and its schema as of this batch.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tenant {
+    pub tenant_id: TenantId,
+    pub token_id: TokenId,
+    pub schema: TenantSchema,
+}
+
+/// A store failure as a SCIM error.
+pub fn store_error(e: StoreError) -> ScimError {
+    match e {
+        StoreError::Constraint(_) => {
+            ScimError::Uniqueness("A value that must be unique is already taken".into())
+        }
+        // The store logged the cause; it is not for the client.
+        StoreError::Unavailable(_) => ScimError::Unavailable { retry_after: 1 },
+        StoreError::Internal(cause) => ScimError::Internal(cause),
+    }
+}
+
+/// A media type or body failure as a SCIM error (RFC 7644 §3.12: a body that is not a JSON
+/// object is `invalidSyntax`).
+pub fn media_error(e: MediaError) -> ScimError {
+    match e {
+        MediaError::NotAcceptable => ScimError::NotAcceptable,
+        MediaError::UnsupportedType(detail) => ScimError::UnsupportedMediaType(detail),
+        MediaError::TooLarge { limit } => ScimError::PayloadTooLarge { limit },
+        MediaError::NotAnObject(detail) => ScimError::InvalidSyntax(detail),
+    }
+}
+
+/// A missing or unusable credential as a SCIM error.
+pub fn unauthorized(f: AuthFailure) -> ScimError {
+    ScimError::Unauthorized(f.detail().into())
+}
+
+/// A batch of a SCIM request: the token check and the tenant's attribute definitions first,
+/// then the operation's own statements, each scoped to the token's tenant in SQL. When the
+/// token is unknown, revoked, or its tenant disabled, the operation's statements touched
+/// nothing (their tenant subquery was NULL) and the batch answers 401.
+pub struct ScimBatch {
+    batch: Batch,
+    auth: Handle<Option<AuthRow>>,
+    schema: Handle<TenantSchema>,
+}
+
+impl ScimBatch {
+    pub fn new(hash: &TokenHash) -> ScimBatch {
+        let mut batch = Batch::new();
+        let auth = batch.read(tokens::auth_check(hash));
+        let schema = batch.read(attributes::definitions(hash));
+        ScimBatch {
+            batch,
+            auth,
+            schema,
+        }
+    }
+
+    pub fn read<T>(&mut self, query: Query<T>) -> Handle<T> {
+        self.batch.read(query)
+    }
+
+    pub fn write(&mut self, stmt: Stmt) {
+        self.batch.write(stmt);
+    }
+
+    pub fn write_all(&mut self, stmts: impl IntoIterator<Item = Stmt>) {
+        self.batch.write_all(stmts);
+    }
+
+    /// Runs the batch on the primary (an IdP that writes and then reads must see its write).
+    pub async fn run<S: Store>(
+        self,
+        store: &S,
+        ctx: &mut Ctx<'_>,
+    ) -> Result<(Tenant, ScimResults), ScimError> {
+        let mut results = self
+            .batch
+            .run(store, Consistency::Primary)
+            .await
+            .map_err(store_error)?;
+        let auth = results
+            .take(self.auth)
+            .map_err(store_error)?
+            .ok_or_else(|| unauthorized(AuthFailure::Invalid))?;
+        if !auth.tenant_active {
+            return Err(unauthorized(AuthFailure::TenantDisabled));
+        }
+        let tenant = Tenant {
+            tenant_id: auth.tenant_id,
+            token_id: auth.token_id,
+            schema: results.take(self.schema).map_err(store_error)?,
+        };
+        let stale_before = ctx.now.add_millis(-LAST_USED_INTERVAL_MS);
+        if auth.last_used.is_none_or(|t| t < stale_before) {
+            ctx.deferred
+                .push(tokens::touch_token(&tenant.token_id, ctx.now, stale_before));
+        }
+        Ok((tenant, ScimResults(results)))
+    }
+}
+
+/// The answers of a SCIM batch, decoded, with store failures as SCIM errors.
+pub struct ScimResults(Results);
+
+impl ScimResults {
+    pub fn take<T>(&mut self, handle: Handle<T>) -> Result<T, ScimError> {
+        self.0.take(handle).map_err(store_error)
+    }
+}
+
+/// The tenant of a token and its schema alone (one round trip), for requests that need the
+/// schema before they can write their main batch.
+pub async fn tenant_of<S: Store>(
+    store: &S,
+    ctx: &mut Ctx<'_>,
+    hash: &TokenHash,
+) -> Result<Tenant, ScimError> {
+    Ok(ScimBatch::new(hash).run(store, ctx).await?.0)
+}

@@ -1,0 +1,280 @@
+//! `/Users/{id}` and `POST /Users` (RFC 7644 §3.3–§3.6): create, read, replace, patch and
+//! delete employees. Lists and searches are `list`; the optimistic write loop of replace and
+//! patch is `retry`; the activity-log entries each outcome writes are `activity`.
+//!
+//! D1 round trips (DESIGN §9): GET and DELETE are one batch each, and so is a create (the token
+//! check, the insert, its emails, references, history and activity-log entry, and the
+//! read-back). A create whose body uses the tenant's own attributes first reads the tenant's
+//! attribute definitions (one more). PUT and PATCH are `retry`'s two per attempt. Every write
+//! request leaves one activity-log entry (DESIGN §7): in the batch of the write when it
+//! succeeds, in the batch that discovered the refusal, or in a batch of its own.
+
+use super::activity::{name_taken_detail, Activity, Written};
+use super::body_object;
+use super::call::Call;
+use super::conditional::Condition;
+use super::respond::{resource_answer, user_not_found};
+use super::retry::update_existing;
+use super::tenancy::{tenant_of, ScimBatch};
+use super::write::{changes_json, follow_up, new_write_id, notes, refuse};
+use crate::app::plumbing::context::Ctx;
+use crate::app::plumbing::ids::uuid_v4;
+use crate::app::plumbing::respond::{empty, set};
+use crate::app::plumbing::{Request, Response};
+use crate::model::{Operation, UserId};
+use crate::scim::columns;
+use crate::scim::error::ScimError;
+use crate::scim::patch;
+use crate::scim::schema::TENANT_USER;
+use crate::scim::tenant::TenantSchema;
+use crate::scim::user::{self, etag, folded, Doc, Parsed};
+use crate::store::users::{self as sql, Activation, UserWrite};
+use crate::store::Store;
+use serde_json::Value;
+
+/// Whether a body uses the tenant extension (then its definitions are read before it is).
+fn mentions_tenant_extension(body: &serde_json::Map<String, Value>) -> bool {
+    body.keys().any(|k| k.eq_ignore_ascii_case(TENANT_USER))
+}
+
+/// `POST /Users` (RFC 7644 §3.3).
+pub async fn create<S: Store>(
+    req: &Request,
+    store: &S,
+    ctx: &mut Ctx<'_>,
+    call: &Call,
+) -> Result<Response, ScimError> {
+    let activity = Activity::new(ctx, call, Operation::Create);
+    let body = match body_object(req) {
+        Ok(b) => b,
+        Err(e) => return Err(refuse(store, ctx, &activity, (None, None), e).await),
+    };
+    // The company's attributes are needed to read the body only when it uses them; then they
+    // cost a round trip of their own (DESIGN §9).
+    let schema = if mentions_tenant_extension(&body) {
+        tenant_of(store, ctx, &call.hash).await?.schema
+    } else {
+        TenantSchema::default()
+    };
+    let sent_name = body
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("userName"))
+        .and_then(|(_, v)| v.as_str());
+    let parsed = match user::parse_user(&body, &schema) {
+        Ok(p) => p,
+        Err(e) => return Err(refuse(store, ctx, &activity, (None, sent_name), e).await),
+    };
+    let id = UserId::new(uuid_v4(ctx.random).map_err(ScimError::Internal)?);
+    let write_id = new_write_id(ctx)?;
+    let folded_doc = folded(&parsed.doc, &schema);
+    let write = UserWrite {
+        id: &id,
+        write_id: &write_id,
+        doc: &parsed.doc,
+        folded: &folded_doc,
+        now: ctx.now,
+    };
+    let user_name = columns::text_at(&parsed.doc, &["userName"]).unwrap_or_default();
+    let hash = &call.hash;
+
+    let mut batch = ScimBatch::new(hash);
+    batch.write(sql::insert_user(hash, &write));
+    batch.write_all(follow_up(hash, &write, &Doc::new(), &schema));
+    batch.write(sql::record_activation(
+        hash,
+        &id,
+        &write_id,
+        Activation::Create,
+        ctx.now,
+    ));
+    batch.write(activity.written(Written {
+        status: 201,
+        id: &id,
+        write_id: &write_id,
+        user_name,
+        notes: notes(&parsed).as_deref(),
+        changes: changes_json(&Doc::new(), &parsed.doc, &schema),
+    }));
+    batch.write(activity.create_name_taken(&id, user_name));
+    let created = batch.read(sql::get_user(hash, &id));
+    let (tenant, mut results) = batch.run(store, ctx).await?;
+    match results.take(created)? {
+        Some(user) if user.write_id == write_id => {
+            Ok(resource_answer(201, &user, &tenant.schema, call, true))
+        }
+        Some(_) => Err(ScimError::Internal("a new user id collided".into())),
+        None => Err(ScimError::Uniqueness(name_taken_detail(user_name))),
+    }
+}
+
+/// `GET /Users/{id}` (RFC 7644 §3.4.1); with `If-None-Match` naming the current version, 304
+/// without a body (RFC 7644 §3.14, RFC 9110 §13.1.2).
+pub async fn get<S: Store>(
+    id: &UserId,
+    store: &S,
+    ctx: &mut Ctx<'_>,
+    call: &Call,
+) -> Result<Response, ScimError> {
+    let none_match = call.if_none_match.clone()?;
+    let mut batch = ScimBatch::new(&call.hash);
+    let user = batch.read(sql::get_user(&call.hash, id));
+    let (tenant, mut results) = batch.run(store, ctx).await?;
+    let user = results.take(user)?.ok_or_else(|| user_not_found(id))?;
+    if none_match.is_some_and(|c| c.matches(user.meta.version)) {
+        let mut r = empty(304);
+        set(&mut r, http::header::ETAG, &etag(user.meta.version));
+        return Ok(r);
+    }
+    Ok(resource_answer(200, &user, &tenant.schema, call, false))
+}
+
+/// PUT replaces what the client may write; the values of deactivated custom attributes are
+/// kept as they are (DESIGN §4).
+fn keep_inactive(old: &Doc, mut new: Parsed, schema: &TenantSchema) -> Parsed {
+    let Some(old_ext) = old.get(TENANT_USER).and_then(Value::as_object) else {
+        return new;
+    };
+    let kept: serde_json::Map<String, Value> = old_ext
+        .iter()
+        .filter(|(id, _)| schema.by_id(id).is_some_and(|a| !a.active))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    if !kept.is_empty() {
+        let ext = new
+            .doc
+            .entry(TENANT_USER)
+            .or_insert_with(|| Value::Object(Default::default()));
+        if let Some(e) = ext.as_object_mut() {
+            e.extend(kept);
+        }
+    }
+    new
+}
+
+/// `PUT /Users/{id}` (RFC 7644 §3.5.1): the body replaces every attribute the client may write.
+pub async fn replace<S: Store>(
+    id: &UserId,
+    req: &Request,
+    store: &S,
+    ctx: &mut Ctx<'_>,
+    call: &Call,
+) -> Result<Response, ScimError> {
+    let body = match body_object(req) {
+        Ok(b) => b,
+        Err(e) => {
+            let activity = Activity::new(ctx, call, Operation::Replace);
+            return Err(refuse(store, ctx, &activity, (Some(id), None), e).await);
+        }
+    };
+    update_existing(
+        id,
+        store,
+        ctx,
+        call,
+        Operation::Replace,
+        &|old: &Doc, schema: &TenantSchema| {
+            Ok(keep_inactive(old, user::parse_user(&body, schema)?, schema))
+        },
+    )
+    .await
+}
+
+/// `PATCH /Users/{id}` (RFC 7644 §3.5.2).
+pub async fn patch<S: Store>(
+    id: &UserId,
+    req: &Request,
+    store: &S,
+    ctx: &mut Ctx<'_>,
+    call: &Call,
+) -> Result<Response, ScimError> {
+    let ops = match body_object(req).and_then(|b| patch::parse_request(&b)) {
+        Ok(ops) => ops,
+        Err(e) => {
+            let activity = Activity::new(ctx, call, Operation::Update);
+            return Err(refuse(store, ctx, &activity, (Some(id), None), e).await);
+        }
+    };
+    update_existing(
+        id,
+        store,
+        ctx,
+        call,
+        Operation::Update,
+        &|old: &Doc, schema: &TenantSchema| {
+            // No defaults here: a PATCH that removes `active` leaves it unassigned (read as active).
+            let patched = patch::apply(old, &ops, schema)?;
+            user::require_user_name(&patched.doc)?;
+            Ok(patched)
+        },
+    )
+    .await
+}
+
+/// Versions start at 1: a conditional delete "at" this one removes nothing.
+const NO_VERSION: i64 = -1;
+
+const DELETE_PRECONDITION_FAILED: &str =
+    "If-Match does not name the user's current version; nothing was deleted (read the user for its ETag)";
+
+/// The version a conditional DELETE may remove: `None` without `If-Match` or with `*`; else
+/// the one version the tags name, found without a read when they name a single one.
+async fn delete_version<S: Store>(
+    id: &UserId,
+    store: &S,
+    ctx: &mut Ctx<'_>,
+    call: &Call,
+    expected: Option<&Condition>,
+) -> Result<Option<i64>, ScimError> {
+    let Some(versions) = expected.and_then(Condition::versions) else {
+        return Ok(None);
+    };
+    match versions.as_slice() {
+        [] => Ok(Some(NO_VERSION)),
+        [one] => Ok(Some(*one)),
+        // Several tags: which one is current takes a read (rare; clients send one).
+        _ => {
+            let mut batch = ScimBatch::new(&call.hash);
+            let user = batch.read(sql::get_user(&call.hash, id));
+            let (_, mut results) = batch.run(store, ctx).await?;
+            Ok(Some(match results.take(user)? {
+                Some(u) if versions.contains(&u.meta.version) => u.meta.version,
+                _ => NO_VERSION,
+            }))
+        }
+    }
+}
+
+/// `DELETE /Users/{id}` (RFC 7644 §3.6): 204, then the user is gone; its history and log stay.
+/// With `If-Match`, only the version it names is deleted (else 412), in the same one batch.
+pub async fn delete<S: Store>(
+    id: &UserId,
+    store: &S,
+    ctx: &mut Ctx<'_>,
+    call: &Call,
+) -> Result<Response, ScimError> {
+    let hash = &call.hash;
+    let activity = Activity::new(ctx, call, Operation::Delete);
+    let expected = match call.if_match.clone() {
+        Ok(c) => c,
+        Err(e) => return Err(refuse(store, ctx, &activity, (Some(id), None), e).await),
+    };
+    let version = delete_version(id, store, ctx, call, expected.as_ref()).await?;
+    let missing = user_not_found(id);
+    let mut batch = ScimBatch::new(hash);
+    let user = batch.read(sql::get_user(hash, id));
+    batch.write(activity.deleted(id, version));
+    if let Some(v) = version {
+        batch.write(activity.delete_precondition_failed(id, v, DELETE_PRECONDITION_FAILED));
+    }
+    batch.write(activity.absent(id, &missing));
+    batch.write_all(sql::delete_user(hash, id, ctx.now, version));
+    let (_, mut results) = batch.run(store, ctx).await?;
+    let user = results.take(user)?.ok_or(missing)?;
+    if version.is_some_and(|v| user.meta.version != v) {
+        // The detail the batch logged (it could not know the version it would find).
+        return Err(ScimError::PreconditionFailed(
+            DELETE_PRECONDITION_FAILED.into(),
+        ));
+    }
+    Ok(empty(204))
+}

@@ -1,0 +1,148 @@
+//! The product's vocabulary that crosses layers: the identities of tenants, employees (SCIM
+//! users) and tokens, a token's hash, and the operations of the activity log. Pure data with
+//! no behaviour beyond spelling, so `scim`, `store` and `app` all speak it; each type says
+//! where its values come from.
+//!
+//! Leaves out: generating ids (randomness comes in from the edge, `app::http::ids`) and
+//! checking a token's shape (`app::http::auth`). A newtype here does not validate: an id from a
+//! URL is only ever compared with stored ids in SQL, so an unknown one simply matches nothing.
+
+use sha2::{Digest, Sha256};
+use std::fmt;
+
+macro_rules! text_id {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub struct $name(String);
+
+        impl $name {
+            pub fn new(id: impl Into<String>) -> $name {
+                $name(id.into())
+            }
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+            pub fn into_string(self) -> String {
+                self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    };
+}
+
+text_id!(
+    /// A tenant (a customer company): `tnt_` and random hex, made when the operator creates it.
+    TenantId
+);
+text_id!(
+    /// An employee's SCIM `id` (RFC 7643 §3.1): a random UUID assigned at creation, or, when it
+    /// comes from a request path or a `manager.value`, whatever the client sent.
+    UserId
+);
+text_id!(
+    /// A SCIM bearer token's id (`tok_` and random hex), shown in the admin API; never the secret.
+    TokenId
+);
+text_id!(
+    /// Random per write of a user row: lets the later statements of a batch tell whether their
+    /// own write took effect (a version number alone could have been reached by another writer).
+    WriteId
+);
+
+/// The SHA-256 of a SCIM token, lower-case hex: the only form in which tokens are stored and
+/// looked up (DESIGN §3).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenHash(String);
+
+impl TokenHash {
+    pub fn of(token: &str) -> TokenHash {
+        let digest = Sha256::digest(token.as_bytes());
+        let mut hex = String::with_capacity(64);
+        for b in digest {
+            hex.push_str(&format!("{b:02x}"));
+        }
+        TokenHash(hex)
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// What an activity-log entry records (DESIGN §7). `replace` is a PUT and `update` a PATCH,
+/// unless their effect is to deactivate or reactivate the employee.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Operation {
+    Create,
+    Replace,
+    Update,
+    Deactivate,
+    Reactivate,
+    Delete,
+}
+
+impl Operation {
+    /// Every operation, in the order the admin API documents them (and the `events` table's
+    /// CHECK constraint lists them).
+    pub const ALL: [Operation; 6] = [
+        Operation::Create,
+        Operation::Replace,
+        Operation::Update,
+        Operation::Deactivate,
+        Operation::Reactivate,
+        Operation::Delete,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Operation::Create => "create",
+            Operation::Replace => "replace",
+            Operation::Update => "update",
+            Operation::Deactivate => "deactivate",
+            Operation::Reactivate => "reactivate",
+            Operation::Delete => "delete",
+        }
+    }
+
+    /// The operation spelled `name`, in any letter case.
+    pub fn parse(name: &str) -> Option<Operation> {
+        Operation::ALL
+            .into_iter()
+            .find(|o| o.as_str().eq_ignore_ascii_case(name))
+    }
+}
+
+impl fmt::Display for Operation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn token_hash_is_sha256_hex() {
+        // FIPS 180-2 test vector for "abc".
+        assert_eq!(
+            TokenHash::of("abc").as_str(),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+
+    #[test]
+    fn operations_parse_in_any_case_and_nothing_else() {
+        for op in Operation::ALL {
+            assert_eq!(Operation::parse(op.as_str()), Some(op));
+            assert_eq!(Operation::parse(&op.as_str().to_uppercase()), Some(op));
+        }
+        assert_eq!(Operation::parse("remove"), None);
+        assert_eq!(Operation::parse(""), None);
+    }
+}

@@ -1,0 +1,145 @@
+//! SQL that writes the activity log (DESIGN §7): one entry per SCIM write request, successful
+//! or refused, written in the batch of the write it records, under a condition that the batch
+//! itself decides (the write took effect, the user was absent, the userName was taken, ...).
+//! So an entry and its write commit together or not at all. Reading the log is
+//! `store::reports`; which entries a request writes is `app::scim_api::activity`.
+
+use super::builder::Sql;
+use super::Stmt;
+use crate::model::{Operation, TokenHash, UserId, WriteId};
+use crate::scim::datetime::Timestamp;
+
+/// An activity-log entry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event<'a> {
+    pub at: Timestamp,
+    pub request_id: &'a str,
+    pub operation: Operation,
+    pub user_id: Option<&'a UserId>,
+    /// `None`: the user row's userName, when there is one.
+    pub user_name: Option<&'a str>,
+    pub status: u16,
+    pub detail: Option<&'a str>,
+    /// JSON list of `{"path", "old", "new"}` for successful writes.
+    pub changes: Option<String>,
+    pub client: Option<&'a str>,
+}
+
+/// When a logged event is written, relative to the batch's write.
+#[derive(Debug, Clone, PartialEq)]
+pub enum When<'a> {
+    /// Whenever the token is valid (refusals decided before the batch).
+    Always,
+    /// Only if the user row carries this write id (the write took effect).
+    Written {
+        id: &'a UserId,
+        write_id: &'a WriteId,
+    },
+    /// Only if no user has this id (a create that did not happen, a target that does not exist).
+    Absent { id: &'a UserId },
+    /// Only if the write did not take effect and another user holds the folded userName.
+    NameTaken {
+        id: &'a UserId,
+        write_id: &'a WriteId,
+        user_name_fold: &'a str,
+    },
+    /// Only if a user with this id exists (before the batch deletes it).
+    Exists { id: &'a UserId },
+    /// Only if a user with this id exists at this version (a conditional delete that applies).
+    AtVersion { id: &'a UserId, version: i64 },
+    /// Only if a user with this id exists at another version (an If-Match that fails).
+    NotAtVersion { id: &'a UserId, version: i64 },
+}
+
+/// Writes an activity-log entry under the given condition. The token id comes from the token
+/// itself, so a request that fails authentication writes nothing; a missing `user_name` is taken
+/// from the user row, when there is one.
+pub fn log_event(hash: &TokenHash, event: &Event<'_>, when: &When<'_>) -> Stmt {
+    let mut q = Sql::new();
+    let tenant = q.tenant_of_token(hash);
+    let token = q.token_hash(hash);
+    let at = q.bind(event.at);
+    let request_id = q.bind(event.request_id);
+    let operation = q.bind(event.operation.as_str());
+    let user_id = q.bind(event.user_id);
+    let user_name = q.bind(event.user_name);
+    let status = q.bind(event.status);
+    let detail = q.bind(event.detail);
+    let changes = q.bind(event.changes.as_deref());
+    let client = q.bind(event.client);
+    let user = |q: &mut Sql, id: &UserId| {
+        format!(
+            "SELECT 1 FROM users WHERE tenant_id = t.tenant_id AND id = {}",
+            q.bind(id)
+        )
+    };
+    let condition = match when {
+        When::Always => String::new(),
+        When::Written { id, write_id } => format!(
+            " AND EXISTS ({} AND write_id = {})",
+            user(&mut q, id),
+            q.bind(*write_id)
+        ),
+        When::Absent { id } => format!(" AND NOT EXISTS ({})", user(&mut q, id)),
+        When::NameTaken {
+            id,
+            write_id,
+            user_name_fold,
+        } => {
+            let id = q.bind(*id);
+            format!(
+                " AND NOT EXISTS (SELECT 1 FROM users WHERE tenant_id = t.tenant_id AND id = {id} \
+                 AND write_id = {}) \
+                 AND EXISTS (SELECT 1 FROM users WHERE tenant_id = t.tenant_id \
+                 AND user_name_fold = {} AND id <> {id})",
+                q.bind(*write_id),
+                q.bind(*user_name_fold)
+            )
+        }
+        When::Exists { id } => format!(" AND EXISTS ({})", user(&mut q, id)),
+        When::AtVersion { id, version } => format!(
+            " AND EXISTS ({} AND version = {})",
+            user(&mut q, id),
+            q.bind(*version)
+        ),
+        When::NotAtVersion { id, version } => format!(
+            " AND EXISTS ({} AND version <> {})",
+            user(&mut q, id),
+            q.bind(*version)
+        ),
+    };
+    q.stmt(format!(
+        "INSERT INTO events (tenant_id, at, request_id, operation, user_id, user_name, status, \
+         detail, changes, client, token_id) \
+         SELECT t.tenant_id, {at}, {request_id}, {operation}, {user_id}, \
+         coalesce({user_name}, (SELECT user_name FROM users WHERE tenant_id = t.tenant_id AND id = {user_id})), \
+         {status}, {detail}, {changes}, {client}, (SELECT id FROM tokens WHERE hash = {token}) \
+         FROM (SELECT {tenant} AS tenant_id) t WHERE t.tenant_id IS NOT NULL{condition}"
+    ))
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod tests {
+    use super::*;
+    use crate::store::sqlite::SqliteStore;
+
+    /// The `events` table accepts exactly the operations `model::Operation` names.
+    #[test]
+    fn the_operations_are_the_ones_the_schema_accepts() {
+        let store = SqliteStore::open_in_memory(&SqliteStore::crate_migrations()).unwrap();
+        let create: String = store.with_conn(|c| {
+            c.query_row(
+                "SELECT sql FROM sqlite_schema WHERE name = 'events'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap()
+        });
+        let quoted: Vec<String> = Operation::ALL
+            .iter()
+            .map(|o| format!("'{}'", o.as_str()))
+            .collect();
+        let check = format!("CHECK (operation IN ({}))", quoted.join(", "));
+        assert!(create.contains(&check), "{check} not in {create}");
+    }
+}

@@ -1,0 +1,148 @@
+//! SQL of SCIM bearer tokens (DESIGN §3): the check that opens every SCIM batch, the
+//! `last_used` bookkeeping, and the operator's issue, list and revoke. Tokens are stored as
+//! hashes only; statements bind the hash, never a secret.
+
+use super::batch::{Columns, FromRow, Query};
+use super::builder::Sql;
+use super::{After, Row, Stmt, StoreError};
+use crate::model::{TenantId, TokenHash, TokenId};
+use crate::scim::datetime::Timestamp;
+
+/// The token a SCIM request presented, if it exists and is not revoked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuthRow {
+    pub token_id: TokenId,
+    pub tenant_id: TenantId,
+    pub tenant_active: bool,
+    pub last_used: Option<Timestamp>,
+}
+
+impl FromRow for AuthRow {
+    fn from_row(row: &Row) -> Result<AuthRow, StoreError> {
+        let c = Columns(row);
+        Ok(AuthRow {
+            token_id: TokenId::new(c.text("token_id")?),
+            tenant_id: TenantId::new(c.text("tenant_id")?),
+            tenant_active: c.flag("tenant_active")?,
+            last_used: c.opt_time("last_used")?,
+        })
+    }
+}
+
+/// The first statement of every SCIM batch: the token's row, if it is not revoked.
+pub fn auth_check(hash: &TokenHash) -> Query<Option<AuthRow>> {
+    let mut q = Sql::new();
+    let hash = q.bind(hash);
+    Query::first(q.stmt(format!(
+        "SELECT tk.id AS token_id, tk.tenant_id AS tenant_id, tn.active AS tenant_active, \
+         tk.last_used AS last_used \
+         FROM tokens tk JOIN tenants tn ON tn.id = tk.tenant_id \
+         WHERE tk.hash = {hash} AND tk.revoked_at IS NULL"
+    )))
+}
+
+/// Records a token's use unless it was recorded after `stale_before` (so that at most one write
+/// per token per interval happens, and reads do not become writes).
+pub fn touch_token(token: &TokenId, now: Timestamp, stale_before: Timestamp) -> Stmt {
+    let mut q = Sql::new();
+    let (token, now, stale_before) = (q.bind(token), q.bind(now), q.bind(stale_before));
+    q.stmt(format!(
+        "UPDATE tokens SET last_used = {now} \
+         WHERE id = {token} AND (last_used IS NULL OR last_used < {stale_before})"
+    ))
+}
+
+/// A token to issue.
+#[derive(Debug, Clone)]
+pub struct NewToken<'a> {
+    pub id: &'a TokenId,
+    pub hash: &'a TokenHash,
+    /// The first characters of the secret, shown in listings.
+    pub prefix: &'a str,
+    pub label: Option<&'a str>,
+    pub created: Timestamp,
+}
+
+/// Issues a token to a tenant, if the tenant exists.
+pub fn insert_token(tenant: &TenantId, token: &NewToken<'_>) -> Stmt {
+    let mut q = Sql::new();
+    let tenant = q.bind(tenant);
+    let values = [
+        q.bind(token.id),
+        tenant,
+        q.bind(token.hash),
+        q.bind(token.prefix),
+        q.bind(token.label),
+        q.bind(token.created),
+    ]
+    .map(|p| p.to_string())
+    .join(", ");
+    q.stmt(format!(
+        "INSERT INTO tokens (id, tenant_id, hash, prefix, label, created) \
+         SELECT {values} WHERE EXISTS (SELECT 1 FROM tenants WHERE id = {tenant})"
+    ))
+}
+
+/// A token as the admin API lists it (never the secret, which is not stored).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TokenRow {
+    pub id: TokenId,
+    pub label: Option<String>,
+    pub prefix: String,
+    pub created: Timestamp,
+    pub last_used: Option<Timestamp>,
+    pub revoked_at: Option<Timestamp>,
+}
+
+impl FromRow for TokenRow {
+    fn from_row(row: &Row) -> Result<TokenRow, StoreError> {
+        let c = Columns(row);
+        Ok(TokenRow {
+            id: TokenId::new(c.text("id")?),
+            label: c.opt_text("label")?.map(str::to_string),
+            prefix: c.text("prefix")?.to_string(),
+            created: c.time("created")?,
+            last_used: c.opt_time("last_used")?,
+            revoked_at: c.opt_time("revoked_at")?,
+        })
+    }
+}
+
+const TOKEN_COLUMNS: &str = "id, label, prefix, created, last_used, revoked_at";
+
+/// `limit` of a tenant's tokens, newest first, after `after`.
+pub fn list_tokens(tenant: &TenantId, after: Option<&After>, limit: i64) -> Query<Vec<TokenRow>> {
+    let mut q = Sql::new();
+    let tenant = q.bind(tenant);
+    let after = match after {
+        None => String::new(),
+        Some(a) => format!(
+            " AND (created, id) < ({}, {})",
+            q.bind(a.created),
+            q.bind(a.id.as_str())
+        ),
+    };
+    let limit = q.bind(limit);
+    Query::all(q.stmt(format!(
+        "SELECT {TOKEN_COLUMNS} FROM tokens WHERE tenant_id = {tenant}{after} \
+         ORDER BY created DESC, id DESC LIMIT {limit}"
+    )))
+}
+
+pub fn get_token(tenant: &TenantId, token: &TokenId) -> Query<Option<TokenRow>> {
+    let mut q = Sql::new();
+    let (tenant, token) = (q.bind(tenant), q.bind(token));
+    Query::first(q.stmt(format!(
+        "SELECT {TOKEN_COLUMNS} FROM tokens WHERE tenant_id = {tenant} AND id = {token}"
+    )))
+}
+
+/// Revokes a token; revoking it again keeps the first revocation time.
+pub fn revoke_token(tenant: &TenantId, token: &TokenId, now: Timestamp) -> Stmt {
+    let mut q = Sql::new();
+    let (tenant, token, now) = (q.bind(tenant), q.bind(token), q.bind(now));
+    q.stmt(format!(
+        "UPDATE tokens SET revoked_at = COALESCE(revoked_at, {now}) \
+         WHERE tenant_id = {tenant} AND id = {token}"
+    ))
+}
