@@ -39,7 +39,8 @@
 # had errors, a failed run or hit CAP. The machine is small and shared: read ratios from one
 # sitting, never absolute numbers across sittings, and look at the per-run spread. The raw
 # per-run records (JSON lines, with each REV's commit) go to .bench/ceiling-<time>.jsonl and the
-# printed report to .bench/ceiling-<time>.txt; the script says where at the end.
+# printed report to .bench/ceiling-<time>.txt, wrangler's logs to .bench/ceiling-<time>.logs/;
+# the script says where at the end.
 #
 # Loopback only; every wrk run is bounded by REQUESTS and CAP, seeding by 600 s. Temporary
 # worktrees, databases and tokens live under .bench/ and are removed at exit; every server is
@@ -146,6 +147,7 @@ SITTING="$(date +%Y%m%d-%H%M%S)"
 RUN="$(mktemp -d "$PROJECT/.bench/ceiling-run.XXXXXX")"
 OUT_JSON="$PROJECT/.bench/ceiling-$SITTING.jsonl"
 OUT_TXT="$PROJECT/.bench/ceiling-$SITTING.txt"
+LOGS="$PROJECT/.bench/ceiling-$SITTING.logs"
 SERVERS=() WORKTREES=()
 CLEANED=""
 bc_cleanup() {
@@ -155,6 +157,11 @@ bc_cleanup() {
   bc_stop "$FG_PID"
   local p w
   for p in "${SERVERS[@]}" ${WRANGLER_PID:-}; do bc_stop "$p"; done
+  # wrangler's logs (warnings and errors at the default level) outlive the run directory.
+  for w in "$RUN"/worker-* "$RUN/ceiling"; do
+    [ -s "$w/wrangler.log" ] || continue
+    mkdir -p "$LOGS" && cp "$w/wrangler.log" "$LOGS/$(cat "$w/label" 2>/dev/null || basename "$w").log"
+  done
   for w in "${WORKTREES[@]}"; do
     git -C "$PROJECT" worktree remove --force "$w" >/dev/null 2>&1 \
       || printf 'bench/ceiling.sh: could not remove the worktree %s (git worktree remove --force)\n' "$w" >&2
@@ -201,6 +208,7 @@ for i in "${!LABELS[@]}"; do
     declare -F "$f" >/dev/null || bc_die "$label: its scripts/lib.sh has no $f (the worker harness came in 2606953)"
   done
   worker_init "$RUN/worker-$i"
+  printf '%s' "$label" | tr -c 'A-Za-z0-9._-' '_' >"$WORKER_DIR/label"
   # Throughput beyond the per-token rate limit is what is measured here.
   echo "SCIM_RATE_LIMIT=off" >>"$WORKER_DIR/vars"
   bc_say "$label: a fresh local D1 with its migrations; wrangler dev"
@@ -246,4 +254,5 @@ rc=$?
 sleep 0.2 # let tee finish writing
 [ "$rc" -eq 0 ] || bc_die "the measurement failed (rc $rc)"
 echo
-echo "raw per-run records (JSON lines): ${OUT_JSON#"$PROJECT/"}; this report: ${OUT_TXT#"$PROJECT/"}"
+echo "raw per-run records (JSON lines): ${OUT_JSON#"$PROJECT/"}; this report: ${OUT_TXT#"$PROJECT/"};"
+echo "wrangler's logs (kept at exit): ${LOGS#"$PROJECT/"}/"
