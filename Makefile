@@ -15,7 +15,7 @@ build:
 
 # Deploy to Cloudflare (needs `wrangler login` and a real database_id in wrangler.toml).
 deploy: build
-	@bash -c 'source scripts/lib.sh && CI=true node_modules/.bin/wrangler d1 migrations apply DB --remote && node_modules/.bin/wrangler deploy'
+	@bash -c 'source scripts/lib.sh && migrations_preflight --remote && CI=true node_modules/.bin/wrangler d1 migrations apply DB --remote && node_modules/.bin/wrangler deploy'
 
 clean:
 	rm -rf build target .e2e .wrangler

@@ -44,6 +44,7 @@ fi
 ADMIN_TOKEN="$(sed -n 's/^ADMIN_TOKEN=//p' .dev.vars | tail -n 1)"
 
 say "applying D1 migrations to the local database (.wrangler/state)"
+migrations_preflight --local
 CI=true node_modules/.bin/wrangler d1 migrations apply DB --local >/dev/null
 
 WRANGLER_PID=""

@@ -116,6 +116,30 @@ _build_worker() {
   }
 }
 
+# migrations_preflight WRANGLER_D1_FLAGS...: before `wrangler d1 migrations apply`, lists what a
+# pending migration would refuse to run over, and stops: users of one tenant sharing an
+# externalId (migration 0006 makes externalId unique per tenant). Nothing is merged: the
+# operator decides which user keeps the externalId (for instance by a SCIM PATCH of the other).
+# A database without the users table yet has nothing to check.
+migrations_preflight() {
+  local out
+  out="$(cd "$ROOT" && CI=true node_modules/.bin/wrangler d1 execute DB "$@" --json --command \
+    "SELECT tenant_id, external_id, count(*) AS users FROM users WHERE external_id IS NOT NULL GROUP BY tenant_id, external_id HAVING count(*) > 1 LIMIT 100" \
+    2>/dev/null)" || return 0
+  python3 - "$out" <<'PY' || die "duplicate externalIds: resolve them before migrating (see above)"
+import json, sys
+try:
+    rows = json.loads(sys.argv[1])[0]["results"]
+except Exception:
+    sys.exit(0)
+if rows:
+    print("These tenants have users sharing an externalId, which must be unique per tenant:", file=sys.stderr)
+    for r in rows:
+        print(f"  tenant {r['tenant_id']}: externalId {r['external_id']!r} on {r['users']} users", file=sys.stderr)
+    sys.exit(1)
+PY
+}
+
 # A TCP port nobody listens on (the kernel picks it).
 free_port() {
   python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'

@@ -17,7 +17,7 @@ mod edge {
     use crate::app::plumbing::ids::Random;
     use crate::app::plumbing::media::MAX_BODY_BYTES;
     use crate::app::scim_api::throttle;
-    use crate::app::{self, retention, Body, Config, Ctx};
+    use crate::app::{self, maintenance, retention, Body, Config, Ctx};
     use crate::scim::datetime::Timestamp;
     use crate::store::{d1::D1Store, Consistency, Store};
     use http_body_util::BodyExt;
@@ -139,43 +139,67 @@ mod edge {
         Ok(response)
     }
 
-    /// The Cron Trigger (`[triggers] crons` in wrangler.toml): the activity log's retention.
-    /// "Now" is the event's scheduled time, so a local run can be dated through wrangler's
-    /// `/cdn-cgi/handler/scheduled?time=<epoch ms>`. A bad `ACTIVITY_RETENTION_DAYS` removes
-    /// nothing and says why in the log.
+    /// The Cron Trigger (`[triggers] crons` in wrangler.toml): the activity log's retention,
+    /// then a step of the refold job. "Now" is the event's scheduled time, so a local run can be
+    /// dated through wrangler's `/cdn-cgi/handler/scheduled?time=<epoch ms>`. Each job's failure
+    /// is logged and leaves the other to run.
     #[event(scheduled)]
     async fn scheduled(event: worker::ScheduledEvent, env: Env, _ctx: worker::ScheduleContext) {
+        let db = match env.d1("DB") {
+            Ok(db) => db,
+            Err(e) => {
+                console_error!("scheduled: no database: {e}");
+                return;
+            }
+        };
+        let store = D1Store::new(db, "scheduled".to_string());
+        let now = Timestamp(event.schedule() as i64);
         let var = env
             .var(retention::RETENTION_VAR)
             .ok()
             .map(|v| v.to_string());
-        let days = match retention::retention_days(var.as_deref()) {
-            Ok(days) => days,
-            Err(e) => {
-                console_error!("retention: {e}; nothing removed");
-                return;
-            }
-        };
-        let db = match env.d1("DB") {
-            Ok(db) => db,
-            Err(e) => {
-                console_error!("retention: no database: {e}");
-                return;
-            }
-        };
-        let now = Timestamp(event.schedule() as i64);
-        match retention::prune_activity(&D1Store::new(db, "scheduled".to_string()), now, days).await
+        match retention::retention_days(var.as_deref()) {
+            // A bad ACTIVITY_RETENTION_DAYS removes nothing and says why.
+            Err(e) => console_error!("retention: {e}; nothing removed"),
+            Ok(days) => match retention::prune_activity(&store, now, days).await {
+                Ok(p) => console_log!(
+                    "retention: removed {} activity-log entries older than {days} days{}",
+                    p.removed,
+                    if p.more {
+                        "; more remain for the next run"
+                    } else {
+                        ""
+                    }
+                ),
+                Err(e) => console_error!("retention: {e}"),
+            },
+        }
+        // Rows an earlier case folding left behind (app::maintenance), a bounded step a run.
+        match maintenance::refold(&store, &mut PlatformRandom, maintenance::MAX_REFOLD_STEPS).await
         {
-            Ok(p) => console_log!(
-                "retention: removed {} activity-log entries older than {days} days{}",
-                p.removed,
-                if p.more {
-                    "; more remain for the next run"
-                } else {
-                    ""
+            Ok(r) => {
+                if r.users > 0 || r.more {
+                    console_log!(
+                        "refold: rewrote {} users{}",
+                        r.users,
+                        if r.more {
+                            "; more remain for the next run"
+                        } else {
+                            ""
+                        }
+                    );
                 }
-            ),
-            Err(e) => console_error!("retention: {e}"),
+                for c in &r.conflicts {
+                    console_error!(
+                        "refold: user {} ({:?}) of tenant {} has a userName equal to another user's \
+                         under the current case folding; kept as it was: rename one of the two",
+                        c.id,
+                        c.user_name,
+                        c.tenant_id
+                    );
+                }
+            }
+            Err(e) => console_error!("refold: {e}"),
         }
     }
 }

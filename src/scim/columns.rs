@@ -70,6 +70,11 @@ pub enum Fill {
     Email,
     /// Computed by SQLite from the folded document at these keys; nothing is bound.
     Generated(&'static [&'static str]),
+    /// The bytes of the two documents (canonical and folded JSON) the row stores.
+    Size,
+    /// 0: the folded copies were made by the current case folding (a migration that changes
+    /// folding sets it to 1 on the rows it leaves behind).
+    FoldFresh,
 }
 
 /// Who reads a column, besides the writes that fill it.
@@ -91,6 +96,10 @@ pub enum Reader {
     Roster,
     /// Employee references and the manager's `displayName` and `$ref` (DESIGN §4).
     References,
+    /// The tenant's quota: its stored bytes are the sum of its users' sizes.
+    Quota,
+    /// The refold job, which rewrites rows folded by an earlier case folding.
+    Maintenance,
 }
 
 /// One column of `users`.
@@ -197,7 +206,7 @@ pub static USER_COLUMNS: &[Column] = &[
     written("external_id", SqlType::Text, Fill::Text(&["externalId"]))
         .serves(&["externalId"])
         .index("users_by_external_id")
-        .read_by(FILTER_SORT),
+        .read_by(&[Reader::Filter, Reader::Sort, Reader::Uniqueness]),
     written("active", SqlType::Integer, Fill::Active)
         .not_null()
         .serves(&["active"])
@@ -248,6 +257,13 @@ pub static USER_COLUMNS: &[Column] = &[
         "users_by_department",
     ),
     generated("manager_fold", MANAGER_VALUE, "users_by_manager"),
+    written("size", SqlType::Integer, Fill::Size)
+        .not_null()
+        .read_by(&[Reader::Quota]),
+    written("fold_stale", SqlType::Integer, Fill::FoldFresh)
+        .not_null()
+        .index("users_fold_stale")
+        .read_by(&[Reader::Maintenance]),
 ];
 
 /// The column that filters and sorting read for an attribute path, if one serves it.

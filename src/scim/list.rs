@@ -203,16 +203,10 @@ impl ListParams {
                     .into(),
             )),
             (Some(cursor), None) => {
-                let count = match self.count {
-                    None => DEFAULT_COUNT,
-                    // RFC 9865 §2: "A positive integer"; a page of nothing would never advance.
-                    Some(n) if n < 1 => {
-                        return Err(ScimError::InvalidCount(format!(
-                        "With cursor paging \"count\" must be between 1 and {MAX_COUNT}, not {n}"
-                    )))
-                    }
-                    Some(n) => n.min(MAX_COUNT),
-                };
+                // RFC 9865 §2: "A negative value SHALL be interpreted as "0". A value of "0"
+                // indicates that no resource results are to be returned except for
+                // "totalResults"."
+                let count = self.count.unwrap_or(DEFAULT_COUNT).clamp(0, MAX_COUNT);
                 Ok(Paging::Cursor {
                     cursor: (!cursor.is_empty()).then(|| cursor.clone()),
                     count,
@@ -363,11 +357,16 @@ pub struct CursorPos {
     pub id: String,
 }
 
-/// An RFC 9865 cursor: a position, and the fingerprint of the query it belongs to.
+/// An RFC 9865 cursor: a position, the fingerprint of the query it belongs to, and the query's
+/// `totalResults` as its first page counted it (so later pages need not count again; RFC 9865
+/// §2 lets a service provider that cannot count omit it, and one count per walk keeps a
+/// tenant's walk from scanning the whole tenant on every page). Cursors issued without a total
+/// are counted again.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Cursor {
     pub query: String,
     pub pos: CursorPos,
+    pub total: Option<i64>,
 }
 
 fn bad_cursor() -> ScimError {
@@ -387,6 +386,7 @@ impl Cursor {
             "x": self.pos.inclusive,
             "k": self.pos.key,
             "i": self.pos.id,
+            "t": self.total,
         })
         .to_string()
         .into_bytes()
@@ -395,7 +395,7 @@ impl Cursor {
     /// Reads a cursor's content back, checking that it belongs to the query `fingerprint`
     /// (RFC 9865 §2: the client repeats every other parameter unchanged). Anything else is a
     /// 400 `invalidCursor`: a cursor is opaque, so a client cannot have meant anything else.
-    pub fn from_bytes(bytes: &[u8], fingerprint: &str) -> Result<CursorPos, ScimError> {
+    pub fn from_bytes(bytes: &[u8], fingerprint: &str) -> Result<Cursor, ScimError> {
         let v: Map<String, Value> = serde_json::from_slice(bytes).map_err(|_| bad_cursor())?;
         let flag = |k: &str| v.get(k).and_then(Value::as_bool).ok_or_else(bad_cursor);
         if v.get("q").and_then(Value::as_str) != Some(fingerprint) {
@@ -405,15 +405,23 @@ impl Cursor {
         if !matches!(key, Value::Null | Value::String(_) | Value::Number(_)) {
             return Err(bad_cursor());
         }
-        Ok(CursorPos {
-            backward: flag("b")?,
-            inclusive: flag("x")?,
-            key,
-            id: v
-                .get("i")
-                .and_then(Value::as_str)
-                .ok_or_else(bad_cursor)?
-                .to_string(),
+        let total = match v.get("t") {
+            None | Some(Value::Null) => None,
+            Some(t) => Some(t.as_i64().filter(|t| *t >= 0).ok_or_else(bad_cursor)?),
+        };
+        Ok(Cursor {
+            query: fingerprint.to_string(),
+            pos: CursorPos {
+                backward: flag("b")?,
+                inclusive: flag("x")?,
+                key,
+                id: v
+                    .get("i")
+                    .and_then(Value::as_str)
+                    .ok_or_else(bad_cursor)?
+                    .to_string(),
+            },
+            total,
         })
     }
 }
@@ -459,7 +467,8 @@ mod tests {
             ("cursor", Ok(Cursor { cursor: None, count: DEFAULT_COUNT })),
             ("cursor=&count=10", Ok(Cursor { cursor: None, count: 10 })),
             ("cursor=abc&count=1000", Ok(Cursor { cursor: Some("abc".into()), count: MAX_COUNT })),
-            ("cursor=&count=0", Err(ScimError::InvalidCount(format!("With cursor paging \"count\" must be between 1 and {MAX_COUNT}, not 0")))),
+            ("cursor=&count=0", Ok(Cursor { cursor: None, count: 0 })),
+            ("cursor=abc&count=-5", Ok(Cursor { cursor: Some("abc".into()), count: 0 })),
             ("cursor=&startIndex=1", Err(invalid("Send either \"startIndex\" (index paging) or \"cursor\" (cursor paging), not both".into()))),
         ];
         for (q, expected) in table {
@@ -677,14 +686,22 @@ mod tests {
         let c = Cursor {
             query: "q1".into(),
             pos: pos.clone(),
+            total: Some(7),
         };
-        assert_eq!(Cursor::from_bytes(&c.to_bytes(), "q1"), Ok(pos));
+        assert_eq!(Cursor::from_bytes(&c.to_bytes(), "q1"), Ok(c.clone()));
+        // A cursor issued before totals were kept is read with none (and counted again).
+        let old = br#"{"q":"q1","b":true,"x":false,"k":"bjensen","i":"u1"}"#;
+        assert_eq!(
+            Cursor::from_bytes(old, "q1").map(|c| (c.pos, c.total)),
+            Ok((pos, None))
+        );
         assert_eq!(Cursor::from_bytes(&c.to_bytes(), "q2"), Err(bad_cursor()));
         for junk in [
             &b"not json"[..],
             b"{}",
             br#"{"q":"q1","b":true,"x":false,"k":[1],"i":"u1"}"#,
             br#"{"q":"q1","b":1,"x":false,"k":1,"i":"u1"}"#,
+            br#"{"q":"q1","b":true,"x":false,"k":1,"i":"u1","t":-1}"#,
         ] {
             assert_eq!(
                 Cursor::from_bytes(junk, "q1"),

@@ -255,7 +255,10 @@ pub static EXTERNAL_ID: Attr = string(
     "externalId",
     "Identifier of the resource in the provisioning client",
 )
-.case_exact();
+.case_exact()
+// Unique within a tenant when present (a second user with it is a 409): an external identity
+// names one employee.
+.unique();
 const META_SUBS: &[Attr] = &[
     string(
         "resourceType",

@@ -5,6 +5,7 @@
 //! `store::reports`; which entries a request writes is `app::scim_api::activity`.
 
 use super::builder::Sql;
+use super::users::{refused_because, Claim, Refusal};
 use super::Stmt;
 use crate::model::{Operation, TokenHash, UserId, WriteId};
 use crate::scim::datetime::Timestamp;
@@ -37,11 +38,13 @@ pub enum When<'a> {
     },
     /// Only if no user has this id (a create that did not happen, a target that does not exist).
     Absent { id: &'a UserId },
-    /// Only if the write did not take effect and another user holds the folded userName.
-    NameTaken {
-        id: &'a UserId,
-        write_id: &'a WriteId,
-        user_name_fold: &'a str,
+    /// Only if the write did not take effect (no user `claim.id`; for an update, none written
+    /// by `write_id`) for one of the `outcomes`' reasons (`store::users::refused_because`); the
+    /// entry's status and detail are that outcome's, whatever the event says.
+    Refused {
+        write_id: Option<&'a WriteId>,
+        claim: &'a Claim<'a>,
+        outcomes: &'a [Outcome],
     },
     /// Only if a user with this id exists (before the batch deletes it).
     Exists { id: &'a UserId },
@@ -49,6 +52,14 @@ pub enum When<'a> {
     AtVersion { id: &'a UserId, version: i64 },
     /// Only if a user with this id exists at another version (an If-Match that fails).
     NotAtVersion { id: &'a UserId, version: i64 },
+}
+
+/// How the log records a write refused for `reason`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcome {
+    pub reason: Refusal,
+    pub status: u16,
+    pub detail: String,
 }
 
 /// Writes an activity-log entry under the given condition. The token id comes from the token
@@ -63,8 +74,9 @@ pub fn log_event(hash: &TokenHash, event: &Event<'_>, when: &When<'_>) -> Stmt {
     let operation = q.bind(event.operation.as_str());
     let user_id = q.bind(event.user_id);
     let user_name = q.bind(event.user_name);
-    let status = q.bind(event.status);
-    let detail = q.bind(event.detail);
+    // The event's own status and detail, unless the condition decides them (bound only if
+    // used: SQLite refuses a value the text does not name).
+    let mut decided: Option<(String, String)> = None;
     let changes = q.bind(event.changes.as_deref());
     let client = q.bind(event.client);
     let user = |q: &mut Sql, id: &UserId| {
@@ -81,20 +93,28 @@ pub fn log_event(hash: &TokenHash, event: &Event<'_>, when: &When<'_>) -> Stmt {
             q.bind(*write_id)
         ),
         When::Absent { id } => format!(" AND NOT EXISTS ({})", user(&mut q, id)),
-        When::NameTaken {
-            id,
+        When::Refused {
             write_id,
-            user_name_fold,
+            claim,
+            outcomes,
         } => {
-            let id = q.bind(*id);
-            format!(
-                " AND NOT EXISTS (SELECT 1 FROM users WHERE tenant_id = t.tenant_id AND id = {id} \
-                 AND write_id = {}) \
-                 AND EXISTS (SELECT 1 FROM users WHERE tenant_id = t.tenant_id \
-                 AND user_name_fold = {} AND id <> {id})",
-                q.bind(*write_id),
-                q.bind(*user_name_fold)
-            )
+            let not_written = match write_id {
+                None => user(&mut q, claim.id),
+                Some(w) => format!("{} AND write_id = {}", user(&mut q, claim.id), q.bind(*w)),
+            };
+            let mut bound = claim.bind();
+            let (mut statuses, mut details, mut any) = (Vec::new(), Vec::new(), Vec::new());
+            for o in outcomes.iter() {
+                let because = refused_because(&mut q, "t.tenant_id", &mut bound, o.reason);
+                statuses.push(format!("WHEN {because} THEN {}", q.bind(o.status)));
+                details.push(format!("WHEN {because} THEN {}", q.bind(o.detail.as_str())));
+                any.push(because);
+            }
+            decided = Some((
+                format!("CASE {} END", statuses.join(" ")),
+                format!("CASE {} END", details.join(" ")),
+            ));
+            format!(" AND NOT EXISTS ({not_written}) AND ({})", any.join(" OR "))
         }
         When::Exists { id } => format!(" AND EXISTS ({})", user(&mut q, id)),
         When::AtVersion { id, version } => format!(
@@ -106,6 +126,13 @@ pub fn log_event(hash: &TokenHash, event: &Event<'_>, when: &When<'_>) -> Stmt {
             " AND EXISTS ({} AND version <> {})",
             user(&mut q, id),
             q.bind(*version)
+        ),
+    };
+    let (status, detail) = match decided {
+        Some(d) => d,
+        None => (
+            q.bind(event.status).to_string(),
+            q.bind(event.detail).to_string(),
         ),
     };
     q.stmt(format!(

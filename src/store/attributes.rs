@@ -33,6 +33,17 @@ const DEFINITION_COLUMNS: &str = "id, name, scim_name, type, options, aliases, a
 pub fn definitions(hash: &TokenHash) -> Query<TenantSchema> {
     let mut q = Sql::new();
     let tenant = q.tenant_of_token(hash);
+    schema_query(q, &tenant)
+}
+
+/// The definitions of a tenant named by id (the operator's jobs).
+pub fn definitions_of(tenant: &TenantId) -> Query<TenantSchema> {
+    let mut q = Sql::new();
+    let tenant = q.bind(tenant).to_string();
+    schema_query(q, &tenant)
+}
+
+fn schema_query(q: Sql, tenant: &str) -> Query<TenantSchema> {
     Query::new(
         q.stmt(format!(
             "SELECT {DEFINITION_COLUMNS} FROM attributes WHERE tenant_id = {tenant} ORDER BY created, id"

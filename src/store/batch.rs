@@ -164,6 +164,15 @@ impl<'r> Columns<'r> {
             .ok_or_else(|| Self::broken(name))
     }
 
+    /// An INTEGER column that may be NULL.
+    pub fn opt_int(&self, name: &str) -> Result<Option<i64>, StoreError> {
+        match self.0.get(name) {
+            Some(serde_json::Value::Null) => Ok(None),
+            Some(v) => v.as_i64().map(Some).ok_or_else(|| Self::broken(name)),
+            None => Err(Self::broken(name)),
+        }
+    }
+
     /// An INTEGER column holding 0 or 1.
     pub fn flag(&self, name: &str) -> Result<bool, StoreError> {
         match self.int(name)? {

@@ -53,6 +53,11 @@ impl Sql {
         self.params.is_empty()
     }
 
+    /// The values bound so far, in placeholder order.
+    pub fn bound(&self) -> &[Value] {
+        &self.params
+    }
+
     /// The tenant of the live token whose hash is `hash` (not revoked, tenant enabled), or
     /// NULL: a scalar subquery. The hash is bound once per statement, however often the
     /// subquery appears.
@@ -76,13 +81,31 @@ impl Sql {
         }
     }
 
-    /// The statement: `text` with the placeholders this builder handed out.
+    /// The statement: `text` with the placeholders this builder handed out. Every value bound
+    /// must appear in the text (SQLite refuses to bind a number beyond the highest it sees);
+    /// debug builds check it.
     pub fn stmt(self, text: impl Into<Cow<'static, str>>) -> Stmt {
+        let sql = text.into();
+        debug_assert!(
+            (1..=self.params.len()).all(|n| mentions(&sql, n)),
+            "a bound value is missing from the statement: {sql}"
+        );
         Stmt {
-            sql: text.into(),
+            sql,
             params: self.params,
         }
     }
+}
+
+/// Whether `sql` writes the placeholder `?n` (not as the start of a longer number).
+fn mentions(sql: &str, n: usize) -> bool {
+    let p = format!("?{n}");
+    sql.match_indices(&p).any(|(at, _)| {
+        !sql[at + p.len()..]
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_digit())
+    })
 }
 
 #[cfg(test)]

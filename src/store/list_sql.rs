@@ -471,7 +471,7 @@ mod tests {
     fn render_filter(f: &Resolved) -> (String, Vec<Value>) {
         let mut q = statement();
         let w = filter_sql(f, &mut q, &hash()).unwrap();
-        (w.sql, q.stmt("").params.split_off(1))
+        (w.sql, q.bound()[1..].to_vec())
     }
 
     fn tenant() -> String {

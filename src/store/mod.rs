@@ -25,6 +25,7 @@ pub mod builder;
 #[cfg(target_arch = "wasm32")]
 pub mod d1;
 pub mod list_sql;
+pub mod maintenance;
 pub mod reports;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod sqlite;

@@ -7,6 +7,11 @@ use super::{After, Row, Stmt, StoreError};
 use crate::model::TenantId;
 use crate::scim::datetime::Timestamp;
 
+/// The quota of a tenant without one of its own: far more employees than a company has, and
+/// a tenth of a D1 database, so that no tenant can fill the database all tenants share.
+pub const DEFAULT_MAX_EMPLOYEES: i64 = 500_000;
+pub const DEFAULT_MAX_BYTES: i64 = 1 << 30;
+
 /// A tenant as the admin API shows it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TenantRow {
@@ -14,6 +19,17 @@ pub struct TenantRow {
     pub name: String,
     pub active: bool,
     pub created: Timestamp,
+    pub quota: Quota,
+    /// Its employees now, and the bytes their rows store.
+    pub employees: i64,
+    pub stored_bytes: i64,
+}
+
+/// A tenant's limits: its own, or the defaults.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Quota {
+    pub employees: i64,
+    pub bytes: i64,
 }
 
 impl FromRow for TenantRow {
@@ -24,11 +40,18 @@ impl FromRow for TenantRow {
             name: c.text("name")?.to_string(),
             active: c.flag("active")?,
             created: c.time("created")?,
+            quota: Quota {
+                employees: c.opt_int("max_employees")?.unwrap_or(DEFAULT_MAX_EMPLOYEES),
+                bytes: c.opt_int("max_bytes")?.unwrap_or(DEFAULT_MAX_BYTES),
+            },
+            employees: c.int("employees")?,
+            stored_bytes: c.int("stored_bytes")?,
         })
     }
 }
 
-const TENANT_COLUMNS: &str = "id, name, active, created";
+const TENANT_COLUMNS: &str =
+    "id, name, active, created, max_employees, max_bytes, employees, stored_bytes";
 
 pub fn insert_tenant(tenant: &TenantId, name: &str, created: Timestamp) -> Stmt {
     let mut q = Sql::new();
@@ -63,13 +86,31 @@ pub fn list_tenants(after: Option<&After>, limit: i64) -> Query<Vec<TenantRow>> 
     )))
 }
 
-/// Renames and/or enables/disables a tenant; `None` keeps the current value.
-pub fn update_tenant(tenant: &TenantId, name: Option<&str>, active: Option<bool>) -> Stmt {
+/// What a change of a tenant sets; `None` keeps a field.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TenantChange {
+    pub name: Option<String>,
+    pub active: Option<bool>,
+    /// `Some(None)`: back to the default.
+    pub max_employees: Option<Option<i64>>,
+    pub max_bytes: Option<Option<i64>>,
+}
+
+/// Renames, enables or disables a tenant, or sets its quota.
+pub fn update_tenant(tenant: &TenantId, change: &TenantChange) -> Stmt {
     let mut q = Sql::new();
-    let (tenant, name, active) = (q.bind(tenant), q.bind(name), q.bind(active));
+    let tenant = q.bind(tenant);
+    let name = q.bind(change.name.as_deref());
+    let active = q.bind(change.active);
+    let mut set = |column: &str, value: Option<Option<i64>>| match value {
+        None => column.to_string(),
+        Some(v) => q.bind(v).to_string(),
+    };
+    let max_employees = set("max_employees", change.max_employees);
+    let max_bytes = set("max_bytes", change.max_bytes);
     q.stmt(format!(
-        "UPDATE tenants SET name = COALESCE({name}, name), active = COALESCE({active}, active) \
-         WHERE id = {tenant}"
+        "UPDATE tenants SET name = COALESCE({name}, name), active = COALESCE({active}, active), \
+         max_employees = {max_employees}, max_bytes = {max_bytes} WHERE id = {tenant}"
     ))
 }
 

@@ -14,6 +14,7 @@
 use super::batch::{Columns, FromRow, Query};
 use super::builder::{Param, Sql};
 use super::list_sql::{optional_filter_sql, Order};
+use super::tenants::{DEFAULT_MAX_BYTES, DEFAULT_MAX_EMPLOYEES};
 use super::{Row, Stmt, StoreError, Value};
 use crate::model::{TokenHash, UserId, WriteId};
 use crate::scim::columns::{self, Fill, USER_COLUMNS};
@@ -28,7 +29,7 @@ use serde_json::Map;
 
 /// What a read of a user returns, over `users u` and its manager `users m`.
 const USER_COLUMNS_READ: &str = "u.id AS id, u.resource AS resource, u.version AS version, \
-     u.write_id AS write_id, u.created AS created, u.last_modified AS last_modified, \
+     u.write_id AS write_id, u.size AS size, u.created AS created, u.last_modified AS last_modified, \
      m.id AS manager_id, coalesce(m.display_name, m.user_name) AS manager_name, \
      (SELECT json_group_object(r.attribute_id, coalesce(t.email, t.user_name, r.pending)) \
      FROM employee_refs r LEFT JOIN users t ON t.tenant_id = r.tenant_id AND t.id = r.target_id \
@@ -49,6 +50,8 @@ pub struct StoredUser {
     pub refs: Map<String, serde_json::Value>,
     /// The write that produced this row.
     pub write_id: WriteId,
+    /// The bytes the row's documents take, as its write measured them (the tenant's quota).
+    pub size: i64,
 }
 
 impl FromRow for StoredUser {
@@ -77,6 +80,7 @@ impl FromRow for StoredUser {
             manager,
             refs: c.json("refs")?.unwrap_or_default(),
             write_id: WriteId::new(c.text("write_id")?),
+            size: c.int("size")?,
         })
     }
 }
@@ -170,17 +174,40 @@ pub fn count_users(hash: &TokenHash, filter: Option<&Resolved>) -> Result<Query<
 }
 
 /// Everything a write stores about a user: the canonical document and its folded copy (which
-/// filters read), and what the store adds.
+/// filters read), as the JSON text the row keeps, and what the store adds.
 #[derive(Debug, Clone)]
 pub struct UserWrite<'a> {
     pub id: &'a UserId,
     pub write_id: &'a WriteId,
     pub doc: &'a Doc,
-    pub folded: &'a Doc,
+    resource: String,
+    folded: String,
     pub now: Timestamp,
 }
 
-impl UserWrite<'_> {
+impl<'a> UserWrite<'a> {
+    pub fn new(
+        id: &'a UserId,
+        write_id: &'a WriteId,
+        doc: &'a Doc,
+        folded: &Doc,
+        now: Timestamp,
+    ) -> UserWrite<'a> {
+        UserWrite {
+            id,
+            write_id,
+            doc,
+            resource: json_text(doc),
+            folded: json_text(folded),
+            now,
+        }
+    }
+
+    /// The bytes the row's two documents take (what the tenant's byte quota counts).
+    pub fn size(&self) -> i64 {
+        (self.resource.len() + self.folded.len()) as i64
+    }
+
     /// The value a written column takes; `None` for the columns the statement itself computes
     /// (the tenant, the version) or SQLite generates.
     fn value(&self, fill: Fill) -> Option<Value> {
@@ -189,24 +216,31 @@ impl UserWrite<'_> {
             Fill::Id => self.id.into(),
             Fill::WriteId => self.write_id.into(),
             Fill::Created | Fill::LastModified => self.now.into(),
-            Fill::Resource => json_text(doc).into(),
-            Fill::Folded => json_text(self.folded).into(),
+            Fill::Resource => self.resource.as_str().into(),
+            Fill::Folded => self.folded.as_str().into(),
             Fill::Text(path) => columns::text_at(doc, path).into(),
             Fill::Fold(path) => columns::text_at(doc, path).map(fold).into(),
             Fill::Active => columns::is_active(doc).into(),
             Fill::Email => columns::employee_email(doc).into(),
+            Fill::Size => self.size().into(),
+            Fill::FoldFresh => Value::Int(0),
             Fill::Tenant | Fill::Version | Fill::Generated(_) => return None,
         })
     }
 
-    /// `[[value, value_fold, type_fold, primary], ...]` for `replace_emails`.
+    /// The email rows, for `replace_emails`.
     fn emails_json(&self) -> String {
-        let rows: Vec<serde_json::Value> = columns::email_rows(self.doc)
-            .iter()
-            .map(|e| serde_json::json!([e.value, e.value_fold, e.type_fold, e.primary as i64]))
-            .collect();
-        serde_json::Value::Array(rows).to_string()
+        email_rows_json(self.doc).to_string()
     }
+}
+
+/// A user's `user_emails` rows as the statements that write them take them:
+/// `[[value, value_fold, type_fold, primary], ...]`.
+pub fn email_rows_json(doc: &Doc) -> serde_json::Value {
+    columns::email_rows(doc)
+        .iter()
+        .map(|e| serde_json::json!([e.value, e.value_fold, e.type_fold, e.primary as i64]))
+        .collect()
 }
 
 fn json_text(doc: &Doc) -> String {
@@ -226,9 +260,191 @@ fn bind_column(
     w.value(fill).map(|v| q.bind(v))
 }
 
-/// Inserts a new user (version 1), unless its userName is taken: then nothing happens and the
-/// batch's later statements see no row with this write id.
-pub fn insert_user(hash: &TokenHash, w: &UserWrite<'_>) -> Stmt {
+/// What a write claims from its tenant: its unique values, and room under the quota.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Claim<'a> {
+    pub id: &'a UserId,
+    pub user_name_fold: &'a str,
+    pub external_id: Option<&'a str>,
+    /// Employees the write adds: 1 for a create, 0 for an update.
+    pub employees: i64,
+    /// Bytes the write adds to the tenant's stored bytes (negative when it shrinks the user).
+    pub bytes: i64,
+}
+
+/// Why a write of a user did not take effect, other than a lost race or a missing user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// Another user of the tenant has the folded userName.
+    UserNameTaken,
+    /// Another user of the tenant has the externalId.
+    ExternalIdTaken,
+    /// The tenant has its maximum of employees.
+    EmployeeQuota,
+    /// The tenant's stored bytes would pass its quota.
+    ByteQuota,
+}
+
+impl Refusal {
+    /// In the order they are checked: a write refused for several reasons is refused for the
+    /// first.
+    pub const ALL: [Refusal; 4] = [
+        Refusal::UserNameTaken,
+        Refusal::ExternalIdTaken,
+        Refusal::EmployeeQuota,
+        Refusal::ByteQuota,
+    ];
+
+    fn code(self) -> &'static str {
+        match self {
+            Refusal::UserNameTaken => "user_name",
+            Refusal::ExternalIdTaken => "external_id",
+            Refusal::EmployeeQuota => "employees",
+            Refusal::ByteQuota => "bytes",
+        }
+    }
+
+    /// The condition, over the tenant `tenant` (a SQL expression), that holds when this reason
+    /// applies to the claim.
+    fn holds(self, q: &mut Sql, tenant: &str, c: &mut BoundClaim<'_>) -> String {
+        match self {
+            Refusal::UserNameTaken => format!(
+                "EXISTS (SELECT 1 FROM users o WHERE o.tenant_id = {tenant} \
+                 AND o.user_name_fold = {} AND o.id <> {})",
+                c.user_name_fold(q),
+                c.id(q)
+            ),
+            Refusal::ExternalIdTaken => match c.claim.external_id {
+                None => "0".to_string(),
+                Some(_) => format!(
+                    "EXISTS (SELECT 1 FROM users o WHERE o.tenant_id = {tenant} \
+                     AND o.external_id = {} AND o.id <> {})",
+                    c.external_id(q),
+                    c.id(q)
+                ),
+            },
+            Refusal::EmployeeQuota => match c.claim.employees > 0 {
+                false => "0".to_string(),
+                true => format!(
+                    "EXISTS (SELECT 1 FROM tenants tq WHERE tq.id = {tenant} \
+                     AND tq.employees + {} > coalesce(tq.max_employees, {}))",
+                    c.employees(q),
+                    c.max_employees(q)
+                ),
+            },
+            Refusal::ByteQuota => match c.claim.bytes > 0 {
+                false => "0".to_string(),
+                true => format!(
+                    "EXISTS (SELECT 1 FROM tenants tq WHERE tq.id = {tenant} \
+                     AND tq.stored_bytes + {} > coalesce(tq.max_bytes, {}))",
+                    c.bytes(q),
+                    c.max_bytes(q)
+                ),
+            },
+        }
+    }
+}
+
+/// A claim's values as one statement binds them: each once, when a condition first names it
+/// (a bound value no condition names would be an error).
+pub struct BoundClaim<'c> {
+    claim: &'c Claim<'c>,
+    params: [Option<Param>; 7],
+}
+
+macro_rules! claim_params {
+    ($($name:ident = $index:literal: |$c:ident| $value:expr;)*) => {
+        impl BoundClaim<'_> {
+            $(fn $name(&mut self, q: &mut Sql) -> Param {
+                let $c = self.claim;
+                *self.params[$index].get_or_insert_with(|| q.bind($value))
+            })*
+        }
+    };
+}
+
+claim_params! {
+    id = 0: |c| c.id;
+    user_name_fold = 1: |c| c.user_name_fold;
+    external_id = 2: |c| c.external_id;
+    employees = 3: |c| c.employees;
+    bytes = 4: |c| c.bytes;
+    max_employees = 5: |_c| DEFAULT_MAX_EMPLOYEES;
+    max_bytes = 6: |_c| DEFAULT_MAX_BYTES;
+}
+
+impl<'c> Claim<'c> {
+    pub fn bind(&'c self) -> BoundClaim<'c> {
+        BoundClaim {
+            claim: self,
+            params: [None; 7],
+        }
+    }
+}
+
+/// The condition that `reason` is why the claim was refused: it holds, and no reason checked
+/// before it does (so at most one reason is ever given).
+pub fn refused_because(
+    q: &mut Sql,
+    tenant: &str,
+    claim: &mut BoundClaim<'_>,
+    reason: Refusal,
+) -> String {
+    let mut terms = Vec::new();
+    for r in Refusal::ALL {
+        if r == reason {
+            terms.push(r.holds(q, tenant, claim));
+            break;
+        }
+        terms.push(format!("NOT {}", r.holds(q, tenant, claim)));
+    }
+    terms.join(" AND ")
+}
+
+/// The quota's room for the claim (the unique values are the unique indexes' to keep).
+fn has_room(q: &mut Sql, tenant: &str, claim: &Claim<'_>) -> String {
+    let mut c = claim.bind();
+    format!(
+        "NOT {} AND NOT {}",
+        Refusal::EmployeeQuota.holds(q, tenant, &mut c),
+        Refusal::ByteQuota.holds(q, tenant, &mut c)
+    )
+}
+
+/// Why `claim` was refused, if one of the [`Refusal`]s explains it (read after the write).
+pub fn refusal(hash: &TokenHash, claim: &Claim<'_>) -> Query<Option<Refusal>> {
+    let mut q = Sql::new();
+    let tenant = q.tenant_of_token(hash);
+    let mut bound = claim.bind();
+    let cases: Vec<String> = Refusal::ALL
+        .iter()
+        .map(|r| {
+            format!(
+                "WHEN {} THEN '{}'",
+                r.holds(&mut q, &tenant, &mut bound),
+                r.code()
+            )
+        })
+        .collect();
+    Query::new(
+        q.stmt(format!(
+            "SELECT CASE {} ELSE NULL END AS reason",
+            cases.join(" ")
+        )),
+        |rows| {
+            let reason = match rows.first() {
+                Some(row) => Columns(row).opt_text("reason")?.map(str::to_string),
+                None => None,
+            };
+            Ok(reason.and_then(|r| Refusal::ALL.into_iter().find(|x| x.code() == r)))
+        },
+    )
+}
+
+/// Inserts a new user (version 1), unless its userName or externalId is taken or the tenant's
+/// quota has no room for it: then nothing happens and the batch's later statements see no row
+/// with this write id.
+pub fn insert_user(hash: &TokenHash, w: &UserWrite<'_>, claim: &Claim<'_>) -> Stmt {
     let mut q = Sql::new();
     let tenant = q.tenant_of_token(hash);
     let mut now = None;
@@ -245,17 +461,24 @@ pub fn insert_user(hash: &TokenHash, w: &UserWrite<'_>) -> Stmt {
         names.push(c.name);
         values.push(value);
     }
+    let room = has_room(&mut q, "t.tenant_id", claim);
     q.stmt(format!(
         "INSERT INTO users ({}) SELECT {} FROM (SELECT {tenant} AS tenant_id) t \
-         WHERE t.tenant_id IS NOT NULL ON CONFLICT DO NOTHING",
+         WHERE t.tenant_id IS NOT NULL AND {room} ON CONFLICT DO NOTHING",
         names.join(", "),
         values.join(", ")
     ))
 }
 
-/// Replaces a user whose version is still `expected_version`; `UPDATE OR IGNORE` so that a
-/// userName taken by another user skips the row instead of failing the batch.
-pub fn update_user(hash: &TokenHash, w: &UserWrite<'_>, expected_version: i64) -> Stmt {
+/// Replaces a user whose version is still `expected_version`, if the quota has room for what it
+/// grows; `UPDATE OR IGNORE` so that a userName or externalId taken by another user skips the
+/// row instead of failing the batch.
+pub fn update_user(
+    hash: &TokenHash,
+    w: &UserWrite<'_>,
+    expected_version: i64,
+    claim: &Claim<'_>,
+) -> Stmt {
     let mut q = Sql::new();
     let tenant = q.tenant_of_token(hash);
     let mut now = None;
@@ -273,9 +496,24 @@ pub fn update_user(hash: &TokenHash, w: &UserWrite<'_>, expected_version: i64) -
         }
     }
     let (id, version) = (q.bind(w.id), q.bind(expected_version));
+    let room = has_room(&mut q, &tenant, claim);
     q.stmt(format!(
-        "UPDATE OR IGNORE users SET {} WHERE tenant_id = {tenant} AND id = {id} AND version = {version}",
+        "UPDATE OR IGNORE users SET {} WHERE tenant_id = {tenant} AND id = {id} \
+         AND version = {version} AND {room}",
         sets.join(", ")
+    ))
+}
+
+/// Keeps the tenant's usage right after a write that took effect: `claim`'s employees and
+/// bytes are added (so `stored_bytes` stays the sum of the users' sizes).
+pub fn count_usage(hash: &TokenHash, w: &UserWrite<'_>, claim: &Claim<'_>) -> Stmt {
+    let mut q = Sql::new();
+    let tenant = q.tenant_of_token(hash);
+    let (employees, bytes) = (q.bind(claim.employees), q.bind(claim.bytes));
+    let written_by = written(&mut q, hash, w.id, w.write_id);
+    q.stmt(format!(
+        "UPDATE tenants SET employees = employees + {employees}, stored_bytes = stored_bytes + {bytes} \
+         WHERE id = {tenant} AND {written_by}"
     ))
 }
 
@@ -355,24 +593,6 @@ pub fn record_activation(
     ))
 }
 
-/// After an update: whether another user holds the folded userName (the reason a write that
-/// did not take effect was refused, rather than a concurrent change).
-pub fn name_taken(hash: &TokenHash, id: &UserId, user_name_fold: &str) -> Query<bool> {
-    let mut q = Sql::new();
-    let tenant = q.tenant_of_token(hash);
-    let (id, name) = (q.bind(id), q.bind(user_name_fold));
-    Query::new(
-        q.stmt(format!(
-            "SELECT EXISTS (SELECT 1 FROM users WHERE tenant_id = {tenant} \
-             AND user_name_fold = {name} AND id <> {id}) AS n"
-        )),
-        |rows| match rows.first() {
-            Some(row) => Columns(row).flag("n"),
-            None => Err(StoreError::Internal("EXISTS answered no row".into())),
-        },
-    )
-}
-
 /// Deletes a user and what belongs to it, recording the deletion in the history first.
 /// `version`: only if the user is still at that version (If-Match). The history row keeps the
 /// user's name, email and folded name: the roster of earlier times names and orders them by it
@@ -429,10 +649,16 @@ pub fn delete_user(
          AND EXISTS (SELECT 1 FROM users u WHERE u.tenant_id = {tenant} AND u.id = {id_p}{only_at})"
     ));
     let (q, tenant, id_p, only_at) = start();
+    let usage = q.stmt(format!(
+        "UPDATE tenants SET employees = employees - 1, stored_bytes = stored_bytes - \
+         (SELECT u.size FROM users u WHERE u.tenant_id = {tenant} AND u.id = {id_p}) \
+         WHERE id = {tenant} AND EXISTS (SELECT 1 FROM users u WHERE u.tenant_id = {tenant} AND u.id = {id_p}{only_at})"
+    ));
+    let (q, tenant, id_p, only_at) = start();
     let user = q.stmt(format!(
         "DELETE FROM users AS u WHERE u.tenant_id = {tenant} AND u.id = {id_p}{only_at}"
     ));
-    vec![history, references, reference_rows, emails, user]
+    vec![history, references, reference_rows, emails, usage, user]
 }
 
 /// The employee references a write changes (DESIGN §4): `removed` (a JSON array of attribute
@@ -610,19 +836,25 @@ mod tests {
     #[test]
     fn every_column_is_named_by_a_statement_that_reads_it() {
         // The statements of the files that read users: each file's code before its tests.
-        let code: String = ["users.rs", "reports.rs", "activity.rs", "list_sql.rs"]
-            .iter()
-            .map(|f| {
-                let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-                    .join("src/store")
-                    .join(f);
-                let text = std::fs::read_to_string(path).unwrap();
-                text.split("\nmod tests {")
-                    .next()
-                    .unwrap_or_default()
-                    .to_string()
-            })
-            .collect();
+        let code: String = [
+            "users.rs",
+            "reports.rs",
+            "activity.rs",
+            "list_sql.rs",
+            "maintenance.rs",
+        ]
+        .iter()
+        .map(|f| {
+            let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("src/store")
+                .join(f);
+            let text = std::fs::read_to_string(path).unwrap();
+            text.split("\nmod tests {")
+                .next()
+                .unwrap_or_default()
+                .to_string()
+        })
+        .collect();
         for c in USER_COLUMNS.iter().filter(|c| c.serves.is_none()) {
             let named = [".", " ", "("]
                 .iter()

@@ -87,6 +87,10 @@ impl Client for TestApp {
         let clock = move || now;
         let mut ctx = Ctx::new(now, &clock, request_id, &mut *random, &self.config);
         let response = block_on(app::handle(req, &self.store, &mut ctx));
+        // What the worker would log (a failing test shows it; a passing one hides it).
+        for line in &ctx.log {
+            eprintln!("worker log: {line}");
+        }
         let deferred = std::mem::take(&mut ctx.deferred);
         if !deferred.is_empty() {
             block_on(self.store.batch(Consistency::Primary, deferred))

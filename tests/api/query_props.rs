@@ -693,6 +693,10 @@ fn populate(app: &TestApp, bodies: &[Value]) -> (Tenant, Vec<Value>) {
         let mut body = body.clone();
         // userNames are unique (case-insensitively): the position makes them so.
         body["userName"] = json!(format!("{}{i}", body["userName"].as_str().unwrap()));
+        // So are externalIds, when present (a second user with one is a 409).
+        if let Some(external_id) = body["externalId"].as_str() {
+            body["externalId"] = json!(format!("{external_id}{i}"));
+        }
         let r = app.scim(&t.token, "POST", "/Users", Some(body));
         assert_eq!(r.status, 201, "{}", r.body);
         users.push(r.json());

@@ -16,7 +16,13 @@ fn created_tenant_answer_is_exact_with_a_fixed_clock_and_seed() {
     assert_eq!(body["scim_base_url"], json!("http://scim.test/scim/v2"));
     assert!(body["id"].as_str().unwrap().starts_with("tnt_"));
     assert!(body["token_id"].as_str().unwrap().starts_with("tok_"));
-    assert_eq!(body.as_object().unwrap().len(), 7, "{body}");
+    // The quota and its usage were added (the contract lets fields be added, never changed).
+    assert_eq!(
+        body["quota"],
+        json!({ "employees": 500_000, "bytes": 1_073_741_824 })
+    );
+    assert_eq!(body["usage"], json!({ "employees": 0, "bytes": 0 }));
+    assert_eq!(body.as_object().unwrap().len(), 9, "{body}");
 }
 
 #[test]

@@ -10,7 +10,9 @@ use crate::app::plumbing::ids::prefixed_id;
 use crate::app::plumbing::respond::empty;
 use crate::app::plumbing::Response;
 use crate::model::{TenantId, TokenId};
-use crate::store::tenants::{self as sql, TenantRow};
+use crate::store::tenants::{
+    self as sql, TenantChange, TenantRow, DEFAULT_MAX_BYTES, DEFAULT_MAX_EMPLOYEES,
+};
 use crate::store::tokens::{insert_token, NewToken};
 use crate::store::{After, Batch, Store};
 use serde_json::{json, Map, Value};
@@ -25,7 +27,45 @@ fn tenant_json(t: &TenantRow, base: &str) -> Value {
         "active": t.active,
         "created": t.created.to_rfc3339(),
         "scim_base_url": base,
+        "quota": { "employees": t.quota.employees, "bytes": t.quota.bytes },
+        "usage": { "employees": t.employees, "bytes": t.stored_bytes },
     })
+}
+
+/// The largest quota the operator may set: a whole D1 database (10 GB), and as many
+/// employees as would fit in it.
+pub const MAX_QUOTA_BYTES: i64 = 10_000_000_000;
+pub const MAX_QUOTA_EMPLOYEES: i64 = 10_000_000;
+
+/// A change of one limit: `None` keeps it, `Some(None)` restores the default.
+type LimitChange = Option<Option<i64>>;
+
+/// `quota` of a PATCH: `{"employees": n, "bytes": n}`, either optional; `null` restores the
+/// default.
+fn quota_change(value: &Value) -> Result<(LimitChange, LimitChange), AdminError> {
+    let bad = |d: String| AdminError::BadRequest(d);
+    let Some(quota) = value.as_object() else {
+        return Err(bad(
+            "\"quota\" must be an object with \"employees\" and/or \"bytes\"".into(),
+        ));
+    };
+    refuse_unknown_fields(quota, &["employees", "bytes"])?;
+    let field = |name: &str, max: i64| -> Result<LimitChange, AdminError> {
+        match quota.get(name) {
+            None => Ok(None),
+            Some(Value::Null) => Ok(Some(None)),
+            Some(v) => match v.as_i64() {
+                Some(n) if (0..=max).contains(&n) => Ok(Some(Some(n))),
+                _ => Err(bad(format!(
+                    "\"quota.{name}\" must be an integer from 0 to {max}, or null for the default"
+                ))),
+            },
+        }
+    };
+    Ok((
+        field("employees", MAX_QUOTA_EMPLOYEES)?,
+        field("bytes", MAX_QUOTA_BYTES)?,
+    ))
 }
 
 fn internal(e: String) -> AdminError {
@@ -70,6 +110,8 @@ pub async fn create<S: Store>(
             "active": true,
             "created": created.to_rfc3339(),
             "scim_base_url": base,
+            "quota": { "employees": DEFAULT_MAX_EMPLOYEES, "bytes": DEFAULT_MAX_BYTES },
+            "usage": { "employees": 0, "bytes": 0 },
             "token_id": token_id.as_str(),
             "token": token.secret,
         }),
@@ -107,14 +149,14 @@ pub async fn get<S: Store>(
     Ok(json(200, &tenant_json(&row, base)))
 }
 
-/// `PATCH /admin/v1/tenants/{tenant}`: rename, and enable or disable SCIM (`active`).
+/// `PATCH /admin/v1/tenants/{tenant}`: rename, enable or disable SCIM (`active`), set the quota.
 pub async fn update<S: Store>(
     tenant: &TenantId,
     body: Map<String, Value>,
     base: &str,
     store: &S,
 ) -> Result<Response, AdminError> {
-    refuse_unknown_fields(&body, &["name", "active"])?;
+    refuse_unknown_fields(&body, &["name", "active", "quota"])?;
     let name = body
         .get("name")
         .map(|v| display_string(v, "name", MAX_NAME_CHARS))
@@ -123,8 +165,18 @@ pub async fn update<S: Store>(
         .get("active")
         .map(|v| bool_field(v, "active"))
         .transpose()?;
+    let (max_employees, max_bytes) = match body.get("quota") {
+        None => (None, None),
+        Some(q) => quota_change(q)?,
+    };
+    let change = TenantChange {
+        name,
+        active,
+        max_employees,
+        max_bytes,
+    };
     let mut batch = TenantBatch::new(tenant);
-    batch.write(sql::update_tenant(tenant, name.as_deref(), active));
+    batch.write(sql::update_tenant(tenant, &change));
     let updated = batch.read(sql::get_tenant(tenant));
     let (_, mut results) = batch.run(store).await?;
     let row = results

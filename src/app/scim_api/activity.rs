@@ -9,7 +9,8 @@ use crate::app::plumbing::context::Ctx;
 use crate::model::{Operation, TokenHash, UserId, WriteId};
 use crate::scim::datetime::Timestamp;
 use crate::scim::error::ScimError;
-use crate::store::activity::{log_event, Event, When};
+use crate::store::activity::{log_event, Event, Outcome, When};
+use crate::store::users::{Claim, Refusal};
 use crate::store::Stmt;
 
 /// Who wrote, when, and how: what every entry of one request shares.
@@ -22,9 +23,26 @@ pub struct Activity<'a> {
     operation: Operation,
 }
 
-/// The refusal detail of a create or update whose userName another user holds.
-pub fn name_taken_detail(user_name: &str) -> String {
-    format!("userName \"{user_name}\" is already taken in this tenant")
+/// The answer to a write refused for `reason`: 409 `uniqueness` for a value another user holds
+/// (RFC 7644 §3.3, §3.12), 403 for the tenant's quota (the operator can raise it; an IdP must
+/// not retry it as it would a 5xx).
+pub fn refusal_error(reason: Refusal, user_name: &str, external_id: Option<&str>) -> ScimError {
+    match reason {
+        Refusal::UserNameTaken => ScimError::Uniqueness(format!(
+            "userName \"{user_name}\" is already taken in this tenant"
+        )),
+        Refusal::ExternalIdTaken => ScimError::Uniqueness(format!(
+            "externalId \"{}\" is already used by another user in this tenant",
+            external_id.unwrap_or_default()
+        )),
+        Refusal::EmployeeQuota => ScimError::Forbidden(
+            "This tenant has reached its quota of employees; the operator can raise it".into(),
+        ),
+        Refusal::ByteQuota => ScimError::Forbidden(
+            "This write would take the tenant past its quota of stored data; the operator can raise it"
+                .into(),
+        ),
+    }
 }
 
 impl<'a> Activity<'a> {
@@ -136,30 +154,29 @@ impl<'a> Activity<'a> {
         self.log(&event, &When::Absent { id })
     }
 
-    /// A create that did not happen because the userName is taken: 409, while no user has the
-    /// new id.
-    pub fn create_name_taken(&self, new_id: &UserId, user_name: &str) -> Stmt {
-        let detail = name_taken_detail(user_name);
-        let event = Event {
-            detail: Some(&detail),
-            ..self.entry(409, None, Some(user_name))
-        };
-        self.log(&event, &When::Absent { id: new_id })
-    }
-
-    /// An update that did not happen because another user holds the new userName: 409.
-    pub fn update_name_taken(&self, t: NameTaken<'_>) -> Stmt {
-        let detail = name_taken_detail(t.new_user_name);
-        let event = Event {
-            detail: Some(&detail),
-            ..self.entry(409, Some(t.id), Some(t.user_name))
-        };
+    /// A write that did not take effect because of a [`Refusal`] (a unique value another user
+    /// holds, or the tenant's quota): logged with that refusal's status and detail, while the
+    /// user (`id` for an update, the new id for a create) was not written by `write_id`.
+    pub fn refused(&self, r: RefusedWrite<'_>) -> Stmt {
+        let outcomes: Vec<Outcome> = Refusal::ALL
+            .into_iter()
+            .map(|reason| {
+                let e = refusal_error(reason, r.new_user_name, r.claim.external_id);
+                Outcome {
+                    reason,
+                    status: e.status(),
+                    detail: e.detail(),
+                }
+            })
+            .collect();
+        // Status and detail come from the outcome the batch finds.
+        let event = self.entry(409, r.logged_id, Some(r.logged_name));
         self.log(
             &event,
-            &When::NameTaken {
-                id: t.id,
-                write_id: t.write_id,
-                user_name_fold: t.new_user_name_fold,
+            &When::Refused {
+                write_id: r.write_id,
+                claim: r.claim,
+                outcomes: &outcomes,
             },
         )
     }
@@ -198,13 +215,15 @@ pub struct Written<'a> {
     pub changes: String,
 }
 
-/// An update refused for its userName, for [`Activity::update_name_taken`].
-pub struct NameTaken<'a> {
-    pub id: &'a UserId,
-    pub write_id: &'a WriteId,
-    /// The userName the user has (logged).
-    pub user_name: &'a str,
-    /// The userName the update asked for, and its fold.
+/// A write that may be refused, for [`Activity::refused`].
+pub struct RefusedWrite<'a> {
+    pub claim: &'a Claim<'a>,
+    /// The write's id, for an update (a create is refused when its new id is absent).
+    pub write_id: Option<&'a WriteId>,
+    /// Who the entry names: the user's id (`None` for a create) and the userName it has (or
+    /// was sent with).
+    pub logged_id: Option<&'a UserId>,
+    pub logged_name: &'a str,
+    /// The userName the write asked for.
     pub new_user_name: &'a str,
-    pub new_user_name_fold: &'a str,
 }

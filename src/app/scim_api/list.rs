@@ -1,6 +1,7 @@
 //! Queries of Users: `GET /Users` (RFC 7644 §3.4.2), `POST /Users/.search` and `POST /.search`
 //! (§3.4.3) run here, from the same [`ListParams`], in one batch: the token check, the count
-//! (`totalResults`) and the page.
+//! (`totalResults`) and the page. A cursor walk counts on its first page only and carries the
+//! total in its cursors, so its later pages cost their rows and nothing more.
 //!
 //! Filters, order and paging are evaluated by D1 (`store::list_sql`), never by loading users into
 //! the worker. Index paging (`startIndex`) uses OFFSET over the order's index; cursor paging
@@ -66,6 +67,15 @@ pub async fn search<S: Store>(
 
 /// Longest cursor read: far more than any this service issues for the attributes it keeps.
 const MAX_CURSOR_CHARS: usize = 8192;
+/// The largest OFFSET sent to D1: more users than any tenant holds, and an integer D1 binds
+/// exactly (a `startIndex` of 2^63 - 1 would not be).
+const MAX_OFFSET: i64 = i32::MAX as i64;
+
+fn count_asked(paging: &Paging) -> &i64 {
+    match paging {
+        Paging::Index { count, .. } | Paging::Cursor { count, .. } => count,
+    }
+}
 
 /// A query resolved against `schema`: its filter and its order.
 fn prepare(
@@ -81,17 +91,18 @@ fn prepare(
     Ok((filter, sort))
 }
 
-fn encode(query: &str, pos: CursorPos) -> String {
+fn encode(query: &str, total: i64, pos: CursorPos) -> String {
     base64url(
         &Cursor {
             query: query.to_string(),
             pos,
+            total: Some(total),
         }
         .to_bytes(),
     )
 }
 
-fn decode(text: &str, query: &str) -> Result<CursorPos, ScimError> {
+fn decode(text: &str, query: &str) -> Result<Cursor, ScimError> {
     let bytes = (text.len() <= MAX_CURSOR_CHARS)
         .then(|| base64url_decode(text))
         .flatten();
@@ -109,10 +120,15 @@ fn position(row: &ListedUser, backward: bool, inclusive: bool) -> CursorPos {
     }
 }
 
+/// `totalResults`: counted, or known from the cursor (counted on the walk's first page).
+pub enum Total {
+    Count(Query<i64>),
+    Known(i64),
+}
+
 /// The queries of a list, and what reading their answer needs.
 pub struct Plan {
-    /// `totalResults`.
-    pub count: Query<i64>,
+    pub total: Total,
     /// The page (none for `count=0`).
     pub page: Option<Query<Vec<ListedUser>>>,
     paging: Paging,
@@ -145,8 +161,7 @@ pub fn plan(
     let (resolved, sort) = prepare(filter, params, schema)?;
     let order = Order::new(&sort)?;
     let query = fingerprint(filter, &sort);
-    let count = count_users(hash, resolved.as_ref())?;
-    let (page, anchor) = match &paging {
+    let (page, anchor, known) = match &paging {
         Paging::Index { start, count } => {
             let page = match *count > 0 {
                 true => Some(list_page(
@@ -156,31 +171,42 @@ pub fn plan(
                         order: &order,
                         after: None,
                         limit: *count,
-                        offset: start - 1,
+                        // A start beyond any tenant is an empty page (and stays an integer D1
+                        // binds exactly).
+                        offset: (start - 1).min(MAX_OFFSET),
                     },
                 )?),
                 false => None,
             };
-            (page, None)
+            (page, None, None)
         }
         Paging::Cursor { cursor, count } => {
-            let anchor = cursor.as_deref().map(|c| decode(c, &query)).transpose()?;
-            // One more than the page, to know whether another page follows.
-            let page = list_page(
-                hash,
-                &Page {
-                    filter: resolved.as_ref(),
-                    order: &order,
-                    after: anchor.as_ref(),
-                    limit: count + 1,
-                    offset: 0,
-                },
-            )?;
-            (Some(page), anchor)
+            let cursor = cursor.as_deref().map(|c| decode(c, &query)).transpose()?;
+            let anchor = cursor.as_ref().map(|c| c.pos.clone());
+            // One more than the page, to know whether another page follows; `count=0` asks for
+            // `totalResults` only.
+            let page = match *count > 0 {
+                true => Some(list_page(
+                    hash,
+                    &Page {
+                        filter: resolved.as_ref(),
+                        order: &order,
+                        after: anchor.as_ref(),
+                        limit: count + 1,
+                        offset: 0,
+                    },
+                )?),
+                false => None,
+            };
+            (page, anchor, cursor.and_then(|c| c.total))
         }
     };
+    let total = match known {
+        Some(total) => Total::Known(total),
+        None => Total::Count(count_users(hash, resolved.as_ref())?),
+    };
     Ok(Plan {
-        count,
+        total,
         page,
         paging,
         query,
@@ -209,17 +235,23 @@ async fn run<S: Store>(
         Err(e) => return Err(e),
     };
     let Plan {
-        count: count_query,
+        total,
         page,
         paging,
         query,
         anchor,
     } = plan;
     let mut batch = ScimBatch::new(hash);
-    let total = batch.read(count_query);
+    let total = match total {
+        Total::Count(q) => Err(batch.read(q)),
+        Total::Known(n) => Ok(n),
+    };
     let page = page.map(|p| batch.read(p));
     let (tenant, mut results) = batch.run(store, ctx).await?;
-    let total = results.take(total)?;
+    let total = match total {
+        Ok(n) => n,
+        Err(counted) => results.take(counted)?,
+    };
     let count = match paging {
         Paging::Index { count, .. } | Paging::Cursor { count, .. } => count,
     };
@@ -247,7 +279,12 @@ async fn run<S: Store>(
             body.insert("startIndex".into(), json!(start));
         }
         Paging::Cursor { .. } => {
-            let (next, previous) = cursors(&query, anchor.as_ref(), &rows, more);
+            let encode = |pos| encode(&query, total, pos);
+            let (next, previous) = match *count_asked(&paging) > 0 {
+                true => cursors(&encode, anchor.as_ref(), &rows, more),
+                // Only `totalResults` was asked for: no page, so nothing to continue from.
+                false => (None, None),
+            };
             if let Some(next) = next {
                 body.insert("nextCursor".into(), json!(next));
             }
@@ -266,7 +303,7 @@ async fn run<S: Store>(
 /// was asked to start (`None` for the first page), `more` whether rows beyond the page exist in
 /// its direction.
 fn cursors(
-    query: &str,
+    encode: &dyn Fn(CursorPos) -> String,
     anchor: Option<&CursorPos>,
     rows: &[ListedUser],
     more: bool,
@@ -274,39 +311,31 @@ fn cursors(
     let (first, last) = (rows.first(), rows.last());
     let Some(anchor) = anchor else {
         return (
-            more.then(|| last.map(|r| encode(query, position(r, false, false))))
+            more.then(|| last.map(|r| encode(position(r, false, false))))
                 .flatten(),
             None,
         );
     };
     // From an empty page, the neighbours start at the anchor itself: the other side of it.
     let from_anchor = |backward: bool| {
-        encode(
-            query,
-            CursorPos {
-                backward,
-                inclusive: !anchor.inclusive,
-                ..anchor.clone()
-            },
-        )
+        encode(CursorPos {
+            backward,
+            inclusive: !anchor.inclusive,
+            ..anchor.clone()
+        })
     };
     if anchor.backward {
-        let next = last.map_or_else(
-            || from_anchor(false),
-            |r| encode(query, position(r, false, false)),
-        );
+        let next = last.map_or_else(|| from_anchor(false), |r| encode(position(r, false, false)));
         let previous = more
-            .then(|| first.map(|r| encode(query, position(r, true, false))))
+            .then(|| first.map(|r| encode(position(r, true, false))))
             .flatten();
         (Some(next), previous)
     } else {
         let next = more
-            .then(|| last.map(|r| encode(query, position(r, false, false))))
+            .then(|| last.map(|r| encode(position(r, false, false))))
             .flatten();
-        let previous = first.map_or_else(
-            || from_anchor(true),
-            |r| encode(query, position(r, true, false)),
-        );
+        let previous =
+            first.map_or_else(|| from_anchor(true), |r| encode(position(r, true, false)));
         (next, Some(previous))
     }
 }

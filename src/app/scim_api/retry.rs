@@ -5,10 +5,10 @@
 //!
 //! With `If-Match`, the version read must be one it names, else 412 and nothing changes (RFC
 //! 7644 §3.14); a conflict then ends in 412 too, as the version read again is newer than the
-//! client's. Each attempt is two round trips: the read, and the conditional write batch that
-//! also reads the outcome back.
+//! client's. The first attempt is two round trips: the read, and the conditional write batch
+//! that also reads the outcome back; a retry starts from that read-back, so it is one.
 
-use super::activity::{name_taken_detail, Activity, NameTaken, Written};
+use super::activity::{refusal_error, Activity, RefusedWrite, Written};
 use super::call::Call;
 use super::conditional::precondition_failed;
 use super::respond::{resource_answer, user_not_found};
@@ -22,7 +22,7 @@ use crate::scim::error::ScimError;
 use crate::scim::fold::fold;
 use crate::scim::tenant::TenantSchema;
 use crate::scim::user::{folded, Doc, Parsed};
-use crate::store::users::{self as sql, Activation, UserWrite};
+use crate::store::users::{self as sql, Activation, Claim, StoredUser, UserWrite};
 use crate::store::Store;
 
 /// How long PUT and PATCH keep retrying after losing a race with another write.
@@ -37,8 +37,9 @@ pub type Compute<'c> = &'c dyn Fn(&Doc, &TenantSchema) -> Result<Parsed, ScimErr
 enum Attempt {
     /// Answered (the write took effect, or changed nothing).
     Done(Response),
-    /// Another write won the race: read again.
-    Lost,
+    /// Another write won the race; the user as the write batch read it back, to compute
+    /// again from without a read of its own.
+    Lost(StoredUser, TenantSchema),
 }
 
 /// Writes the user `id` as `compute` says, retrying lost races until the deadline.
@@ -56,16 +57,21 @@ pub async fn update_existing<S: Store>(
         Err(e) => return Err(refuse(store, ctx, &activity, (Some(id), None), e).await),
     };
     let deadline = (ctx.clock)().add_millis(WRITE_DEADLINE_MS);
+    let attempt = Try {
+        id,
+        call,
+        activity: &activity,
+        expected: expected.as_ref(),
+        compute,
+    };
+    // The user and schema the next attempt starts from: read by the first attempt, then taken
+    // from the write batch that lost the race (it reads the user back), so that a retry under
+    // contention is one round trip, not two.
+    let mut known: Option<(StoredUser, TenantSchema)> = None;
     for _ in 0..MAX_ATTEMPTS {
-        let attempt = Try {
-            id,
-            call,
-            activity: &activity,
-            expected: expected.as_ref(),
-            compute,
-        };
-        if let Attempt::Done(response) = attempt.run(store, ctx).await? {
-            return Ok(response);
+        match attempt.run(store, ctx, known.take()).await? {
+            Attempt::Done(response) => return Ok(response),
+            Attempt::Lost(user, schema) => known = Some((user, schema)),
         }
         if (ctx.clock)() > deadline {
             break;
@@ -87,16 +93,26 @@ struct Try<'a> {
 }
 
 impl Try<'_> {
-    async fn run<S: Store>(&self, store: &S, ctx: &mut Ctx<'_>) -> Result<Attempt, ScimError> {
+    async fn run<S: Store>(
+        &self,
+        store: &S,
+        ctx: &mut Ctx<'_>,
+        known: Option<(StoredUser, TenantSchema)>,
+    ) -> Result<Attempt, ScimError> {
         let (id, call, activity) = (self.id, self.call, self.activity);
         let hash = &call.hash;
-        let missing = user_not_found(id);
-        let mut read = ScimBatch::new(hash);
-        let user = read.read(sql::get_user(hash, id));
-        read.write(activity.absent(id, &missing));
-        let (tenant, mut results) = read.run(store, ctx).await?;
-        let schema = &tenant.schema;
-        let old = results.take(user)?.ok_or(missing)?;
+        let (old, schema) = match known {
+            Some(known) => known,
+            None => {
+                let missing = user_not_found(id);
+                let mut read = ScimBatch::new(hash);
+                let user = read.read(sql::get_user(hash, id));
+                read.write(activity.absent(id, &missing));
+                let (tenant, mut results) = read.run(store, ctx).await?;
+                (results.take(user)?.ok_or(missing)?, tenant.schema)
+            }
+        };
+        let schema = &schema;
         let user_name = columns::text_at(&old.doc, &["userName"])
             .unwrap_or_default()
             .to_string();
@@ -137,18 +153,20 @@ impl Try<'_> {
         };
         let write_id = new_write_id(ctx)?;
         let folded_doc = folded(&parsed.doc, schema);
-        let write = UserWrite {
-            id,
-            write_id: &write_id,
-            doc: &parsed.doc,
-            folded: &folded_doc,
-            now: ctx.now,
-        };
+        let write = UserWrite::new(id, &write_id, &parsed.doc, &folded_doc, ctx.now);
         let new_name = columns::text_at(&parsed.doc, &["userName"]).unwrap_or_default();
         let new_name_fold = fold(new_name);
+        let claim = Claim {
+            id,
+            user_name_fold: &new_name_fold,
+            external_id: columns::text_at(&parsed.doc, &["externalId"]),
+            employees: 0,
+            bytes: write.size() - old.size,
+        };
 
         let mut batch = ScimBatch::new(hash);
-        batch.write(sql::update_user(hash, &write, old.meta.version));
+        batch.write(sql::update_user(hash, &write, old.meta.version, &claim));
+        batch.write(sql::count_usage(hash, &write, &claim));
         batch.write_all(follow_up(hash, &write, &old.doc, schema));
         if let Some(change) = activation {
             batch.write(sql::record_activation(hash, id, &write_id, change, ctx.now));
@@ -161,14 +179,16 @@ impl Try<'_> {
             notes: notes.as_deref(),
             changes: changes_json(&old.doc, &parsed.doc, schema),
         }));
-        batch.write(logged.update_name_taken(NameTaken {
-            id,
-            write_id: &write_id,
-            user_name: &user_name,
+        batch.write(logged.refused(RefusedWrite {
+            claim: &claim,
+            write_id: Some(&write_id),
+            logged_id: Some(id),
+            logged_name: &user_name,
             new_user_name: new_name,
-            new_user_name_fold: &new_name_fold,
         }));
-        let name_taken = batch.read(sql::name_taken(hash, id, &new_name_fold));
+        // Whether a refusal explains a write that did not take effect: read in the same batch,
+        // so that a lost race (under contention, the common failure) costs no extra round trip.
+        let why = batch.read(sql::refusal(hash, &claim));
         let now = batch.read(sql::get_user(hash, id));
         let (_, mut results) = batch.run(store, ctx).await?;
         let Some(now) = results.take(now)? else {
@@ -180,9 +200,10 @@ impl Try<'_> {
                 200, &now, schema, call, false,
             )));
         }
-        if results.take(name_taken)? {
-            return Err(ScimError::Uniqueness(name_taken_detail(new_name)));
+        // Refused (and logged so by the batch), or another write won the race.
+        match results.take(why)? {
+            Some(reason) => Err(refusal_error(reason, new_name, claim.external_id)),
+            None => Ok(Attempt::Lost(now, schema.clone())),
         }
-        Ok(Attempt::Lost)
     }
 }

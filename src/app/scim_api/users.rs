@@ -9,7 +9,7 @@
 //! request leaves one activity-log entry (DESIGN §7): in the batch of the write when it
 //! succeeds, in the batch that discovered the refusal, or in a batch of its own.
 
-use super::activity::{name_taken_detail, Activity, Written};
+use super::activity::{refusal_error, Activity, RefusedWrite, Written};
 use super::body_object;
 use super::call::Call;
 use super::conditional::Condition;
@@ -24,11 +24,12 @@ use crate::app::plumbing::{Request, Response};
 use crate::model::{Operation, UserId};
 use crate::scim::columns;
 use crate::scim::error::ScimError;
+use crate::scim::fold::fold;
 use crate::scim::patch;
 use crate::scim::schema::TENANT_USER;
 use crate::scim::tenant::TenantSchema;
 use crate::scim::user::{self, etag, folded, Doc, Parsed};
-use crate::store::users::{self as sql, Activation, UserWrite};
+use crate::store::users::{self as sql, Activation, Claim, UserWrite};
 use crate::store::Store;
 use serde_json::Value;
 
@@ -67,18 +68,21 @@ pub async fn create<S: Store>(
     let id = UserId::new(uuid_v4(ctx.random).map_err(ScimError::Internal)?);
     let write_id = new_write_id(ctx)?;
     let folded_doc = folded(&parsed.doc, &schema);
-    let write = UserWrite {
-        id: &id,
-        write_id: &write_id,
-        doc: &parsed.doc,
-        folded: &folded_doc,
-        now: ctx.now,
-    };
+    let write = UserWrite::new(&id, &write_id, &parsed.doc, &folded_doc, ctx.now);
     let user_name = columns::text_at(&parsed.doc, &["userName"]).unwrap_or_default();
+    let user_name_fold = fold(user_name);
+    let claim = Claim {
+        id: &id,
+        user_name_fold: &user_name_fold,
+        external_id: columns::text_at(&parsed.doc, &["externalId"]),
+        employees: 1,
+        bytes: write.size(),
+    };
     let hash = &call.hash;
 
     let mut batch = ScimBatch::new(hash);
-    batch.write(sql::insert_user(hash, &write));
+    batch.write(sql::insert_user(hash, &write, &claim));
+    batch.write(sql::count_usage(hash, &write, &claim));
     batch.write_all(follow_up(hash, &write, &Doc::new(), &schema));
     batch.write(sql::record_activation(
         hash,
@@ -95,7 +99,13 @@ pub async fn create<S: Store>(
         notes: notes(&parsed).as_deref(),
         changes: changes_json(&Doc::new(), &parsed.doc, &schema),
     }));
-    batch.write(activity.create_name_taken(&id, user_name));
+    batch.write(activity.refused(RefusedWrite {
+        claim: &claim,
+        write_id: None,
+        logged_id: None,
+        logged_name: user_name,
+        new_user_name: user_name,
+    }));
     let created = batch.read(sql::get_user(hash, &id));
     let (tenant, mut results) = batch.run(store, ctx).await?;
     match results.take(created)? {
@@ -103,7 +113,36 @@ pub async fn create<S: Store>(
             Ok(resource_answer(201, &user, &tenant.schema, call, true))
         }
         Some(_) => Err(ScimError::Internal("a new user id collided".into())),
-        None => Err(ScimError::Uniqueness(name_taken_detail(user_name))),
+        // Refused (and logged so in the batch): which refusal, read only now, off the common
+        // path.
+        None => Err(why_refused(store, ctx, hash, &claim, user_name).await),
+    }
+}
+
+/// The answer to a write that did not take effect, from the refusal the store finds now.
+pub async fn why_refused<S: Store>(
+    store: &S,
+    ctx: &mut Ctx<'_>,
+    hash: &crate::model::TokenHash,
+    claim: &Claim<'_>,
+    user_name: &str,
+) -> ScimError {
+    let mut batch = ScimBatch::new(hash);
+    let why = batch.read(sql::refusal(hash, claim));
+    let reason = match batch.run(store, ctx).await {
+        Ok((_, mut results)) => match results.take(why) {
+            Ok(reason) => reason,
+            Err(e) => return e,
+        },
+        Err(e) => return e,
+    };
+    match reason {
+        Some(r) => refusal_error(r, user_name, claim.external_id),
+        // What refused it is gone already (the other user renamed or deleted).
+        None => ScimError::Uniqueness(
+            "A value that must be unique in this tenant was taken when the user was written; retry"
+                .into(),
+        ),
     }
 }
 

@@ -81,15 +81,52 @@ fn reference_statements(
     stmts
 }
 
-/// The activity log's changes between two documents, as JSON text.
+/// Most changes one activity-log entry lists; the rest are counted in a last entry.
+pub const MAX_LOGGED_CHANGES: usize = 50;
+/// Longest value (old or new) an entry keeps whole, in characters of its JSON text; a longer
+/// one is cut to its beginning and marked.
+pub const MAX_LOGGED_VALUE_CHARS: usize = 256;
+
+/// The activity log's changes between two documents, as JSON text, bounded: at most
+/// [`MAX_LOGGED_CHANGES`] changes of at most [`MAX_LOGGED_VALUE_CHARS`] each, so that one write
+/// never stores more in the log than a few kilobytes.
 pub fn changes_json(old: &Doc, new: &Doc, schema: &TenantSchema) -> String {
-    Value::Array(
-        user::changes(old, new, schema)
-            .iter()
-            .map(user::Change::to_json)
-            .collect(),
-    )
-    .to_string()
+    let changes = user::changes(old, new, schema);
+    let mut out: Vec<Value> = changes
+        .iter()
+        .take(MAX_LOGGED_CHANGES)
+        .map(|c| {
+            serde_json::json!({
+                "path": c.path,
+                "old": bounded(&c.old),
+                "new": bounded(&c.new),
+            })
+        })
+        .collect();
+    if changes.len() > MAX_LOGGED_CHANGES {
+        out.push(serde_json::json!({
+            "path": "…",
+            "old": null,
+            "new": null,
+            "omitted": changes.len() - MAX_LOGGED_CHANGES,
+        }));
+    }
+    Value::Array(out).to_string()
+}
+
+/// A value as the log keeps it: whole, or, past [`MAX_LOGGED_VALUE_CHARS`], a string of its
+/// beginning marked with its full length.
+fn bounded(value: &Value) -> Value {
+    let text = match value {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    let length = text.chars().count();
+    if length <= MAX_LOGGED_VALUE_CHARS {
+        return value.clone();
+    }
+    let head: String = text.chars().take(MAX_LOGGED_VALUE_CHARS - 56).collect();
+    Value::String(format!("{head}… [truncated: {length} characters]"))
 }
 
 /// The remarks of a parsed body for the activity log, if any.
@@ -114,5 +151,48 @@ pub async fn refuse<S: Store>(
     match batch.run(store, ctx).await {
         Ok(_) => err,
         Err(other) => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn doc(v: Value) -> Doc {
+        v.as_object().unwrap().clone()
+    }
+
+    #[test]
+    fn logged_values_are_cut_at_their_limit_and_marked() {
+        let at_limit = "x".repeat(MAX_LOGGED_VALUE_CHARS);
+        let over = "y".repeat(MAX_LOGGED_VALUE_CHARS + 1);
+        let old = doc(json!({"displayName": at_limit, "title": "a"}));
+        let new = doc(json!({"displayName": "b", "title": over}));
+        let changes: Value =
+            serde_json::from_str(&changes_json(&old, &new, &TenantSchema::default())).unwrap();
+        assert_eq!(changes[0]["old"], json!(at_limit), "the limit passes whole");
+        let cut = changes[1]["new"].as_str().unwrap();
+        assert!(cut.starts_with("yyy"), "{cut}");
+        assert!(cut.ends_with(&format!(
+            "[truncated: {} characters]",
+            MAX_LOGGED_VALUE_CHARS + 1
+        )));
+        assert!(cut.chars().count() <= MAX_LOGGED_VALUE_CHARS, "{cut}");
+    }
+
+    #[test]
+    fn changes_past_the_limit_are_counted_not_listed() {
+        let new = doc(Value::Object(
+            (0..MAX_LOGGED_CHANGES + 7)
+                .map(|i| (format!("k{i:03}"), json!(i)))
+                .collect(),
+        ));
+        let changes: Value =
+            serde_json::from_str(&changes_json(&Doc::new(), &new, &TenantSchema::default()))
+                .unwrap();
+        let list = changes.as_array().unwrap();
+        assert_eq!(list.len(), MAX_LOGGED_CHANGES + 1);
+        assert_eq!(list[MAX_LOGGED_CHANGES]["omitted"], json!(7));
     }
 }

@@ -11,6 +11,7 @@ pub mod custom;
 pub mod patch;
 pub mod protocol;
 pub mod query;
+pub mod quota;
 pub mod reports;
 pub mod tenants;
 pub mod users;
@@ -66,6 +67,11 @@ macro_rules! shared_tests {
                     index_paging_is_exact_at_every_offset,
                     cursor_paging_walks_forward_and_back,
                     service_provider_config_advertises_sort_and_pagination,
+                ],
+                quota: [
+                    external_ids_are_unique_in_a_tenant,
+                    the_employee_quota_refuses_creates_beyond_it,
+                    the_byte_quota_refuses_growth_beyond_it,
                 ],
                 reports: [
                     okta_lifecycle_in_roster_and_log,

@@ -549,6 +549,13 @@ pub fn index_paging_is_exact_at_every_offset(c: &impl Client) {
         p.positions(&first_page)
     );
     assert_eq!(list(c, t, "")["totalResults"], json!(6));
+    // A start beyond every tenant, up to the largest integer a client can send: an empty page.
+    for start in ["2147483648", "9007199254740993", "9223372036854775807"] {
+        let page = list(c, t, &format!("startIndex={start}&count=10"));
+        assert_eq!(page["totalResults"], json!(6), "startIndex={start}");
+        assert_eq!(page["itemsPerPage"], json!(0), "startIndex={start}");
+        assert_eq!(page["Resources"], json!([]), "startIndex={start}");
+    }
 }
 
 /// Follows `key` (nextCursor or previousCursor) from `first` to the end; the pages' positions.
@@ -660,7 +667,19 @@ pub fn cursor_paging_walks_forward_and_back(c: &impl Client) {
     ] {
         get(c, t, &format!("/Users?{query}")).expect_scim_error(400, Some("invalidCursor"));
     }
-    get(c, t, "/Users?cursor=&count=0").expect_scim_error(400, Some("invalidCount"));
+    // RFC 9865 §2: "A negative value SHALL be interpreted as "0". A value of "0" indicates
+    // that no resource results are to be returned except for "totalResults"."
+    for count in ["0", "-3"] {
+        let only_total = get(c, t, &format!("/Users?cursor=&count={count}"));
+        only_total.expect(200);
+        let body = only_total.json();
+        assert!(
+            body["totalResults"].as_i64().is_some_and(|n| n > 0),
+            "{body}"
+        );
+        assert_eq!(body["itemsPerPage"], json!(0), "{body}");
+        assert_eq!(body.get("nextCursor"), None, "{body}");
+    }
     get(c, t, "/Users?cursor=&startIndex=1").expect_scim_error(400, Some("invalidValue"));
 }
 
