@@ -3,9 +3,12 @@
 #
 #   bench/query.sh [SIZES]      SIZES: comma-separated user counts, default 1000,10000,100000
 #
-# One tenant per size, created through the admin API, then filled with generated SQL through
-# `wrangler d1 execute --local` (the API would take minutes for 100,000 users): the same rows
-# and documents a create writes. Then, per tenant, p50/p99 of
+# One tenant per size, created through the admin API, then filled through `wrangler d1 execute
+# --local` with the SQL of examples/seed.rs (the worker's API would take many minutes for
+# 100,000 users): the tool writes the users with the application itself (`POST /Users` through
+# `app::handle` on an in-memory SQLite database with the crate's migrations), so the rows,
+# their folded copies, emails, history and activity log are what a create writes, and prints
+# them with the column names the database has. Then, per tenant, p50/p99 of
 #   - `userName eq` (random users), the look-up IdPs make before every create;
 #   - a `co` filter (`name.familyName co "99"`, ~2% of users), which reads every user;
 #   - `startIndex` near the end (the last 100 users by index paging: OFFSET cost);
@@ -22,6 +25,8 @@ SIZES="${1:-1000,10000,100000}"
 
 ensure_tools
 build_worker
+say "building the seed tool (examples/seed.rs, release)"
+cargo build --release --locked --quiet --example seed || die "the seed tool did not build"
 
 # Benchmarks keep wrangler's own per-request log out of the measured path.
 export WORKER_LOG_LEVEL=warn
@@ -41,11 +46,14 @@ say "creating one tenant per size ($SIZES) through the admin API"
 python3 bench/query.py tenants "$ORIGIN" "$ADMIN_TOKEN" "$SIZES" >"$RUN_DIR/tenants.json" || die "could not create the tenants"
 # The database is written by one process at a time: the worker stops while the seed runs.
 worker_stop
-say "seeding the users with generated SQL (wrangler d1 execute --local)"
-python3 bench/query.py seed "$RUN_DIR/tenants.json" >"$RUN_DIR/seed.sql" || die "could not generate the seed"
+say "writing the users through the application (examples/seed.rs)"
 seed_started=$(date +%s)
+cargo run --release --locked --quiet --example seed -- query "$RUN_DIR/tenants.json" >"$RUN_DIR/seed.sql" ||
+  die "could not write the seed"
+load_started=$(date +%s)
+say "loading $(du -h "$RUN_DIR/seed.sql" | cut -f1) of SQL (wrangler d1 execute --local)"
 worker_d1 execute --file "$RUN_DIR/seed.sql" --yes
-say "seeded in $(($(date +%s) - seed_started)) s"
+say "seeded in $(($(date +%s) - seed_started)) s (SQL written in $((load_started - seed_started)) s, loaded in $(($(date +%s) - load_started)) s)"
 worker_start
 say "measuring against $ORIGIN"
 python3 bench/query.py measure "$ORIGIN" "$RUN_DIR/tenants.json"

@@ -1,8 +1,14 @@
 #!/usr/bin/env bash
 # The roster and the activity log at scale: seeds one tenant with EMPLOYEES employees (default
 # 100,000) plus DELETED employees deleted since (default 10,000), with two years of activation
-# history over the last two years (about 20 % deactivated once, half of those reactivated) and one activity-log entry per
-# history row; serves the worker with `wrangler dev` on that local D1; and prints p50/p99 answer
+# history over the last two years (about 20 % deactivated once, half of those reactivated, each
+# step within 90 days of the one before, deletions within 60 days) and the activity log of every
+# request, 2 % of creates followed by a refused duplicate (409, the userName in capitals). The
+# seed is written by the application itself (examples/seed.rs: `POST /Users`, `PATCH` and
+# `DELETE` through `app::handle` on an in-memory SQLite database with the crate's migrations,
+# each request at its time in the scenario) and loaded with `wrangler d1 execute --local`; the
+# tenant and the tool's token come with it. Then it serves the worker with `wrangler dev` on
+# that local D1, and prints p50/p99 answer
 # times of the admin API (`GET .../employees` now and at a past time, with and without
 # `eligible`, first and deep pages; `GET .../activity` unfiltered and filtered), then runs the
 # retention Cron Trigger once and prints how many entries it removed and how long it took.
@@ -37,97 +43,19 @@ trap 'worker_cleanup; exit 130' INT
 trap 'worker_cleanup; exit 143' TERM
 trap worker_cleanup EXIT
 
-say "generating $EMPLOYEES employees + $DELETED deleted ones, with history and activity log"
-python3 - "$TENANT" "$EMPLOYEES" "$DELETED" >"$RUN_DIR/seed.sql" <<'PY'
-import datetime, json, random, sys, time
-
-tenant, n, deleted = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-rnd = random.Random(42)
-DAY = 86_400_000
-# Creations spread over two years ending 240 days ago; deactivations, reactivations and deletions
-# follow within 240 days (so none is in the future, and some are in the last 90 days, which
-# retention keeps).
-start = int(time.time() * 1000) - 970 * DAY
-
-def ts(ms):
-    d = datetime.datetime.fromtimestamp(ms // 1000, datetime.timezone.utc)
-    return d.strftime("%Y-%m-%dT%H:%M:%S.") + "%03dZ" % (ms % 1000)
-
-def q(s):
-    return "NULL" if s is None else "'" + str(s).replace("'", "''") + "'"
-
-def insert(head, values):
-    """INSERT statements of `values`, each under 90 KB (D1 refuses statements over 100 KB)."""
-    batch, size = [], 0
-    for v in values:
-        if batch and size + len(v) > 90_000:
-            out.write(head + ",\n".join(batch) + ";\n")
-            batch, size = [], 0
-        batch.append(v)
-        size += len(v) + 2
-    if batch:
-        out.write(head + ",\n".join(batch) + ";\n")
-
-out = sys.stdout
-out.write(f"INSERT INTO tenants (id, name, active, created) VALUES ({q(tenant)}, 'Bench', 1, '2024-01-01T00:00:00.000Z');\n")
-first_names = ["Ada", "Bo", "Cy", "Dee", "Eve", "Finn", "Gus", "Hal", "Ida", "Jo", "Kai", "Lu", "Max", "Ned", "Oli", "Pia"]
-users, history = [], []
-for i in range(n + deleted):
-    uid = "%08x-%04x-4%03x-8%03x-%012x" % (rnd.getrandbits(32), rnd.getrandbits(16), rnd.getrandbits(12), rnd.getrandbits(12), i)
-    first = rnd.choice(first_names)
-    name = f"{first if rnd.random() < 0.8 else first.upper()}.{i}@example.com"
-    t = start + rnd.randrange(2 * 365 * DAY)
-    steps = [(t, "create", 1)]
-    active = 1
-    if rnd.random() < 0.2:
-        t += rnd.randrange(1, 90 * DAY)
-        steps.append((t, "deactivate", 0))
-        active = 0
-        if rnd.random() < 0.5:
-            t += rnd.randrange(1, 90 * DAY)
-            steps.append((t, "reactivate", 1))
-            active = 1
-    if i >= n:
-        t += rnd.randrange(1, 60 * DAY)
-        steps.append((t, "delete", 0))
-    else:
-        users.append((uid, name, active, ts(steps[0][0]), ts(t)))
-    for at, kind, a in steps:
-        history.append((at, uid, kind, a, name))
-
-values = []
-for uid, name, active, created, modified in users:
-    doc = {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": name,
-           "name": {"givenName": "Given", "familyName": "Family"},
-           "emails": [{"value": name, "type": "work", "primary": True}],
-           "displayName": "Given Family", "locale": "en-US", "active": bool(active)}
-    res = json.dumps(doc, separators=(",", ":"))
-    values.append(f"({q(tenant)},{q(uid)},{q(name)},{q(name.lower())},{active},1,'seed',{q(created)},{q(modified)},"
-                  f"{q(name)},{q(name.lower())},'Given','Family','Given Family','en-US',{q(res)},{q(res.lower())})")
-insert("INSERT INTO users (tenant_id, id, user_name, user_name_fold, active, version, write_id, created, "
-       "last_modified, email, email_fold, given_name, family_name, display_name, locale, resource, folded) VALUES\n", values)
-
-history.sort()
-status = {"create": 201, "deactivate": 200, "reactivate": 200, "delete": 204}
-insert("INSERT INTO activation (tenant_id, user_id, at, kind, active, user_name, email, user_name_fold) VALUES\n",
-       [f"({q(tenant)},{q(uid)},{q(ts(at))},{q(kind)},{a},{q(name)},{q(name)},{q(name.lower())})" for at, uid, kind, a, name in history])
-entries = []
-for at, uid, kind, a, name in history:
-    if kind == "create" and rnd.random() < 0.02:
-        # A refused duplicate shortly before the create went through.
-        entries.append(f"({q(tenant)},{q(ts(at - 1000))},{q('%016x' % rnd.getrandbits(64))},'create',NULL,{q(name.upper())},409,"
-                       f"{q('userName ' + name.upper() + ' is already taken in this tenant')},NULL,'Okta SCIM Client 1.0.0','tok_bench')")
-    changes = "[]" if kind == "delete" else json.dumps([{"path": "active", "old": None if kind == "create" else (not a), "new": bool(a)}])
-    entries.append(f"({q(tenant)},{q(ts(at))},{q('%016x' % rnd.getrandbits(64))},{q(kind)},{q(uid)},{q(name)},{status[kind]},NULL,"
-                   f"{q(changes)},'Okta SCIM Client 1.0.0','tok_bench')")
-insert("INSERT INTO events (tenant_id, at, request_id, operation, user_id, user_name, status, detail, changes, client, token_id) VALUES\n", entries)
-PY
+say "building the seed tool (examples/seed.rs, release)"
+cargo build --release --locked --quiet --example seed || die "the seed tool did not build"
+say "writing $EMPLOYEES employees + $DELETED deleted ones through the application (examples/seed.rs)"
+seed_start=$(date +%s)
+cargo run --release --locked --quiet --example seed -- roster "$TENANT" "$EMPLOYEES" "$DELETED" >"$RUN_DIR/seed.sql" ||
+  die "could not write the seed"
+written=$(($(date +%s) - seed_start))
 
 say "applying migrations and loading $(du -h "$RUN_DIR/seed.sql" | cut -f1) of SQL into a fresh local D1"
 worker_d1 migrations apply
-seed_start=$(date +%s)
+load_start=$(date +%s)
 worker_d1 execute --file "$RUN_DIR/seed.sql" --yes
-say "seeded in $(($(date +%s) - seed_start)) s"
+say "seeded in $((written + $(date +%s) - load_start)) s (SQL written in $written s, loaded in $(($(date +%s) - load_start)) s)"
 worker_start
 
 printf 'header = "Authorization: Bearer %s"\n' "$ADMIN_TOKEN" >"$RUN_DIR/curl.conf"
