@@ -17,7 +17,7 @@ mod edge {
     use crate::app::plumbing::ids::Random;
     use crate::app::plumbing::media::MAX_BODY_BYTES;
     use crate::app::scim_api::throttle;
-    use crate::app::{self, retention, Body, Config, Ctx};
+    use crate::app::{self, purge, retention, Body, Config, Ctx};
     use crate::scim::datetime::Timestamp;
     use crate::store::{d1::D1Store, Consistency, Store};
     use http_body_util::BodyExt;
@@ -139,12 +139,34 @@ mod edge {
         Ok(response)
     }
 
-    /// The Cron Trigger (`[triggers] crons` in wrangler.toml): the activity log's retention.
-    /// "Now" is the event's scheduled time, so a local run can be dated through wrangler's
-    /// `/cdn-cgi/handler/scheduled?time=<epoch ms>`. A bad `ACTIVITY_RETENTION_DAYS` removes
-    /// nothing and says why in the log.
+    /// The Cron Triggers (`[triggers] crons` in wrangler.toml), one job each: the activity log's
+    /// retention (`retention::RETENTION_CRON`, daily) and the purge of deleted tenants' data
+    /// (`purge::PURGE_CRON`, every five minutes). A schedule this code does not know runs both,
+    /// so that a schedule changed in wrangler.toml alone still runs its job. Locally:
+    /// `/cdn-cgi/handler/scheduled?cron=<schedule>`.
     #[event(scheduled)]
     async fn scheduled(event: worker::ScheduledEvent, env: Env, _ctx: worker::ScheduleContext) {
+        let db = match env.d1("DB") {
+            Ok(db) => db,
+            Err(e) => {
+                console_error!("scheduled: no database: {e}");
+                return;
+            }
+        };
+        let store = D1Store::new(db, "scheduled".to_string());
+        let cron = event.cron();
+        if cron != purge::PURGE_CRON {
+            prune_activity(&event, &env, &store).await;
+        }
+        if cron != retention::RETENTION_CRON {
+            purge_tenants(&store).await;
+        }
+    }
+
+    /// The activity log's retention. "Now" is the event's scheduled time, so a local run can be
+    /// dated through wrangler's `/cdn-cgi/handler/scheduled?time=<epoch ms>`. A bad
+    /// `ACTIVITY_RETENTION_DAYS` removes nothing and says why in the log.
+    async fn prune_activity(event: &worker::ScheduledEvent, env: &Env, store: &D1Store) {
         let var = env
             .var(retention::RETENTION_VAR)
             .ok()
@@ -156,16 +178,8 @@ mod edge {
                 return;
             }
         };
-        let db = match env.d1("DB") {
-            Ok(db) => db,
-            Err(e) => {
-                console_error!("retention: no database: {e}");
-                return;
-            }
-        };
         let now = Timestamp(event.schedule() as i64);
-        match retention::prune_activity(&D1Store::new(db, "scheduled".to_string()), now, days).await
-        {
+        match retention::prune_activity(store, now, days).await {
             Ok(p) => console_log!(
                 "retention: removed {} activity-log entries older than {days} days{}",
                 p.removed,
@@ -176,6 +190,30 @@ mod edge {
                 }
             ),
             Err(e) => console_error!("retention: {e}"),
+        }
+    }
+
+    /// Resumes the purge of deleted tenants, as far as one run's budget allows.
+    async fn purge_tenants(store: &D1Store) {
+        let clock = || Timestamp(Date::now().as_millis() as i64);
+        let mut budget = purge::Budget::new(purge::PER_RUN, clock());
+        let p = purge::resume(store, &clock, &mut budget).await;
+        if p.steps > 0 {
+            let finished: Vec<&str> = p.finished.iter().map(|t| t.as_str()).collect();
+            console_log!(
+                "purge: {} steps, {} rows deleted; finished: [{}]{}",
+                p.steps,
+                p.rows,
+                finished.join(", "),
+                if p.pending {
+                    "; more remain for the next run"
+                } else {
+                    ""
+                }
+            );
+        }
+        if let Some(e) = p.error {
+            console_error!("purge: {e}; the next run resumes");
         }
     }
 }

@@ -4,13 +4,15 @@
 //!
 //! Three rooms: `plumbing` (the HTTP plumbing both APIs use: context, credentials, media
 //! types, query strings, answers, ids, the URL space), `scim_api` (the SCIM service under
-//! `/scim/v2`) and `admin_api` (the operator's admin API under `/admin/v1`), plus `retention`,
-//! the job the Cron Trigger runs. The two APIs share nothing but `plumbing`.
+//! `/scim/v2`) and `admin_api` (the operator's admin API under `/admin/v1`), plus the jobs the
+//! Cron Triggers run: `retention` (the activity log's) and `purge` (deleted tenants' data, which
+//! a tenant's deletion starts). The two APIs share nothing but `plumbing`.
 //!
 //! Nothing here reads a clock, draws randomness or touches `worker` types.
 
 pub mod admin_api;
 pub mod plumbing;
+pub mod purge;
 pub mod retention;
 pub mod scim_api;
 

@@ -13,6 +13,7 @@ mod activity;
 mod faults;
 mod fixtures;
 mod patch;
+mod purge;
 mod query;
 mod query_props;
 mod reports;

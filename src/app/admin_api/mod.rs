@@ -85,7 +85,7 @@ async fn run<S: Store>(
         (Method::PATCH, AdminEndpoint::Tenant(t)) => {
             tenants::update(&tenant(t), body()?, &base, store).await
         }
-        (Method::DELETE, AdminEndpoint::Tenant(t)) => tenants::delete(&tenant(t), store).await,
+        (Method::DELETE, AdminEndpoint::Tenant(t)) => tenants::delete(&tenant(t), store, ctx).await,
         (Method::POST, AdminEndpoint::Tokens(t)) => {
             tokens::issue(&tenant(t), body()?, store, ctx).await
         }
