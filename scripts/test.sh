@@ -10,6 +10,28 @@ source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 
 failures=()
+
+# d1_json SQL: the local D1's answer to SQL, as wrangler's JSON.
+d1_json() {
+  CI=true "$ROOT/node_modules/.bin/wrangler" d1 execute DB --local --persist-to "$WORKER_DIR/state" \
+    --json --command "$1" 2>>"$WORKER_DIR/d1.log"
+}
+
+# check_purged TENANT: fails (saying where) when any row of TENANT is left.
+check_purged() {
+  local tenant="$1" tables sql left
+  tables="$(d1_json "SELECT name FROM sqlite_schema WHERE type = 'table' AND sql LIKE '%tenant_id %'" |
+    python3 -c 'import json, sys; print(" ".join(r["name"] for r in json.load(sys.stdin)[0]["results"]))')" ||
+    return 1
+  sql="SELECT json_object('tenants', (SELECT count(*) FROM tenants WHERE id = '$tenant'), 'tenant_purges', (SELECT count(*) FROM tenant_purges WHERE id = '$tenant')"
+  for table in $tables; do
+    sql+=", '$table', (SELECT count(*) FROM $table WHERE tenant_id = '$tenant')"
+  done
+  left="$(d1_json "$sql) AS rows" | python3 -c 'import json, sys; print(json.load(sys.stdin)[0]["results"][0]["rows"])')" ||
+    return 1
+  echo "rows of $tenant left: $left" >&2
+  python3 -c 'import json, sys; rows = json.loads(sys.argv[1]); sys.exit(1 if any(rows.values()) or len(rows) < 10 else 0)' "$left"
+}
 rm -f "$ROOT/target/e2e-wrangler.log"
 
 ensure_tools
@@ -39,6 +61,13 @@ SCIM_EDGE_URL="$ORIGIN" SCIM_EDGE_ADMIN_TOKEN="$ADMIN_TOKEN" \
 
 say "SCIM conformance checkers against the same worker"
 "$ROOT/scripts/conformance.sh" "$ORIGIN" "$ADMIN_TOKEN" || failures+=("conformance")
+
+# The purge test's tenant left no row: read from the local D1 with the worker stopped (another
+# process opening it while the worker writes would make one of them fail with SQLITE_BUSY), in
+# every table whose schema has a tenant_id, and its tenant row and purge entry.
+worker_stop
+say "checking in the local D1 that the purged tenant left no row"
+check_purged "tnt_e2e_purge_20000" || failures+=("purge left rows")
 
 if [ ${#failures[@]} -gt 0 ]; then
   cp "$WORKER_DIR/wrangler.log" "$ROOT/target/e2e-wrangler.log" 2>/dev/null || true

@@ -194,7 +194,24 @@ impl FromRow for PendingPurge {
     }
 }
 
-/// Up to `limit` tenants being purged, oldest request first.
+/// `limit` tenants being purged after `after`, newest request first (the admin API's list).
+pub fn list_purges(after: Option<&After>, limit: i64) -> Query<Vec<PendingPurge>> {
+    let mut q = Sql::new();
+    let after = match after {
+        None => String::new(),
+        Some(a) => format!(
+            " WHERE (requested, id) < ({}, {})",
+            q.bind(a.created),
+            q.bind(a.id.as_str())
+        ),
+    };
+    let limit = q.bind(limit);
+    Query::all(q.stmt(format!(
+        "SELECT id, requested FROM tenant_purges{after} ORDER BY requested DESC, id DESC LIMIT {limit}"
+    )))
+}
+
+/// Up to `limit` tenants being purged, oldest request first (the purge job's queue).
 pub fn pending_purges(limit: i64) -> Query<Vec<PendingPurge>> {
     let mut q = Sql::new();
     let limit = q.bind(limit);

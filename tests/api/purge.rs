@@ -149,6 +149,14 @@ fn a_tenant_larger_than_the_request_budget_is_finished_by_the_purge_job() {
     let left = snapshot(&app, &a.id);
     assert!(left[0].starts_with("tenant_purges: "), "{:?}", &left[..1]);
     assert!(left.len() > 1, "rows are left for the purge job");
+    // The operator sees the purge that is not finished, and no other tenant.
+    let listed = app.admin("GET", "/purges", None);
+    listed.expect(200);
+    let body = listed.json();
+    assert_eq!(body["purges"].as_array().unwrap().len(), 1, "{body}");
+    assert_eq!(body["purges"][0]["tenant"], json!(a.id));
+    assert!(body["purges"][0]["requested"].is_string());
+    assert_eq!(body["next_cursor"], json!(null));
 
     let clock = || Timestamp(app.now.get());
     let mut budget = Budget::new(purge::PER_RUN, clock());
@@ -158,4 +166,48 @@ fn a_tenant_larger_than_the_request_budget_is_finished_by_the_purge_job() {
     assert!(!p.pending);
     assert!(snapshot(&app, &a.id).is_empty());
     assert_eq!(snapshot(&app, &b.id), b_before);
+    let listed = app.admin("GET", "/purges", None).json();
+    assert_eq!(listed, json!({"purges": [], "next_cursor": null}));
+}
+
+/// `GET /admin/v1/purges` is a list like the others: newest first, paged, admin token only.
+#[test]
+fn pending_purges_are_listed_newest_first_and_paged() {
+    let app = TestApp::new();
+    let mut deleted = Vec::new();
+    for name in ["One", "Two", "Three"] {
+        let t = app.new_tenant(name);
+        // Keep each purge pending: no statements for the request's steps.
+        app.store.with_conn(|c| {
+            c.execute(
+                "INSERT INTO tenant_purges (id, requested) VALUES (?1, ?2)",
+                [
+                    t.id.as_str(),
+                    &format!("2026-01-0{}T00:00:00.000Z", deleted.len() + 1),
+                ],
+            )
+            .unwrap();
+            c.execute("DELETE FROM tenants WHERE id = ?1", [t.id.as_str()])
+                .unwrap();
+        });
+        deleted.push(t.id);
+    }
+    let first = app.admin("GET", "/purges?limit=2", None).json();
+    let ids: Vec<&str> = first["purges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["tenant"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, [deleted[2].as_str(), deleted[1].as_str()]);
+    let cursor = first["next_cursor"].as_str().unwrap();
+    let second = app
+        .admin("GET", &format!("/purges?limit=2&cursor={cursor}"), None)
+        .json();
+    assert_eq!(second["purges"][0]["tenant"], json!(deleted[0]));
+    assert_eq!(second["next_cursor"], json!(null));
+    app.send("GET", "/admin/v1/purges", &[], None)
+        .expect_admin_error(401, "unauthorized");
+    app.admin("POST", "/purges", Some(json!({})))
+        .expect_admin_error(405, "method_not_allowed");
 }

@@ -111,6 +111,7 @@ async fn run<S: Store>(
         (Method::GET, AdminEndpoint::Activity(t)) => {
             reports::activity(&tenant(t), &params, store, ctx).await
         }
+        (Method::GET, AdminEndpoint::Purges) => tenants::purges(&params, store).await,
         (_, AdminEndpoint::Unknown) => Err(AdminError::NotFound("No such admin endpoint".into())),
         (_, endpoint) => Err(AdminError::MethodNotAllowed {
             allow: endpoint.allow(),

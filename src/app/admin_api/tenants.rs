@@ -160,3 +160,24 @@ pub async fn delete<S: Store>(
     }
     Ok(empty(204))
 }
+
+/// `GET /admin/v1/purges`: deleted tenants whose data is still being purged, newest deletion
+/// first, paged like every list. A tenant leaves this list when the last of its rows is gone.
+pub async fn purges<S: Store>(
+    params: &[(String, String)],
+    store: &S,
+) -> Result<Response, AdminError> {
+    let (limit, after) = paging(params)?;
+    let mut batch = Batch::new();
+    let rows = batch.read(sql::list_purges(after.as_ref(), limit + 1));
+    let rows = run_batch(store, batch).await?.take(rows)?;
+    let (rows, next) = page(rows, limit, |p| After {
+        created: p.requested,
+        id: p.tenant.to_string(),
+    });
+    let purges: Vec<Value> = rows
+        .iter()
+        .map(|p| json!({ "tenant": p.tenant.as_str(), "requested": p.requested.to_rfc3339() }))
+        .collect();
+    Ok(json(200, &json!({ "purges": purges, "next_cursor": next })))
+}
