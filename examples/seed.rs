@@ -594,14 +594,7 @@ fn run_cached(conn: &Connection, stmt: &Stmt) -> std::result::Result<Vec<Row>, S
 
 /// A failure as the application sees it from `SqliteStore`.
 fn store_err(e: rusqlite::Error) -> StoreError {
-    use rusqlite::ErrorCode;
-    match e.sqlite_error_code() {
-        Some(ErrorCode::ConstraintViolation) => StoreError::Constraint(e.to_string()),
-        Some(ErrorCode::DatabaseBusy) | Some(ErrorCode::DatabaseLocked) => {
-            StoreError::Unavailable(e.to_string())
-        }
-        _ => StoreError::Internal(e.to_string()),
-    }
+    scim_edge::store::sqlite::map_err(e)
 }
 
 /// Runs a future that never waits (the rusqlite store answers at once).
@@ -848,7 +841,13 @@ mod tests {
     fn load(before: &[Stmt], sql: &str) -> SqliteStore {
         let db = SqliteStore::open_in_memory(&SqliteStore::crate_migrations()).unwrap();
         block_on(db.batch(Consistency::Primary, before.to_vec())).unwrap();
-        db.with_conn(|c| c.execute_batch(sql)).unwrap();
+        // The file is one input of many statements (each under D1's 100 KB, which the store
+        // enforces on an input as a whole).
+        db.with_conn(|c| {
+            c.set_limit(rusqlite::limits::Limit::SQLITE_LIMIT_SQL_LENGTH, 1 << 30)?;
+            c.execute_batch(sql)
+        })
+        .unwrap();
         db
     }
 

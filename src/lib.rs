@@ -17,7 +17,7 @@ mod edge {
     use crate::app::plumbing::ids::Random;
     use crate::app::plumbing::media::MAX_BODY_BYTES;
     use crate::app::scim_api::throttle;
-    use crate::app::{self, maintenance, retention, Body, Config, Ctx};
+    use crate::app::{self, maintenance, purge, retention, Body, Config, Ctx};
     use crate::scim::datetime::Timestamp;
     use crate::store::{d1::D1Store, Consistency, Store};
     use http_body_util::BodyExt;
@@ -139,10 +139,12 @@ mod edge {
         Ok(response)
     }
 
-    /// The Cron Trigger (`[triggers] crons` in wrangler.toml): the activity log's retention,
-    /// then a step of the refold job. "Now" is the event's scheduled time, so a local run can be
-    /// dated through wrangler's `/cdn-cgi/handler/scheduled?time=<epoch ms>`. Each job's failure
-    /// is logged and leaves the other to run.
+    /// The Cron Triggers (`[triggers] crons` in wrangler.toml): the activity log's retention
+    /// (`retention::RETENTION_CRON`, daily), and every five minutes (`purge::PURGE_CRON`) the
+    /// purge of deleted tenants' data and a step of the refold (`app::maintenance`). A schedule
+    /// this code does not know runs them all, so that a schedule changed in wrangler.toml alone
+    /// still runs its jobs; each job's failure is logged and leaves the others to run. Locally:
+    /// `/cdn-cgi/handler/scheduled?cron=<schedule>`.
     #[event(scheduled)]
     async fn scheduled(event: worker::ScheduledEvent, env: Env, _ctx: worker::ScheduleContext) {
         let db = match env.d1("DB") {
@@ -153,30 +155,20 @@ mod edge {
             }
         };
         let store = D1Store::new(db, "scheduled".to_string());
-        let now = Timestamp(event.schedule() as i64);
-        let var = env
-            .var(retention::RETENTION_VAR)
-            .ok()
-            .map(|v| v.to_string());
-        match retention::retention_days(var.as_deref()) {
-            // A bad ACTIVITY_RETENTION_DAYS removes nothing and says why.
-            Err(e) => console_error!("retention: {e}; nothing removed"),
-            Ok(days) => match retention::prune_activity(&store, now, days).await {
-                Ok(p) => console_log!(
-                    "retention: removed {} activity-log entries older than {days} days{}",
-                    p.removed,
-                    if p.more {
-                        "; more remain for the next run"
-                    } else {
-                        ""
-                    }
-                ),
-                Err(e) => console_error!("retention: {e}"),
-            },
+        let cron = event.cron();
+        if cron != purge::PURGE_CRON {
+            prune_activity(&event, &env, &store).await;
         }
-        // Rows an earlier case folding left behind (app::maintenance), a bounded step a run.
-        match maintenance::refold(&store, &mut PlatformRandom, maintenance::MAX_REFOLD_STEPS).await
-        {
+        if cron != retention::RETENTION_CRON {
+            purge_tenants(&store).await;
+            refold(&store).await;
+        }
+    }
+
+    /// Rows an earlier case folding left behind, a bounded step a run; users whose userNames
+    /// became equal are reported on every run until one is renamed.
+    async fn refold(store: &D1Store) {
+        match maintenance::refold(store, &mut PlatformRandom, maintenance::MAX_REFOLD_STEPS).await {
             Ok(r) => {
                 if r.users > 0 || r.more {
                     console_log!(
@@ -200,6 +192,60 @@ mod edge {
                 }
             }
             Err(e) => console_error!("refold: {e}"),
+        }
+    }
+
+    /// The activity log's retention. "Now" is the event's scheduled time, so a local run can be
+    /// dated through wrangler's `/cdn-cgi/handler/scheduled?time=<epoch ms>`. A bad
+    /// `ACTIVITY_RETENTION_DAYS` removes nothing and says why in the log.
+    async fn prune_activity(event: &worker::ScheduledEvent, env: &Env, store: &D1Store) {
+        let var = env
+            .var(retention::RETENTION_VAR)
+            .ok()
+            .map(|v| v.to_string());
+        let days = match retention::retention_days(var.as_deref()) {
+            Ok(days) => days,
+            Err(e) => {
+                console_error!("retention: {e}; nothing removed");
+                return;
+            }
+        };
+        let now = Timestamp(event.schedule() as i64);
+        match retention::prune_activity(store, now, days).await {
+            Ok(p) => console_log!(
+                "retention: removed {} activity-log entries older than {days} days{}",
+                p.removed,
+                if p.more {
+                    "; more remain for the next run"
+                } else {
+                    ""
+                }
+            ),
+            Err(e) => console_error!("retention: {e}"),
+        }
+    }
+
+    /// Resumes the purge of deleted tenants, as far as one run's budget allows.
+    async fn purge_tenants(store: &D1Store) {
+        let clock = || Timestamp(Date::now().as_millis() as i64);
+        let mut budget = purge::Budget::new(purge::PER_RUN, clock());
+        let p = purge::resume(store, &clock, &mut budget).await;
+        if p.steps > 0 {
+            let finished: Vec<&str> = p.finished.iter().map(|t| t.as_str()).collect();
+            console_log!(
+                "purge: {} steps, {} rows deleted; finished: [{}]{}",
+                p.steps,
+                p.rows,
+                finished.join(", "),
+                if p.pending {
+                    "; more remain for the next run"
+                } else {
+                    ""
+                }
+            );
+        }
+        if let Some(e) = p.error {
+            console_error!("purge: {e}; the next run resumes");
         }
     }
 }

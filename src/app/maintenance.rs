@@ -24,9 +24,11 @@ use serde_json::Value;
 
 /// Users rewritten per batch: five statements each batch, whatever the chunk.
 pub const REFOLD_CHUNK: i64 = 200;
-/// Batches per run (two for reading, one for writing each): well inside D1's 1,000 queries per
-/// invocation, with room for the cron's other jobs.
-pub const MAX_REFOLD_STEPS: usize = 20;
+/// Steps per run: two batches for reading (one, then two statements) and one of five for
+/// writing each.
+pub const MAX_REFOLD_STEPS: usize = 10;
+/// The statements of a run at most: its steps and the closing report.
+pub const STATEMENTS_PER_RUN: usize = MAX_REFOLD_STEPS * 8 + 1;
 /// Conflicts reported per run.
 const MAX_REPORTED: i64 = 50;
 

@@ -5,13 +5,16 @@
 //! Three rooms: `plumbing` (the HTTP plumbing both APIs use: context, credentials, media
 //! types, query strings, answers, ids, the URL space), `scim_api` (the SCIM service under
 //! `/scim/v2`) and `admin_api` (the operator's admin API under `/admin/v1`), plus the jobs the
-//! Cron Trigger runs: `retention` and `maintenance`. The two APIs share nothing but `plumbing`.
+//! Cron Triggers run: `retention` (the activity log's), `purge` (deleted tenants' data, which
+//! a tenant's deletion starts) and `maintenance` (the refold). The two APIs share nothing but
+//! `plumbing`.
 //!
 //! Nothing here reads a clock, draws randomness or touches `worker` types.
 
 pub mod admin_api;
 pub mod maintenance;
 pub mod plumbing;
+pub mod purge;
 pub mod retention;
 pub mod scim_api;
 

@@ -7,6 +7,9 @@ use crate::scim::datetime::Timestamp;
 use crate::store::reports as sql;
 use crate::store::{Batch, Consistency, Store, StoreError};
 
+/// The retention Cron Trigger's schedule (`[triggers] crons` in `wrangler.toml`; a host test
+/// checks that it is there).
+pub const RETENTION_CRON: &str = "17 3 * * *";
 /// The deployment variable that sets the activity log's retention, in days.
 pub const RETENTION_VAR: &str = "ACTIVITY_RETENTION_DAYS";
 /// Retention when the variable is not set.

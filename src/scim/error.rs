@@ -93,6 +93,9 @@ pub enum ScimError {
     PreconditionFailed(String),
     /// 413: the request body is larger than `limit` bytes.
     PayloadTooLarge { limit: usize },
+    /// 413: what the request would store does not fit (a row larger than the database stores,
+    /// or a full database); the detail says which.
+    ContentTooLarge(String),
     /// 415: the request body has a media type other than SCIM or plain JSON.
     UnsupportedMediaType(String),
     /// 429: too many requests; `retry_after` in seconds.
@@ -128,7 +131,7 @@ impl ScimError {
             ScimError::NotAcceptable => 406,
             ScimError::Uniqueness(_) => 409,
             ScimError::PreconditionFailed(_) => 412,
-            ScimError::PayloadTooLarge { .. } => 413,
+            ScimError::PayloadTooLarge { .. } | ScimError::ContentTooLarge(_) => 413,
             ScimError::UnsupportedMediaType(_) => 415,
             ScimError::TooManyRequests { .. } => 429,
             ScimError::Internal(_) => 500,
@@ -159,6 +162,7 @@ impl ScimError {
             | ScimError::NotAcceptable
             | ScimError::PreconditionFailed(_)
             | ScimError::PayloadTooLarge { .. }
+            | ScimError::ContentTooLarge(_)
             | ScimError::UnsupportedMediaType(_)
             | ScimError::TooManyRequests { .. }
             | ScimError::NotImplemented(_)
@@ -187,6 +191,7 @@ impl ScimError {
             | ScimError::Forbidden(d)
             | ScimError::NotFound(d)
             | ScimError::PreconditionFailed(d)
+            | ScimError::ContentTooLarge(d)
             | ScimError::UnsupportedMediaType(d)
             | ScimError::NotImplemented(d) => d.clone(),
             ScimError::MethodNotAllowed { allow } => {
@@ -279,6 +284,7 @@ mod tests {
             (ScimError::NotAcceptable, 406, None),
             (ScimError::PreconditionFailed(s("p")), 412, None),
             (ScimError::PayloadTooLarge { limit: 10 }, 413, None),
+            (ScimError::ContentTooLarge(s("c")), 413, None),
             (ScimError::UnsupportedMediaType(s("m")), 415, None),
             (ScimError::TooManyRequests { retry_after: 3 }, 429, None),
             (ScimError::Internal(s("boom")), 500, None),

@@ -158,9 +158,12 @@ pub fn insert(tenant: &TenantId, a: &NewAttribute<'_>) -> Stmt {
     .map(|p| p.to_string())
     .join(", ");
     let created = q.bind(a.created);
+    // Only while the tenant exists: a create racing the tenant's deletion leaves nothing
+    // behind for its purge to miss.
+    let tenant = q.bind(tenant);
     q.stmt(format!(
         "INSERT INTO attributes (tenant_id, id, name, scim_name, type, options, aliases, active, created) \
-         VALUES ({values}, 1, {created})"
+         SELECT {values}, 1, {created} WHERE EXISTS (SELECT 1 FROM tenants WHERE id = {tenant})"
     ))
 }
 
@@ -176,7 +179,8 @@ pub fn set_names(tenant: &TenantId, id: &str, names: &str) -> Vec<Stmt> {
     let (t, i, n) = (q.bind(tenant), q.bind(id), q.bind(names));
     let insert = q.stmt(format!(
         "INSERT INTO attribute_names (tenant_id, name_fold, attribute_id) \
-         SELECT {t}, value, {i} FROM json_each({n}) WHERE true"
+         SELECT {t}, value, {i} FROM json_each({n}) \
+         WHERE EXISTS (SELECT 1 FROM tenants WHERE id = {t})"
     ));
     vec![delete, insert]
 }

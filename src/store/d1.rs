@@ -4,6 +4,7 @@
 //! [`Consistency::Primary`], `first-unconstrained` for [`Consistency::Any`]. Later batches of
 //! the same request reuse the session, so they are sequentially consistent with the first.
 
+use super::classify::classify;
 use super::{Consistency, Row, Stmt, Store, StoreError, Value};
 use std::cell::RefCell;
 use wasm_bindgen::JsValue;
@@ -54,25 +55,6 @@ fn js(value: &Value) -> JsValue {
         Value::Int(i) => JsValue::from_f64(*i as f64),
         Value::Real(f) => JsValue::from_f64(*f),
         Value::Text(s) => JsValue::from_str(s),
-    }
-}
-
-/// D1 reports every failure as a message; sort them into what the application can act on.
-/// Unknown failures count as possibly transient (503 with Retry-After) rather than as bugs,
-/// except those that can only come from the SQL itself.
-fn classify(message: &str) -> StoreError {
-    let m = message.to_ascii_lowercase();
-    if m.contains("constraint failed") || m.contains("sqlite_constraint") {
-        StoreError::Constraint(message.to_string())
-    } else if m.contains("syntax error")
-        || m.contains("no such table")
-        || m.contains("no such column")
-        || m.contains("too many sql variables")
-        || m.contains("wrong number of arguments")
-    {
-        StoreError::Internal(message.to_string())
-    } else {
-        StoreError::Unavailable(message.to_string())
     }
 }
 

@@ -22,6 +22,7 @@ pub mod activity;
 pub mod attributes;
 pub mod batch;
 pub mod builder;
+pub mod classify;
 #[cfg(target_arch = "wasm32")]
 pub mod d1;
 pub mod list_sql;
@@ -134,21 +135,63 @@ pub enum Consistency {
     Any,
 }
 
+/// Why a batch failed, sorted by what the application does about it (DESIGN §8). A failed batch
+/// changed nothing: D1 and the host store roll the whole batch back. Every variant keeps the
+/// database's message for the worker's log; none of it is ever shown to a client.
+///
+/// D1 reports failures as messages only; `classify` sorts the messages Cloudflare documents
+/// into these variants, and the host store sorts SQLite's result codes into the same ones.
 #[derive(Debug, Clone, PartialEq)]
 pub enum StoreError {
-    /// A UNIQUE, NOT NULL or CHECK constraint failed (the whole batch was rolled back).
-    Constraint(String),
-    /// A failure that may go away on retry (database overloaded, reset, network).
-    Unavailable(String),
-    /// Anything else: a bug in the SQL or an unexpected state.
+    /// A unique index (UNIQUE or PRIMARY KEY) refused a row: the value is taken (a userName, an
+    /// attribute name). The only constraint that is the client's doing.
+    Duplicate(String),
+    /// A value or a row is larger than the database stores (D1: 2 MB per string, BLOB or row).
+    /// Sending the same again fails again.
+    TooLarge(String),
+    /// A statement exceeds what the database runs or answers at once (its length, its bound
+    /// parameters, a LIKE pattern, an answer too large to read). The statements of this
+    /// service grow only with what a request asks for (a filter's terms), so the request asked
+    /// for too much.
+    TooComplex(String),
+    /// The database, or the account's storage, is full: no write succeeds until an operator
+    /// makes room. Not a failure to retry.
+    Full(String),
+    /// A failure that may go away by itself (D1 reset, overloaded, a lost connection): retry
+    /// after `retry_after` seconds.
+    Unavailable { retry_after: u32, cause: String },
+    /// A bug of ours (a CHECK, NOT NULL or foreign-key constraint, SQL that does not compile, a
+    /// row that does not decode) or a failure no documentation names.
     Internal(String),
+}
+
+impl StoreError {
+    /// The database's own words, for the worker's log.
+    pub fn cause(&self) -> &str {
+        match self {
+            StoreError::Duplicate(m)
+            | StoreError::TooLarge(m)
+            | StoreError::TooComplex(m)
+            | StoreError::Full(m)
+            | StoreError::Internal(m) => m,
+            StoreError::Unavailable { cause, .. } => cause,
+        }
+    }
 }
 
 impl std::fmt::Display for StoreError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            StoreError::Constraint(m) => write!(f, "constraint failed: {m}"),
-            StoreError::Unavailable(m) => write!(f, "database unavailable: {m}"),
+            StoreError::Duplicate(m) => write!(f, "unique index refused the row: {m}"),
+            StoreError::TooLarge(m) => write!(f, "value or row too large: {m}"),
+            StoreError::TooComplex(m) => write!(f, "statement beyond the database's limits: {m}"),
+            StoreError::Full(m) => write!(f, "database full: {m}"),
+            StoreError::Unavailable { retry_after, cause } => {
+                write!(
+                    f,
+                    "database unavailable (retry after {retry_after} s): {cause}"
+                )
+            }
             StoreError::Internal(m) => write!(f, "database error: {m}"),
         }
     }

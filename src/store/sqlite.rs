@@ -1,8 +1,12 @@
 //! The host store: the application's batches on rusqlite (bundled SQLite), for tests and tools.
 //! It applies the same `migrations/` that `wrangler d1 migrations apply` applies to D1, and
-//! gives a batch the same meaning D1 gives it: one transaction, rolled back on any error.
+//! gives a batch the same meaning D1 gives it: one transaction, rolled back on any error. It
+//! runs under D1's limits (`D1_LIMITS`) and sorts its failures into the variants D1's messages
+//! are sorted into (`classify`), so that a host test meets what production would.
 
+use super::classify::{classify, RETRY_SOON};
 use super::{Consistency, Row, Stmt, Store, StoreError, Value};
+use rusqlite::limits::Limit;
 use rusqlite::types::ValueRef;
 use rusqlite::Connection;
 use std::cell::RefCell;
@@ -30,6 +34,9 @@ impl SqliteStore {
         // D1 enforces foreign keys; so does this store, so that both behave alike.
         conn.execute_batch("PRAGMA foreign_keys = ON;")
             .map_err(map_err)?;
+        for (limit, value) in D1_LIMITS {
+            conn.set_limit(limit, value).map_err(map_err)?;
+        }
         for sql in migration_sources(migrations_dir)? {
             conn.execute_batch(&sql).map_err(map_err)?;
         }
@@ -59,6 +66,23 @@ impl SqliteStore {
         Ok(out)
     }
 }
+
+/// D1's limits (developers.cloudflare.com/d1/platform/limits), which D1 enforces as SQLite's
+/// own: a statement that breaks one fails here as it would there.
+pub const D1_LIMITS: [(Limit, i32); 6] = [
+    // Maximum string, BLOB or table row size: 2,000,000 bytes.
+    (Limit::SQLITE_LIMIT_LENGTH, 2_000_000),
+    // Maximum SQL statement length: 100,000 bytes.
+    (Limit::SQLITE_LIMIT_SQL_LENGTH, 100_000),
+    // Maximum bound parameters per query.
+    (Limit::SQLITE_LIMIT_VARIABLE_NUMBER, 100),
+    // Maximum bytes in a LIKE or GLOB pattern.
+    (Limit::SQLITE_LIMIT_LIKE_PATTERN_LENGTH, 50),
+    // Maximum arguments per SQL function.
+    (Limit::SQLITE_LIMIT_FUNCTION_ARG, 32),
+    // Maximum columns per table.
+    (Limit::SQLITE_LIMIT_COLUMN, 100),
+];
 
 /// The `*.sql` files of a migrations directory, in name order.
 pub fn migration_sources(dir: &Path) -> Result<Vec<String>, StoreError> {
@@ -112,14 +136,36 @@ fn run_one(conn: &Connection, stmt: &Stmt) -> Result<Vec<Row>, StoreError> {
     Ok(out)
 }
 
-fn map_err(e: rusqlite::Error) -> StoreError {
+/// SQLite's failures, sorted as D1's messages for the same failures are (`classify`): by the
+/// result code where it says enough, else by SQLite's message. Public for tools that drive
+/// SQLite themselves (`examples/seed.rs`).
+pub fn map_err(e: rusqlite::Error) -> StoreError {
+    use rusqlite::ffi;
     use rusqlite::ErrorCode;
-    match e.sqlite_error_code() {
-        Some(ErrorCode::ConstraintViolation) => StoreError::Constraint(e.to_string()),
-        Some(ErrorCode::DatabaseBusy) | Some(ErrorCode::DatabaseLocked) => {
-            StoreError::Unavailable(e.to_string())
+    let cause = e.to_string();
+    let failure = match &e {
+        rusqlite::Error::SqliteFailure(failure, _)
+        | rusqlite::Error::SqlInputError { error: failure, .. } => failure,
+        // rusqlite's own refusals (a parameter count, a type): our statements' doing.
+        _ => return StoreError::Internal(cause),
+    };
+    match (failure.code, failure.extended_code) {
+        (_, ffi::SQLITE_CONSTRAINT_UNIQUE | ffi::SQLITE_CONSTRAINT_PRIMARYKEY) => {
+            StoreError::Duplicate(cause)
         }
-        _ => StoreError::Internal(e.to_string()),
+        (ErrorCode::ConstraintViolation, _) => StoreError::Internal(cause),
+        // SQLITE_TOOBIG is both "string or blob too big" and "statement too long".
+        (ErrorCode::TooBig, _) if cause.contains("statement too long") => {
+            StoreError::TooComplex(cause)
+        }
+        (ErrorCode::TooBig, _) => StoreError::TooLarge(cause),
+        (ErrorCode::DiskFull, _) => StoreError::Full(cause),
+        (ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked, _) => StoreError::Unavailable {
+            retry_after: RETRY_SOON,
+            cause,
+        },
+        // SQLITE_ERROR carries the limits on parameters and patterns in its message only.
+        _ => classify(&cause),
     }
 }
 
@@ -130,5 +176,169 @@ impl Store for SqliteStore {
         stmts: Vec<Stmt>,
     ) -> Result<Vec<Vec<Row>>, StoreError> {
         self.run(&stmts)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::classify::classify;
+    use std::mem::discriminant;
+
+    fn store() -> SqliteStore {
+        let store = SqliteStore::open_in_memory(&SqliteStore::crate_migrations()).unwrap();
+        store.with_conn(|c| {
+            c.execute_batch(
+                "CREATE TABLE t (id TEXT PRIMARY KEY, u TEXT UNIQUE, v TEXT NOT NULL, \
+                 b INTEGER CHECK (b IN (0, 1)), p TEXT REFERENCES t (id))",
+            )
+            .unwrap()
+        });
+        store
+    }
+
+    fn run(
+        store: &SqliteStore,
+        sql: &str,
+        params: Vec<Value>,
+    ) -> Result<Vec<Vec<Row>>, StoreError> {
+        store.run(&[Stmt::new(sql.to_string(), params)])
+    }
+
+    /// Each failure provoked on the host store is the variant D1's message for the same failure
+    /// reads as (the messages as a local D1 reports them).
+    #[test]
+    fn failures_sort_as_d1_messages_for_them_do() {
+        let s = store();
+        run(
+            &s,
+            "INSERT INTO t (id, u, v) VALUES ('a', 'x', 'v')",
+            vec![],
+        )
+        .unwrap();
+        let many = |n: usize| (0..n).map(|_| "?").collect::<Vec<_>>().join(", ");
+        let cases: Vec<(String, Vec<Value>, &str)> = vec![
+            (
+                "INSERT INTO t (id, u, v) VALUES ('b', 'x', 'v')".into(),
+                vec![],
+                "UNIQUE constraint failed: t.u: SQLITE_CONSTRAINT (extended: SQLITE_CONSTRAINT_UNIQUE)",
+            ),
+            (
+                "INSERT INTO t (id, v) VALUES ('a', 'v')".into(),
+                vec![],
+                "UNIQUE constraint failed: t.id: SQLITE_CONSTRAINT (extended: SQLITE_CONSTRAINT_PRIMARYKEY)",
+            ),
+            (
+                "INSERT INTO t (id, v) VALUES ('c', NULL)".into(),
+                vec![],
+                "NOT NULL constraint failed: t.v: SQLITE_CONSTRAINT (extended: SQLITE_CONSTRAINT_NOTNULL)",
+            ),
+            (
+                "INSERT INTO t (id, v, b) VALUES ('c', 'v', 5)".into(),
+                vec![],
+                "CHECK constraint failed: b IN (0, 1): SQLITE_CONSTRAINT (extended: SQLITE_CONSTRAINT_CHECK)",
+            ),
+            (
+                "INSERT INTO t (id, v, p) VALUES ('c', 'v', 'nobody')".into(),
+                vec![],
+                "FOREIGN KEY constraint failed: SQLITE_CONSTRAINT (extended: SQLITE_CONSTRAINT_FOREIGNKEY)",
+            ),
+            (
+                "INSERT INTO t (id, v) VALUES ('c', ?1)".into(),
+                vec![Value::Text("x".repeat(2_000_001))],
+                "string or blob too big: SQLITE_TOOBIG",
+            ),
+            (
+                "INSERT INTO t (id, u, v) VALUES ('c', ?1, ?2)".into(),
+                vec![Value::Text("x".repeat(1_100_000)), Value::Text("y".repeat(1_100_000))],
+                "string or blob too big: SQLITE_TOOBIG",
+            ),
+            (
+                format!("SELECT '{}' AS s", "x".repeat(100_000)),
+                vec![],
+                "statement too long: SQLITE_TOOBIG",
+            ),
+            (
+                format!("SELECT {}", many(101)),
+                vec![Value::Int(1); 101],
+                "too many SQL variables at offset 207: SQLITE_ERROR",
+            ),
+            (
+                "SELECT 'a' LIKE ?1 AS m".into(),
+                vec![Value::Text("%".repeat(51))],
+                "LIKE or GLOB pattern too complex: SQLITE_ERROR",
+            ),
+            (
+                "SELEC 1".into(),
+                vec![],
+                "near \"SELEC\": syntax error at offset 0: SQLITE_ERROR",
+            ),
+            (
+                "SELECT * FROM nope".into(),
+                vec![],
+                "no such table: nope: SQLITE_ERROR",
+            ),
+        ];
+        for (sql, params, d1_message) in cases {
+            let host = run(&s, &sql, params).expect_err(d1_message);
+            let d1 = classify(d1_message);
+            assert_eq!(
+                discriminant(&host),
+                discriminant(&d1),
+                "{host} / {d1_message}"
+            );
+        }
+        // Within the limits, the same shapes run.
+        run(
+            &s,
+            &format!("SELECT {}", many(100)),
+            vec![Value::Int(1); 100],
+        )
+        .unwrap();
+        run(
+            &s,
+            "INSERT INTO t (id, v) VALUES ('big', ?1)",
+            vec![Value::Text("x".repeat(1_900_000))],
+        )
+        .unwrap();
+    }
+
+    /// A full database (D1: `Exceeded maximum DB size`) is `Full` here too.
+    #[test]
+    fn a_full_database_is_full() {
+        let s = store();
+        let pages: i64 =
+            s.with_conn(|c| c.query_row("PRAGMA page_count", [], |r| r.get(0)).unwrap());
+        s.with_conn(|c| {
+            c.execute_batch(&format!("PRAGMA max_page_count = {pages}"))
+                .unwrap()
+        });
+        let host = run(
+            &s,
+            "INSERT INTO t (id, v) VALUES ('c', ?1)",
+            vec![Value::Text("x".repeat(100_000))],
+        )
+        .expect_err("full");
+        assert!(matches!(host, StoreError::Full(_)), "{host}");
+        assert!(matches!(
+            classify("D1_ERROR: Exceeded maximum DB size"),
+            StoreError::Full(_)
+        ));
+    }
+
+    /// A failed batch changes nothing.
+    #[test]
+    fn a_failed_batch_is_rolled_back() {
+        let s = store();
+        let err = s.run(&[
+            Stmt::new("INSERT INTO t (id, v) VALUES ('k', 'v')", vec![]),
+            Stmt::new("INSERT INTO t (id, v) VALUES ('k', 'v')", vec![]),
+        ]);
+        assert!(matches!(err, Err(StoreError::Duplicate(_))));
+        let n: i64 = s.with_conn(|c| {
+            c.query_row("SELECT count(*) FROM t", [], |r| r.get(0))
+                .unwrap()
+        });
+        assert_eq!(n, 0);
     }
 }

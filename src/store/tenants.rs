@@ -1,5 +1,6 @@
-//! SQL of tenants (DESIGN §3, §7): create, read, list, change and purge. Lists are newest
-//! first, keyset-paged on `(created, id)`, so a page costs the same at any depth.
+//! SQL of tenants (DESIGN §3, §7): create, read, list, change, delete, and the purge of a deleted
+//! tenant's data in bounded steps (`app::purge` runs them). Lists are newest first, keyset-paged
+//! on `(created, id)`, so a page costs the same at any depth.
 
 use super::batch::{Columns, FromRow, Query};
 use super::builder::Sql;
@@ -114,35 +115,150 @@ pub fn update_tenant(tenant: &TenantId, change: &TenantChange) -> Stmt {
     ))
 }
 
-/// Every table that holds a tenant's data, child tables first. Purging a tenant deletes from
-/// each; a table added by a later migration must be added here (a host test compares this
-/// list with the schema).
-pub const TENANT_TABLES: &[&str] = &[
-    "events",
-    "activation",
-    "employee_refs",
-    "user_emails",
-    "users",
-    "attribute_names",
-    "attributes",
-    "tokens",
+/// A table that holds tenants' rows (a `tenant_id` column, first in one of its indexes), and
+/// how many of a tenant's rows one purge step deletes from it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TenantTable {
+    pub name: &'static str,
+    /// Rows per step: small enough that a step (one D1 batch) takes well under a second, far
+    /// from D1's 30 s per batch.
+    pub chunk: i64,
+}
+
+const fn table(name: &'static str, chunk: i64) -> TenantTable {
+    TenantTable { name, chunk }
+}
+
+/// Every table that holds a tenant's data: what a purge deletes, in this order (credentials
+/// first; no foreign keys bind the others). A table added by a later migration must be added
+/// here (a host test compares this list with the schema). Rows are small (an entry, an email,
+/// a history row: 5,000 per step) except users, which hold two JSON documents (500 per step:
+/// a few MB at the sizes IdPs send).
+pub const TENANT_TABLES: &[TenantTable] = &[
+    table("tokens", 5_000),
+    table("events", 5_000),
+    table("activation", 5_000),
+    table("employee_refs", 5_000),
+    table("user_emails", 5_000),
+    table("users", 500),
+    table("attribute_names", 5_000),
+    table("attributes", 5_000),
 ];
 
-/// Deletes everything of a tenant (irreversible). The tenant row goes last.
-pub fn purge_tenant(tenant: &TenantId) -> Vec<Stmt> {
-    let delete = |sql: &dyn Fn(&mut Sql) -> String| {
-        let mut q = Sql::new();
-        let text = sql(&mut q);
-        q.stmt(text)
-    };
-    let mut stmts: Vec<Stmt> = TENANT_TABLES
+/// Deletes a tenant for everyone at once: its row goes (so no token of it passes the token
+/// check, and the admin API answers 404), and it is recorded as being purged. Its data goes in
+/// steps after ([`purge_count`], [`purge_step`], [`finish_purge`]).
+pub fn delete_tenant(tenant: &TenantId, now: Timestamp) -> Vec<Stmt> {
+    let mut q = Sql::new();
+    let (t, now) = (q.bind(tenant), q.bind(now));
+    let record = q.stmt(format!(
+        "INSERT OR IGNORE INTO tenant_purges (id, requested) \
+         SELECT {t}, {now} WHERE EXISTS (SELECT 1 FROM tenants WHERE id = {t})"
+    ));
+    let mut q = Sql::new();
+    let t = q.bind(tenant);
+    let delete = q.stmt(format!("DELETE FROM tenants WHERE id = {t}"));
+    vec![record, delete]
+}
+
+/// How many of the tenant's rows the next step deletes from `table` (at most `chunk`): fewer
+/// than `chunk` means the step empties the table of them.
+pub fn purge_count(table: &TenantTable, tenant: &TenantId, chunk: i64) -> Query<i64> {
+    let mut q = Sql::new();
+    let (t, chunk) = (q.bind(tenant), q.bind(chunk));
+    let name = table.name;
+    Query::count(q.stmt(format!(
+        "SELECT count(*) AS n FROM (SELECT 1 FROM {name} WHERE tenant_id = {t} LIMIT {chunk})"
+    )))
+}
+
+/// Deletes up to `chunk` of the tenant's rows from `table`, found through the index that starts
+/// with `tenant_id` (two parameters, a statement of a few hundred bytes).
+pub fn purge_step(table: &TenantTable, tenant: &TenantId, chunk: i64) -> Stmt {
+    let mut q = Sql::new();
+    let (t, chunk) = (q.bind(tenant), q.bind(chunk));
+    let name = table.name;
+    q.stmt(format!(
+        "DELETE FROM {name} WHERE rowid IN (SELECT rowid FROM {name} WHERE tenant_id = {t} LIMIT {chunk})"
+    ))
+}
+
+/// Ends a purge: its entry goes, if and only if no table holds a row of the tenant any more (a
+/// write that slipped in before the tenant's deletion is purged by the next run).
+pub fn finish_purge(tenant: &TenantId) -> Stmt {
+    let mut q = Sql::new();
+    let t = q.bind(tenant);
+    let none_left: Vec<String> = TENANT_TABLES
         .iter()
-        .map(|t| delete(&|q| format!("DELETE FROM {t} WHERE tenant_id = {}", q.bind(tenant))))
+        .map(|table| {
+            format!(
+                "NOT EXISTS (SELECT 1 FROM {} WHERE tenant_id = {t})",
+                table.name
+            )
+        })
         .collect();
-    stmts.push(delete(&|q| {
-        format!("DELETE FROM tenants WHERE id = {}", q.bind(tenant))
-    }));
-    stmts
+    q.stmt(format!(
+        "DELETE FROM tenant_purges WHERE id = {t} AND {}",
+        none_left.join(" AND ")
+    ))
+}
+
+/// Whether the tenant is still being purged.
+pub fn purging(tenant: &TenantId) -> Query<bool> {
+    let mut q = Sql::new();
+    let t = q.bind(tenant);
+    Query::new(
+        q.stmt(format!(
+            "SELECT EXISTS (SELECT 1 FROM tenant_purges WHERE id = {t}) AS n"
+        )),
+        |rows| match rows.first() {
+            Some(row) => Ok(Columns(row).int("n")? != 0),
+            None => Err(StoreError::Internal("EXISTS answered no row".into())),
+        },
+    )
+}
+
+/// A tenant being purged.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PendingPurge {
+    pub tenant: TenantId,
+    pub requested: Timestamp,
+}
+
+impl FromRow for PendingPurge {
+    fn from_row(row: &Row) -> Result<PendingPurge, StoreError> {
+        let c = Columns(row);
+        Ok(PendingPurge {
+            tenant: TenantId::new(c.text("id")?),
+            requested: c.time("requested")?,
+        })
+    }
+}
+
+/// `limit` tenants being purged after `after`, newest request first (the admin API's list).
+pub fn list_purges(after: Option<&After>, limit: i64) -> Query<Vec<PendingPurge>> {
+    let mut q = Sql::new();
+    let after = match after {
+        None => String::new(),
+        Some(a) => format!(
+            " WHERE (requested, id) < ({}, {})",
+            q.bind(a.created),
+            q.bind(a.id.as_str())
+        ),
+    };
+    let limit = q.bind(limit);
+    Query::all(q.stmt(format!(
+        "SELECT id, requested FROM tenant_purges{after} ORDER BY requested DESC, id DESC LIMIT {limit}"
+    )))
+}
+
+/// Up to `limit` tenants being purged, oldest request first (the purge job's queue).
+pub fn pending_purges(limit: i64) -> Query<Vec<PendingPurge>> {
+    let mut q = Sql::new();
+    let limit = q.bind(limit);
+    Query::all(q.stmt(format!(
+        "SELECT id, requested FROM tenant_purges ORDER BY requested, id LIMIT {limit}"
+    )))
 }
 
 #[cfg(all(test, not(target_arch = "wasm32")))]
@@ -167,7 +283,7 @@ mod tests {
                 .collect()
         });
         tables.sort();
-        let mut purged: Vec<&str> = TENANT_TABLES.to_vec();
+        let mut purged: Vec<&str> = TENANT_TABLES.iter().map(|t| t.name).collect();
         purged.sort();
         assert_eq!(tables, purged);
     }

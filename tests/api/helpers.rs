@@ -57,9 +57,13 @@ impl TestApp {
     }
 }
 
-impl Client for TestApp {
-    fn send(
+impl TestApp {
+    /// Sends a request to the app running on `store` (this app's database, or a wrapper around
+    /// it that fails as a test says), with this app's clock and randomness. Statements the app
+    /// defers until after its answer run at once, on `store`.
+    pub fn send_via<S: Store>(
         &self,
+        store: &S,
         method: &str,
         path: &str,
         headers: &[(&str, &str)],
@@ -86,15 +90,14 @@ impl Client for TestApp {
         let now = self.now();
         let clock = move || now;
         let mut ctx = Ctx::new(now, &clock, request_id, &mut *random, &self.config);
-        let response = block_on(app::handle(req, &self.store, &mut ctx));
+        let response = block_on(app::handle(req, store, &mut ctx));
         // What the worker would log (a failing test shows it; a passing one hides it).
         for line in &ctx.log {
             eprintln!("worker log: {line}");
         }
         let deferred = std::mem::take(&mut ctx.deferred);
         if !deferred.is_empty() {
-            block_on(self.store.batch(Consistency::Primary, deferred))
-                .expect("deferred statements run");
+            block_on(store.batch(Consistency::Primary, deferred)).expect("deferred statements run");
         }
         Reply {
             status: response.status().as_u16(),
@@ -110,6 +113,18 @@ impl Client for TestApp {
                 .collect(),
             body: response.into_body(),
         }
+    }
+}
+
+impl Client for TestApp {
+    fn send(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<&[u8]>,
+    ) -> Reply {
+        self.send_via(&self.store, method, path, headers, body)
     }
 
     fn admin_token(&self) -> &str {

@@ -10,8 +10,10 @@ mod common;
 mod helpers;
 
 mod activity;
+mod faults;
 mod fixtures;
 mod patch;
+mod purge;
 mod query;
 mod query_props;
 mod reports;

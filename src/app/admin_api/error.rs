@@ -26,6 +26,11 @@ pub enum AdminError {
     Conflict(String),
     /// 413 `payload_too_large`: the body is larger than `limit` bytes.
     PayloadTooLarge { limit: usize },
+    /// 413 `too_large`: what the request would store is larger than the database stores.
+    TooLarge(String),
+    /// 413 `storage_full`: the database is full; nothing is written until an operator makes
+    /// room (a 5xx would only invite retries).
+    StorageFull,
     /// 415 `unsupported_media_type`.
     UnsupportedMediaType(String),
     /// 503 `unavailable`: a failure that may go away; `retry_after` in seconds.
@@ -42,7 +47,9 @@ impl AdminError {
             AdminError::NotFound(_) => 404,
             AdminError::MethodNotAllowed { .. } => 405,
             AdminError::Conflict(_) => 409,
-            AdminError::PayloadTooLarge { .. } => 413,
+            AdminError::PayloadTooLarge { .. }
+            | AdminError::TooLarge(_)
+            | AdminError::StorageFull => 413,
             AdminError::UnsupportedMediaType(_) => 415,
             AdminError::Unavailable { .. } => 503,
             AdminError::Internal(_) => 500,
@@ -58,6 +65,8 @@ impl AdminError {
             AdminError::MethodNotAllowed { .. } => "method_not_allowed",
             AdminError::Conflict(_) => "conflict",
             AdminError::PayloadTooLarge { .. } => "payload_too_large",
+            AdminError::TooLarge(_) => "too_large",
+            AdminError::StorageFull => "storage_full",
             AdminError::UnsupportedMediaType(_) => "unsupported_media_type",
             AdminError::Unavailable { .. } => "unavailable",
             AdminError::Internal(_) => "internal",
@@ -71,12 +80,17 @@ impl AdminError {
             | AdminError::Unauthorized(d)
             | AdminError::NotFound(d)
             | AdminError::Conflict(d)
+            | AdminError::TooLarge(d)
             | AdminError::UnsupportedMediaType(d) => d.clone(),
             AdminError::MethodNotAllowed { allow } => {
                 format!("Method not allowed here; allowed: {allow}")
             }
             AdminError::PayloadTooLarge { limit } => {
                 format!("The request body is larger than {limit} bytes")
+            }
+            AdminError::StorageFull => {
+                "The database is full; nothing was changed. Make room (or move tenants) first"
+                    .into()
             }
             AdminError::Unavailable { retry_after } => {
                 format!("The service is temporarily unavailable; retry after {retry_after} seconds")
@@ -100,6 +114,8 @@ impl AdminError {
             | AdminError::NotFound(_)
             | AdminError::Conflict(_)
             | AdminError::PayloadTooLarge { .. }
+            | AdminError::TooLarge(_)
+            | AdminError::StorageFull
             | AdminError::UnsupportedMediaType(_)
             | AdminError::Internal(_) => {}
         }
@@ -117,14 +133,21 @@ impl fmt::Display for AdminError {
     }
 }
 
+/// A store failure as an admin error (DESIGN §8). The store logged the cause.
 impl From<StoreError> for AdminError {
     fn from(e: StoreError) -> AdminError {
         match e {
-            StoreError::Constraint(_) => {
+            StoreError::Duplicate(_) => {
                 AdminError::Conflict("A value that must be unique is already taken".into())
             }
-            // The store logged the cause; it is not for the client.
-            StoreError::Unavailable(_) => AdminError::Unavailable { retry_after: 1 },
+            StoreError::TooLarge(_) => AdminError::TooLarge(
+                "A value is larger than the database stores; nothing was changed".into(),
+            ),
+            StoreError::Full(_) => AdminError::StorageFull,
+            StoreError::TooComplex(_) => AdminError::BadRequest(
+                "The request asks for more than the database runs at once; ask for less".into(),
+            ),
+            StoreError::Unavailable { retry_after, .. } => AdminError::Unavailable { retry_after },
             StoreError::Internal(cause) => AdminError::Internal(cause),
         }
     }
@@ -183,6 +206,8 @@ mod tests {
                 "payload_too_large",
                 None,
             ),
+            (AdminError::TooLarge("x".into()), 413, "too_large", None),
+            (AdminError::StorageFull, 413, "storage_full", None),
             (
                 AdminError::UnsupportedMediaType("x".into()),
                 415,
@@ -212,6 +237,36 @@ mod tests {
             if let Some(h) = header {
                 assert!(r.headers().contains_key(h), "{err:?} lacks {h}");
             }
+        }
+    }
+
+    /// Each kind of store failure answers as DESIGN §8 says, and never shows its cause.
+    #[test]
+    fn store_failures_answer_their_meaning() {
+        use crate::store::classify::classify;
+        let table: &[(&str, u16, &str)] = &[
+            (
+                "D1_ERROR: UNIQUE constraint failed: attribute_names.tenant_id, attribute_names.name_fold: SQLITE_CONSTRAINT (extended: SQLITE_CONSTRAINT_PRIMARYKEY)",
+                409,
+                "conflict",
+            ),
+            (
+                "D1_ERROR: CHECK constraint failed: type IN ('text'): SQLITE_CONSTRAINT (extended: SQLITE_CONSTRAINT_CHECK)",
+                500,
+                "internal",
+            ),
+            ("D1_ERROR: string or blob too big: SQLITE_TOOBIG", 413, "too_large"),
+            ("D1_ERROR: Exceeded maximum DB size", 413, "storage_full"),
+            ("D1_ERROR: statement too long: SQLITE_TOOBIG", 400, "invalid_request"),
+            ("D1_ERROR: D1 DB reset because its code was updated.", 503, "unavailable"),
+            ("D1_ERROR: internal error; reference = abc", 500, "internal"),
+        ];
+        for (message, status, code) in table {
+            let r = AdminError::from(classify(message)).response();
+            assert_eq!(r.status().as_u16(), *status, "{message}");
+            let body: serde_json::Value = serde_json::from_str(r.body()).unwrap();
+            assert_eq!(body["error"], *code, "{message}");
+            assert!(!r.body().contains("SQLITE") && !r.body().contains("D1_ERROR"));
         }
     }
 }

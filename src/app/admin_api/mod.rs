@@ -85,7 +85,7 @@ async fn run<S: Store>(
         (Method::PATCH, AdminEndpoint::Tenant(t)) => {
             tenants::update(&tenant(t), body()?, &base, store).await
         }
-        (Method::DELETE, AdminEndpoint::Tenant(t)) => tenants::delete(&tenant(t), store).await,
+        (Method::DELETE, AdminEndpoint::Tenant(t)) => tenants::delete(&tenant(t), store, ctx).await,
         (Method::POST, AdminEndpoint::Tokens(t)) => {
             tokens::issue(&tenant(t), body()?, store, ctx).await
         }
@@ -111,6 +111,7 @@ async fn run<S: Store>(
         (Method::GET, AdminEndpoint::Activity(t)) => {
             reports::activity(&tenant(t), &params, store, ctx).await
         }
+        (Method::GET, AdminEndpoint::Purges) => tenants::purges(&params, store).await,
         (_, AdminEndpoint::Unknown) => Err(AdminError::NotFound("No such admin endpoint".into())),
         (_, endpoint) => Err(AdminError::MethodNotAllowed {
             allow: endpoint.allow(),

@@ -9,6 +9,7 @@ use crate::app::plumbing::context::Ctx;
 use crate::app::plumbing::ids::prefixed_id;
 use crate::app::plumbing::respond::empty;
 use crate::app::plumbing::Response;
+use crate::app::purge::{self, Budget, Progress};
 use crate::model::{TenantId, TokenId};
 use crate::store::tenants::{
     self as sql, TenantChange, TenantRow, DEFAULT_MAX_BYTES, DEFAULT_MAX_EMPLOYEES,
@@ -185,10 +186,50 @@ pub async fn update<S: Store>(
     Ok(json(200, &tenant_json(&row, base)))
 }
 
-/// `DELETE /admin/v1/tenants/{tenant}`: everything of the tenant is purged (irreversible).
-pub async fn delete<S: Store>(tenant: &TenantId, store: &S) -> Result<Response, AdminError> {
+/// `DELETE /admin/v1/tenants/{tenant}`: the tenant goes at once, its data in bounded steps
+/// (irreversible; DESIGN §3). One batch deletes the tenant's row and records its purge: from the
+/// next request on its tokens fail and this API answers 404. Then the purge's first steps run
+/// within this request ([`purge::IN_REQUEST`]: every step, for most tenants); the purge Cron
+/// Trigger finishes a larger one. The answer is 204 either way: the tenant is gone, and what is
+/// left of its data is no one's to read.
+pub async fn delete<S: Store>(
+    tenant: &TenantId,
+    store: &S,
+    ctx: &mut Ctx<'_>,
+) -> Result<Response, AdminError> {
     let mut batch = TenantBatch::new(tenant);
-    batch.write_all(sql::purge_tenant(tenant));
+    batch.write_all(sql::delete_tenant(tenant, ctx.now));
     batch.run(store).await?;
+    let mut budget = Budget::new(purge::IN_REQUEST, (ctx.clock)());
+    let mut progress = Progress::default();
+    // Unfinished is no failure (the Cron Trigger logs the rest); a failed step is logged.
+    match purge::purge_tenant(store, ctx.clock, &mut budget, tenant, &mut progress).await {
+        Ok(_) => {}
+        Err(e) => ctx.log.push(format!(
+            "purge of {tenant}: stopped after {} steps by {e}; the purge Cron Trigger resumes it",
+            progress.steps
+        )),
+    }
     Ok(empty(204))
+}
+
+/// `GET /admin/v1/purges`: deleted tenants whose data is still being purged, newest deletion
+/// first, paged like every list. A tenant leaves this list when the last of its rows is gone.
+pub async fn purges<S: Store>(
+    params: &[(String, String)],
+    store: &S,
+) -> Result<Response, AdminError> {
+    let (limit, after) = paging(params)?;
+    let mut batch = Batch::new();
+    let rows = batch.read(sql::list_purges(after.as_ref(), limit + 1));
+    let rows = run_batch(store, batch).await?.take(rows)?;
+    let (rows, next) = page(rows, limit, |p| After {
+        created: p.requested,
+        id: p.tenant.to_string(),
+    });
+    let purges: Vec<Value> = rows
+        .iter()
+        .map(|p| json!({ "tenant": p.tenant.as_str(), "requested": p.requested.to_rfc3339() }))
+        .collect();
+    Ok(json(200, &json!({ "purges": purges, "next_cursor": next })))
 }

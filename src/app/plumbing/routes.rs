@@ -59,6 +59,8 @@ pub enum AdminEndpoint {
     Attribute(String, String),
     Employees(String),
     Activity(String),
+    /// Deleted tenants whose data is still being purged.
+    Purges,
     Unknown,
 }
 
@@ -71,7 +73,9 @@ impl AdminEndpoint {
             AdminEndpoint::Tenant(_) => "GET, PATCH, DELETE",
             AdminEndpoint::Token(..) => "DELETE",
             AdminEndpoint::Attribute(..) => "GET, PATCH",
-            AdminEndpoint::Employees(_) | AdminEndpoint::Activity(_) => "GET",
+            AdminEndpoint::Employees(_) | AdminEndpoint::Activity(_) | AdminEndpoint::Purges => {
+                "GET"
+            }
             AdminEndpoint::Unknown => "",
         }
     }
@@ -176,6 +180,7 @@ fn admin_endpoint(segments: &[String]) -> AdminEndpoint {
         ["tenants", t, "attributes", a] => AdminEndpoint::Attribute(t.to_string(), a.to_string()),
         ["tenants", t, "employees"] => AdminEndpoint::Employees(t.to_string()),
         ["tenants", t, "activity"] => AdminEndpoint::Activity(t.to_string()),
+        ["purges"] => AdminEndpoint::Purges,
         _ => AdminEndpoint::Unknown,
     }
 }
@@ -254,6 +259,7 @@ mod tests {
                 "/admin/v1/tenants/t1/activity",
                 Route::Admin(A::Activity(s("t1"))),
             ),
+            ("/admin/v1/purges", Route::Admin(A::Purges)),
             ("/admin/v1/Tenants", Route::Admin(A::Unknown)),
             ("/admin/v1", Route::Admin(A::Unknown)),
         ];

@@ -1,8 +1,9 @@
 //! The activity-log entries of SCIM writes (DESIGN §7), built in one place: one method per
 //! outcome a write can have, each a statement for the batch that decides the outcome, under the
 //! condition that makes it the outcome (`store::activity::When`). A request writes exactly one
-//! entry: the batch's conditions are mutually exclusive, and a refusal decided before any batch
-//! is logged in a batch of its own ([`Activity::refusal`]).
+//! entry: the batch's conditions are mutually exclusive, and a refusal decided outside such a
+//! batch (before any, or by a failure that rolled one back) is logged in a batch of its own
+//! ([`Activity::refusal`], `write::refuse`).
 
 use super::call::Call;
 use crate::app::plumbing::context::Ctx;
@@ -181,9 +182,11 @@ impl<'a> Activity<'a> {
         )
     }
 
-    /// A request refused before or between its batches (a 4xx decided in the worker): logged
-    /// whenever the token is valid. Other errors are not refusals and log nothing here (401
-    /// and 429 never reach the tenant's log; a 5xx logs its cause in the worker's log).
+    /// A request refused outside the batch that would have logged it: a 4xx decided in the
+    /// worker before or between its batches, or a failure (a batch that failed at the
+    /// database, a write that kept losing races, a 5xx): logged whenever the token is valid,
+    /// with the detail the client reads (generic for a 5xx: never the database's words). 401 and
+    /// 429 never reach the tenant's log, and an answer that is not an error is not a refusal.
     pub fn refusal(
         &self,
         err: &ScimError,
@@ -191,7 +194,7 @@ impl<'a> Activity<'a> {
         user_name: Option<&str>,
     ) -> Option<Stmt> {
         let status = err.status();
-        if !(400..500).contains(&status) || status == 401 || status == 429 {
+        if status < 400 || status == 401 || status == 429 {
             return None;
         }
         let detail = err.detail();

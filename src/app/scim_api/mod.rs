@@ -3,7 +3,8 @@
 //!
 //! - `call`: what every `/Users` handler reads from its request;
 //! - `users`: create, read, replace, patch and delete; `retry` the optimistic write loop that
-//!   replace and patch share; `activity` the activity-log entries each outcome writes;
+//!   replace and patch share; `activity` the activity-log entries each outcome writes; `write`
+//!   what every write shares, including the log of a refusal no batch logged (a failure);
 //! - `list`: `GET /Users` and the searches; `discovery`: the service's self-description;
 //! - `conditional`: ETags and `If-Match`/`If-None-Match`; `tenancy`: the token check and the
 //!   tenant's schema in every batch; `respond`: SCIM answers and errors; `throttle`: what the
@@ -27,15 +28,17 @@ use crate::app::plumbing::header;
 use crate::app::plumbing::media::{self, Answer};
 use crate::app::plumbing::routes::{self, ScimEndpoint, SCIM_PREFIX};
 use crate::app::plumbing::{Request, Response};
-use crate::model::{TokenHash, UserId};
+use crate::model::{Operation, TokenHash, UserId};
 use crate::scim::error::ScimError;
 use crate::scim::tenant::TenantSchema;
 use crate::store::Store;
+use activity::Activity;
 use call::Call;
 use http::Method;
 use respond::{scim_error, scim_json};
 use serde_json::{Map, Value};
 use tenancy::{media_error, tenant_of, unauthorized};
+use write::{log_unlogged, Target, Watched};
 
 pub async fn handle<S: Store>(
     endpoint: ScimEndpoint,
@@ -133,18 +136,42 @@ async fn dispatch<S: Store>(
             ))
         }
         (Method::GET, ScimEndpoint::Users) => list::list(&req, store, ctx, &call()?).await,
-        (Method::POST, ScimEndpoint::Users) => users::create(&req, store, ctx, &call()?).await,
+        // Writes run on a `Watched` store, so that a refusal no batch logged is logged after
+        // (`write::log_unlogged`).
+        (Method::POST, ScimEndpoint::Users) => {
+            let call = call()?;
+            let watched = Watched::new(store);
+            let answer = users::create(&req, &watched, ctx, &call).await;
+            let activity = Activity::new(ctx, &call, Operation::Create);
+            let target = Target::New(&req);
+            log_unlogged(store, ctx, &activity, target, watched.last_failed(), answer).await
+        }
         (Method::GET, ScimEndpoint::User(id)) => {
             users::get(&UserId::new(id), store, ctx, &call()?).await
         }
         (Method::PUT, ScimEndpoint::User(id)) => {
-            users::replace(&UserId::new(id), &req, store, ctx, &call()?).await
+            let (call, id) = (call()?, UserId::new(id));
+            let watched = Watched::new(store);
+            let answer = users::replace(&id, &req, &watched, ctx, &call).await;
+            let activity = Activity::new(ctx, &call, Operation::Replace);
+            let target = Target::Existing(&id);
+            log_unlogged(store, ctx, &activity, target, watched.last_failed(), answer).await
         }
         (Method::PATCH, ScimEndpoint::User(id)) => {
-            users::patch(&UserId::new(id), &req, store, ctx, &call()?).await
+            let (call, id) = (call()?, UserId::new(id));
+            let watched = Watched::new(store);
+            let answer = users::patch(&id, &req, &watched, ctx, &call).await;
+            let activity = Activity::new(ctx, &call, Operation::Update);
+            let target = Target::Existing(&id);
+            log_unlogged(store, ctx, &activity, target, watched.last_failed(), answer).await
         }
         (Method::DELETE, ScimEndpoint::User(id)) => {
-            users::delete(&UserId::new(id), store, ctx, &call()?).await
+            let (call, id) = (call()?, UserId::new(id));
+            let watched = Watched::new(store);
+            let answer = users::delete(&id, &watched, ctx, &call).await;
+            let activity = Activity::new(ctx, &call, Operation::Delete);
+            let target = Target::Existing(&id);
+            log_unlogged(store, ctx, &activity, target, watched.last_failed(), answer).await
         }
         (_, ScimEndpoint::Groups) => Err(ScimError::NotFound(
             "Groups are not supported by this service provider; only Users are provisioned".into(),

@@ -25,14 +25,27 @@ pub struct Tenant {
     pub schema: TenantSchema,
 }
 
-/// A store failure as a SCIM error.
+/// A store failure as a SCIM error (DESIGN §8). The store logged the cause; no detail says more
+/// than the client can act on.
 pub fn store_error(e: StoreError) -> ScimError {
     match e {
-        StoreError::Constraint(_) => {
+        StoreError::Duplicate(_) => {
             ScimError::Uniqueness("A value that must be unique is already taken".into())
         }
-        // The store logged the cause; it is not for the client.
-        StoreError::Unavailable(_) => ScimError::Unavailable { retry_after: 1 },
+        StoreError::TooLarge(_) => ScimError::ContentTooLarge(
+            "The resource is larger than the service can store; nothing was changed".into(),
+        ),
+        StoreError::Full(_) => ScimError::ContentTooLarge(
+            "The service cannot store more data until its operator makes room; nothing was \
+             changed"
+                .into(),
+        ),
+        StoreError::TooComplex(_) => ScimError::BadRequest(
+            "The request asks for more than the service runs at once (for example a filter with \
+             too many terms); ask for less"
+                .into(),
+        ),
+        StoreError::Unavailable { retry_after, .. } => ScimError::Unavailable { retry_after },
         StoreError::Internal(cause) => ScimError::Internal(cause),
     }
 }
@@ -136,4 +149,69 @@ pub async fn tenant_of<S: Store>(
     hash: &TokenHash,
 ) -> Result<Tenant, ScimError> {
     Ok(ScimBatch::new(hash).run(store, ctx).await?.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::classify::classify;
+
+    /// Each kind of store failure, from a message D1 documents, answers as DESIGN §8 says:
+    /// status, `scimType`, `Retry-After`, and a detail that never repeats the database's words.
+    #[test]
+    fn store_failures_answer_their_scim_meaning() {
+        let table: &[(&str, u16, Option<&str>, Option<u32>)] = &[
+            (
+                "D1_ERROR: UNIQUE constraint failed: users.tenant_id, users.user_name_fold: SQLITE_CONSTRAINT (extended: SQLITE_CONSTRAINT_UNIQUE)",
+                409,
+                Some("uniqueness"),
+                None,
+            ),
+            (
+                "D1_ERROR: CHECK constraint failed: active IN (0, 1): SQLITE_CONSTRAINT (extended: SQLITE_CONSTRAINT_CHECK)",
+                500,
+                None,
+                None,
+            ),
+            (
+                "D1_ERROR: NOT NULL constraint failed: users.resource: SQLITE_CONSTRAINT (extended: SQLITE_CONSTRAINT_NOTNULL)",
+                500,
+                None,
+                None,
+            ),
+            (
+                "D1_ERROR: FOREIGN KEY constraint failed: SQLITE_CONSTRAINT (extended: SQLITE_CONSTRAINT_FOREIGNKEY)",
+                500,
+                None,
+                None,
+            ),
+            ("D1_ERROR: string or blob too big: SQLITE_TOOBIG", 413, None, None),
+            ("D1_ERROR: Exceeded maximum DB size", 413, None, None),
+            ("D1_ERROR: statement too long: SQLITE_TOOBIG", 400, None, None),
+            (
+                "D1_ERROR: too many SQL variables at offset 207: SQLITE_ERROR",
+                400,
+                None,
+                None,
+            ),
+            ("D1_ERROR: Network connection lost.", 503, None, Some(1)),
+            (
+                "D1_ERROR: D1 DB is overloaded. Too many requests queued.",
+                503,
+                None,
+                Some(5),
+            ),
+            ("D1_ERROR: no such table: users: SQLITE_ERROR", 500, None, None),
+        ];
+        for (message, status, scim_type, retry_after) in table {
+            let e = store_error(classify(message));
+            assert_eq!(e.status(), *status, "{message}");
+            assert_eq!(e.scim_type().map(|t| t.as_str()), *scim_type, "{message}");
+            assert_eq!(e.retry_after(), *retry_after, "{message}");
+            let body = e.to_json().to_string();
+            for word in ["SQLITE", "D1_ERROR", "users.", "constraint failed"] {
+                assert!(!body.contains(word), "{message} shows {word}: {body}");
+            }
+        }
+    }
 }

@@ -1,12 +1,13 @@
 //! What a write of a user sends besides its row: the user's email rows, the employee
 //! references the write changes (DESIGN §4), the activation history, and the activity-log entry
-//! of a refusal decided in the worker. Shared by create (`users`) and by replace and patch
-//! (`retry`).
+//! of a refusal that no write batch logged (decided in the worker, or a failure). Shared by
+//! create (`users`), by replace and patch (`retry`), and by the dispatch of every write (`mod`).
 
 use super::activity::Activity;
 use super::tenancy::ScimBatch;
 use crate::app::plumbing::context::Ctx;
 use crate::app::plumbing::ids::hex;
+use crate::app::plumbing::{Request, Response};
 use crate::model::{TokenHash, UserId, WriteId};
 use crate::scim::error::ScimError;
 use crate::scim::fold::fold;
@@ -14,8 +15,9 @@ use crate::scim::schema::TENANT_USER;
 use crate::scim::tenant::TenantSchema;
 use crate::scim::user::{self, Doc, Parsed};
 use crate::store::users::{self as sql, UserWrite};
-use crate::store::{Stmt, Store};
+use crate::store::{Consistency, Row, Stmt, Store, StoreError};
 use serde_json::Value;
+use std::cell::Cell;
 
 /// A fresh write id (random, per write of a user row).
 pub fn new_write_id(ctx: &mut Ctx<'_>) -> Result<WriteId, ScimError> {
@@ -134,8 +136,10 @@ pub fn notes(parsed: &Parsed) -> Option<String> {
     (!parsed.notes.is_empty()).then(|| parsed.notes.join("; "))
 }
 
-/// Logs a refused write (4xx) in a batch of its own and returns the error to answer with (the
-/// 401 instead, when the token turns out not to be valid).
+/// Logs a refused write in a batch of its own and returns the error to answer with: the 401
+/// instead when the token turns out not to be valid. A 4xx is answered only once logged (the
+/// log's own failure is the answer otherwise). A 5xx is logged best-effort: the database may be
+/// what failed, so the log's own failure goes to the worker's log only, and the answer stays.
 pub async fn refuse<S: Store>(
     store: &S,
     ctx: &mut Ctx<'_>,
@@ -150,8 +154,97 @@ pub async fn refuse<S: Store>(
     batch.write(entry);
     match batch.run(store, ctx).await {
         Ok(_) => err,
+        // The token is not valid after all: that is the answer, whatever else failed.
+        Err(unauthorized) if unauthorized.status() == 401 => unauthorized,
+        Err(other) if err.status() >= 500 => {
+            ctx.log.push(format!(
+                "the activity-log entry of a {} {} was not written: {other}",
+                err.status(),
+                activity.operation()
+            ));
+            err
+        }
         Err(other) => other,
     }
+}
+
+/// The store as a write request sees it: it remembers whether the request's last batch failed
+/// at the database. Such a batch was rolled back with the activity-log entry it carried, so the
+/// request has none yet (see [`log_unlogged`]).
+pub struct Watched<'s, S> {
+    store: &'s S,
+    last_failed: Cell<bool>,
+}
+
+impl<'s, S: Store> Watched<'s, S> {
+    pub fn new(store: &'s S) -> Watched<'s, S> {
+        Watched {
+            store,
+            last_failed: Cell::new(false),
+        }
+    }
+
+    /// Whether the last batch run through this store failed.
+    pub fn last_failed(&self) -> bool {
+        self.last_failed.get()
+    }
+}
+
+impl<S: Store> Store for Watched<'_, S> {
+    async fn batch(
+        &self,
+        consistency: Consistency,
+        stmts: Vec<Stmt>,
+    ) -> Result<Vec<Vec<Row>>, StoreError> {
+        let result = self.store.batch(consistency, stmts).await;
+        self.last_failed.set(result.is_err());
+        result
+    }
+}
+
+/// The answer of a write request (`POST`, `PUT`, `PATCH`, `DELETE` on `/Users`), with the
+/// activity-log entry no batch of it wrote: when its last batch failed at the database (rolled
+/// back, entry and all, whatever the status: a 503, a 413 for a row too large, a 409 from a
+/// unique index), or when it answers a 5xx (a write that kept losing races, a bug), its refusal
+/// is logged now, by [`refuse`], best-effort for a 5xx. A write's entry is otherwise always
+/// committed by the batch whose outcome it records, and a request stops at its first
+/// committed entry, so this never logs a request twice (short of a row that does not decode
+/// after its batch committed: a bug, logged as the 500 it answers).
+pub async fn log_unlogged<S: Store>(
+    store: &S,
+    ctx: &mut Ctx<'_>,
+    activity: &Activity<'_>,
+    target: Target<'_>,
+    last_failed: bool,
+    answer: Result<Response, ScimError>,
+) -> Result<Response, ScimError> {
+    match answer {
+        Err(err) if last_failed || err.status() >= 500 => {
+            let user = match target {
+                // A refused create is logged with the userName it sent, when it can be read.
+                Target::New(req) => (None, super::body_object(req).ok().and_then(sent_user_name)),
+                Target::Existing(id) => (Some(id), None),
+            };
+            Err(refuse(store, ctx, activity, (user.0, user.1.as_deref()), err).await)
+        }
+        other => other,
+    }
+}
+
+/// The user a write request is about, for the log of its refusal.
+#[derive(Clone, Copy)]
+pub enum Target<'a> {
+    /// A create: the user does not exist yet; its body names it.
+    New(&'a Request),
+    /// A replace, update or delete of the user with this id.
+    Existing(&'a UserId),
+}
+
+/// The userName a create's body sends, if it sends one.
+fn sent_user_name(body: serde_json::Map<String, Value>) -> Option<String> {
+    body.into_iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("userName"))
+        .and_then(|(_, v)| v.as_str().map(str::to_string))
 }
 
 #[cfg(test)]
