@@ -5,6 +5,7 @@
 
 pub mod auth;
 pub mod context;
+pub mod credential;
 pub mod ids;
 pub mod media;
 pub mod query;
