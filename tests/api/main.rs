@@ -10,6 +10,7 @@ mod common;
 mod helpers;
 
 mod activity;
+mod credentials;
 mod fixtures;
 mod patch;
 mod query;

@@ -28,6 +28,12 @@ pub enum AdminError {
     PayloadTooLarge { limit: usize },
     /// 415 `unsupported_media_type`.
     UnsupportedMediaType(String),
+    /// 429 `too_many_requests`: throttled (wrong admin credentials from this address);
+    /// `retry_after` in seconds.
+    TooManyRequests { retry_after: u32 },
+    /// 503 `not_configured`: the deployment lacks a usable secret for this (the operator's
+    /// `ADMIN_TOKEN`, or `CREDENTIAL_SECRET` to issue tokens); the worker's log says which.
+    NotConfigured(String),
     /// 503 `unavailable`: a failure that may go away; `retry_after` in seconds.
     Unavailable { retry_after: u32 },
     /// 500 `internal`: a bug or an unexpected failure. The cause is logged, never shown.
@@ -44,6 +50,8 @@ impl AdminError {
             AdminError::Conflict(_) => 409,
             AdminError::PayloadTooLarge { .. } => 413,
             AdminError::UnsupportedMediaType(_) => 415,
+            AdminError::TooManyRequests { .. } => 429,
+            AdminError::NotConfigured(_) => 503,
             AdminError::Unavailable { .. } => 503,
             AdminError::Internal(_) => 500,
         }
@@ -59,6 +67,8 @@ impl AdminError {
             AdminError::Conflict(_) => "conflict",
             AdminError::PayloadTooLarge { .. } => "payload_too_large",
             AdminError::UnsupportedMediaType(_) => "unsupported_media_type",
+            AdminError::TooManyRequests { .. } => "too_many_requests",
+            AdminError::NotConfigured(_) => "not_configured",
             AdminError::Unavailable { .. } => "unavailable",
             AdminError::Internal(_) => "internal",
         }
@@ -71,7 +81,11 @@ impl AdminError {
             | AdminError::Unauthorized(d)
             | AdminError::NotFound(d)
             | AdminError::Conflict(d)
-            | AdminError::UnsupportedMediaType(d) => d.clone(),
+            | AdminError::UnsupportedMediaType(d)
+            | AdminError::NotConfigured(d) => d.clone(),
+            AdminError::TooManyRequests { retry_after } => {
+                format!("Too many requests; retry after {retry_after} seconds")
+            }
             AdminError::MethodNotAllowed { allow } => {
                 format!("Method not allowed here; allowed: {allow}")
             }
@@ -95,12 +109,16 @@ impl AdminError {
         match self {
             AdminError::Unauthorized(_) => respond::challenge(&mut r),
             AdminError::MethodNotAllowed { allow } => respond::allow(&mut r, allow),
-            AdminError::Unavailable { retry_after } => respond::retry_after(&mut r, *retry_after),
+            AdminError::Unavailable { retry_after }
+            | AdminError::TooManyRequests { retry_after } => {
+                respond::retry_after(&mut r, *retry_after)
+            }
             AdminError::BadRequest(_)
             | AdminError::NotFound(_)
             | AdminError::Conflict(_)
             | AdminError::PayloadTooLarge { .. }
             | AdminError::UnsupportedMediaType(_)
+            | AdminError::NotConfigured(_)
             | AdminError::Internal(_) => {}
         }
         r
@@ -187,6 +205,18 @@ mod tests {
                 AdminError::UnsupportedMediaType("x".into()),
                 415,
                 "unsupported_media_type",
+                None,
+            ),
+            (
+                AdminError::TooManyRequests { retry_after: 60 },
+                429,
+                "too_many_requests",
+                Some("retry-after"),
+            ),
+            (
+                AdminError::NotConfigured("x".into()),
+                503,
+                "not_configured",
                 None,
             ),
             (
