@@ -3,7 +3,8 @@
 //! database and runs this suite with `SCIM_EDGE_URL` and `SCIM_EDGE_ADMIN_TOKEN` set.
 //!
 //! `scenarios` runs the shared list (`common::scenarios::shared_tests!`); the other modules hold
-//! what only the real worker can run: concurrent requests, rate limiting, the Cron Trigger.
+//! what only the real worker can run: concurrent requests, rate limiting and throttles, the Cron
+//! Trigger.
 
 #[path = "../common/mod.rs"]
 mod common;
@@ -14,3 +15,4 @@ mod patch_concurrency;
 mod rate_limit;
 mod reports;
 mod scenarios;
+mod throttle;
