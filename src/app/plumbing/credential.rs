@@ -2,11 +2,12 @@
 //! bearer tokens today, console sign-in links and sessions later (each kind its own prefix).
 //!
 //! ```text
-//! scim_1_0_Q2hlY2sgdGhlIHNwZWMsIG5vdCB0aGUgZXhhbXBsZSBhYm92ZSE_xW3k9Lp0aB2cD4eF
-//! └─┬─┘│ │ └────────────────────┬────────────────────────┘ └──────┬───────┘
-//! prefix │ shard        random: 32 bytes, base64url (43)      check: 12 bytes, base64url (16)
-//!      version
+//! scim_1_0_P5oMUdLoS3qcHlttfo-QobLD1OX2BxgpOktcbX6PkBI_c0aG_9gwBwTtRykC
+//! ╰─┬─╯│ │ ╰───────────────────┬─────────────────────╯ ╰──────┬───────╯
+//! prefix │ shard    random: 32 bytes, base64url (43)      check: 12 bytes, base64url (16)
+//!     version
 //! ```
+//! (issued under the secret `example-secret-do-not-use-0123456789abcdef`; a test checks it)
 //!
 //! - **prefix**: the kind, ending in `_` (`scim_`): secret scanners and people recognise it;
 //! - **version**: decimal, `1` (the only one); a later format gets the next number;
@@ -439,6 +440,29 @@ mod tests {
             .finalize()
             .into_bytes();
         assert_eq!(&t[t.len() - CHECK_CHARS..], base64url(&full[..CHECK_BYTES]));
+    }
+
+    /// The example of the module's documentation (and of the README).
+    #[test]
+    fn the_documented_example() {
+        struct Fixed;
+        impl Random for Fixed {
+            fn fill(&mut self, buf: &mut [u8]) -> Result<(), String> {
+                let raw = "3f9a0c51d2e84b7a9c1e5b6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9012";
+                for (i, b) in buf.iter_mut().enumerate() {
+                    *b = u8::from_str_radix(&raw[2 * i..2 * i + 2], 16).unwrap();
+                }
+                Ok(())
+            }
+        }
+        let key =
+            CredentialKey::from_secret(Some("example-secret-do-not-use-0123456789abcdef")).unwrap();
+        let t = issue(SCIM_TOKEN, 0, &key, &mut Fixed).unwrap();
+        assert_eq!(
+            t,
+            "scim_1_0_P5oMUdLoS3qcHlttfo-QobLD1OX2BxgpOktcbX6PkBI_c0aG_9gwBwTtRykC"
+        );
+        assert!(parse(SCIM_TOKEN, &t).unwrap().verify(&key).is_ok());
     }
 
     #[test]
