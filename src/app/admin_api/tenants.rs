@@ -17,7 +17,6 @@ use crate::store::tenants::{self as sql, TenantRow};
 use crate::store::tokens::{count_legacy_tokens, insert_token, legacy_token_counts, NewToken};
 use crate::store::{After, Batch, Store};
 use serde_json::{json, Map, Value};
-use std::collections::HashMap;
 
 /// Longest tenant name, in characters.
 pub const MAX_NAME_CHARS: usize = 200;
@@ -95,18 +94,16 @@ pub async fn list<S: Store>(
     let legacy = batch.read(legacy_token_counts());
     let mut results = run_batch(store, batch).await?;
     let rows = results.take(rows)?;
-    let legacy: HashMap<TenantId, i64> = results
-        .take(legacy)?
-        .into_iter()
-        .map(|c| (c.tenant_id, c.n))
-        .collect();
+    // Few tenants still have old-format tokens, and fewer with each rotation: a list will do.
+    let legacy = results.take(legacy)?;
+    let legacy_of = |t: &TenantId| legacy.iter().find(|c| &c.tenant_id == t).map_or(0, |c| c.n);
     let (rows, next) = page(rows, limit, |t| After {
         created: t.created,
         id: t.id.to_string(),
     });
     let tenants: Vec<Value> = rows
         .iter()
-        .map(|t| tenant_json(t, base, legacy.get(&t.id).copied().unwrap_or(0)))
+        .map(|t| tenant_json(t, base, legacy_of(&t.id)))
         .collect();
     Ok(json(
         200,
