@@ -186,12 +186,24 @@ impl FromRow for LegacyCount {
     }
 }
 
-/// Every tenant that still has live old-format tokens, with how many. No token of that format
-/// is issued any more, so this reads a partial index that only shrinks (`tokens_legacy_live`),
-/// whatever the number of tenants.
-pub fn legacy_token_counts() -> Query<Vec<LegacyCount>> {
-    Query::all(Sql::new().stmt(
+/// The count of live old-format tokens of each tenant of a page of the tenant list (the page
+/// `list_tenants(after, limit)` reads; tenants without such tokens have no row). Reads the
+/// partial index `tokens_legacy_live` once per tenant of the page.
+pub fn legacy_token_counts(after: Option<&After>, limit: i64) -> Query<Vec<LegacyCount>> {
+    let mut q = Sql::new();
+    let after = match after {
+        None => String::new(),
+        Some(a) => format!(
+            " WHERE (created, id) < ({}, {})",
+            q.bind(a.created),
+            q.bind(a.id.as_str())
+        ),
+    };
+    let limit = q.bind(limit);
+    Query::all(q.stmt(format!(
         "SELECT tenant_id, count(*) AS n FROM tokens \
-         WHERE format = 0 AND revoked_at IS NULL GROUP BY tenant_id",
-    ))
+         WHERE format = 0 AND revoked_at IS NULL AND tenant_id IN \
+         (SELECT id FROM tenants{after} ORDER BY created DESC, id DESC LIMIT {limit}) \
+         GROUP BY tenant_id"
+    )))
 }

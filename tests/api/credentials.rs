@@ -246,3 +246,26 @@ fn an_operator_secret_under_32_characters_closes_the_admin_api() {
         assert!(!log.contains("adm_short"), "{log}");
     }
 }
+
+#[test]
+fn old_format_tokens_are_counted_through_their_partial_index() {
+    use scim_edge::model::TenantId;
+    use scim_edge::store::tokens::{count_legacy_tokens, legacy_token_counts};
+    use scim_edge::store::After;
+    let app = TestApp::new();
+    let one = count_legacy_tokens(&TenantId::new("tnt_1"));
+    let plan = crate::query::plan_of(&app, one.stmt()).join("\n");
+    assert!(plan.contains("tokens_legacy_live"), "{plan}");
+    let after = After {
+        created: scim_edge::scim::datetime::Timestamp(0),
+        id: "tnt_1".into(),
+    };
+    for page in [
+        legacy_token_counts(None, 101),
+        legacy_token_counts(Some(&after), 101),
+    ] {
+        let plan = crate::query::plan_of(&app, page.stmt()).join("\n");
+        assert!(plan.contains("tokens_legacy_live"), "{plan}");
+        assert!(!plan.contains("SCAN tokens"), "{plan}");
+    }
+}

@@ -91,12 +91,17 @@ pub async fn list<S: Store>(
     let (limit, after) = paging(params)?;
     let mut batch = Batch::new();
     let rows = batch.read(sql::list_tenants(after.as_ref(), limit + 1));
-    let legacy = batch.read(legacy_token_counts());
+    let legacy = batch.read(legacy_token_counts(after.as_ref(), limit + 1));
     let mut results = run_batch(store, batch).await?;
     let rows = results.take(rows)?;
-    // Few tenants still have old-format tokens, and fewer with each rotation: a list will do.
-    let legacy = results.take(legacy)?;
-    let legacy_of = |t: &TenantId| legacy.iter().find(|c| &c.tenant_id == t).map_or(0, |c| c.n);
+    // At most one count per tenant of the page, sorted for the lookup.
+    let mut legacy = results.take(legacy)?;
+    legacy.sort_unstable_by(|a, b| a.tenant_id.cmp(&b.tenant_id));
+    let legacy_of = |t: &TenantId| {
+        legacy
+            .binary_search_by(|c| c.tenant_id.cmp(t))
+            .map_or(0, |i| legacy[i].n)
+    };
     let (rows, next) = page(rows, limit, |t| After {
         created: t.created,
         id: t.id.to_string(),
