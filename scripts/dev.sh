@@ -39,7 +39,10 @@ build_worker || die "the worker did not build"
 # development tenant's token keeps working from one run to the next: the operator's admin token
 # and the key of token check values. A missing one, or one shorter than the 32 characters the
 # worker requires (an older .dev.vars), is generated anew.
-dev_secret() { sed -n "s/^$1=//p" .dev.vars 2>/dev/null | tail -n 1; }
+dev_secret() {
+  [ -f .dev.vars ] || return 0
+  sed -n "s/^$1=//p" .dev.vars | tail -n 1
+}
 ensure_dev_secret() {
   local name="$1" prefix="$2" current
   current="$(dev_secret "$name")"
