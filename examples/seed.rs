@@ -65,6 +65,24 @@ const USAGE: &str = "usage:
 const MAX_STATEMENT_BYTES: usize = 90_000;
 /// The client the activity log names.
 const CLIENT: &str = "Okta SCIM Client 1.0.0";
+/// The credential secret of the seed's own deployment: its tokens only ever reach its own app
+/// (the worker's tokens, issued under the worker's secret, are never printed).
+const SEED_CREDENTIAL_SECRET: &str = "bench-seed-credential-secret-0123456789abcdef";
+/// The shard of every tenant the seed writes.
+const SHARD: u16 = 0;
+
+fn seed_config() -> Config {
+    Config::new(None, Some(SEED_CREDENTIAL_SECRET))
+}
+
+/// A token of the seed's own deployment.
+fn seed_token(random: &mut dyn Random) -> Result<scim_edge::app::plumbing::auth::NewToken> {
+    let config = seed_config();
+    let key = config
+        .credential_key()
+        .map_err(|e| format!("the seed's credential secret: {e:?}"))?;
+    Ok(generate_token(key, SHARD, random)?)
+}
 const CORE_USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
 const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 const SECOND: i64 = 1_000;
@@ -369,7 +387,7 @@ impl Seeder {
     fn new(mode: Mode) -> Result<Seeder> {
         Ok(Seeder {
             store: Db::open(mode)?,
-            config: Config::default(),
+            config: seed_config(),
             random: SeededRandom(1),
             requests: 0,
         })
@@ -393,7 +411,7 @@ impl Seeder {
             Some(t) => TokenId::new(t),
             None => TokenId::new(prefixed_id("tok", &mut self.random)?),
         };
-        let token = generate_token(&mut self.random)?;
+        let token = seed_token(&mut self.random)?;
         let stmts = vec![
             insert_tenant(&tenant, name, created),
             insert_token(
@@ -404,6 +422,7 @@ impl Seeder {
                     prefix: &token.prefix,
                     label: Some("bench seed"),
                     created,
+                    format: i64::from(scim_edge::app::plumbing::credential::VERSION),
                 },
             ),
         ];
@@ -436,7 +455,7 @@ impl Seeder {
             None => Vec::new(),
         };
         let req = builder.body(Body::from(bytes)).map_err(|e| e.to_string())?;
-        let request_id = app::request_id(None, &mut self.random);
+        let request_id = app::request_id(&mut self.random);
         let clock = move || at;
         let mut ctx = Ctx::new(at, &clock, request_id, &mut self.random, &self.config);
         let response = block_on(app::handle(req, &self.store, &mut ctx));
@@ -936,7 +955,7 @@ mod tests {
             .unwrap()
         {
             let tenant = TenantId::new(t["tenant_id"].as_str().unwrap());
-            let token = generate_token(&mut random).unwrap();
+            let token = seed_token(&mut random).unwrap();
             before.push(insert_tenant(&tenant, "Bench", now()));
             before.push(insert_token(
                 &tenant,
@@ -946,6 +965,7 @@ mod tests {
                     prefix: &token.prefix,
                     label: None,
                     created: now(),
+                    format: i64::from(scim_edge::app::plumbing::credential::VERSION),
                 },
             ));
         }

@@ -35,13 +35,35 @@ say "checking tools (the first run builds some of them and takes a few minutes)"
 ensure_tools
 build_worker || die "the worker did not build"
 
-# The operator's admin token for local use, generated once.
-if ! grep -q '^ADMIN_TOKEN=.' .dev.vars 2>/dev/null; then
-  say "generating ADMIN_TOKEN into .dev.vars"
-  umask 077
-  echo "ADMIN_TOKEN=adm_$(head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')" >>.dev.vars
-fi
-ADMIN_TOKEN="$(sed -n 's/^ADMIN_TOKEN=//p' .dev.vars | tail -n 1)"
+# The worker's secrets for local use (.dev.vars), random, generated once and kept, so that the
+# development tenant's token keeps working from one run to the next: the operator's admin token
+# and the key of token check values. A missing one, or one shorter than the 32 characters the
+# worker requires (an older .dev.vars), is generated anew.
+dev_secret() {
+  [ -f .dev.vars ] || return 0
+  sed -n "s/^$1=//p" .dev.vars | tail -n 1
+}
+ensure_dev_secret() {
+  local name="$1" prefix="$2" current
+  current="$(dev_secret "$name")"
+  if [ "${#current}" -lt 32 ]; then
+    if [ -n "$current" ]; then
+      say "$name in .dev.vars is shorter than 32 characters: generating a new one"
+    else
+      say "generating $name into .dev.vars"
+    fi
+    (
+      umask 077
+      touch .dev.vars
+      grep -v "^$name=" .dev.vars >.dev.vars.tmp || true
+      echo "$name=$(random_secret "$prefix")" >>.dev.vars.tmp
+      mv .dev.vars.tmp .dev.vars
+    )
+  fi
+}
+ensure_dev_secret ADMIN_TOKEN adm_
+ensure_dev_secret CREDENTIAL_SECRET ""
+ADMIN_TOKEN="$(dev_secret ADMIN_TOKEN)"
 
 say "applying D1 migrations to the local database (.wrangler/state)"
 migrations_preflight --local

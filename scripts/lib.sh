@@ -173,7 +173,8 @@ stop_group() {
 
 # A worker of its own on a fresh local D1, for the tests and the benchmarks:
 #   worker_init DIR         DIR holds the database (DIR/state), its vars (a random ADMIN_TOKEN,
-#                           exported) and wrangler's log (DIR/wrangler.log)
+#                           exported, and a random CREDENTIAL_SECRET, both of this run only and
+#                           over 32 characters) and wrangler's log (DIR/wrangler.log)
 #   worker_d1 ARGS...       `wrangler d1 ARGS DB --local` on that database
 #   worker_start            `wrangler dev` on a free port, in a process group of its own; exports
 #                           ORIGIN and sets WRANGLER_PID once the worker answers (WORKER_LOG_LEVEL,
@@ -181,12 +182,22 @@ stop_group() {
 #   worker_stop             stops it, by process id
 #   worker_cleanup          stops it and removes DIR (for traps)
 WORKER_DIR="" WRANGLER_PID=""
+# random_secret PREFIX: PREFIX and 32 random bytes in URL-safe base64 (43 characters), for the
+# worker's secrets, which must have at least 32 characters.
+random_secret() {
+  printf '%s%s' "$1" "$(head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"
+}
+
 worker_init() {
   WORKER_DIR="$1"
   mkdir -p "$WORKER_DIR"
-  ADMIN_TOKEN="adm_local_$(head -c 24 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"
+  ADMIN_TOKEN="$(random_secret adm_local_)"
   export ADMIN_TOKEN
-  printf 'ADMIN_TOKEN=%s\n' "$ADMIN_TOKEN" >"$WORKER_DIR/vars"
+  (
+    umask 077
+    printf 'ADMIN_TOKEN=%s\nCREDENTIAL_SECRET=%s\n' "$ADMIN_TOKEN" "$(random_secret '')" \
+      >"$WORKER_DIR/vars"
+  )
 }
 
 worker_d1() {

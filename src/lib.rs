@@ -14,10 +14,10 @@ pub mod store;
 
 #[cfg(target_arch = "wasm32")]
 mod edge {
+    use crate::app::plumbing::context::{ADMIN_TOKEN_SECRET, CREDENTIAL_SECRET};
     use crate::app::plumbing::ids::Random;
     use crate::app::plumbing::media::MAX_BODY_BYTES;
-    use crate::app::scim_api::throttle;
-    use crate::app::{self, maintenance, purge, retention, Body, Config, Ctx};
+    use crate::app::{self, maintenance, purge, retention, Body, Config, Ctx, Limiter};
     use crate::scim::datetime::Timestamp;
     use crate::store::{d1::D1Store, Consistency, Store};
     use http_body_util::BodyExt;
@@ -80,34 +80,48 @@ mod edge {
         let method = req.method().clone();
         let path = req.uri().path().to_string();
 
-        let config = Config {
-            admin_token: env.secret("ADMIN_TOKEN").ok().map(|s| s.to_string()),
-        };
+        let secret = |name: &str| env.secret(name).ok().map(|s| s.to_string());
+        let config = Config::new(
+            secret(ADMIN_TOKEN_SECRET),
+            secret(CREDENTIAL_SECRET).as_deref(),
+        );
         let mut random = PlatformRandom;
-        let header = req
-            .headers()
-            .get("x-request-id")
-            .and_then(|v| v.to_str().ok());
-        let request_id = app::request_id(header, &mut random);
+        // Our own id, always; the client's id (bounded, printable) only beside it in the log.
+        let request_id = app::request_id(&mut random);
+        let client_id = app::client_request_id(
+            req.headers()
+                .get("x-request-id")
+                .map(http::HeaderValue::as_bytes),
+        )
+        .map(|id| format!(" client-request-id={id}"))
+        .unwrap_or_default();
 
-        // DESIGN §8: SCIM traffic is rate-limited per token; a throttled request changes
-        // nothing. `SCIM_RATE_LIMIT = "off"` (a var) turns it off, e.g. for benchmarks.
-        let limit_on = env
+        // DESIGN §8: the rate limiters, before the application and any D1 access; a throttled
+        // request changes nothing. `SCIM_RATE_LIMIT = "off"` (a var, e.g. for benchmarks) lifts
+        // the per-token limit only: failed credentials stay limited.
+        let per_token_on = env
             .var("SCIM_RATE_LIMIT")
             .map(|v| v.to_string() != "off")
             .unwrap_or(true);
-        if let (true, Some(key)) = (limit_on, throttle::key(&req)) {
-            match env.rate_limiter("SCIM_RATE_LIMITER") {
-                Ok(limiter) => match limiter.limit(key).await {
+        for count in app::throttle_counts(&req, &config) {
+            if count.limiter == Limiter::Token && !per_token_on {
+                continue;
+            }
+            let binding = count.limiter.binding();
+            match env.rate_limiter(binding) {
+                Ok(limiter) => match limiter.limit(count.key.clone()).await {
                     Ok(outcome) if !outcome.success => {
-                        console_log!("{request_id} {method} {path} 429");
-                        return Ok(app::with_request_id(throttle::answer(&req), &request_id));
+                        console_log!("{request_id} {method} {path} 429 {binding}{client_id}");
+                        return Ok(app::with_request_id(
+                            app::throttled(&req, &count),
+                            &request_id,
+                        ));
                     }
                     Ok(_) => {}
                     // The limiter failing must not take the service down: serve the request.
-                    Err(e) => console_error!("{request_id} rate limiter: {e}"),
+                    Err(e) => console_error!("{request_id} rate limiter {binding}: {e}"),
                 },
-                Err(e) => console_error!("{request_id} rate limiter binding: {e}"),
+                Err(e) => console_error!("{request_id} rate limiter binding {binding}: {e}"),
             }
         }
 
@@ -118,9 +132,10 @@ mod edge {
         let mut ctx = Ctx::new(now, &clock, request_id.clone(), &mut random, &config);
         let response = app::handle(req, &store, &mut ctx).await;
 
-        // One line per request: never headers, bodies or query strings (tokens, personal data).
+        // One line per request: never bodies, query strings or headers (tokens, personal data),
+        // but the client's own request id, bounded and printable.
         console_log!(
-            "{request_id} {method} {path} {}",
+            "{request_id} {method} {path} {}{client_id}",
             response.status().as_u16()
         );
         for line in &ctx.log {

@@ -7,7 +7,8 @@
 //! `/scim/v2`) and `admin_api` (the operator's admin API under `/admin/v1`), plus the jobs the
 //! Cron Triggers run: `retention` (the activity log's), `purge` (deleted tenants' data, which
 //! a tenant's deletion starts) and `maintenance` (the refold). The two APIs share nothing but
-//! `plumbing`.
+//! `plumbing`. Besides [`handle`], the edge calls [`throttle_counts`] and [`throttled`] before
+//! it: what the rate limiters count for a request, and the 429 of each API.
 //!
 //! Nothing here reads a clock, draws randomness or touches `worker` types.
 
@@ -18,7 +19,8 @@ pub mod purge;
 pub mod retention;
 pub mod scim_api;
 
-pub use plumbing::context::{request_id, with_request_id, Config, Ctx};
+pub use plumbing::context::{client_request_id, request_id, with_request_id, Config, Ctx};
+pub use plumbing::throttle::{Count, Limiter};
 pub use plumbing::{Body, Request, Response};
 
 use crate::store::Store;
@@ -32,4 +34,109 @@ pub async fn handle<S: Store>(req: Request, store: &S, ctx: &mut Ctx<'_>) -> Res
         Route::NotFound => scim_api::no_such_service(),
     };
     with_request_id(response, &ctx.request_id)
+}
+
+/// What the edge's rate limiters count for a request, in order, before [`handle`] runs (and
+/// before any database access): each API decides for its own paths.
+pub fn throttle_counts(req: &Request, config: &Config) -> Vec<Count> {
+    match routes::route(req.uri().path()) {
+        Route::Scim(_) => scim_api::throttle::counts(req, config),
+        Route::Admin(_) => admin_api::throttle::counts(req, config),
+        Route::NotFound => Vec::new(),
+    }
+}
+
+/// The answer to a request that `count` throttled: 429 with `Retry-After` (the limiter's
+/// window) in the shape of the API it was sent to.
+pub fn throttled(req: &Request, count: &Count) -> Response {
+    let retry_after = count.limiter.period_seconds();
+    match routes::route(req.uri().path()) {
+        Route::Admin(_) => admin_api::throttle::answer(retry_after),
+        Route::Scim(_) | Route::NotFound => scim_api::throttle::answer(req, retry_after),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ADMIN: &str = "adm_app_tests_0123456789abcdefghijklmnop";
+    const SECRET: &str = "app-tests-credential-secret-0123456789";
+
+    fn req(path: &str, auth: Option<&str>) -> Request {
+        let mut b = http::Request::builder()
+            .uri(format!("https://h{path}"))
+            .header("CF-Connecting-IP", "192.0.2.1");
+        if let Some(a) = auth {
+            b = b.header("Authorization", a);
+        }
+        b.body(Body::empty()).unwrap()
+    }
+
+    #[test]
+    fn each_api_counts_its_own_requests() {
+        let config = Config::new(Some(ADMIN.into()), Some(SECRET));
+        let token = plumbing::auth::generate_token(
+            config.credential_key().unwrap(),
+            0,
+            &mut plumbing::ids::SeededRandom(1),
+        )
+        .unwrap()
+        .secret;
+        let bearer = format!("Bearer {token}");
+        let admin = format!("Bearer {ADMIN}");
+        let per_address = |scope: &str| {
+            vec![Count {
+                limiter: Limiter::FailedCredential,
+                key: format!("{scope}:192.0.2.1"),
+            }]
+        };
+        // A SCIM token on the admin API is a wrong admin credential, and the admin token on
+        // SCIM a credential without a token's shape: both counted per address.
+        assert_eq!(
+            throttle_counts(&req("/admin/v1/tenants", Some(&bearer)), &config),
+            per_address("admin")
+        );
+        assert_eq!(
+            throttle_counts(&req("/scim/v2/Users", Some(&admin)), &config),
+            per_address("scim")
+        );
+        assert_eq!(
+            throttle_counts(&req("/admin/v1/tenants", Some(&admin)), &config),
+            []
+        );
+        assert_eq!(
+            throttle_counts(&req("/scim/v2/Users", Some(&bearer)), &config)[0].limiter,
+            Limiter::Token
+        );
+        // Paths outside both APIs are not counted.
+        for path in ["/scim/v2x/Users", "/"] {
+            assert_eq!(
+                throttle_counts(&req(path, Some(&bearer)), &config),
+                [],
+                "{path}"
+            );
+        }
+    }
+
+    #[test]
+    fn each_api_answers_429_in_its_own_shape() {
+        let count = |limiter| Count {
+            limiter,
+            key: "k".into(),
+        };
+        let r = throttled(
+            &req("/admin/v1/tenants", None),
+            &count(Limiter::FailedCredential),
+        );
+        assert_eq!(r.status(), 429);
+        assert_eq!(r.headers()["retry-after"], "60");
+        assert!(r.body().contains("too_many_requests"), "{}", r.body());
+        let r = throttled(&req("/scim/v2/Users", None), &count(Limiter::Token));
+        assert_eq!(r.status(), 429);
+        assert_eq!(r.headers()["retry-after"], "10");
+        assert!(r
+            .body()
+            .contains("urn:ietf:params:scim:api:messages:2.0:Error"));
+    }
 }

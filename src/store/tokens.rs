@@ -1,6 +1,7 @@
 //! SQL of SCIM bearer tokens (DESIGN §3): the check that opens every SCIM batch, the
-//! `last_used` bookkeeping, and the operator's issue, list and revoke. Tokens are stored as
-//! hashes only; statements bind the hash, never a secret.
+//! `last_used` bookkeeping, and the operator's issue, list and revoke, and the count of each
+//! tenant's live tokens of the format before the check value (`format` 0, DESIGN §3). Tokens
+//! are stored as hashes only; statements bind the hash, never a secret.
 
 use super::batch::{Columns, FromRow, Query};
 use super::builder::Sql;
@@ -52,6 +53,10 @@ pub fn touch_token(token: &TokenId, now: Timestamp, stale_before: Timestamp) -> 
     ))
 }
 
+/// The `format` column of tokens issued before the credential format (no version, no check
+/// value).
+pub const LEGACY_FORMAT: i64 = 0;
+
 /// A token to issue.
 #[derive(Debug, Clone)]
 pub struct NewToken<'a> {
@@ -61,6 +66,8 @@ pub struct NewToken<'a> {
     pub prefix: &'a str,
     pub label: Option<&'a str>,
     pub created: Timestamp,
+    /// The credential format's version (`credential::VERSION`).
+    pub format: i64,
 }
 
 /// Issues a token to a tenant, if the tenant exists.
@@ -74,11 +81,12 @@ pub fn insert_token(tenant: &TenantId, token: &NewToken<'_>) -> Stmt {
         q.bind(token.prefix),
         q.bind(token.label),
         q.bind(token.created),
+        q.bind(token.format),
     ]
     .map(|p| p.to_string())
     .join(", ");
     q.stmt(format!(
-        "INSERT INTO tokens (id, tenant_id, hash, prefix, label, created) \
+        "INSERT INTO tokens (id, tenant_id, hash, prefix, label, created, format) \
          SELECT {values} WHERE EXISTS (SELECT 1 FROM tenants WHERE id = {tenant})"
     ))
 }
@@ -92,6 +100,8 @@ pub struct TokenRow {
     pub created: Timestamp,
     pub last_used: Option<Timestamp>,
     pub revoked_at: Option<Timestamp>,
+    /// Issued before the credential format (rotate it).
+    pub legacy: bool,
 }
 
 impl FromRow for TokenRow {
@@ -104,11 +114,12 @@ impl FromRow for TokenRow {
             created: c.time("created")?,
             last_used: c.opt_time("last_used")?,
             revoked_at: c.opt_time("revoked_at")?,
+            legacy: c.int("format")? == LEGACY_FORMAT,
         })
     }
 }
 
-const TOKEN_COLUMNS: &str = "id, label, prefix, created, last_used, revoked_at";
+const TOKEN_COLUMNS: &str = "id, label, prefix, created, last_used, revoked_at, format";
 
 /// `limit` of a tenant's tokens, newest first, after `after`.
 pub fn list_tokens(tenant: &TenantId, after: Option<&After>, limit: i64) -> Query<Vec<TokenRow>> {
@@ -145,4 +156,54 @@ pub fn revoke_token(tenant: &TenantId, token: &TokenId, now: Timestamp) -> Stmt 
         "UPDATE tokens SET revoked_at = COALESCE(revoked_at, {now}) \
          WHERE tenant_id = {tenant} AND id = {token}"
     ))
+}
+
+/// How many live (not revoked) tokens of the format before the check value `tenant` has.
+/// Reads the partial index `tokens_legacy_live`.
+pub fn count_legacy_tokens(tenant: &TenantId) -> Query<i64> {
+    let mut q = Sql::new();
+    let tenant = q.bind(tenant);
+    Query::count(q.stmt(format!(
+        "SELECT count(*) AS n FROM tokens \
+         WHERE tenant_id = {tenant} AND format = 0 AND revoked_at IS NULL"
+    )))
+}
+
+/// A tenant's count of live old-format tokens.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LegacyCount {
+    pub tenant_id: TenantId,
+    pub n: i64,
+}
+
+impl FromRow for LegacyCount {
+    fn from_row(row: &Row) -> Result<LegacyCount, StoreError> {
+        let c = Columns(row);
+        Ok(LegacyCount {
+            tenant_id: TenantId::new(c.text("tenant_id")?),
+            n: c.int("n")?,
+        })
+    }
+}
+
+/// The count of live old-format tokens of each tenant of a page of the tenant list (the page
+/// `list_tenants(after, limit)` reads; tenants without such tokens have no row). Reads the
+/// partial index `tokens_legacy_live` once per tenant of the page.
+pub fn legacy_token_counts(after: Option<&After>, limit: i64) -> Query<Vec<LegacyCount>> {
+    let mut q = Sql::new();
+    let after = match after {
+        None => String::new(),
+        Some(a) => format!(
+            " WHERE (created, id) < ({}, {})",
+            q.bind(a.created),
+            q.bind(a.id.as_str())
+        ),
+    };
+    let limit = q.bind(limit);
+    Query::all(q.stmt(format!(
+        "SELECT tenant_id, count(*) AS n FROM tokens \
+         WHERE format = 0 AND revoked_at IS NULL AND tenant_id IN \
+         (SELECT id FROM tenants{after} ORDER BY created DESC, id DESC LIMIT {limit}) \
+         GROUP BY tenant_id"
+    )))
 }

@@ -5,6 +5,7 @@ use crate::common::scenarios::users::{okta_user, PATCH_OP};
 use crate::common::{Client, Tenant};
 use crate::helpers::TestApp;
 use serde_json::{json, Value};
+use std::cell::RefCell;
 
 fn events(app: &TestApp, tenant: &str) -> Vec<Value> {
     app.store.with_conn(|c| {
@@ -53,7 +54,7 @@ fn send_as_okta(
 ) -> crate::common::Reply {
     let auth = format!("Bearer {}", t.token);
     let body = body.map(|b| b.to_string());
-    app.send(
+    let reply = app.send(
         method,
         &format!("/scim/v2{path}"),
         &[
@@ -63,7 +64,36 @@ fn send_as_okta(
             ("Content-Type", "application/scim+json"),
         ],
         body.as_deref().map(str::as_bytes),
-    )
+    );
+    let server = reply.header("x-request-id").unwrap().to_string();
+    SENT.with(|s| s.borrow_mut().push((request_id.to_string(), server)));
+    reply
+}
+
+thread_local! {
+    /// (the client's `X-Request-Id`, the server's own) of each request `send_as_okta` sent.
+    static SENT: RefCell<Vec<(String, String)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The entries with the client's request id in place of the server's, after checking that the
+/// log holds the server's ids (each that of one sent request), never the clients'.
+fn by_client_ids(log: Vec<Value>) -> Vec<Value> {
+    log.into_iter()
+        .map(|mut e| {
+            let server = e["request_id"].as_str().unwrap().to_string();
+            let client = SENT
+                .with(|s| {
+                    s.borrow()
+                        .iter()
+                        .find(|(_, ours)| *ours == server)
+                        .map(|(theirs, _)| theirs.clone())
+                })
+                .unwrap_or_else(|| panic!("{server} is no answer's X-Request-Id"));
+            assert_ne!(client, server, "the client's id was taken for ours");
+            e["request_id"] = json!(client);
+            e
+        })
+        .collect()
 }
 
 #[test]
@@ -151,7 +181,7 @@ fn every_write_leaves_one_entry_with_its_fields() {
     )
     .expect(404);
 
-    let log = events(&app, &t.id);
+    let log = by_client_ids(events(&app, &t.id));
     let summary: Vec<(String, String, i64)> = log
         .iter()
         .map(|e| {

@@ -5,12 +5,15 @@ use crate::common::{Client, Reply};
 use scim_edge::app::plumbing::ids::SeededRandom;
 use scim_edge::app::{self, Body, Config, Ctx};
 use scim_edge::scim::datetime::Timestamp;
-use scim_edge::store::{sqlite::SqliteStore, Consistency, Store};
+use scim_edge::store::{sqlite::SqliteStore, Consistency, Row, Stmt, Store, StoreError};
 use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::task::{Context, Poll, Waker};
 
-pub const ADMIN_TOKEN: &str = "adm_host_tests_0123456789";
+/// At least 32 characters: a shorter operator secret closes the admin API.
+pub const ADMIN_TOKEN: &str = "adm_host_tests_0123456789abcdefghijklmnop";
+/// The credential secret of the host tests' deployment (check values of issued tokens).
+pub const CREDENTIAL_SECRET: &str = "host-tests-credential-secret-0123456789abcdef";
 /// 2026-01-02T03:04:05.000Z
 pub const START: i64 = 1_767_323_045_000;
 
@@ -19,6 +22,27 @@ pub struct TestApp {
     pub config: Config,
     pub now: Cell<i64>,
     random: RefCell<SeededRandom>,
+    /// Batches the application sent to the store (deferred statements not included).
+    pub batches: Cell<usize>,
+    /// The lines the application left for the worker's log.
+    pub log: RefCell<Vec<String>>,
+}
+
+/// The store, counting the batches sent to it.
+struct Counting<'a, S> {
+    store: &'a S,
+    batches: &'a Cell<usize>,
+}
+
+impl<S: Store> Store for Counting<'_, S> {
+    async fn batch(
+        &self,
+        consistency: Consistency,
+        stmts: Vec<Stmt>,
+    ) -> Result<Vec<Vec<Row>>, StoreError> {
+        self.batches.set(self.batches.get() + 1);
+        self.store.batch(consistency, stmts).await
+    }
 }
 
 /// Runs a future that never waits (the rusqlite store answers at once).
@@ -35,16 +59,30 @@ pub fn block_on<F: Future>(f: F) -> F::Output {
 
 impl TestApp {
     pub fn new() -> TestApp {
+        TestApp::with_config(Config::new(
+            Some(ADMIN_TOKEN.to_string()),
+            Some(CREDENTIAL_SECRET),
+        ))
+    }
+
+    /// A deployment configured otherwise (e.g. without a usable secret).
+    pub fn with_config(config: Config) -> TestApp {
         let store = SqliteStore::open_in_memory(&SqliteStore::crate_migrations())
             .expect("migrations apply");
         TestApp {
             store,
-            config: Config {
-                admin_token: Some(ADMIN_TOKEN.to_string()),
-            },
+            config,
             now: Cell::new(START),
             random: RefCell::new(SeededRandom(1)),
+            batches: Cell::new(0),
+            log: RefCell::new(Vec::new()),
         }
+    }
+
+    /// The same deployment (database, clock, randomness) with another configuration, as after
+    /// the operator changed its secrets.
+    pub fn reconfigured(self, config: Config) -> TestApp {
+        TestApp { config, ..self }
     }
 
     /// Moves the clock.
@@ -80,21 +118,21 @@ impl TestApp {
             .expect("valid request");
         self.advance(1);
         let mut random = self.random.borrow_mut();
-        let request_id = app::request_id(
-            headers
-                .iter()
-                .find(|(k, _)| k.eq_ignore_ascii_case("x-request-id"))
-                .map(|(_, v)| *v),
-            &mut *random,
-        );
+        // The server's own id, whatever the client sent (DESIGN §3).
+        let request_id = app::request_id(&mut *random);
         let now = self.now();
         let clock = move || now;
         let mut ctx = Ctx::new(now, &clock, request_id, &mut *random, &self.config);
-        let response = block_on(app::handle(req, store, &mut ctx));
+        let counting = Counting {
+            store,
+            batches: &self.batches,
+        };
+        let response = block_on(app::handle(req, &counting, &mut ctx));
         // What the worker would log (a failing test shows it; a passing one hides it).
         for line in &ctx.log {
             eprintln!("worker log: {line}");
         }
+        self.log.borrow_mut().append(&mut ctx.log);
         let deferred = std::mem::take(&mut ctx.deferred);
         if !deferred.is_empty() {
             block_on(store.batch(Consistency::Primary, deferred)).expect("deferred statements run");

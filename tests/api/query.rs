@@ -11,7 +11,7 @@ use scim_edge::scim::tenant::TenantSchema;
 use scim_edge::store::{Stmt, Value};
 
 /// The lines of SQLite's `EXPLAIN QUERY PLAN` for a statement.
-fn plan_of(app: &TestApp, stmt: &Stmt) -> Vec<String> {
+pub fn plan_of(app: &TestApp, stmt: &Stmt) -> Vec<String> {
     app.store.with_conn(|conn| {
         let mut p = conn
             .prepare(&format!("EXPLAIN QUERY PLAN {}", stmt.sql))

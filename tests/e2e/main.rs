@@ -3,8 +3,8 @@
 //! database and runs this suite with `SCIM_EDGE_URL` and `SCIM_EDGE_ADMIN_TOKEN` set.
 //!
 //! `scenarios` runs the shared list (`common::scenarios::shared_tests!`); the other modules hold
-//! what only the real worker can run: concurrent requests, rate limiting, the Cron Triggers
-//! (retention, and the purge of a deleted tenant of 20,000 employees).
+//! what only the real worker can run: concurrent requests, rate limiting and throttles, the Cron
+//! Triggers (retention, and the purge of a deleted tenant of 20,000 employees).
 
 #[path = "../common/mod.rs"]
 mod common;
@@ -16,3 +16,4 @@ mod purge;
 mod rate_limit;
 mod reports;
 mod scenarios;
+mod throttle;

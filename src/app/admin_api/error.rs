@@ -33,6 +33,12 @@ pub enum AdminError {
     StorageFull,
     /// 415 `unsupported_media_type`.
     UnsupportedMediaType(String),
+    /// 429 `too_many_requests`: throttled (wrong admin credentials from this address);
+    /// `retry_after` in seconds.
+    TooManyRequests { retry_after: u32 },
+    /// 503 `not_configured`: the deployment lacks a usable secret for this (the operator's
+    /// `ADMIN_TOKEN`, or `CREDENTIAL_SECRET` to issue tokens); the worker's log says which.
+    NotConfigured(String),
     /// 503 `unavailable`: a failure that may go away; `retry_after` in seconds.
     Unavailable { retry_after: u32 },
     /// 500 `internal`: a bug or an unexpected failure. The cause is logged, never shown.
@@ -51,6 +57,8 @@ impl AdminError {
             | AdminError::TooLarge(_)
             | AdminError::StorageFull => 413,
             AdminError::UnsupportedMediaType(_) => 415,
+            AdminError::TooManyRequests { .. } => 429,
+            AdminError::NotConfigured(_) => 503,
             AdminError::Unavailable { .. } => 503,
             AdminError::Internal(_) => 500,
         }
@@ -68,6 +76,8 @@ impl AdminError {
             AdminError::TooLarge(_) => "too_large",
             AdminError::StorageFull => "storage_full",
             AdminError::UnsupportedMediaType(_) => "unsupported_media_type",
+            AdminError::TooManyRequests { .. } => "too_many_requests",
+            AdminError::NotConfigured(_) => "not_configured",
             AdminError::Unavailable { .. } => "unavailable",
             AdminError::Internal(_) => "internal",
         }
@@ -81,7 +91,11 @@ impl AdminError {
             | AdminError::NotFound(d)
             | AdminError::Conflict(d)
             | AdminError::TooLarge(d)
-            | AdminError::UnsupportedMediaType(d) => d.clone(),
+            | AdminError::UnsupportedMediaType(d)
+            | AdminError::NotConfigured(d) => d.clone(),
+            AdminError::TooManyRequests { retry_after } => {
+                format!("Too many requests; retry after {retry_after} seconds")
+            }
             AdminError::MethodNotAllowed { allow } => {
                 format!("Method not allowed here; allowed: {allow}")
             }
@@ -109,7 +123,10 @@ impl AdminError {
         match self {
             AdminError::Unauthorized(_) => respond::challenge(&mut r),
             AdminError::MethodNotAllowed { allow } => respond::allow(&mut r, allow),
-            AdminError::Unavailable { retry_after } => respond::retry_after(&mut r, *retry_after),
+            AdminError::Unavailable { retry_after }
+            | AdminError::TooManyRequests { retry_after } => {
+                respond::retry_after(&mut r, *retry_after)
+            }
             AdminError::BadRequest(_)
             | AdminError::NotFound(_)
             | AdminError::Conflict(_)
@@ -117,6 +134,7 @@ impl AdminError {
             | AdminError::TooLarge(_)
             | AdminError::StorageFull
             | AdminError::UnsupportedMediaType(_)
+            | AdminError::NotConfigured(_)
             | AdminError::Internal(_) => {}
         }
         r
@@ -212,6 +230,18 @@ mod tests {
                 AdminError::UnsupportedMediaType("x".into()),
                 415,
                 "unsupported_media_type",
+                None,
+            ),
+            (
+                AdminError::TooManyRequests { retry_after: 60 },
+                429,
+                "too_many_requests",
+                Some("retry-after"),
+            ),
+            (
+                AdminError::NotConfigured("x".into()),
+                503,
+                "not_configured",
                 None,
             ),
             (

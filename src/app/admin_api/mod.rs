@@ -3,11 +3,13 @@
 //!
 //! JSON in and out; `Authorization: Bearer <ADMIN_TOKEN>`; errors are
 //! `{"error": "<code>", "detail": "..."}` (`error`). A SCIM token is refused here as any other
-//! wrong credential is. Secrets appear in exactly two answers, once each: a created tenant's first
-//! token and a newly issued token.
+//! wrong credential is. An `ADMIN_TOKEN` that is unset or shorter than 32 characters closes the
+//! API (503 `not_configured` to everyone, and the log says why). Secrets appear in exactly two
+//! answers, once each: a created tenant's first token and a newly issued token.
 //!
 //! - `tenants`, `tokens`, `attributes`, `reports`: the handlers, one room per resource;
 //! - `request`: bodies, fields and paging; `error`: the error type and its answers;
+//! - `throttle`: what the edge's rate limiter counts (wrong admin credentials, per address);
 //! - [`TenantBatch`]: a batch behind the check that its tenant exists.
 
 pub mod attributes;
@@ -15,9 +17,11 @@ pub mod error;
 pub mod reports;
 pub mod request;
 pub mod tenants;
+pub mod throttle;
 pub mod tokens;
 
-use crate::app::plumbing::context::Ctx;
+use crate::app::plumbing::context::{Ctx, ADMIN_TOKEN_SECRET, CREDENTIAL_SECRET};
+use crate::app::plumbing::credential::{usable_secret, CredentialKey};
 use crate::app::plumbing::routes::{self, AdminEndpoint};
 use crate::app::plumbing::{auth, header, query, respond};
 use crate::app::plumbing::{Request, Response};
@@ -46,7 +50,8 @@ pub async fn handle<S: Store>(
     match run(endpoint, req, store, ctx).await {
         Ok(r) => r,
         Err(e) => {
-            if e.status() >= 500 {
+            // A missing secret was logged, with its name, where it was found missing.
+            if e.status() >= 500 && !matches!(e, AdminError::NotConfigured(_)) {
                 ctx.log.push(format!("admin: {e}"));
             }
             e.response()
@@ -54,9 +59,19 @@ pub async fn handle<S: Store>(
     }
 }
 
-fn authorize(req: &Request, ctx: &Ctx<'_>) -> Result<(), AdminError> {
+fn authorize(req: &Request, ctx: &mut Ctx<'_>) -> Result<(), AdminError> {
+    let configured = ctx.config.admin_token.as_deref();
+    if let Err(problem) = usable_secret(configured) {
+        ctx.log.push(format!(
+            "admin: {}: the admin API refuses to serve",
+            problem.describe(ADMIN_TOKEN_SECRET)
+        ));
+        return Err(AdminError::NotConfigured(
+            "The admin API is not configured on this deployment; the worker's log says why".into(),
+        ));
+    }
     let credential = auth::bearer(header(req, http::header::AUTHORIZATION))?;
-    if auth::admin_token_matches(credential, ctx.config.admin_token.as_deref()) {
+    if auth::admin_token_matches(credential, configured) {
         Ok(())
     } else {
         Err(AdminError::Unauthorized(
@@ -117,6 +132,29 @@ async fn run<S: Store>(
             allow: endpoint.allow(),
         }),
     }
+}
+
+/// The key that signs the tokens this request issues; without a usable `CREDENTIAL_SECRET`
+/// none are issued (503 `not_configured`), and the log says why.
+pub fn credential_key<'c>(ctx: &mut Ctx<'c>) -> Result<&'c CredentialKey, AdminError> {
+    let config = ctx.config;
+    config.credential_key().map_err(|problem| {
+        ctx.log.push(format!(
+            "admin: {}: tokens of the current format are neither issued nor accepted",
+            problem.describe(CREDENTIAL_SECRET)
+        ));
+        AdminError::NotConfigured(
+            "Tokens cannot be issued: this deployment's credential secret is not configured; \
+             the worker's log says why"
+                .into(),
+        )
+    })
+}
+
+/// The shard a tenant's tokens carry: 0 until tenants are spread over several databases
+/// (DESIGN §9), when the tenant id will carry it.
+pub fn shard_of(_tenant: &TenantId) -> u16 {
+    0
 }
 
 pub fn tenant_not_found() -> AdminError {

@@ -1,11 +1,14 @@
 //! `/admin/v1/tenants` (DESIGN §3, §7): create a tenant (with its first token, shown once),
-//! list, read, rename or disable, and delete with everything it holds.
+//! list, read, rename or disable, and delete with everything it holds. The tenant as read,
+//! listed or updated carries `legacy_tokens`: how many live tokens it still has from before the
+//! credential format (to rotate; a tenant created now has none).
 
 use super::error::AdminError;
 use super::request::{bool_field, display_string, page, paging, refuse_unknown_fields};
-use super::{json, run_batch, TenantBatch};
+use super::{credential_key, json, run_batch, shard_of, TenantBatch};
 use crate::app::plumbing::auth::generate_token;
 use crate::app::plumbing::context::Ctx;
+use crate::app::plumbing::credential;
 use crate::app::plumbing::ids::prefixed_id;
 use crate::app::plumbing::respond::empty;
 use crate::app::plumbing::Response;
@@ -14,14 +17,14 @@ use crate::model::{TenantId, TokenId};
 use crate::store::tenants::{
     self as sql, TenantChange, TenantRow, DEFAULT_MAX_BYTES, DEFAULT_MAX_EMPLOYEES,
 };
-use crate::store::tokens::{insert_token, NewToken};
+use crate::store::tokens::{count_legacy_tokens, insert_token, legacy_token_counts, NewToken};
 use crate::store::{After, Batch, Store};
 use serde_json::{json, Map, Value};
 
 /// Longest tenant name, in characters.
 pub const MAX_NAME_CHARS: usize = 200;
 
-fn tenant_json(t: &TenantRow, base: &str) -> Value {
+fn tenant_json(t: &TenantRow, base: &str, legacy_tokens: i64) -> Value {
     json!({
         "id": t.id.as_str(),
         "name": t.name,
@@ -30,6 +33,7 @@ fn tenant_json(t: &TenantRow, base: &str) -> Value {
         "scim_base_url": base,
         "quota": { "employees": t.quota.employees, "bytes": t.quota.bytes },
         "usage": { "employees": t.employees, "bytes": t.stored_bytes },
+        "legacy_tokens": legacy_tokens,
     })
 }
 
@@ -88,7 +92,8 @@ pub async fn create<S: Store>(
     )?;
     let tenant = TenantId::new(prefixed_id("tnt", ctx.random).map_err(internal)?);
     let token_id = TokenId::new(prefixed_id("tok", ctx.random).map_err(internal)?);
-    let token = generate_token(ctx.random).map_err(internal)?;
+    let key = credential_key(ctx)?;
+    let token = generate_token(key, shard_of(&tenant), ctx.random).map_err(internal)?;
     let created = ctx.now;
     let mut batch = Batch::new();
     batch.write(sql::insert_tenant(&tenant, &name, created));
@@ -100,6 +105,7 @@ pub async fn create<S: Store>(
             prefix: &token.prefix,
             label: None,
             created,
+            format: i64::from(credential::VERSION),
         },
     ));
     run_batch(store, batch).await?;
@@ -128,12 +134,25 @@ pub async fn list<S: Store>(
     let (limit, after) = paging(params)?;
     let mut batch = Batch::new();
     let rows = batch.read(sql::list_tenants(after.as_ref(), limit + 1));
-    let rows = run_batch(store, batch).await?.take(rows)?;
+    let legacy = batch.read(legacy_token_counts(after.as_ref(), limit + 1));
+    let mut results = run_batch(store, batch).await?;
+    let rows = results.take(rows)?;
+    // At most one count per tenant of the page, sorted for the lookup.
+    let mut legacy = results.take(legacy)?;
+    legacy.sort_unstable_by(|a, b| a.tenant_id.cmp(&b.tenant_id));
+    let legacy_of = |t: &TenantId| {
+        legacy
+            .binary_search_by(|c| c.tenant_id.cmp(t))
+            .map_or(0, |i| legacy[i].n)
+    };
     let (rows, next) = page(rows, limit, |t| After {
         created: t.created,
         id: t.id.to_string(),
     });
-    let tenants: Vec<Value> = rows.iter().map(|t| tenant_json(t, base)).collect();
+    let tenants: Vec<Value> = rows
+        .iter()
+        .map(|t| tenant_json(t, base, legacy_of(&t.id)))
+        .collect();
     Ok(json(
         200,
         &json!({ "tenants": tenants, "next_cursor": next }),
@@ -146,8 +165,10 @@ pub async fn get<S: Store>(
     base: &str,
     store: &S,
 ) -> Result<Response, AdminError> {
-    let (row, _) = TenantBatch::new(tenant).run(store).await?;
-    Ok(json(200, &tenant_json(&row, base)))
+    let mut batch = TenantBatch::new(tenant);
+    let legacy = batch.read(count_legacy_tokens(tenant));
+    let (row, mut results) = batch.run(store).await?;
+    Ok(json(200, &tenant_json(&row, base, results.take(legacy)?)))
 }
 
 /// `PATCH /admin/v1/tenants/{tenant}`: rename, enable or disable SCIM (`active`), set the quota.
@@ -179,11 +200,13 @@ pub async fn update<S: Store>(
     let mut batch = TenantBatch::new(tenant);
     batch.write(sql::update_tenant(tenant, &change));
     let updated = batch.read(sql::get_tenant(tenant));
+    let legacy = batch.read(count_legacy_tokens(tenant));
     let (_, mut results) = batch.run(store).await?;
+    let legacy = results.take(legacy)?;
     let row = results
         .take(updated)?
         .ok_or_else(|| AdminError::Internal("the tenant vanished within its batch".into()))?;
-    Ok(json(200, &tenant_json(&row, base)))
+    Ok(json(200, &tenant_json(&row, base, legacy)))
 }
 
 /// `DELETE /admin/v1/tenants/{tenant}`: the tenant goes at once, its data in bounded steps

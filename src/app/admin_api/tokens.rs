@@ -1,12 +1,18 @@
 //! `/admin/v1/tenants/{tenant}/tokens` (DESIGN §3, §7): issue a SCIM token (the secret is shown
 //! once, in this answer), list a tenant's tokens (never their secrets, which are not stored),
 //! and revoke one (it fails from the next request on).
+//!
+//! Tokens are issued in the credential format (`scim_1_<shard>_<random>_<check>`); without a
+//! usable `CREDENTIAL_SECRET` none are issued (503 `not_configured`). The list tells which
+//! tokens are older than that format (`legacy` on each, `legacy_tokens`: how many live ones
+//! the tenant has), so that operators can rotate them.
 
 use super::error::AdminError;
 use super::request::{display_string, page, paging, refuse_unknown_fields};
-use super::{json, TenantBatch};
+use super::{credential_key, json, shard_of, TenantBatch};
 use crate::app::plumbing::auth::generate_token;
 use crate::app::plumbing::context::Ctx;
+use crate::app::plumbing::credential;
 use crate::app::plumbing::ids::prefixed_id;
 use crate::app::plumbing::respond::empty;
 use crate::app::plumbing::Response;
@@ -32,6 +38,7 @@ fn token_json(t: &TokenRow) -> Value {
         "last_used": time(t.last_used),
         "revoked": t.revoked_at.is_some(),
         "revoked_at": time(t.revoked_at),
+        "legacy": t.legacy,
     })
 }
 
@@ -49,7 +56,8 @@ pub async fn issue<S: Store>(
     };
     let internal = AdminError::Internal;
     let token_id = TokenId::new(prefixed_id("tok", ctx.random).map_err(internal)?);
-    let token = generate_token(ctx.random).map_err(internal)?;
+    let key = credential_key(ctx)?;
+    let token = generate_token(key, shard_of(tenant), ctx.random).map_err(internal)?;
     let created = ctx.now;
     let mut batch = TenantBatch::new(tenant);
     batch.write(sql::insert_token(
@@ -60,6 +68,7 @@ pub async fn issue<S: Store>(
             prefix: &token.prefix,
             label: label.as_deref(),
             created,
+            format: i64::from(credential::VERSION),
         },
     ));
     batch.run(store).await?;
@@ -75,7 +84,8 @@ pub async fn issue<S: Store>(
     ))
 }
 
-/// `GET /admin/v1/tenants/{tenant}/tokens`: newest first.
+/// `GET /admin/v1/tenants/{tenant}/tokens`: newest first, and how many of the tenant's live
+/// tokens are older than the credential format (`legacy_tokens`, over all pages).
 pub async fn list<S: Store>(
     tenant: &TenantId,
     params: &[(String, String)],
@@ -84,13 +94,18 @@ pub async fn list<S: Store>(
     let (limit, after) = paging(params)?;
     let mut batch = TenantBatch::new(tenant);
     let rows = batch.read(sql::list_tokens(tenant, after.as_ref(), limit + 1));
+    let legacy = batch.read(sql::count_legacy_tokens(tenant));
     let (_, mut results) = batch.run(store).await?;
+    let legacy = results.take(legacy)?;
     let (rows, next) = page(results.take(rows)?, limit, |t| After {
         created: t.created,
         id: t.id.to_string(),
     });
     let tokens: Vec<Value> = rows.iter().map(token_json).collect();
-    Ok(json(200, &json!({ "tokens": tokens, "next_cursor": next })))
+    Ok(json(
+        200,
+        &json!({ "tokens": tokens, "next_cursor": next, "legacy_tokens": legacy }),
+    ))
 }
 
 /// `DELETE /admin/v1/tenants/{tenant}/tokens/{token}`: 204, also when already revoked.

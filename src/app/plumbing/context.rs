@@ -2,17 +2,47 @@
 //! deployment's configuration, plus what it leaves for after the answer (deferred statements,
 //! log lines). The edge builds it; tests build it with a fixed clock and seeded randomness.
 
+use super::credential::{CredentialKey, SecretProblem};
 use super::ids::{hex, Random};
 use super::Response;
 use crate::scim::datetime::Timestamp;
 use crate::store::Stmt;
 
+/// The Worker secret of the operator's admin token.
+pub const ADMIN_TOKEN_SECRET: &str = "ADMIN_TOKEN";
+/// The Worker secret that keys the check values of credentials ([`super::credential`]).
+pub const CREDENTIAL_SECRET: &str = "CREDENTIAL_SECRET";
+
 /// Deployment configuration (the worker's vars and secrets).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Config {
     /// The operator's admin token (`wrangler secret put ADMIN_TOKEN`; `.dev.vars` locally).
-    /// Unset or empty: the admin API answers 401 to everyone.
+    /// Unset or shorter than 32 characters: the admin API refuses to serve (503, and the log
+    /// says why).
     pub admin_token: Option<String>,
+    /// The key of credential check values, from `CREDENTIAL_SECRET`, or why there is none
+    /// (then tokens of the current format are neither issued nor accepted).
+    credential_key: Result<CredentialKey, SecretProblem>,
+}
+
+impl Config {
+    pub fn new(admin_token: Option<String>, credential_secret: Option<&str>) -> Config {
+        Config {
+            admin_token,
+            credential_key: CredentialKey::from_secret(credential_secret),
+        }
+    }
+
+    pub fn credential_key(&self) -> Result<&CredentialKey, SecretProblem> {
+        self.credential_key.as_ref().map_err(|p| *p)
+    }
+}
+
+impl Default for Config {
+    /// Nothing configured: no admin API, no current-format tokens.
+    fn default() -> Config {
+        Config::new(None, None)
+    }
 }
 
 /// What one request runs with. `deferred` collects statements to run after the answer is sent
@@ -50,22 +80,32 @@ impl<'a> Ctx<'a> {
     }
 }
 
-/// A request id: the client's `X-Request-Id` when it is a short token of safe characters (so
-/// an IdP's own correlation id can be found in our logs), otherwise a fresh random one.
-pub fn request_id(header: Option<&str>, random: &mut dyn Random) -> String {
-    if let Some(h) = header {
-        if (1..=64).contains(&h.len())
-            && h.bytes()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.' | b':'))
-        {
-            return h.to_string();
-        }
-    }
+/// The request's own id, always generated here (96 random bits in hex): the id of the answer's
+/// `X-Request-Id`, of the activity log and of the worker's log. A client's id never replaces
+/// it (see [`client_request_id`]).
+pub fn request_id(random: &mut dyn Random) -> String {
     let mut b = [0u8; 12];
     match random.fill(&mut b) {
         Ok(()) => hex(&b),
         Err(_) => "unknown".to_string(),
     }
+}
+
+/// Longest client request id kept, in characters.
+pub const MAX_CLIENT_REQUEST_ID_CHARS: usize = 64;
+
+/// The client's own `X-Request-Id`, kept beside the request's id in the worker's log line (so an
+/// IdP's correlation id can be found there): at most 64 characters, each visible ASCII (any
+/// other character becomes `?`, so the log line stays one line of space-separated fields).
+/// `None` when absent or empty.
+pub fn client_request_id(header: Option<&[u8]>) -> Option<String> {
+    let header = header?;
+    let id: String = header
+        .iter()
+        .take(MAX_CLIENT_REQUEST_ID_CHARS)
+        .map(|&c| if c.is_ascii_graphic() { c as char } else { '?' })
+        .collect();
+    (!id.is_empty()).then_some(id)
 }
 
 /// Sets the `X-Request-Id` of an answer.
@@ -74,4 +114,54 @@ pub fn with_request_id(mut response: Response, request_id: &str) -> Response {
         response.headers_mut().insert("x-request-id", v);
     }
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::app::plumbing::ids::SeededRandom;
+
+    #[test]
+    fn request_ids_are_always_our_own() {
+        let mut r = SeededRandom(1);
+        let a = request_id(&mut r);
+        let b = request_id(&mut r);
+        assert_eq!(a.len(), 24);
+        assert!(a.bytes().all(|c| c.is_ascii_hexdigit()));
+        assert_ne!(a, b);
+    }
+
+    #[test]
+    fn client_request_ids_are_bounded_and_printable() {
+        assert_eq!(client_request_id(None), None);
+        assert_eq!(client_request_id(Some(b"")), None);
+        assert_eq!(
+            client_request_id(Some(b"okta-abc-123")).as_deref(),
+            Some("okta-abc-123")
+        );
+        assert_eq!(
+            client_request_id(Some(b"a b\tc\n\xffd")).as_deref(),
+            Some("a?b?c??d")
+        );
+        let long = "x".repeat(500);
+        assert_eq!(
+            client_request_id(Some(long.as_bytes())).map(|s| s.len()),
+            Some(MAX_CLIENT_REQUEST_ID_CHARS)
+        );
+    }
+
+    #[test]
+    fn config_without_a_usable_credential_secret_has_no_key() {
+        assert_eq!(
+            Config::default().credential_key().err(),
+            Some(SecretProblem::Missing)
+        );
+        assert_eq!(
+            Config::new(None, Some("short")).credential_key().err(),
+            Some(SecretProblem::TooShort)
+        );
+        assert!(Config::new(None, Some(&"k".repeat(32)))
+            .credential_key()
+            .is_ok());
+    }
 }

@@ -1,15 +1,18 @@
-//! The HTTP plumbing both APIs use: the request's context, credentials, media types and
-//! request bodies, query strings, building answers, ids and secrets from randomness, and the
-//! URL space; and the request and response types of the whole application. Nothing here knows SCIM resources or admin rows; each API maps the
-//! plumbing's errors to its own.
+//! The HTTP plumbing both APIs use: the request's context, credentials (the credential format
+//! and the tokens made of it), media types and request bodies, query strings, building answers,
+//! ids and secrets from randomness, the URL space, and what rate limiting counts; and the
+//! request and response types of the whole application. Nothing here knows SCIM resources or
+//! admin rows; each API maps the plumbing's errors to its own.
 
 pub mod auth;
 pub mod context;
+pub mod credential;
 pub mod ids;
 pub mod media;
 pub mod query;
 pub mod respond;
 pub mod routes;
+pub mod throttle;
 
 /// A request body as the edge read it: complete, or cut off because it passed
 /// [`media::MAX_BODY_BYTES`] (answered 413 without being parsed).

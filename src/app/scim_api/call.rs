@@ -4,6 +4,7 @@
 
 use super::conditional::{self, Condition};
 use super::credential;
+use crate::app::plumbing::auth::{AuthFailure, ScimToken};
 use crate::app::plumbing::media::Answer;
 use crate::app::plumbing::Request;
 use crate::app::plumbing::{header, query, routes};
@@ -30,8 +31,13 @@ pub struct Call {
 }
 
 impl Call {
-    pub fn new(req: &Request, answer: Answer) -> Result<Call, ScimError> {
-        let hash = credential(req)?;
+    /// `token`: the request's token as [`super::presented_token`] read it.
+    pub fn new(
+        req: &Request,
+        token: &Result<Option<ScimToken>, AuthFailure>,
+        answer: Answer,
+    ) -> Result<Call, ScimError> {
+        let hash = credential(token)?;
         let params = query::pairs(req.uri().query());
         let projection = match Projection::from_query(
             query::get(&params, "attributes"),

@@ -22,8 +22,8 @@ pub mod throttle;
 pub mod users;
 pub mod write;
 
-use crate::app::plumbing::auth;
-use crate::app::plumbing::context::Ctx;
+use crate::app::plumbing::auth::{self, AuthFailure, ScimToken};
+use crate::app::plumbing::context::{Config, Ctx, CREDENTIAL_SECRET};
 use crate::app::plumbing::header;
 use crate::app::plumbing::media::{self, Answer};
 use crate::app::plumbing::routes::{self, ScimEndpoint, SCIM_PREFIX};
@@ -37,7 +37,7 @@ use call::Call;
 use http::Method;
 use respond::{scim_error, scim_json};
 use serde_json::{Map, Value};
-use tenancy::{media_error, tenant_of, unauthorized};
+use tenancy::{auth_error, media_error, tenant_of};
 use write::{log_unlogged, Target, Watched};
 
 pub async fn handle<S: Store>(
@@ -50,14 +50,42 @@ pub async fn handle<S: Store>(
         Ok(a) => a,
         Err(e) => return scim_error(&media_error(e), Answer::Scim),
     };
-    match dispatch(endpoint, req, store, ctx, answer).await {
+    // The credential is read once, without the database; a current-format token that cannot
+    // be checked for want of a secret is the operator's to fix, and the log says so.
+    let token = presented_token(&req, ctx.config);
+    if let Err(AuthFailure::NotConfigured(problem)) = token {
+        ctx.log.push(format!(
+            "scim: {}: tokens of the current format are neither issued nor accepted",
+            problem.describe(CREDENTIAL_SECRET)
+        ));
+    }
+    match dispatch(endpoint, req, &token, store, ctx, answer).await {
         Ok(r) => r,
         Err(e) => {
-            if e.status() >= 500 {
+            let logged = matches!(token, Err(AuthFailure::NotConfigured(_)));
+            if e.status() >= 500 && !logged {
                 ctx.log.push(format!("scim: {e}"));
             }
             scim_error(&e, answer)
         }
+    }
+}
+
+/// The shards this deployment serves: one database, shard 0 (DESIGN §9). A genuine token of
+/// another shard was issued by a deployment with more databases; here it is unknown.
+const SHARDS: u16 = 1;
+
+/// The SCIM token a request presents, read without the database: `None` without an
+/// `Authorization` header (discovery answers anonymous requests); an error when the header or
+/// the token is refused as it stands.
+pub fn presented_token(req: &Request, config: &Config) -> Result<Option<ScimToken>, AuthFailure> {
+    if !req.headers().contains_key(http::header::AUTHORIZATION) {
+        return Ok(None);
+    }
+    let bearer = auth::bearer(header(req, http::header::AUTHORIZATION))?;
+    match auth::scim_token(bearer, config.credential_key())? {
+        ScimToken::Genuine { shard, .. } if shard >= SHARDS => Err(AuthFailure::Invalid),
+        token => Ok(Some(token)),
     }
 }
 
@@ -71,11 +99,15 @@ pub fn no_such_service() -> Response {
     )
 }
 
-/// The token hash of a SCIM request (401 when the header is missing or malformed; whether the
-/// token is live is decided in the operation's batch).
-pub fn credential(req: &Request) -> Result<TokenHash, ScimError> {
-    let bearer = auth::bearer(header(req, http::header::AUTHORIZATION)).map_err(unauthorized)?;
-    auth::scim_token_hash(bearer).map_err(unauthorized)
+/// The token hash of a SCIM request (401 when the header is missing or the token refused as it
+/// stands, 503 when it cannot be checked; whether the token is live is decided in the
+/// operation's batch).
+pub fn credential(token: &Result<Option<ScimToken>, AuthFailure>) -> Result<TokenHash, ScimError> {
+    match token {
+        Ok(Some(token)) => Ok(token.hash().clone()),
+        Ok(None) => Err(auth_error(AuthFailure::Missing)),
+        Err(f) => Err(auth_error(*f)),
+    }
 }
 
 /// The JSON object a POST, PUT or PATCH carries.
@@ -87,16 +119,17 @@ pub fn body_object(req: &Request) -> Result<Map<String, Value>, ScimError> {
 async fn dispatch<S: Store>(
     endpoint: ScimEndpoint,
     req: Request,
+    token: &Result<Option<ScimToken>, AuthFailure>,
     store: &S,
     ctx: &mut Ctx<'_>,
     answer: Answer,
 ) -> Result<Response, ScimError> {
     let base = routes::scim_base(&req);
     let method = req.method().clone();
-    let call = || Call::new(&req, answer);
+    let call = || Call::new(&req, token, answer);
     match (method, endpoint) {
         (Method::GET, ScimEndpoint::ServiceProviderConfig) => {
-            check_optional_credential(&req, store, ctx).await?;
+            check_optional_credential(token, store, ctx).await?;
             Ok(scim_json(
                 200,
                 &discovery::service_provider_config(&base),
@@ -104,7 +137,7 @@ async fn dispatch<S: Store>(
             ))
         }
         (Method::GET, ScimEndpoint::Schemas) => {
-            let schema = check_optional_credential(&req, store, ctx).await?;
+            let schema = check_optional_credential(token, store, ctx).await?;
             Ok(scim_json(
                 200,
                 &discovery::list(discovery::all_schemas(&schema, &base)),
@@ -112,7 +145,7 @@ async fn dispatch<S: Store>(
             ))
         }
         (Method::GET, ScimEndpoint::Schema(id)) => {
-            let schema = check_optional_credential(&req, store, ctx).await?;
+            let schema = check_optional_credential(token, store, ctx).await?;
             Ok(scim_json(
                 200,
                 &discovery::schema_by_id(&id, &schema, &base)?,
@@ -120,7 +153,7 @@ async fn dispatch<S: Store>(
             ))
         }
         (Method::GET, ScimEndpoint::ResourceTypes) => {
-            let schema = check_optional_credential(&req, store, ctx).await?;
+            let schema = check_optional_credential(token, store, ctx).await?;
             Ok(scim_json(
                 200,
                 &discovery::list(vec![discovery::user_resource_type(&schema, &base)]),
@@ -128,7 +161,7 @@ async fn dispatch<S: Store>(
             ))
         }
         (Method::GET, ScimEndpoint::ResourceType(id)) => {
-            let schema = check_optional_credential(&req, store, ctx).await?;
+            let schema = check_optional_credential(token, store, ctx).await?;
             Ok(scim_json(
                 200,
                 &discovery::resource_type_by_id(&id, &schema, &base)?,
@@ -196,13 +229,13 @@ async fn dispatch<S: Store>(
 /// Discovery answers without credentials; a token that is sent must be valid, and then the
 /// answer shows its tenant's own attributes.
 async fn check_optional_credential<S: Store>(
-    req: &Request,
+    token: &Result<Option<ScimToken>, AuthFailure>,
     store: &S,
     ctx: &mut Ctx<'_>,
 ) -> Result<TenantSchema, ScimError> {
-    if !req.headers().contains_key(http::header::AUTHORIZATION) {
+    if matches!(token, Ok(None)) {
         return Ok(TenantSchema::default());
     }
-    let hash = credential(req)?;
+    let hash = credential(token)?;
     Ok(tenant_of(store, ctx, &hash).await?.schema)
 }

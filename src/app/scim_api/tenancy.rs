@@ -61,7 +61,23 @@ pub fn media_error(e: MediaError) -> ScimError {
     }
 }
 
-/// A missing or unusable credential as a SCIM error.
+/// How long a client is asked to wait while the deployment cannot check its token.
+pub const NOT_CONFIGURED_RETRY_AFTER: u32 = 60;
+
+/// A missing or unusable credential as a SCIM error: 401, except for a token that cannot be
+/// checked because the deployment's credential secret is missing (503 with `Retry-After`: the
+/// token may well be good, and an IdP retries a 503 where a 401 would make its admin replace a
+/// working token).
+pub fn auth_error(f: AuthFailure) -> ScimError {
+    match f {
+        AuthFailure::NotConfigured(_) => ScimError::Unavailable {
+            retry_after: NOT_CONFIGURED_RETRY_AFTER,
+        },
+        f => unauthorized(f),
+    }
+}
+
+/// A refused credential as a SCIM error (401).
 pub fn unauthorized(f: AuthFailure) -> ScimError {
     ScimError::Unauthorized(f.detail().into())
 }

@@ -134,6 +134,17 @@ pub fn send_as(
     )
 }
 
+/// The request id the server gave an answer (`X-Request-Id`): its own, never the client's
+/// (DESIGN §3), and the one the activity log records.
+pub fn server_id(r: &Reply) -> String {
+    let id = r.header("x-request-id").expect("X-Request-Id").to_string();
+    assert!(
+        id.len() == 24 && id.bytes().all(|c| c.is_ascii_hexdigit()),
+        "not a server-generated id: {id}"
+    );
+    id
+}
+
 /// `t` moved by `ms` milliseconds, in the canonical form.
 pub fn shift(t: &str, ms: i64) -> String {
     Timestamp::parse_rfc3339(t)
@@ -264,31 +275,36 @@ pub fn okta_lifecycle_in_roster_and_log(c: &impl Client) {
         Some(body.clone()),
     );
     created.expect(201);
+    let s_create = server_id(&created);
     let id = created.json()["id"].as_str().unwrap().to_string();
     c.tick(APART_MS);
     let off = json!({ "schemas": [PATCH_OP], "Operations": [{ "op": "replace", "value": { "active": false } }] });
-    send_as(
-        c,
-        &t,
-        OKTA_CLIENT,
-        &r_deact,
-        "PATCH",
-        &format!("/Users/{id}"),
-        Some(off),
-    )
-    .expect(200);
+    let s_deact = server_id(
+        send_as(
+            c,
+            &t,
+            OKTA_CLIENT,
+            &r_deact,
+            "PATCH",
+            &format!("/Users/{id}"),
+            Some(off),
+        )
+        .expect(200),
+    );
     c.tick(APART_MS);
     let on = json!({ "schemas": [PATCH_OP], "Operations": [{ "op": "replace", "value": { "active": true } }] });
-    send_as(
-        c,
-        &t,
-        OKTA_CLIENT,
-        &r_react,
-        "PATCH",
-        &format!("/Users/{id}"),
-        Some(on),
-    )
-    .expect(200);
+    let s_react = server_id(
+        send_as(
+            c,
+            &t,
+            OKTA_CLIENT,
+            &r_react,
+            "PATCH",
+            &format!("/Users/{id}"),
+            Some(on),
+        )
+        .expect(200),
+    );
     c.tick(APART_MS);
     let mut put = body.clone();
     put["id"] = json!(id);
@@ -303,6 +319,7 @@ pub fn okta_lifecycle_in_roster_and_log(c: &impl Client) {
         Some(put),
     );
     r.expect(200);
+    let s_put = server_id(&r);
     assert_eq!(r.json()["active"], json!(false));
 
     // The log: one entry per write, every field.
@@ -320,12 +337,16 @@ pub fn okta_lifecycle_in_roster_and_log(c: &impl Client) {
     assert_eq!(
         summary,
         [
-            (r_create.as_str(), "create", 201),
-            (r_deact.as_str(), "deactivate", 200),
-            (r_react.as_str(), "reactivate", 200),
-            (r_put.as_str(), "deactivate", 200),
+            (s_create.as_str(), "create", 201),
+            (s_deact.as_str(), "deactivate", 200),
+            (s_react.as_str(), "reactivate", 200),
+            (s_put.as_str(), "deactivate", 200),
         ]
     );
+    // The clients' own ids were never taken for ours.
+    for client_id in [&r_create, &r_deact, &r_react, &r_put] {
+        assert!(log.iter().all(|e| e["request_id"] != json!(client_id)));
+    }
     for e in &log {
         check_common(e, &t, OKTA_CLIENT);
         assert_eq!(
@@ -417,30 +438,35 @@ pub fn entra_lifecycle_in_roster_and_log(c: &impl Client) {
         Some(body),
     );
     created.expect(201);
+    let s_create = server_id(&created);
     let id = created.json()["id"].as_str().unwrap().to_string();
     c.tick(APART_MS);
     let off = json!({ "schemas": [PATCH_OP], "Operations": [{ "op": "Replace", "path": "active", "value": "False" }] });
-    send_as(
-        c,
-        &t,
-        ENTRA_CLIENT,
-        &r_deact,
-        "PATCH",
-        &format!("/Users/{id}"),
-        Some(off),
-    )
-    .expect(200);
+    let s_deact = server_id(
+        send_as(
+            c,
+            &t,
+            ENTRA_CLIENT,
+            &r_deact,
+            "PATCH",
+            &format!("/Users/{id}"),
+            Some(off),
+        )
+        .expect(200),
+    );
     c.tick(APART_MS);
-    send_as(
-        c,
-        &t,
-        ENTRA_CLIENT,
-        &r_delete,
-        "DELETE",
-        &format!("/Users/{id}"),
-        None,
-    )
-    .expect(204);
+    let s_delete = server_id(
+        send_as(
+            c,
+            &t,
+            ENTRA_CLIENT,
+            &r_delete,
+            "DELETE",
+            &format!("/Users/{id}"),
+            None,
+        )
+        .expect(204),
+    );
     c.scim(&t.token, "GET", &format!("/Users/{id}"), None)
         .expect(404);
 
@@ -458,11 +484,14 @@ pub fn entra_lifecycle_in_roster_and_log(c: &impl Client) {
     assert_eq!(
         summary,
         [
-            (r_create.as_str(), "create", 201),
-            (r_deact.as_str(), "deactivate", 200),
-            (r_delete.as_str(), "delete", 204)
+            (s_create.as_str(), "create", 201),
+            (s_deact.as_str(), "deactivate", 200),
+            (s_delete.as_str(), "delete", 204)
         ]
     );
+    for client_id in [&r_create, &r_deact, &r_delete] {
+        assert!(log.iter().all(|e| e["request_id"] != json!(client_id)));
+    }
     for e in &log {
         check_common(e, &t, ENTRA_CLIENT);
         assert_eq!(
