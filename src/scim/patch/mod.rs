@@ -49,7 +49,10 @@ use super::path::{AttrRef, Container, Def};
 use super::schema::{self, Attr, Mutability, Type, ENTERPRISE_USER, PATCH_OP, TENANT_USER};
 use super::tenant::{self, CustomAttr, TenantSchema};
 use super::user::{self, check_one_primary, Doc, Parsed};
+use super::fold::fold;
 use serde_json::{json, Map, Value};
+use std::collections::hash_map::Entry;
+use std::collections::{HashMap, HashSet};
 use target::{Ext, Resolution, Select, Target};
 
 /// Most operations in one PATCH request; more are refused (400 `invalidValue`) before any is
@@ -664,14 +667,23 @@ fn settle_primary(items: &mut [Value], written: &[usize], name: &str) -> Result<
     }
 }
 
-/// Whether two values of `attr` are the same value: the same `value` and `type` (compared as
-/// filters compare them) when the attribute has a `value`, else equal as a whole.
-fn same_value(attr: &Attr, a: &Value, b: &Value) -> bool {
+/// What makes two values of `attr` the same value, as a hash key: their `value` and `type`
+/// compared as filters compare them (folded, `scim::fold`, unless `caseExact`) when the
+/// attribute has a `value`, else the whole value. Matching by this key makes `add` and
+/// `remove` by value cost one key per value, not a comparison per pair.
+fn value_key(attr: &Attr, v: &Value) -> String {
     if attr.sub("value").is_none() {
-        return a == b;
+        // Maps print their keys in order: equal values print alike.
+        return v.to_string();
     }
-    let (fa, fb) = (eval::folded(attr, a), eval::folded(attr, b));
-    fa.get("value") == fb.get("value") && fa.get("type") == fb.get("type")
+    let part = |name: &str| match v.get(name) {
+        Some(Value::String(s)) if attr.sub(name).is_some_and(eval::is_folded) => {
+            Value::String(fold(s))
+        }
+        Some(other) => other.clone(),
+        None => Value::Null,
+    };
+    Value::Array(vec![part("value"), part("type")]).to_string()
 }
 
 /// A multi-valued attribute as a whole (`emails`).
@@ -694,8 +706,9 @@ fn multi(
                 Some(Value::Array(l)) => l,
                 _ => Vec::new(),
             };
+            let listed: HashSet<String> = listed.iter().map(|l| value_key(attr, l)).collect();
             let mut items = values_of(holder, attr);
-            items.retain(|v| !listed.iter().any(|l| same_value(attr, v, l)));
+            items.retain(|v| !listed.contains(&value_key(attr, v)));
             store_values(holder, attr, items, name)
         }
         OpKind::Replace => {
@@ -708,18 +721,26 @@ fn multi(
                 return Ok(());
             };
             let mut items = values_of(holder, attr);
+            // Each value's key, to its first position (the one a merge goes into).
+            let mut at: HashMap<String, usize> = HashMap::with_capacity(items.len() + new.len());
+            for (i, e) in items.iter().enumerate() {
+                at.entry(value_key(attr, e)).or_insert(i);
+            }
             let mut written = Vec::with_capacity(new.len());
             for v in new {
-                match items.iter().position(|e| same_value(attr, e, &v)) {
-                    Some(i) => {
+                match at.entry(value_key(attr, &v)) {
+                    Entry::Occupied(e) => {
+                        let i = *e.get();
+                        // The same `value` and `type`: merged in place (its key stays the same).
                         if let (Some(e), Value::Object(o)) = (items[i].as_object_mut(), v) {
                             e.extend(o);
                         }
                         written.push(i);
                     }
-                    None => {
+                    Entry::Vacant(e) => {
+                        e.insert(items.len());
+                        written.push(items.len());
                         items.push(v);
-                        written.push(items.len() - 1);
                     }
                 }
             }
@@ -787,12 +808,12 @@ fn selected(
             if matched.is_empty() {
                 return Err(no_target());
             }
-            let mut i = 0;
-            items.retain(|_| {
-                let keep = !matched.contains(&i);
-                i += 1;
-                keep
-            });
+            let mut remove = vec![false; items.len()];
+            for i in &matched {
+                remove[*i] = true;
+            }
+            let mut flags = remove.into_iter();
+            items.retain(|_| !flags.next().unwrap_or(false));
         }
         (OpKind::Remove, Some(sub)) => {
             if matched.is_empty() {
