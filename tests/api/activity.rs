@@ -345,7 +345,7 @@ fn an_ignored_deactivated_attribute_is_noted_in_the_log() {
         Some(json!({ "active": false })),
     )
     .expect(200);
-    let body = json!({ "userName": "a@example.com", "urn:ietf:params:scim:schemas:extension:peakon:2.0:User": { "Shoe_size": 44 } });
+    let body = json!({ "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "a@example.com", "urn:ietf:params:scim:schemas:extension:peakon:2.0:User": { "Shoe_size": 44 } });
     app.scim(&t.token, "POST", "/Users", Some(body)).expect(201);
     let entry = events(&app, &t.id).pop().unwrap();
     assert_eq!(entry["status"], json!(201));

@@ -104,6 +104,10 @@ fn user() -> impl Strategy<Value = Value> {
                         u.insert(k.into(), v);
                     }
                 };
+                put(
+                    "schemas",
+                    Some(json!(["urn:ietf:params:scim:schemas:core:2.0:User"])),
+                );
                 put("userName", Some(json!(user_name)));
                 put("externalId", external_id.map(Value::from));
                 put("displayName", display.map(Value::from));

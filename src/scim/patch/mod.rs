@@ -45,11 +45,11 @@ mod target;
 mod tests;
 
 use super::error::ScimError;
+use super::fold::fold;
 use super::path::{AttrRef, Container, Def};
 use super::schema::{self, Attr, Mutability, Type, ENTERPRISE_USER, PATCH_OP, TENANT_USER};
 use super::tenant::{self, CustomAttr, TenantSchema};
 use super::user::{self, check_one_primary, Doc, Parsed};
-use super::fold::fold;
 use serde_json::{json, Map, Value};
 use std::collections::hash_map::Entry;
 use std::collections::{HashMap, HashSet};
@@ -95,20 +95,23 @@ fn invalid(detail: String) -> ScimError {
 /// The operations of a PatchOp request body (RFC 7644 §3.5.2). Member names are matched
 /// case-insensitively (RFC 7643 §2.1), and so are operation names: Entra sends `Replace`.
 pub fn parse_request(body: &Map<String, Value>) -> Result<Vec<PatchOp>, ScimError> {
-    if let Some(schemas) = body
+    // RFC 7644 §3.5.2: "The body of each request MUST contain the "schemas" attribute with the
+    // URI value of "urn:ietf:params:scim:api:messages:2.0:PatchOp"." A body without it, or with
+    // other URNs, does not conform to the request's (message) schema: RFC 7644 §3.12's
+    // `invalidSyntax`. Every PATCH Okta and Entra document sending carries it
+    // (`tests/fixtures/`).
+    let schemas = body
         .iter()
         .find(|(k, _)| k.eq_ignore_ascii_case("schemas"))
-        .map(|(_, v)| v)
-    {
-        let ok = schemas.as_array().is_some_and(|a| {
-            a.iter()
-                .any(|s| s.as_str().is_some_and(|s| s.eq_ignore_ascii_case(PATCH_OP)))
-        });
-        if !ok {
-            return Err(syntax(format!(
-                "A PATCH request's \"schemas\" must be [\"{PATCH_OP}\"]"
-            )));
-        }
+        .map(|(_, v)| v);
+    let ok = schemas.and_then(Value::as_array).is_some_and(|a| {
+        a.iter()
+            .any(|s| s.as_str().is_some_and(|s| s.eq_ignore_ascii_case(PATCH_OP)))
+    });
+    if !ok {
+        return Err(syntax(format!(
+            "A PATCH request's \"schemas\" must be [\"{PATCH_OP}\"]"
+        )));
     }
     let ops = body
         .iter()
@@ -144,8 +147,10 @@ pub fn parse_request(body: &Map<String, Value>) -> Result<Vec<PatchOp>, ScimErro
                 Some("add") => OpKind::Add,
                 Some("replace") => OpKind::Replace,
                 Some("remove") => OpKind::Remove,
+                // RFC 7644 §3.12, Table 9 lists `invalidValue` for PATCH: "A required value was
+                // missing, or the value specified was not compatible with the operation".
                 _ => {
-                    return Err(syntax(format!(
+                    return Err(invalid(format!(
                         "Operation {i}: \"op\" must be add, replace or remove"
                     )))
                 }
@@ -181,34 +186,63 @@ pub fn parse_request(body: &Map<String, Value>) -> Result<Vec<PatchOp>, ScimErro
 
 /// Applies every operation to a copy of `doc`, in order; the first failing one fails the
 /// request, its index in the detail. Returns the new document and notes for the activity log.
-/// The caller completes the check against the schema (`user::finish`: `userName` required).
 pub fn apply(doc: &Doc, ops: &[PatchOp], schema: &TenantSchema) -> Result<Parsed, ScimError> {
     let mut out = doc.clone();
     let mut notes = Vec::new();
-    // The operation that left userName unassigned, if one did: named when the request ends
-    // without one (a later operation may set it again).
-    let mut user_name_removed_by = None;
+    // The operation that left userName without a usable value, if one did: named when the
+    // request ends without one (a later operation may set it again).
+    let mut user_name_lost_by = None;
     for (i, op) in ops.iter().enumerate() {
-        let had_user_name = has_user_name(&out);
+        let had_user_name = user_name_state(&out) == UserName::Set;
         apply_one(&mut out, op, schema, &mut notes).map_err(|e| at_operation(i, e))?;
-        if had_user_name && !has_user_name(&out) {
-            user_name_removed_by = Some(i);
+        if had_user_name && user_name_state(&out) != UserName::Set {
+            user_name_lost_by = Some(i);
         }
     }
-    if let (false, Some(i)) = (has_user_name(&out), user_name_removed_by) {
-        return Err(at_operation(
-            i,
-            invalid("userName is required and cannot be removed".into()),
-        ));
+    if let Some(i) = user_name_lost_by {
+        match user_name_state(&out) {
+            UserName::Set => {}
+            // RFC 7644 §3.5.2: "If an attribute is removed or becomes unassigned and is defined
+            // as a required attribute or a read-only attribute, the server SHALL return ... a
+            // "scimType" error code of "mutability"."
+            UserName::Unassigned => {
+                return Err(at_operation(
+                    i,
+                    ScimError::Mutability(
+                        "userName is required: it cannot be removed or left unassigned".into(),
+                    ),
+                ))
+            }
+            // A value, but not one a userName can be: the value is what is wrong.
+            UserName::Blank => {
+                return Err(at_operation(
+                    i,
+                    invalid("userName must be a non-empty string".into()),
+                ))
+            }
+        }
     }
     notes.dedup();
     Ok(Parsed { doc: out, notes })
 }
 
-fn has_user_name(doc: &Doc) -> bool {
-    doc.get("userName")
-        .and_then(Value::as_str)
-        .is_some_and(|s| !s.trim().is_empty())
+/// What a document holds as its userName.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum UserName {
+    Set,
+    /// Absent, null or "" (RFC 7643 §2.5: unassigned).
+    Unassigned,
+    /// Only white space.
+    Blank,
+}
+
+fn user_name_state(doc: &Doc) -> UserName {
+    match doc.get("userName") {
+        None | Some(Value::Null) => UserName::Unassigned,
+        Some(Value::String(s)) if s.is_empty() => UserName::Unassigned,
+        Some(Value::String(s)) if s.trim().is_empty() => UserName::Blank,
+        Some(_) => UserName::Set,
+    }
 }
 
 fn at_operation(i: usize, e: ScimError) -> ScimError {

@@ -568,8 +568,13 @@ fn refusals_name_the_operation_and_use_rfc_7644_scim_types() {
         (json!([{"op": "add", "path": "emails", "value": [{"value": "a", "primary": true}, {"value": "b", "primary": true}]}]), ScimError::InvalidValue("Operation 0: At most one of emails may have \"primary\": true".into())),
         (json!([{"op": "replace", "path": "emails[type eq \"work\"]", "value": [{"value": "a"}, {"value": "b"}]}]), ScimError::InvalidValue("Operation 0: \"emails[type eq \"work\"]\" selects values to replace with one value, not a list".into())),
         (json!([{"op": "replace", "value": true}]), ScimError::InvalidValue("Operation 0: Without a \"path\", the value of replace must be an object of attributes".into())),
-        (json!([{"op": "remove", "path": "userName"}]), ScimError::InvalidValue("Operation 0: userName is required and cannot be removed".into())),
-        (json!([{"op": "replace", "path": "title", "value": "T"}, {"op": "replace", "value": {"userName": ""}}]), ScimError::InvalidValue("Operation 1: userName is required and cannot be removed".into())),
+        // RFC 7644 §3.5.2: removing a required attribute, or leaving it unassigned, is `mutability`.
+        (json!([{"op": "remove", "path": "userName"}]), ScimError::Mutability("Operation 0: userName is required: it cannot be removed or left unassigned".into())),
+        (json!([{"op": "replace", "path": "title", "value": "T"}, {"op": "replace", "value": {"userName": ""}}]), ScimError::Mutability("Operation 1: userName is required: it cannot be removed or left unassigned".into())),
+        (json!([{"op": "replace", "path": "userName", "value": null}]), ScimError::Mutability("Operation 0: userName is required: it cannot be removed or left unassigned".into())),
+        (json!([{"op": "replace", "value": {"urn:ietf:params:scim:schemas:core:2.0:User:userName": null}}]), ScimError::Mutability("Operation 0: userName is required: it cannot be removed or left unassigned".into())),
+        // A value that cannot be a userName is the value's fault.
+        (json!([{"op": "replace", "path": "userName", "value": "   "}]), ScimError::InvalidValue("Operation 0: userName must be a non-empty string".into())),
         (json!([{"op": "remove", "path": CORE_URN}]), ScimError::InvalidPath(format!("Operation 0: \"{CORE_URN}\" is the resource itself; remove its attributes"))),
         (json!([{"op": "add", "path": ENT, "value": "x"}]), ScimError::InvalidValue(format!("Operation 0: The value for \"{ENT}\" must be an object of its attributes"))),
         (json!([{"op": "add", "path": "urn:ietf:params:scim:schemas:extension:peakon:2.0:User:Start", "value": "x"}]), ScimError::InvalidValue("Operation 0: Unknown attribute \"Start\" in urn:ietf:params:scim:schemas:extension:peakon:2.0:User; this tenant defines no custom attributes".into())),
@@ -587,35 +592,57 @@ fn malformed_requests_are_invalid_syntax() {
     let start = json!({"userName": "a"});
     let table = [
         (
-            json!({}),
+            json!({"schemas": [PATCH_OP]}),
             ScimError::InvalidSyntax("A PATCH request needs an \"Operations\" array".into()),
         ),
         (
-            json!({"Operations": []}),
+            json!({"schemas": [PATCH_OP], "Operations": []}),
             ScimError::InvalidSyntax("\"Operations\" is empty".into()),
         ),
         (
-            json!({"Operations": [1]}),
+            json!({"schemas": [PATCH_OP], "Operations": [1]}),
             ScimError::InvalidSyntax("Operation 0 is not an object".into()),
         ),
         (
-            json!({"Operations": [{"op": "move", "path": "x"}]}),
-            ScimError::InvalidSyntax("Operation 0: \"op\" must be add, replace or remove".into()),
+            // RFC 7644 §3.12, Table 9: an unknown operation is `invalidValue` for PATCH.
+            json!({"schemas": [PATCH_OP], "Operations": [{"op": "move", "path": "x"}]}),
+            ScimError::InvalidValue("Operation 0: \"op\" must be add, replace or remove".into()),
         ),
         (
-            json!({"Operations": [{"op": "add", "path": 5, "value": 1}]}),
+            json!({"schemas": [PATCH_OP], "Operations": [{"path": "x"}]}),
+            ScimError::InvalidValue("Operation 0: \"op\" must be add, replace or remove".into()),
+        ),
+        (
+            json!({"schemas": [PATCH_OP], "Operations": [{"op": 1, "path": "x"}]}),
+            ScimError::InvalidValue("Operation 0: \"op\" must be add, replace or remove".into()),
+        ),
+        (
+            json!({"schemas": [PATCH_OP], "Operations": [{"op": "add", "path": 5, "value": 1}]}),
             ScimError::InvalidSyntax("Operation 0: \"path\" must be a string".into()),
         ),
         (
-            json!({"Operations": [{"op": "replace", "path": "active"}]}),
+            json!({"schemas": [PATCH_OP], "Operations": [{"op": "replace", "path": "active"}]}),
             ScimError::InvalidSyntax("Operation 0: \"value\" is required for replace".into()),
         ),
         (
-            json!({"Operations": [{"op": "remove"}]}),
+            json!({"schemas": [PATCH_OP], "Operations": [{"op": "remove"}]}),
             ScimError::NoTarget("Operation 0: remove needs a \"path\"".into()),
         ),
         (
             json!({"schemas": ["urn:x"], "Operations": [{"op": "remove", "path": "x"}]}),
+            ScimError::InvalidSyntax(format!(
+                "A PATCH request's \"schemas\" must be [\"{PATCH_OP}\"]"
+            )),
+        ),
+        // RFC 7644 §3.5.2: the body MUST carry the PatchOp schema.
+        (
+            json!({"Operations": [{"op": "remove", "path": "title"}]}),
+            ScimError::InvalidSyntax(format!(
+                "A PATCH request's \"schemas\" must be [\"{PATCH_OP}\"]"
+            )),
+        ),
+        (
+            json!({"schemas": [], "Operations": [{"op": "remove", "path": "title"}]}),
             ScimError::InvalidSyntax(format!(
                 "A PATCH request's \"schemas\" must be [\"{PATCH_OP}\"]"
             )),
@@ -631,7 +658,11 @@ fn malformed_requests_are_invalid_syntax() {
         .map(|_| json!({"op": "remove", "path": "title"}))
         .collect();
     assert_eq!(
-        parse_request(json!({"Operations": many}).as_object().unwrap()),
+        parse_request(
+            json!({"schemas": [PATCH_OP], "Operations": many})
+                .as_object()
+                .unwrap()
+        ),
         Err(ScimError::InvalidValue(format!(
             "A PATCH request may carry at most {MAX_OPERATIONS} operations, not {}",
             MAX_OPERATIONS + 1
@@ -641,7 +672,12 @@ fn malformed_requests_are_invalid_syntax() {
         .map(|_| json!({"op": "remove", "path": "title"}))
         .collect();
     assert_eq!(
-        parse_request(json!({"Operations": most}).as_object().unwrap()).map(|o| o.len()),
+        parse_request(
+            json!({"schemas": [PATCH_OP], "Operations": most})
+                .as_object()
+                .unwrap()
+        )
+        .map(|o| o.len()),
         Ok(MAX_OPERATIONS)
     );
 }
@@ -654,7 +690,7 @@ fn a_failing_request_changes_nothing() {
         {"op": "remove", "path": "emails"},
         {"op": "replace", "path": "emails[value eq \"x\"].type", "value": "home"}
     ]);
-    let body = json!({"Operations": ops});
+    let body = json!({"schemas": [PATCH_OP], "Operations": ops});
     let parsed = parse_request(body.as_object().unwrap()).unwrap();
     let before = doc(start.clone());
     assert!(apply(&before, &parsed, &TenantSchema::default()).is_err());
@@ -701,7 +737,7 @@ fn custom_attributes_are_set_through_the_tenant_schema() {
         json!({"userName": "a", TENANT_USER: {"att_2": "kept"}})
     );
     // A deactivated attribute is ignored, with a note.
-    let ops = json!({"Operations": [{"op": "replace", "path": "Old", "value": "new"}]});
+    let ops = json!({"schemas": [PATCH_OP], "Operations": [{"op": "replace", "path": "Old", "value": "new"}]});
     let parsed = parse_request(ops.as_object().unwrap()).unwrap();
     let out = apply(&doc(start.clone()), &parsed, &schema).unwrap();
     assert_eq!(Value::Object(out.doc), start);

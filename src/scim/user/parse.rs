@@ -22,10 +22,39 @@ use crate::scim::schema::{
 use crate::scim::tenant::TenantSchema;
 use serde_json::{json, Map, Value};
 
-/// Parses a User body of POST or PUT (RFC 7644 §3.3, §3.5.1): the whole resource.
+/// Parses a User body of POST or PUT (RFC 7644 §3.3, §3.5.1): the whole resource, which must
+/// name its schemas (RFC 7643 §3).
 pub fn parse_user(input: &Map<String, Value>, schema: &TenantSchema) -> Result<Parsed, ScimError> {
     let parsed = parse_attributes(input, schema)?;
-    finish(parsed.doc, parsed.notes)
+    let parsed = finish(parsed.doc, parsed.notes)?;
+    // Last, so that a body with other problems is told about those first (`schemas` alone is
+    // the easiest to put right).
+    require_schemas(input)?;
+    Ok(parsed)
+}
+
+/// RFC 7643 §3: `schemas` is REQUIRED in every representation of a resource, "a non-empty
+/// array". A body without it (or with an empty one) is refused with 400 `invalidValue`: it is a
+/// required attribute of the resource that is missing, which RFC 7644 §3.12 gives
+/// `invalidValue` ("A required value was missing, or the value specified was not compatible
+/// with the operation or attribute type ..., or resource schema"), as it does for a missing
+/// `userName`; `invalidSyntax` is for a body that is not a well-formed message at all. (A
+/// PATCH request's own `schemas` belongs to the message, not the resource: `scim::patch`.)
+/// Every request Okta and Entra document sending carries `schemas` (`tests/fixtures/`).
+fn require_schemas(input: &Map<String, Value>) -> Result<(), ScimError> {
+    let schemas = input
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("schemas"))
+        .map(|(_, v)| v);
+    match schemas {
+        None | Some(Value::Null) => Err(invalid(format!(
+            "\"schemas\" is required (RFC 7643 §3): send [\"{CORE_USER}\"], with the URN of each extension the body uses"
+        ))),
+        Some(Value::Array(list)) if list.is_empty() => Err(invalid(format!(
+            "\"schemas\" may not be empty (RFC 7643 §3): send [\"{CORE_USER}\"], with the URN of each extension the body uses"
+        ))),
+        Some(other) => check_schemas(other),
+    }
 }
 
 /// Parses the attributes present in `input` (a whole resource, or the value of a path-less
@@ -208,12 +237,23 @@ pub fn enterprise_value(attr: &'static Attr, value: &Value) -> Result<Option<Val
     }
 }
 
+/// A body as a client sends it: `v`'s members, with `"schemas": [core]` when it names none, for
+/// tests about something other than `schemas`.
+#[cfg(test)]
+pub(crate) fn with_schemas(v: Value) -> Map<String, Value> {
+    let mut m = v.as_object().cloned().unwrap_or_default();
+    if !m.keys().any(|k| k.eq_ignore_ascii_case("schemas")) {
+        m.insert("schemas".into(), json!([CORE_USER]));
+    }
+    m
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn parse(v: Value) -> Result<Doc, ScimError> {
-        parse_user(v.as_object().unwrap(), &TenantSchema::default()).map(|p| p.doc)
+        parse_user(&with_schemas(v), &TenantSchema::default()).map(|p| p.doc)
     }
 
     #[test]
@@ -333,6 +373,40 @@ mod tests {
                 parse(body.clone()),
                 Err(ScimError::InvalidValue(detail.into())),
                 "{body}"
+            );
+        }
+    }
+
+    #[test]
+    fn bodies_without_schemas_are_refused_with_invalid_value() {
+        // RFC 7643 §3: `schemas` is REQUIRED, a non-empty array.
+        let missing = format!("\"schemas\" is required (RFC 7643 §3): send [\"{CORE_USER}\"], with the URN of each extension the body uses");
+        let empty = format!("\"schemas\" may not be empty (RFC 7643 §3): send [\"{CORE_USER}\"], with the URN of each extension the body uses");
+        let table = [
+            (json!({"userName": "a"}), missing),
+            (
+                json!({"userName": "a", "schemas": null}),
+                "\"schemas\" must be an array of schema URNs".into(),
+            ),
+            (json!({"userName": "a", "schemas": []}), empty),
+        ];
+        for (body, detail) in table {
+            assert_eq!(
+                parse_user(body.as_object().unwrap(), &TenantSchema::default()),
+                Err(ScimError::InvalidValue(detail)),
+                "{body}"
+            );
+        }
+        // Any spelling of the member name, and the extension URNs alone, will do.
+        for schemas in [
+            json!({"Schemas": [CORE_USER]}),
+            json!({"schemas": [ENTERPRISE_USER]}),
+        ] {
+            let mut body = schemas.as_object().unwrap().clone();
+            body.insert("userName".into(), json!("a"));
+            assert!(
+                parse_user(&body, &TenantSchema::default()).is_ok(),
+                "{schemas}"
             );
         }
     }
