@@ -46,6 +46,7 @@ mod tests;
 
 use super::error::ScimError;
 use super::fold::fold;
+use super::limits;
 use super::path::{AttrRef, Container, Def};
 use super::schema::{self, Attr, Mutability, Type, ENTERPRISE_USER, PATCH_OP, TENANT_USER};
 use super::tenant::{self, CustomAttr, TenantSchema};
@@ -186,6 +187,8 @@ pub fn parse_request(body: &Map<String, Value>) -> Result<Vec<PatchOp>, ScimErro
 
 /// Applies every operation to a copy of `doc`, in order; the first failing one fails the
 /// request, its index in the detail. Returns the new document and notes for the activity log.
+/// The result is checked as a stored resource is (`scim::limits::check_resource`: values per
+/// multi-valued attribute, bytes).
 pub fn apply(doc: &Doc, ops: &[PatchOp], schema: &TenantSchema) -> Result<Parsed, ScimError> {
     let mut out = doc.clone();
     let mut notes = Vec::new();
@@ -222,6 +225,7 @@ pub fn apply(doc: &Doc, ops: &[PatchOp], schema: &TenantSchema) -> Result<Parsed
             }
         }
     }
+    limits::check_resource(&out)?;
     notes.dedup();
     Ok(Parsed { doc: out, notes })
 }
@@ -656,7 +660,8 @@ fn values_of(holder: &Map<String, Value>, attr: &Attr) -> Vec<Value> {
 }
 
 /// Stores the values back: empty values dropped, an empty list unassigns the attribute
-/// (RFC 7643 §2.5), at most one primary (RFC 7643 §2.4).
+/// (RFC 7643 §2.5), at most one primary (RFC 7643 §2.4), at most `MAX_VALUES` values
+/// (`scim::limits`: checked here so that the error names the operation).
 fn store_values(
     holder: &mut Map<String, Value>,
     attr: &Attr,
@@ -664,6 +669,7 @@ fn store_values(
     name: &str,
 ) -> Result<(), ScimError> {
     items.retain(|v| v.as_object().is_none_or(|o| !o.is_empty()) && !v.is_null());
+    limits::check_values(items.len(), name)?;
     check_one_primary(&items, name)?;
     put(
         holder,

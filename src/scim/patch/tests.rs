@@ -746,3 +746,134 @@ fn custom_attributes_are_set_through_the_tenant_schema() {
         vec!["ignored the deactivated attribute \"Old\"".to_string()]
     );
 }
+
+/// `n` distinct emails, `i` numbering them from `from`.
+fn emails(from: usize, n: usize) -> Vec<Value> {
+    (from..from + n)
+        .map(|i| json!({"value": format!("user.{i}@example.com"), "type": "work"}))
+        .collect()
+}
+
+#[test]
+fn limits_apply_to_what_a_patch_writes() {
+    use crate::scim::limits::MAX_VALUES;
+    let start = json!({"userName": "a", "emails": emails(0, 60)});
+    // Up to the limit by add, in one operation or several.
+    let full = run(
+        &start,
+        json!([{"op": "add", "path": "emails", "value": emails(60, 40)}]),
+    )
+    .unwrap();
+    assert_eq!(full["emails"].as_array().unwrap().len(), MAX_VALUES);
+    let split = run(
+        &start,
+        json!([
+            {"op": "add", "path": "emails", "value": emails(60, 20)},
+            {"op": "add", "value": {"emails": emails(80, 20)}},
+        ]),
+    )
+    .unwrap();
+    assert_eq!(split, full);
+    // One more is refused, naming the operation that passed the limit.
+    let table: Vec<(Value, ScimError)> = vec![
+        (json!([{"op": "add", "path": "emails", "value": emails(60, 41)}]), ScimError::InvalidValue("Operation 0: emails may hold at most 100 values, not 101".into())),
+        (json!([{"op": "add", "path": "emails", "value": emails(60, 40)}, {"op": "add", "path": "emails[type eq \"home\"].value", "value": "h@x.com"}]), ScimError::InvalidValue("Operation 1: emails may hold at most 100 values, not 101".into())),
+        (json!([{"op": "replace", "path": "emails", "value": emails(0, 101)}]), ScimError::InvalidValue("Operation 0: emails may hold at most 100 values, not 101".into())),
+        // The PATCH: 20,000 distinct emails in one add, refused before any is matched.
+        (json!([{"op": "add", "path": "emails", "value": emails(0, 20_000)}]), ScimError::InvalidValue("Operation 0: emails may hold at most 100 values, not 20000".into())),
+        (json!([{"op": "remove", "path": "emails", "value": emails(0, 101)}]), ScimError::InvalidValue("Operation 0: emails may hold at most 100 values, not 101".into())),
+        (json!([{"op": "replace", "path": "displayName", "value": "x".repeat(1025)}]), ScimError::InvalidValue("Operation 0: displayName may hold at most 1024 characters, not 1025".into())),
+        (json!([{"op": "replace", "value": {"name.givenName": "x".repeat(1025)}}]), ScimError::InvalidValue("Operation 0: name.givenName may hold at most 1024 characters, not 1025".into())),
+        (json!([{"op": "replace", "path": "emails[value eq \"user.1@example.com\"].value", "value": "x".repeat(513)}]), ScimError::InvalidValue("Operation 0: emails.value may hold at most 512 characters, not 513".into())),
+        (json!([{"op": "replace", "path": "userName", "value": "a\u{0}b"}]), ScimError::InvalidValue("Operation 0: userName may not contain control characters (found U+0000)".into())),
+        (json!([{"op": "add", "path": "externalId", "value": "e\u{1b}"}]), ScimError::InvalidValue("Operation 0: externalId may not contain control characters (found U+001B)".into())),
+        (json!([{"op": "replace", "path": "profileUrl", "value": " JavaScript:alert(1)"}]), ScimError::InvalidValue("Operation 0: profileUrl may not be a javascript: URI (javascript:, data: or vbscript: URIs are refused in references)".into())),
+        (json!([{"op": "add", "path": "photos", "value": [{"value": "data:image/svg+xml,<svg onload=alert(1)>"}]}]), ScimError::InvalidValue("Operation 0: photos.value may not be a data: URI (javascript:, data: or vbscript: URIs are refused in references)".into())),
+        (json!([{"op": "replace", "path": "manager", "value": {"value": "m", "$ref": "vbscript:x"}}]), ScimError::InvalidValue("Operation 0: manager.$ref may not be a vbscript: URI (javascript:, data: or vbscript: URIs are refused in references)".into())),
+        (json!([{"op": "replace", "path": "manager", "value": "m"}, {"op": "add", "path": "manager.$ref", "value": "javascript:alert(1)"}]), ScimError::InvalidValue(format!("Operation 1: {ENT}:manager.$ref may not be a javascript: URI (javascript:, data: or vbscript: URIs are refused in references)"))),
+    ];
+    for (ops, err) in table {
+        let shown = ops.to_string();
+        assert_eq!(
+            run(&start, ops),
+            Err(err),
+            "{}",
+            &shown[..shown.len().min(200)]
+        );
+    }
+    // A relative reference is one (RFC 7643 §2.3.7).
+    let managed = run(&start, json!([{"op": "replace", "path": "manager", "value": {"value": "m", "$ref": "../Users/m"}}])).unwrap();
+    assert_eq!(
+        managed[ENT]["manager"],
+        json!({"value": "m", "$ref": "../Users/m"})
+    );
+}
+
+#[test]
+fn a_patch_that_leaves_the_resource_too_large_is_refused() {
+    use crate::scim::limits::MAX_RESOURCE_BYTES;
+    let address =
+        |i: usize| json!({"formatted": format!("{i} {}", "x".repeat(2000)), "type": "other"});
+    let ops: Vec<Value> = (0..40)
+        .map(|i| json!({"op": "add", "path": "addresses", "value": [address(i)]}))
+        .collect();
+    let got = run(&json!({"userName": "a"}), Value::Array(ops));
+    assert!(
+        matches!(&got, Err(ScimError::InvalidValue(d)) if d.ends_with(&format!("at most {MAX_RESOURCE_BYTES} are allowed"))),
+        "{got:?}"
+    );
+}
+
+#[test]
+fn add_and_remove_match_values_canonically_and_without_case() {
+    let start = json!({"userName": "a", "emails": [{"value": "José@Example.com", "type": "work"}]});
+    // The same address in NFD and another case, and the same type in another case: one value.
+    let merged = run(
+        &start,
+        json!([{"op": "add", "path": "emails", "value": [
+            {"value": "JOSE\u{301}@example.COM", "type": "WORK", "primary": true}
+        ]}]),
+    )
+    .unwrap();
+    assert_eq!(
+        merged["emails"],
+        json!([{"value": "JOSE\u{301}@example.COM", "type": "WORK", "primary": true}])
+    );
+    // Another type is another value.
+    let two = run(&start, json!([{"op": "add", "path": "emails", "value": [{"value": "josé@example.com", "type": "home"}]}])).unwrap();
+    assert_eq!(two["emails"].as_array().unwrap().len(), 2);
+    // Removing listed values finds them the same way.
+    let removed = run(&two, json!([{"op": "remove", "path": "emails", "value": [{"value": "Jose\u{301}@EXAMPLE.com", "type": "Work"}]}])).unwrap();
+    assert_eq!(
+        removed["emails"],
+        json!([{"value": "josé@example.com", "type": "home"}])
+    );
+    // A value filter selects canonically equivalent values too.
+    let filtered = run(&start, json!([{"op": "replace", "path": "emails[value eq \"jose\u{301}@example.com\"].display", "value": "J"}])).unwrap();
+    assert_eq!(filtered["emails"][0]["display"], json!("J"));
+}
+
+#[test]
+fn the_largest_patch_the_limits_allow_merges_every_value() {
+    use crate::scim::limits::MAX_VALUES;
+    use crate::scim::patch::MAX_OPERATIONS;
+    // Every operation adds the same MAX_VALUES emails, each in another case: after the first,
+    // every value merges into one already there. (Its time is printed by
+    // `cargo run --release --example largest_patch`.)
+    let ops: Vec<Value> = (0..MAX_OPERATIONS)
+        .map(|op| {
+            let values: Vec<Value> = (0..MAX_VALUES)
+                .map(|i| {
+                    let v = format!("Åsa.{i}@Example.com");
+                    json!({"value": if op % 2 == 0 { v.to_uppercase() } else { v }, "type": "work"})
+                })
+                .collect();
+            json!({"op": "add", "path": "emails", "value": values})
+        })
+        .collect();
+    let out = run(&json!({"userName": "a"}), Value::Array(ops)).unwrap();
+    let emails = out["emails"].as_array().unwrap();
+    assert_eq!(emails.len(), MAX_VALUES);
+    // A merge keeps the spelling sent last (the last operation's, an odd one).
+    assert_eq!(emails[0]["value"], json!("Åsa.0@Example.com"));
+}

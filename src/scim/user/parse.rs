@@ -15,15 +15,17 @@
 use super::canonical::{canonical, invalid};
 use super::{Doc, Parsed};
 use crate::scim::error::ScimError;
+use crate::scim::limits::{check_resource, check_text};
 use crate::scim::schema::{
-    core_attr, enterprise_attr, known_schema, Attr, CORE_USER, ENTERPRISE_USER, IGNORED_CORE,
-    TENANT_USER,
+    core_attr, enterprise_attr, known_schema, Attr, CORE_USER, ENTERPRISE_USER, EXTERNAL_ID,
+    IGNORED_CORE, TENANT_USER,
 };
 use crate::scim::tenant::TenantSchema;
 use serde_json::{json, Map, Value};
 
 /// Parses a User body of POST or PUT (RFC 7644 §3.3, §3.5.1): the whole resource, which must
-/// name its schemas (RFC 7643 §3).
+/// name its schemas (RFC 7643 §3) and stay within the limits of a stored resource
+/// (`scim::limits`).
 pub fn parse_user(input: &Map<String, Value>, schema: &TenantSchema) -> Result<Parsed, ScimError> {
     let parsed = parse_attributes(input, schema)?;
     let parsed = finish(parsed.doc, parsed.notes)?;
@@ -109,11 +111,13 @@ pub fn parse_attributes(
     Ok(Parsed { doc, notes })
 }
 
-/// Checks the required attributes of a whole new resource (POST, PUT) and fills defaults:
-/// `active` absent means true (DESIGN §4).
+/// Checks the required attributes of a whole new resource (POST, PUT), fills defaults
+/// (`active` absent means true, DESIGN §4) and checks the result against the limits of a
+/// stored resource (`scim::limits::check_resource`).
 pub fn finish(mut doc: Doc, notes: Vec<String>) -> Result<Parsed, ScimError> {
     require_user_name(&doc)?;
     doc.entry("active").or_insert(Value::Bool(true));
+    check_resource(&doc)?;
     Ok(Parsed { doc, notes })
 }
 
@@ -152,6 +156,7 @@ fn put_core(doc: &mut Doc, key: &str, value: &Value) -> Result<(), ScimError> {
         match value {
             Value::Null => {}
             Value::String(s) => {
+                check_text(&EXTERNAL_ID, s, "externalId")?;
                 doc.insert("externalId".into(), Value::String(s.clone()));
             }
             _ => return Err(invalid("externalId must be a string".into())),
@@ -199,10 +204,15 @@ pub fn enterprise_value(attr: &'static Attr, value: &Value) -> Result<Option<Val
     if attr.name != "manager" {
         return canonical(attr, value, attr.name);
     }
+    // The manager's sub-attributes, for their limits (`scim::limits`).
+    let sub = |name: &str| attr.sub(name).unwrap_or(attr);
     match value {
         Value::Null => Ok(None),
         Value::String(s) if s.is_empty() => Ok(None),
-        Value::String(s) => Ok(Some(json!({ "value": s }))),
+        Value::String(s) => {
+            check_text(sub("value"), s, "manager.value")?;
+            Ok(Some(json!({ "value": s })))
+        }
         Value::Array(items) => match items.as_slice() {
             [] => Ok(None),
             [one] => enterprise_value(attr, one),
@@ -217,7 +227,10 @@ pub fn enterprise_value(attr: &'static Attr, value: &Value) -> Result<Option<Val
             let id = match get("value") {
                 None | Some(Value::Null) => return Ok(None),
                 Some(Value::String(s)) if s.is_empty() => return Ok(None),
-                Some(Value::String(s)) => s.clone(),
+                Some(Value::String(s)) => {
+                    check_text(sub("value"), s, "manager.value")?;
+                    s.clone()
+                }
                 Some(_) => return Err(invalid("manager.value must be a string".into())),
             };
             let mut m = Map::new();
@@ -225,6 +238,7 @@ pub fn enterprise_value(attr: &'static Attr, value: &Value) -> Result<Option<Val
             match get("$ref") {
                 None | Some(Value::Null) => {}
                 Some(Value::String(r)) => {
+                    check_text(sub("$ref"), r, "manager.$ref")?;
                     m.insert("$ref".into(), Value::String(r.clone()));
                 }
                 Some(_) => return Err(invalid("manager.$ref must be a string".into())),
@@ -409,6 +423,217 @@ mod tests {
                 "{schemas}"
             );
         }
+    }
+
+    /// A body that sets `path` (a top-level attribute, `attr.sub` of a complex one, or
+    /// `ENTERPRISE_USER` then the rest) to `v`, the way the attribute takes it.
+    fn body_setting(path: &[&str], v: Value) -> Value {
+        let set = |attrs: &[Attr], path: &[&str], v: Value| -> Value {
+            let a = attrs.iter().find(|a| a.name == path[0]).unwrap();
+            match path {
+                [name] => json!({ *name: v }),
+                [name, sub] if a.multi => json!({ *name: [{ *sub: v }] }),
+                // A manager is its value; a `$ref` comes with one.
+                ["manager", "$ref"] => json!({ "manager": { "value": "m", "$ref": v } }),
+                [name, sub] => json!({ *name: { *sub: v } }),
+                _ => unreachable!(),
+            }
+        };
+        let mut body = match path {
+            ["externalId"] => json!({"externalId": v}),
+            [ENTERPRISE_USER, rest @ ..] => {
+                json!({ ENTERPRISE_USER: set(crate::scim::schema::ENTERPRISE_ATTRS, rest, v) })
+            }
+            _ => set(crate::scim::schema::CORE_ATTRS, path, v),
+        };
+        if path != ["userName"] {
+            body["userName"] = json!("a");
+        }
+        body
+    }
+
+    /// Every writable string and reference attribute, with its definition and the path that
+    /// errors name.
+    fn text_attributes() -> Vec<(Vec<&'static str>, &'static Attr, String)> {
+        use crate::scim::schema::{Mutability, CORE_ATTRS, ENTERPRISE_ATTRS};
+        let mut out = vec![(vec!["externalId"], &EXTERNAL_ID, "externalId".to_string())];
+        for (ext, attrs) in [(false, CORE_ATTRS), (true, ENTERPRISE_ATTRS)] {
+            for a in attrs {
+                let prefix = |mut p: Vec<&'static str>| {
+                    if ext {
+                        p.insert(0, ENTERPRISE_USER);
+                    }
+                    p
+                };
+                if a.max_chars > 0 {
+                    out.push((prefix(vec![a.name]), a, a.name.to_string()));
+                }
+                for s in a.subs {
+                    if s.max_chars > 0 && s.mutability != Mutability::ReadOnly {
+                        out.push((
+                            prefix(vec![a.name, s.name]),
+                            s,
+                            format!("{}.{}", a.name, s.name),
+                        ));
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn every_string_attribute_takes_its_limit_and_refuses_one_more() {
+        let all = text_attributes();
+        assert!(all.len() > 30, "{}", all.len());
+        for (path, attr, named) in all {
+            let at = "é".repeat(attr.max_chars);
+            assert!(
+                parse(body_setting(&path, json!(at))).is_ok(),
+                "{named} at its limit"
+            );
+            let over = "é".repeat(attr.max_chars + 1);
+            assert_eq!(
+                parse(body_setting(&path, json!(over))),
+                Err(ScimError::InvalidValue(format!(
+                    "{named} may hold at most {} characters, not {}",
+                    attr.max_chars,
+                    attr.max_chars + 1
+                ))),
+                "{named}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_issues_oversized_values_are_refused() {
+        let long = |n: usize| "x".repeat(n);
+        assert_eq!(
+            parse(json!({"userName": "a", "displayName": long(800_000)})),
+            Err(ScimError::InvalidValue(
+                "displayName may hold at most 1024 characters, not 800000".into()
+            ))
+        );
+        assert_eq!(
+            parse(json!({"userName": long(300_000)})),
+            Err(ScimError::InvalidValue(
+                "userName may hold at most 512 characters, not 300000".into()
+            ))
+        );
+        // A 254-character email (RFC 5321's longest) and a 1,024-character name pass.
+        let email = format!("{}@{}.example.com", long(64), long(254 - 64 - 13));
+        assert_eq!(email.len(), 254);
+        let doc = parse(json!({"userName": email, "emails": [{"value": email}], "name": {"familyName": long(1024)}})).unwrap();
+        assert_eq!(doc["emails"][0]["value"], json!(email));
+    }
+
+    #[test]
+    fn control_characters_are_refused_in_identifiers_only() {
+        for path in [
+            &["userName"][..],
+            &["externalId"],
+            &["emails", "value"],
+            &[ENTERPRISE_USER, "manager", "value"],
+        ] {
+            for bad in ["a\u{0}b", "a\u{1b}[31m", "a\nb", "a\u{7f}", "a\u{9b}"] {
+                let got = parse(body_setting(path, json!(bad)));
+                assert!(
+                    matches!(&got, Err(ScimError::InvalidValue(d)) if d.contains("may not contain control characters")),
+                    "{path:?} {bad:?}: {got:?}"
+                );
+            }
+        }
+        // The bare-id manager form too.
+        assert!(parse(json!({"userName": "a", ENTERPRISE_USER: {"manager": "m\u{0}"}})).is_err());
+        // Free text and names may hold line breaks and tabs.
+        let doc = parse(json!({
+            "userName": "a",
+            "displayName": "A\tB",
+            "addresses": [{"formatted": "100 Universal City Plaza\nHollywood, CA 91608", "type": "work"}]
+        }))
+        .unwrap();
+        assert_eq!(
+            doc["addresses"][0]["formatted"],
+            json!("100 Universal City Plaza\nHollywood, CA 91608")
+        );
+    }
+
+    #[test]
+    fn script_uris_are_refused_in_every_reference() {
+        let references: Vec<_> = text_attributes()
+            .into_iter()
+            .filter(|(_, a, _)| a.ty == crate::scim::schema::Type::Reference)
+            .collect();
+        let names: Vec<&str> = references.iter().map(|(_, _, n)| n.as_str()).collect();
+        assert_eq!(names, ["profileUrl", "photos.value", "manager.$ref"]);
+        for (path, _, named) in &references {
+            let body = |r: &str| body_setting(path, json!(r));
+            for bad in [
+                "javascript:alert(1)",
+                " JavaScript:alert(1)",
+                "\u{1}java\tscript:x",
+                "data:text/html,<b>",
+                "VBScript:x",
+            ] {
+                let got = parse(body(bad));
+                assert!(
+                    matches!(&got, Err(ScimError::InvalidValue(d)) if d.starts_with(&format!("{named} may not be a "))),
+                    "{named} {bad:?}: {got:?}"
+                );
+            }
+            for good in [
+                "https://example.com/a.jpg",
+                "../Users/m",
+                "/scim/v2/Users/m",
+                "Users/m",
+            ] {
+                assert!(parse(body(good)).is_ok(), "{named} {good:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn multi_valued_attributes_take_their_limit_and_refuse_one_more() {
+        use crate::scim::limits::MAX_VALUES;
+        for attr in crate::scim::schema::CORE_ATTRS.iter().filter(|a| a.multi) {
+            let values = |n: usize| -> Vec<Value> {
+                (0..n).map(|i| json!({"type": format!("t{i}")})).collect()
+            };
+            let at = parse(json!({"userName": "a", attr.name: values(MAX_VALUES)})).unwrap();
+            assert_eq!(at[attr.name].as_array().map(Vec::len), Some(MAX_VALUES));
+            assert_eq!(
+                parse(json!({"userName": "a", attr.name: values(MAX_VALUES + 1)})),
+                Err(ScimError::InvalidValue(format!(
+                    "{} may hold at most {MAX_VALUES} values, not {}",
+                    attr.name,
+                    MAX_VALUES + 1
+                )))
+            );
+        }
+        // The issue's 20,000 emails: refused, counted before any is looked at.
+        let many: Vec<Value> = (0..20_000)
+            .map(|i| json!({"value": format!("u{i}@x.com")}))
+            .collect();
+        assert_eq!(
+            parse(json!({"userName": "a", "emails": many})),
+            Err(ScimError::InvalidValue(
+                "emails may hold at most 100 values, not 20000".into()
+            ))
+        );
+    }
+
+    #[test]
+    fn a_resource_over_its_size_is_refused() {
+        use crate::scim::limits::MAX_RESOURCE_BYTES;
+        // Every value within its own limit, the whole too large.
+        let addresses: Vec<Value> = (0..40)
+            .map(|i| json!({"formatted": format!("{i} {}", "x".repeat(2000))}))
+            .collect();
+        let got = parse(json!({"userName": "a", "addresses": addresses}));
+        assert!(
+            matches!(&got, Err(ScimError::InvalidValue(d)) if d.ends_with(&format!("at most {MAX_RESOURCE_BYTES} are allowed"))),
+            "{got:?}"
+        );
     }
 
     #[test]
