@@ -48,7 +48,7 @@ pub fn fold(s: &str) -> String {
         return s.to_ascii_lowercase();
     }
     let nfc = ComposingNormalizerBorrowed::new_nfc();
-    let folded: String = folded_chars(&nfc.normalize(s)).collect();
+    let folded = case_fold(&nfc.normalize(s));
     match nfc.normalize(&folded) {
         Cow::Borrowed(_) => folded,
         Cow::Owned(composed) => composed,
@@ -63,38 +63,25 @@ pub fn eq_folded(a: &str, b: &str) -> bool {
     fold(a) == fold(b)
 }
 
-/// The chars of the case folding of `s`, lazily, without normalisation.
-fn folded_chars(s: &str) -> impl Iterator<Item = char> + '_ {
-    s.chars().flat_map(FoldedChar::new)
-}
-
-/// The full folding of one char: either a row of the exception table or its lowercase.
-enum FoldedChar {
-    Exception(std::str::Chars<'static>),
-    Lowercase(std::char::ToLowercase),
-}
-
-impl FoldedChar {
-    fn new(c: char) -> Self {
+/// The full case folding of `s`, char by char, without normalisation: a row of the exception
+/// table, or the char's lowercase. ASCII chars (most of an email address even when it is not
+/// all ASCII) skip the table.
+fn case_fold(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if c.is_ascii() {
+            out.push(c.to_ascii_lowercase());
+            continue;
+        }
         match FOLD_EXCEPTIONS.binary_search_by_key(&c, |&(from, _)| from) {
             Ok(i) => match FOLD_EXCEPTIONS.get(i) {
-                Some(&(_, to)) => FoldedChar::Exception(to.chars()),
-                None => FoldedChar::Lowercase(c.to_lowercase()),
+                Some(&(_, to)) => out.push_str(to),
+                None => out.extend(c.to_lowercase()),
             },
-            Err(_) => FoldedChar::Lowercase(c.to_lowercase()),
+            Err(_) => out.extend(c.to_lowercase()),
         }
     }
-}
-
-impl Iterator for FoldedChar {
-    type Item = char;
-
-    fn next(&mut self) -> Option<char> {
-        match self {
-            FoldedChar::Exception(chars) => chars.next(),
-            FoldedChar::Lowercase(chars) => chars.next(),
-        }
-    }
+    out
 }
 
 /// Every code point whose full case folding differs from `char::to_lowercase`, with its
@@ -561,7 +548,7 @@ mod tests {
     fn every_exception_row_is_already_folded() {
         // The table's own property, so without normalisation (which `fold` adds around it).
         for &(from, to) in FOLD_EXCEPTIONS {
-            let again: String = folded_chars(to).collect();
+            let again = case_fold(to);
             assert_eq!(again, to, "row for U+{:04X}", u32::from(from));
         }
     }
