@@ -711,19 +711,34 @@ fn settle_primary(items: &mut [Value], written: &[usize], name: &str) -> Result<
 /// compared as filters compare them (folded, `scim::fold`, unless `caseExact`) when the
 /// attribute has a `value`, else the whole value. Matching by this key makes `add` and
 /// `remove` by value cost one key per value, not a comparison per pair.
-fn value_key(attr: &Attr, v: &Value) -> String {
+#[derive(Debug, PartialEq, Eq, Hash)]
+enum ValueKey {
+    /// `value` and `type`: a string (folded or not), or any other JSON as its text (marked
+    /// apart, so that `true` and `"true"` stay different values).
+    Pair(Option<Part>, Option<Part>),
+    /// The whole value as JSON text (maps print their keys in order: equal values alike).
+    Whole(String),
+}
+
+#[derive(Debug, PartialEq, Eq, Hash)]
+enum Part {
+    Text(String),
+    Json(String),
+}
+
+fn value_key(attr: &Attr, v: &Value) -> ValueKey {
     if attr.sub("value").is_none() {
-        // Maps print their keys in order: equal values print alike.
-        return v.to_string();
+        return ValueKey::Whole(v.to_string());
     }
-    let part = |name: &str| match v.get(name) {
-        Some(Value::String(s)) if attr.sub(name).is_some_and(eval::is_folded) => {
-            Value::String(fold(s))
+    let part = |name: &str| match v.get(name)? {
+        Value::String(s) if attr.sub(name).is_some_and(eval::is_folded) => {
+            Some(Part::Text(fold(s)))
         }
-        Some(other) => other.clone(),
-        None => Value::Null,
+        Value::String(s) => Some(Part::Text(s.clone())),
+        Value::Null => None,
+        other => Some(Part::Json(other.to_string())),
     };
-    Value::Array(vec![part("value"), part("type")]).to_string()
+    ValueKey::Pair(part("value"), part("type"))
 }
 
 /// A multi-valued attribute as a whole (`emails`).
@@ -746,7 +761,7 @@ fn multi(
                 Some(Value::Array(l)) => l,
                 _ => Vec::new(),
             };
-            let listed: HashSet<String> = listed.iter().map(|l| value_key(attr, l)).collect();
+            let listed: HashSet<ValueKey> = listed.iter().map(|l| value_key(attr, l)).collect();
             let mut items = values_of(holder, attr);
             items.retain(|v| !listed.contains(&value_key(attr, v)));
             store_values(holder, attr, items, name)
@@ -762,7 +777,7 @@ fn multi(
             };
             let mut items = values_of(holder, attr);
             // Each value's key, to its first position (the one a merge goes into).
-            let mut at: HashMap<String, usize> = HashMap::with_capacity(items.len() + new.len());
+            let mut at: HashMap<ValueKey, usize> = HashMap::with_capacity(items.len() + new.len());
             for (i, e) in items.iter().enumerate() {
                 at.entry(value_key(attr, e)).or_insert(i);
             }
