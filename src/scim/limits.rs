@@ -81,6 +81,15 @@ pub fn check_chars(s: &str, max: usize, name: &str) -> Result<(), ScimError> {
     Ok(())
 }
 
+/// The first `max` characters of `s` (all of it when shorter): for logging what a refused
+/// request sent without keeping more of it than a valid value could hold.
+pub fn prefix_chars(s: &str, max: usize) -> &str {
+    match s.char_indices().nth(max) {
+        Some((end, _)) => &s[..end],
+        None => s,
+    }
+}
+
 /// Refuses an identifier that holds a control character (Unicode Cc).
 pub fn check_no_control(s: &str, name: &str) -> Result<(), ScimError> {
     match s.chars().find(|c| c.is_control()) {
@@ -269,6 +278,18 @@ mod tests {
                 )))
             );
         }
+    }
+
+    #[test]
+    fn prefixes_keep_whole_characters() {
+        assert_eq!(prefix_chars("ééé", 2), "éé");
+        assert_eq!(prefix_chars("ééé", 3), "ééé");
+        assert_eq!(prefix_chars("é", 5), "é");
+        assert_eq!(prefix_chars("", 0), "");
+        assert_eq!(
+            prefix_chars(&"x".repeat(300_000), IDENTIFIER_CHARS).len(),
+            IDENTIFIER_CHARS
+        );
     }
 
     #[test]
