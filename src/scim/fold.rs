@@ -15,8 +15,9 @@
 //! Normalising before folding makes canonically equivalent inputs fold alike; normalising after
 //! it makes inputs alike that differ in case and composition at once (`"Ϊ́"`, a capital with a
 //! combining accent, and `"ΐ"`), because folding decomposes some characters (`"ΐ"` folds to
-//! `"ι\u{308}\u{301}"`). The normaliser is ICU4X's (`icu_normalizer`), which the worker already
-//! links through `url`'s IDNA support, so it costs the bundle least.
+//! `"ι\u{308}\u{301}"`). The normaliser is ICU4X's (`icu_normalizer`), which the worker's
+//! dependencies already bring in (`url`'s IDNA support) and which shares code with them: it
+//! added 55 KB to the optimised worker, where `unicode-normalization` added 127 KB.
 //!
 //! Keys of stored rows folded before NFC was added differ from these for non-NFC or
 //! decomposing input: re-folding the stored rows (a separate step) brings them in line.
