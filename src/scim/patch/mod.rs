@@ -7,21 +7,25 @@
 //! - A request applies atomically: every operation in order on a copy, or none; the first that
 //!   fails fails the request, its index in the `detail` ("Operation 2: ..."). The result is
 //!   checked against the schema: values are type-checked by the code that reads POST and PUT
-//!   (`user::canonical`, `tenant::custom_value`), readOnly attributes refused, the required
-//!   `userName` kept (the operation that removed it is named); the database decides `uniqueness`
-//!   (409) when the result is written.
+//!   (`user::canonical`, `tenant::custom_value`), within the input limits (`scim::limits`),
+//!   readOnly attributes refused, the required `userName` kept (the operation that removed it
+//!   is named); the database decides `uniqueness` (409) when the result is written.
 //! - Multi-valued attributes: `add` appends values (a value with the same `value` and `type` as
 //!   one present is merged into it instead: RFC 7644 §3.5.2.1, "If the target location already
 //!   contains the value specified, no changes SHOULD be made"); `replace` without a filter
 //!   replaces them all; a filter selects the values to replace or remove. Setting `primary` to
 //!   true on one value sets it to false on the others (§3.5.2), so at most one is primary.
+//!   Values are matched by a hash of what makes them the same (`value_key`), and a filter is
+//!   evaluated once per value, so an operation costs O(values present + values sent); at most
+//!   `limits::MAX_VALUES` of either.
 //! - Complex attributes (`name`, a whole extension): `add` and `replace` set the sub-attributes
 //!   given and leave the others (§3.5.2.3: "Sub-attributes that are not specified in the
 //!   'value' parameter are left unchanged").
-//! - Errors (RFC 7644 §3.12): `invalidSyntax` for a malformed request, `invalidPath` for a path
-//!   that is not one or names nothing known, `noTarget` for a filter that selects nothing and a
-//!   `remove` without a path, `mutability` for readOnly attributes, `invalidValue` for values of
-//!   the wrong type.
+//! - Errors (RFC 7644 §3.12): `invalidSyntax` for a malformed request (the PatchOp schema
+//!   missing included), `invalidPath` for a path that is not one or names nothing known,
+//!   `noTarget` for a filter that selects nothing and a `remove` without a path, `mutability`
+//!   for readOnly attributes and for removing the required `userName` (§3.5.2), `invalidValue`
+//!   for an unknown `op` (Table 9) and for values of the wrong type or past a limit.
 //!
 //! What identity providers send beyond the RFC, each proven by a fixture or a test:
 //! - Okta deactivates and reactivates with a path-less `{"op":"replace","value":{"active":false}}`
