@@ -81,7 +81,7 @@ fn seed_token(random: &mut dyn Random) -> Result<scim_edge::app::plumbing::auth:
     let key = config
         .credential_key()
         .map_err(|e| format!("the seed's credential secret: {e:?}"))?;
-    Ok(generate_token(key, SHARD, random)?)
+    generate_token(key, SHARD, random)
 }
 const CORE_USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
 const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";

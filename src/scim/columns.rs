@@ -405,6 +405,14 @@ mod tests {
     }
 
     #[test]
+    fn email_rows_key_canonically_equivalent_values_alike() {
+        let d = doc(json!({"emails": [{"value": "Jose\u{301}@X", "type": "WORK"}]}));
+        let rows = email_rows(&d);
+        assert_eq!(rows[0].value, "Jose\u{301}@X", "the value as sent");
+        assert_eq!(rows[0].value_fold, "josé@x", "the key: NFC, folded");
+    }
+
+    #[test]
     fn absent_active_means_active() {
         assert!(is_active(&doc(json!({}))));
         assert!(is_active(&doc(json!({"active": true}))));

@@ -1,13 +1,31 @@
-//! Unicode case folding, for comparing `caseExact: false` SCIM values (RFC 7643 §2.2).
+//! Unicode case folding of canonically equivalent text, for comparing `caseExact: false` SCIM
+//! values (RFC 7643 §2.2): the one function every case-insensitive comparison goes through.
 //!
-//! Owns: full case folding (Unicode `CaseFolding.txt`, statuses C and F) of a string, char by
-//! char, and an equality on folded forms. The server stores a folded copy next to each
-//! case-insensitive value and compares those, because SQLite's `lower()` and `NOCASE` fold
-//! ASCII only: `"ÅSA@EXAMPLE.COM"` must match `"åsa@example.com"`, `"STRASSE"` `"straße"`.
+//! Owns: [`fold`], the comparison key of a string: its NFC form (Unicode normalisation, UAX
+//! #15), fully case-folded (Unicode `CaseFolding.txt`, statuses C and F), and NFC again; and an
+//! equality on those keys. The server stores a folded copy next to each case-insensitive value
+//! (the folded document, the `*_fold` columns, `user_emails.value_fold`, pending employee
+//! references) and folds filter literals, and compares those, because SQLite's `lower()` and
+//! `NOCASE` fold ASCII only: `"ÅSA@EXAMPLE.COM"` must match `"åsa@example.com"`, `"STRASSE"`
+//! `"straße"`, and `"José"` typed with a precomposed `é` (NFC) the same name typed as `e` and a
+//! combining accent (NFD), which look identical and are canonically equivalent (RFC 7644
+//! §3.4.2.2 compares strings as the attribute's `caseExact` says; RFC 8265 §3.3 normalises
+//! user names to NFC). Stored values are returned as sent: only the key is normalised.
+//!
+//! Normalising before folding makes canonically equivalent inputs fold alike; normalising after
+//! it makes inputs alike that differ in case and composition at once (`"Ϊ́"`, a capital with a
+//! combining accent, and `"ΐ"`), because folding decomposes some characters (`"ΐ"` folds to
+//! `"ι\u{308}\u{301}"`). The normaliser is ICU4X's (`icu_normalizer`), which the worker's
+//! dependencies already bring in (`url`'s IDNA support) and which shares code with them: it
+//! added 55 KB to the optimised worker, where `unicode-normalization` added 127 KB.
+//!
+//! Keys of stored rows folded before NFC was added differ from these for non-NFC or
+//! decomposing input: re-folding the stored rows (a separate step) brings them in line.
 //!
 //! Leaves out, on purpose:
-//! - normalisation: neither NFC nor NFD is applied, so a precomposed `"é"` and `"e\u{301}"`
-//!   still fold apart; normalising is a separate decision (and a much larger table);
+//! - compatibility normalisation (NFKC): `"ﬁ"` and `"fi"` fold alike by case folding, but
+//!   full-width and other compatibility variants stay apart (RFC 8265 maps width only for the
+//!   `UsernameCaseMapped` profile's input, which SCIM clients do not apply);
 //! - the Turkic mappings (status T): they depend on the language of the text, which a stored
 //!   attribute does not carry, so `"İ"` folds to `"i\u{307}"`, never to `"i"`;
 //! - simple folding (status S): F supersedes it where both exist, which is what makes
@@ -17,60 +35,54 @@
 //! How: `char::to_lowercase` already agrees with full folding for almost every code point;
 //! the few hundred where it does not are listed in `FOLD_EXCEPTIONS` below.
 
-/// `s` under full Unicode case folding (statuses C + F), char by char, without normalisation.
+use icu_normalizer::ComposingNormalizerBorrowed;
+use std::borrow::Cow;
+
+/// The comparison key of `s`: NFC, full Unicode case folding (statuses C + F), NFC.
 ///
-/// Folding can change the length (`"ß"` → `"ss"`, `"ﬃ"` → `"ffi"`), so compare folded forms,
-/// never folded prefixes or byte offsets of the original.
+/// Folding can change the length (`"ß"` → `"ss"`, `"ﬃ"` → `"ffi"`), and so can normalising,
+/// so compare keys, never prefixes or byte offsets of the original.
 pub fn fold(s: &str) -> String {
     if s.is_ascii() {
-        // The common case (user names, e-mail addresses): one pass, no table look-ups.
+        // The common case (user names, e-mail addresses): ASCII is already NFC, and folds to
+        // ASCII. One pass, no table look-ups.
         return s.to_ascii_lowercase();
     }
-    folded_chars(s).collect()
+    let nfc = ComposingNormalizerBorrowed::new_nfc();
+    let folded = case_fold(&nfc.normalize(s));
+    match nfc.normalize(&folded) {
+        Cow::Borrowed(_) => folded,
+        Cow::Owned(composed) => composed,
+    }
 }
 
-/// `fold(a) == fold(b)`, without allocating when both are ASCII (nor, in fact, otherwise:
-/// the folded chars are compared as they are produced).
+/// `fold(a) == fold(b)`, without allocating when both are ASCII.
 pub fn eq_folded(a: &str, b: &str) -> bool {
     if a.is_ascii() && b.is_ascii() {
         return a.eq_ignore_ascii_case(b);
     }
-    folded_chars(a).eq(folded_chars(b))
+    fold(a) == fold(b)
 }
 
-/// The chars of `fold(s)`, lazily. `fold` and `eq_folded` both go through here, so they
-/// cannot disagree.
-fn folded_chars(s: &str) -> impl Iterator<Item = char> + '_ {
-    s.chars().flat_map(FoldedChar::new)
-}
-
-/// The full folding of one char: either a row of the exception table or its lowercase.
-enum FoldedChar {
-    Exception(std::str::Chars<'static>),
-    Lowercase(std::char::ToLowercase),
-}
-
-impl FoldedChar {
-    fn new(c: char) -> Self {
+/// The full case folding of `s`, char by char, without normalisation: a row of the exception
+/// table, or the char's lowercase. ASCII chars (most of an email address even when it is not
+/// all ASCII) skip the table.
+fn case_fold(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if c.is_ascii() {
+            out.push(c.to_ascii_lowercase());
+            continue;
+        }
         match FOLD_EXCEPTIONS.binary_search_by_key(&c, |&(from, _)| from) {
             Ok(i) => match FOLD_EXCEPTIONS.get(i) {
-                Some(&(_, to)) => FoldedChar::Exception(to.chars()),
-                None => FoldedChar::Lowercase(c.to_lowercase()),
+                Some(&(_, to)) => out.push_str(to),
+                None => out.extend(c.to_lowercase()),
             },
-            Err(_) => FoldedChar::Lowercase(c.to_lowercase()),
+            Err(_) => out.extend(c.to_lowercase()),
         }
     }
-}
-
-impl Iterator for FoldedChar {
-    type Item = char;
-
-    fn next(&mut self) -> Option<char> {
-        match self {
-            FoldedChar::Exception(chars) => chars.next(),
-            FoldedChar::Lowercase(chars) => chars.next(),
-        }
-    }
+    out
 }
 
 /// Every code point whose full case folding differs from `char::to_lowercase`, with its
@@ -442,6 +454,18 @@ mod tests {
             ("ДМИТРИЙ", "дмитрий"),
             ("𐐀", "𐐨"),                    // Deseret, outside the BMP
             ("", ""),
+            // Canonically equivalent (NFC and NFD), and case variants of them.
+            ("é", "e\u{301}"),
+            ("José", "Jose\u{301}"),
+            ("JOSÉ", "jose\u{301}"),
+            ("JOSE\u{301}", "josé"),
+            ("Å", "A\u{30A}"),             // precomposed and combining ring
+            ("\u{212B}", "A\u{30A}"),      // Angstrom sign (a singleton) and the same
+            ("ṩ", "s\u{323}\u{307}"),       // two marks, in canonical order
+            ("ṩ", "s\u{307}\u{323}"),       // and in the other order
+            ("한", "\u{1112}\u{1161}\u{11AB}"), // a Hangul syllable and its jamo
+            ("Ϊ́", "ΐ"),                   // case and composition differ at once
+            ("ᾼ\u{301}", "ά\u{345}"),
         ];
         for &(a, b) in cases {
             assert_eq!(fold(a), fold(b), "{a:?} vs {b:?}");
@@ -456,8 +480,11 @@ mod tests {
             ("alice@example.com", "alice@example.co"),
             ("a", "á"),
             ("Å", "A"),
-            ("é", "e\u{301}"),             // no normalisation
             ("İ", "i"),                    // no Turkic mapping
+            ("ﬁ", "f"),
+            ("ｊｏｓé", "josé"),            // full-width: compatibility, not canonical
+            ("e\u{301}", "e"),
+            ("e\u{301}", "e\u{300}"),
             ("ı", "i"),                    // dotless i folds to itself
             ("ss", "s"),
             ("ﬀ", "f"),
@@ -485,6 +512,13 @@ mod tests {
             ("ꭰᏸ", "ᎠᏰ"),
             ("İ", "i\u{307}"),
             ("\u{212A}", "k"),
+            // NFC, before and after folding.
+            ("JOSE\u{301}", "josé"),
+            ("A\u{30A}", "å"),
+            ("\u{212B}", "å"),
+            ("ǰ", "ǰ"),                      // folds to j + caron, which composes again
+            ("J\u{30C}", "ǰ"),
+            ("Ϊ́", "ΐ"),
         ];
         for &(input, folded) in cases {
             assert_eq!(fold(input), folded, "{input:?}");
@@ -513,8 +547,10 @@ mod tests {
 
     #[test]
     fn every_exception_row_is_already_folded() {
+        // The table's own property, so without normalisation (which `fold` adds around it).
         for &(from, to) in FOLD_EXCEPTIONS {
-            assert_eq!(fold(to), to, "row for U+{:04X}", u32::from(from));
+            let again = case_fold(to);
+            assert_eq!(again, to, "row for U+{:04X}", u32::from(from));
         }
     }
 
@@ -526,7 +562,32 @@ mod tests {
         }
     }
 
+    /// Text rich in what normalisation changes: combining marks (in and out of canonical
+    /// order), precomposed letters, singletons, Hangul, Greek with iota subscripts.
+    const NORMALISATION_CHARS: &str =
+        "[aeiosjAEIOSJ\\x{300}\\x{301}\\x{307}\\x{308}\\x{30A}\\x{30C}\\x{323}\\x{327}\\x{345}éÉåÅṩǰΐΪᾳᾼ\\x{212B}\\x{2126}\\x{1112}\\x{1161}\\x{11AB}한ßẞ]{0,12}";
+
     proptest! {
+        #[test]
+        fn canonically_equivalent_text_folds_alike(s in NORMALISATION_CHARS) {
+            let nfd = icu_normalizer::DecomposingNormalizerBorrowed::new_nfd().normalize(&s).into_owned();
+            let nfc = ComposingNormalizerBorrowed::new_nfc().normalize(&s).into_owned();
+            prop_assert_eq!(fold(&nfd), fold(&s));
+            prop_assert_eq!(fold(&nfc), fold(&s));
+            // Case variants too, except around U+0345 (combining ypogegrammeni), whose upper
+            // case is a letter: no caseless match (Unicode D145) makes those alike either.
+            if !nfd.contains('\u{345}') {
+                prop_assert_eq!(fold(&s.to_uppercase()), fold(&nfd.to_lowercase()));
+            }
+            prop_assert!(ComposingNormalizerBorrowed::new_nfc().is_normalized(&fold(&s)));
+        }
+
+        #[test]
+        fn folding_normalisation_rich_text_is_idempotent(s in NORMALISATION_CHARS) {
+            let once = fold(&s);
+            prop_assert_eq!(fold(&once), once);
+        }
+
         #[test]
         fn folding_is_idempotent(s in any::<String>()) {
             let once = fold(&s);

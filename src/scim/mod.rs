@@ -4,6 +4,7 @@ pub mod datetime;
 pub mod error;
 pub mod filter;
 pub mod fold;
+pub mod limits;
 pub mod list;
 pub mod naming;
 pub mod patch;

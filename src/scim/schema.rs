@@ -7,7 +7,14 @@
 //! `groups: []`, Entra `roles: []`), and the enterprise extension of §4.3. The tenant's own
 //! extension (`urn:ietf:params:scim:schemas:extension:peakon:2.0:User`) joins through
 //! [`TenantSchema`].
+//!
+//! Each string and reference attribute carries its length limit (`max_chars`) and whether it
+//! is an identifier (no control characters); the numbers are `scim::limits`', and `/Schemas`
+//! states them in the attribute's `description`.
 
+use super::limits::{
+    script_schemes_text, CODE_CHARS, IDENTIFIER_CHARS, MAX_VALUES, NAME_CHARS, TEXT_CHARS,
+};
 use serde_json::{json, Map, Value};
 
 pub const CORE_USER: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
@@ -130,6 +137,11 @@ pub struct Attr {
     pub reference_types: &'static [&'static str],
     pub description: &'static str,
     pub subs: &'static [Attr],
+    /// The longest value, in characters (Unicode scalar values); 0 for types that are not text
+    /// (`scim::limits`).
+    pub max_chars: usize,
+    /// An identifier by which employees are found: control characters are refused.
+    pub identifier: bool,
 }
 
 const fn attr(name: &'static str, ty: Type, description: &'static str) -> Attr {
@@ -146,6 +158,13 @@ const fn attr(name: &'static str, ty: Type, description: &'static str) -> Attr {
         reference_types: &[],
         description,
         subs: &[],
+        max_chars: match ty {
+            Type::String => NAME_CHARS,
+            Type::Reference | Type::Binary => TEXT_CHARS,
+            // Date-times are parsed, and numbers, booleans and complex values are not text.
+            Type::DateTime | Type::Boolean | Type::Decimal | Type::Integer | Type::Complex => 0,
+        },
+        identifier: false,
     }
 }
 
@@ -203,10 +222,57 @@ impl Attr {
             ..self
         }
     }
+    /// A code (`locale`, a value's `type`): [`CODE_CHARS`].
+    const fn code(self) -> Attr {
+        Attr {
+            max_chars: CODE_CHARS,
+            ..self
+        }
+    }
+    /// An identifier's length, [`IDENTIFIER_CHARS`], without the ban on control characters.
+    const fn identifier_length(self) -> Attr {
+        Attr {
+            max_chars: IDENTIFIER_CHARS,
+            ..self
+        }
+    }
+    /// An identifier by which employees are found: [`IDENTIFIER_CHARS`], no control characters.
+    const fn identifier(self) -> Attr {
+        Attr {
+            identifier: true,
+            ..self.identifier_length()
+        }
+    }
+    /// Free text, line breaks included: [`TEXT_CHARS`].
+    const fn free_text(self) -> Attr {
+        Attr {
+            max_chars: TEXT_CHARS,
+            ..self
+        }
+    }
 
     /// The sub-attribute named `name` (case-insensitively, RFC 7643 §2.1).
     pub fn sub(&self, name: &str) -> Option<&'static Attr> {
         self.subs.iter().find(|a| a.name.eq_ignore_ascii_case(name))
+    }
+
+    /// The description `/Schemas` gives: the attribute's own, then its limits (RFC 7643 §7 has
+    /// no field for them).
+    pub fn described(&self) -> String {
+        let mut d = self.description.to_string();
+        if self.max_chars > 0 && self.mutability != Mutability::ReadOnly {
+            d.push_str(&format!(". At most {} characters", self.max_chars));
+            if self.identifier {
+                d.push_str(", no control characters");
+            }
+            if self.ty == Type::Reference {
+                d.push_str(&format!("; not a {} URI", script_schemes_text()));
+            }
+        }
+        if self.multi {
+            d.push_str(&format!(". At most {MAX_VALUES} values"));
+        }
+        d
     }
 
     /// RFC 7643 §7's representation of this attribute, for `/Schemas`.
@@ -215,7 +281,7 @@ impl Attr {
         m.insert("name".into(), json!(self.name));
         m.insert("type".into(), json!(self.ty.as_str()));
         m.insert("multiValued".into(), json!(self.multi));
-        m.insert("description".into(), json!(self.description));
+        m.insert("description".into(), json!(self.described()));
         m.insert("required".into(), json!(self.required));
         if matches!(self.ty, Type::String | Type::Reference | Type::Binary) {
             m.insert("caseExact".into(), json!(self.case_exact));
@@ -250,12 +316,14 @@ pub static ID: Attr = string(
 .case_exact()
 .read_only()
 .returned(Returned::Always)
-.unique();
+.unique()
+.identifier();
 pub static EXTERNAL_ID: Attr = string(
     "externalId",
     "Identifier of the resource in the provisioning client",
 )
 .case_exact()
+.identifier()
 // Unique within a tenant when present (a second user with it is a 409): an external identity
 // names one employee.
 .unique();
@@ -265,7 +333,8 @@ const META_SUBS: &[Attr] = &[
         "The name of the resource type of the resource",
     )
     .case_exact()
-    .read_only(),
+    .read_only()
+    .code(),
     attr(
         "created",
         Type::DateTime,
@@ -284,7 +353,8 @@ const META_SUBS: &[Attr] = &[
         .refs(&["uri"]),
     string("version", "The version of the resource (a weak entity tag)")
         .case_exact()
-        .read_only(),
+        .read_only()
+        .code(),
 ];
 pub static META: Attr = complex("meta", "Resource metadata", META_SUBS).read_only();
 
@@ -293,7 +363,7 @@ const TYPE_DISPLAY_PRIMARY: [Attr; 3] = [
         "display",
         "A human-readable name, primarily used for display purposes",
     ),
-    string("type", "A label indicating the attribute's function"),
+    string("type", "A label indicating the attribute's function").code(),
     attr(
         "primary",
         Type::Boolean,
@@ -319,7 +389,8 @@ pub static CORE_ATTRS: &[Attr] = &[
         "Unique identifier for the User, typically used to sign in",
     )
     .required()
-    .unique(),
+    .unique()
+    .identifier(),
     complex(
         "name",
         "The components of the user's real name",
@@ -344,19 +415,23 @@ pub static CORE_ATTRS: &[Attr] = &[
     string(
         "userType",
         "The relationship between the organization and the user, e.g. 'Employee'",
-    ),
+    )
+    .code(),
     string(
         "preferredLanguage",
         "The preferred written or spoken language (RFC 7231 Accept-Language)",
-    ),
+    )
+    .code(),
     string(
         "locale",
         "The default location for localizing, e.g. 'en-US'",
-    ),
+    )
+    .code(),
     string(
         "timezone",
         "The time zone, in IANA Time Zone database format, e.g. 'Europe/Copenhagen'",
-    ),
+    )
+    .code(),
     attr(
         "active",
         Type::Boolean,
@@ -366,7 +441,7 @@ pub static CORE_ATTRS: &[Attr] = &[
         "emails",
         "Email addresses for the user",
         multi_valued_subs!(
-            string("value", "An email address"),
+            string("value", "An email address").identifier(),
             &["work", "home", "other"]
         ),
     )
@@ -375,7 +450,7 @@ pub static CORE_ATTRS: &[Attr] = &[
         "phoneNumbers",
         "Phone numbers for the User",
         multi_valued_subs!(
-            string("value", "A phone number"),
+            string("value", "A phone number").identifier_length(),
             &["work", "home", "mobile", "fax", "pager", "other"]
         ),
     )
@@ -384,7 +459,7 @@ pub static CORE_ATTRS: &[Attr] = &[
         "ims",
         "Instant messaging addresses for the User",
         multi_valued_subs!(
-            string("value", "An instant messaging address"),
+            string("value", "An instant messaging address").identifier_length(),
             &["aim", "gtalk", "icq", "xmpp", "msn", "skype", "qq", "yahoo"]
         ),
     )
@@ -405,12 +480,13 @@ pub static CORE_ATTRS: &[Attr] = &[
             string(
                 "formatted",
                 "The full mailing address, formatted for display",
-            ),
+            )
+            .free_text(),
             string("streetAddress", "The full street address component"),
             string("locality", "The city or locality component"),
             string("region", "The state or region component"),
-            string("postalCode", "The zip code or postal code component"),
-            string("country", "The country name component (ISO 3166-1 alpha-2)"),
+            string("postalCode", "The zip code or postal code component").code(),
+            string("country", "The country name component (ISO 3166-1 alpha-2)").code(),
             TYPE_DISPLAY_PRIMARY[1].canonical(&["work", "home", "other"]),
             TYPE_DISPLAY_PRIMARY[2],
         ],
@@ -423,7 +499,8 @@ pub static ENTERPRISE_ATTRS: &[Attr] = &[
     string(
         "employeeNumber",
         "A string identifier of the user, assigned by the organization",
-    ),
+    )
+    .identifier_length(),
     string("costCenter", "The name of a cost center"),
     string("organization", "The name of an organization"),
     string("division", "The name of a division"),
@@ -435,7 +512,8 @@ pub static ENTERPRISE_ATTRS: &[Attr] = &[
             string(
                 "value",
                 "The id of the SCIM resource representing the User's manager",
-            ),
+            )
+            .identifier(),
             attr(
                 "$ref",
                 Type::Reference,
@@ -510,6 +588,71 @@ pub fn schema_json(schema: &Schema, base_url: &str) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn schemas_state_each_attributes_limits_in_its_description() {
+        use crate::scim::limits::{
+            CODE_CHARS, IDENTIFIER_CHARS, MAX_VALUES, NAME_CHARS, TEXT_CHARS,
+        };
+        let s = schema_json(&CORE_SCHEMA, "https://x/scim/v2");
+        let attr = |name: &str| {
+            s["attributes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|a| a["name"] == name)
+                .unwrap()
+                .clone()
+        };
+        assert_eq!(
+            attr("userName")["description"],
+            json!(format!("Unique identifier for the User, typically used to sign in. At most {IDENTIFIER_CHARS} characters, no control characters"))
+        );
+        assert_eq!(
+            attr("displayName")["description"],
+            json!(format!(
+                "The name of the User, suitable for display. At most {NAME_CHARS} characters"
+            ))
+        );
+        assert_eq!(
+            attr("profileUrl")["description"],
+            json!(format!("A URI of the User's online profile. At most {TEXT_CHARS} characters; not a javascript:, data: or vbscript: URI"))
+        );
+        assert_eq!(
+            attr("locale")["description"],
+            json!(format!("The default location for localizing, e.g. 'en-US'. At most {CODE_CHARS} characters"))
+        );
+        assert_eq!(
+            attr("emails")["description"],
+            json!(format!(
+                "Email addresses for the user. At most {MAX_VALUES} values"
+            ))
+        );
+        assert_eq!(
+            attr("emails")["subAttributes"][0]["description"],
+            json!(format!(
+                "An email address. At most {IDENTIFIER_CHARS} characters, no control characters"
+            ))
+        );
+        // Read-only attributes take nothing from clients: no limits to state.
+        assert_eq!(ID.described(), ID.description);
+    }
+
+    #[test]
+    fn every_text_attribute_has_a_limit() {
+        fn check(attrs: &[Attr]) {
+            for a in attrs {
+                let text = matches!(a.ty, Type::String | Type::Reference | Type::Binary);
+                assert_eq!(text, a.max_chars > 0, "{}", a.name);
+                assert!(!a.identifier || text, "{}", a.name);
+                check(a.subs);
+            }
+        }
+        check(CORE_ATTRS);
+        check(ENTERPRISE_ATTRS);
+        check(META_SUBS);
+        check(&[ID, EXTERNAL_ID]);
+    }
 
     #[test]
     fn ignored_core_attributes_are_not_advertised() {

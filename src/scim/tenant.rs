@@ -9,6 +9,7 @@
 use super::datetime::{normalize_datetime, Timestamp};
 use super::error::ScimError;
 use super::fold::fold;
+use super::limits;
 use super::schema::{Type, TENANT_USER};
 use serde_json::{json, Map, Value};
 use std::sync::Arc;
@@ -262,9 +263,11 @@ impl TenantSchema {
     }
 }
 
-/// Longest `text` value and longest `option` value, in characters (DESIGN §4).
-pub const MAX_TEXT_CHARS: usize = 2048;
-pub const MAX_OPTION_CHARS: usize = 256;
+/// Longest `text`, `option` and `employee` values, in characters (DESIGN §4): the limits of
+/// the core attributes of their kind (`scim::limits`), so that one table of numbers holds.
+pub const MAX_TEXT_CHARS: usize = limits::TEXT_CHARS;
+pub const MAX_OPTION_CHARS: usize = limits::CODE_CHARS;
+pub const MAX_EMPLOYEE_CHARS: usize = limits::IDENTIFIER_CHARS;
 /// Integers beyond ±2^53 do not survive a JavaScript number (D1).
 const MAX_SAFE_INTEGER: i64 = (1 << 53) - 1;
 
@@ -291,16 +294,25 @@ pub fn custom_value(attr: &CustomAttr, value: &Value) -> Result<Option<Value>, S
     let v = match attr.ty {
         CustomType::Text | CustomType::Employee => {
             let s = value.as_str().ok_or_else(|| expected("a string"))?;
-            if s.chars().count() > MAX_TEXT_CHARS {
-                return Err(expected(&format!(
-                    "a string of at most {MAX_TEXT_CHARS} characters"
-                )));
+            let max = match attr.ty {
+                CustomType::Employee => MAX_EMPLOYEE_CHARS,
+                _ => MAX_TEXT_CHARS,
+            };
+            if s.chars().nth(max).is_some() {
+                return Err(expected(&format!("a string of at most {max} characters")));
+            }
+            // An employee is named by an identifier (email, userName or id), which holds no
+            // control characters (`scim::limits`).
+            if attr.ty == CustomType::Employee && s.chars().any(char::is_control) {
+                return Err(expected(
+                    "an email, userName or id, without control characters",
+                ));
             }
             Value::String(s.to_string())
         }
         CustomType::Option => {
             let s = value.as_str().ok_or_else(|| expected("a string"))?;
-            if s.chars().count() > MAX_OPTION_CHARS {
+            if s.chars().nth(MAX_OPTION_CHARS).is_some() {
                 return Err(expected(&format!(
                     "a string of at most {MAX_OPTION_CHARS} characters"
                 )));
@@ -431,6 +443,11 @@ mod tests {
             ("a3", json!(5), Err("The attribute \"Manager\" is of type employee: expected a string")),
             ("a6", json!("x".repeat(2048)), Ok(Some(json!("x".repeat(2048))))),
             ("a6", json!("x".repeat(2049)), Err("The attribute \"Bio\" is of type text: expected a string of at most 2048 characters")),
+            ("a6", json!("line one\nline two"), Ok(Some(json!("line one\nline two")))),
+            ("a3", json!("é".repeat(512)), Ok(Some(json!("é".repeat(512))))),
+            ("a3", json!("é".repeat(513)), Err("The attribute \"Manager\" is of type employee: expected a string of at most 512 characters")),
+            ("a3", json!("boss\u{0}@example.com"), Err("The attribute \"Manager\" is of type employee: expected an email, userName or id, without control characters")),
+            ("a2", json!("s".repeat(257)), Err("The attribute \"Department\" is of type option: expected a string of at most 256 characters")),
             ("a6", json!(""), Ok(None)),
             ("a2", json!(""), Ok(None)),
             ("a6", Value::Null, Ok(None)),

@@ -375,7 +375,7 @@ fn an_ignored_deactivated_attribute_is_noted_in_the_log() {
         Some(json!({ "active": false })),
     )
     .expect(200);
-    let body = json!({ "userName": "a@example.com", "urn:ietf:params:scim:schemas:extension:peakon:2.0:User": { "Shoe_size": 44 } });
+    let body = json!({ "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "a@example.com", "urn:ietf:params:scim:schemas:extension:peakon:2.0:User": { "Shoe_size": 44 } });
     app.scim(&t.token, "POST", "/Users", Some(body)).expect(201);
     let entry = events(&app, &t.id).pop().unwrap();
     assert_eq!(entry["status"], json!(201));
@@ -383,4 +383,24 @@ fn an_ignored_deactivated_attribute_is_noted_in_the_log() {
         entry["detail"],
         json!("ignored the deactivated attribute \"Shoe_size\"")
     );
+}
+
+/// A refused create logs the userName it sent, but no more of it than a userName may hold: a
+/// refusal costs no more to log than a write.
+#[test]
+fn a_refused_oversized_user_name_is_logged_cut_to_the_limit() {
+    let app = TestApp::new();
+    let t = app.new_tenant("Long names");
+    let long = format!("{}@example.com", "é".repeat(300_000));
+    let body =
+        json!({ "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": long });
+    app.scim(&t.token, "POST", "/Users", Some(body))
+        .expect_scim_error(400, Some("invalidValue"));
+    let entry = events(&app, &t.id).pop().unwrap();
+    assert_eq!(entry["status"], json!(400));
+    assert_eq!(
+        entry["detail"],
+        json!("userName may hold at most 512 characters, not 300012")
+    );
+    assert_eq!(entry["user_name"], json!("é".repeat(512)));
 }

@@ -182,7 +182,7 @@ fn cursor_pages_seek_the_index_to_their_position() {
             &t.token,
             "POST",
             "/Users",
-            Some(serde_json::json!({ "userName": format!("u{i}") })),
+            Some(serde_json::json!({ "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": format!("u{i}") })),
         )
         .expect(201);
     }

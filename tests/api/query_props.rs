@@ -23,7 +23,8 @@ use serde_json::{json, Map, Value};
 use std::cmp::Ordering;
 
 /// Strings the users hold and the filters compare with: case pairs, Unicode folds ("ß"/"SS",
-/// "İ"), LIKE wildcards, the empty string.
+/// "İ"), canonically equivalent forms ("é" and "e" with a combining accent), LIKE wildcards,
+/// the empty string.
 const TOKENS: &[&str] = &[
     "a",
     "A",
@@ -39,6 +40,8 @@ const TOKENS: &[&str] = &[
     "a_b",
     "é",
     "É",
+    "e\u{301}",
+    "E\u{301}",
     "İ",
     "i\u{307}",
     "x@example.com",
@@ -101,6 +104,10 @@ fn user() -> impl Strategy<Value = Value> {
                         u.insert(k.into(), v);
                     }
                 };
+                put(
+                    "schemas",
+                    Some(json!(["urn:ietf:params:scim:schemas:core:2.0:User"])),
+                );
                 put("userName", Some(json!(user_name)));
                 put("externalId", external_id.map(Value::from));
                 put("displayName", display.map(Value::from));

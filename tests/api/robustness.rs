@@ -204,7 +204,17 @@ proptest! {
         let app = TestApp::new();
         let t = app.new_tenant("Robust");
         let path = format!("/{}", segments.join("/"));
-        check(&app.scim(&t.token, method, &path, None));
+        let reply = app.scim(&t.token, method, &path, None);
+        // 501 is the deliberate answer of the endpoints RFC 7644 defines that the service does
+        // not implement (`/Me`, DESIGN §6), not a server error.
+        let not_implemented = segments
+            .first()
+            .is_some_and(|s| s.eq_ignore_ascii_case("me") || s.eq_ignore_ascii_case("bulk"));
+        if reply.status == 501 && not_implemented {
+            reply.expect_scim_error(501, None);
+        } else {
+            check(&reply);
+        }
         let r = app.admin(method, &path, None);
         prop_assert!(r.status < 500, "admin {} {}: {}", method, path, r.body);
     }

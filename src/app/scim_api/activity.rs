@@ -10,6 +10,7 @@ use crate::app::plumbing::context::Ctx;
 use crate::model::{Operation, TokenHash, UserId, WriteId};
 use crate::scim::datetime::Timestamp;
 use crate::scim::error::ScimError;
+use crate::scim::limits;
 use crate::store::activity::{log_event, Event, Outcome, When};
 use crate::store::users::{Claim, Refusal};
 use crate::store::Stmt;
@@ -198,6 +199,9 @@ impl<'a> Activity<'a> {
             return None;
         }
         let detail = err.detail();
+        // A refused body's userName is whatever the client sent (300,000 characters, say): the
+        // log keeps no more of it than a userName may hold (`scim::limits`).
+        let user_name = user_name.map(|n| limits::prefix_chars(n, limits::IDENTIFIER_CHARS));
         let event = Event {
             detail: Some(&detail),
             ..self.entry(status, id, user_name)

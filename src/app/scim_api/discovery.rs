@@ -7,6 +7,7 @@
 use super::list::{DEFAULT_COUNT, FILTER_LIMITS, MAX_COUNT};
 use crate::app::plumbing::media::MAX_BODY_BYTES;
 use crate::scim::error::ScimError;
+use crate::scim::limits;
 use crate::scim::patch::MAX_OPERATIONS;
 use crate::scim::schema::{
     schema_json, CORE_SCHEMA, CORE_USER, ENTERPRISE_SCHEMA, ENTERPRISE_USER, LIST_RESPONSE,
@@ -40,11 +41,13 @@ pub fn service_provider_config(base: &str) -> Value {
         "authenticationSchemes": [{
             "type": "oauthbearertoken",
             "name": "OAuth Bearer Token",
+            // RFC 7643 §5 has fields for a few limits only (`filter.maxResults`, the bulk ones):
+            // the others, the attribute limits of `scim::limits` among them, are stated here.
             "description": format!(
                 "The bearer token issued when provisioning was enabled. Limits: request bodies up to {MAX_BODY_BYTES} bytes; \
                  filters up to {} characters, {} levels of nesting and {} comparisons; pages of up to {MAX_COUNT} users \
-                 (startIndex, or RFC 9865 cursors, which do not expire); up to {MAX_OPERATIONS} PATCH operations per request.",
-                FILTER_LIMITS.max_len, FILTER_LIMITS.max_depth, FILTER_LIMITS.max_terms
+                 (startIndex, or RFC 9865 cursors, which do not expire); up to {MAX_OPERATIONS} PATCH operations per request. {}",
+                FILTER_LIMITS.max_len, FILTER_LIMITS.max_depth, FILTER_LIMITS.max_terms, limits::summary()
             ),
             "primary": true
         }],
@@ -126,5 +129,34 @@ pub fn resource_type_by_id(
         Err(ScimError::NotFound(format!(
             "No resource type \"{id}\"; this service provides only User"
         )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scim::limits::{
+        CODE_CHARS, IDENTIFIER_CHARS, MAX_RESOURCE_BYTES, MAX_VALUES, NAME_CHARS, TEXT_CHARS,
+    };
+
+    #[test]
+    fn the_service_provider_config_states_every_input_limit() {
+        let spc = service_provider_config("https://x/scim/v2");
+        let d = spc["authenticationSchemes"][0]["description"]
+            .as_str()
+            .unwrap();
+        assert!(d.ends_with(&limits::summary()), "{d}");
+        for n in [
+            MAX_BODY_BYTES,
+            MAX_OPERATIONS,
+            CODE_CHARS,
+            IDENTIFIER_CHARS,
+            NAME_CHARS,
+            TEXT_CHARS,
+            MAX_VALUES,
+            MAX_RESOURCE_BYTES,
+        ] {
+            assert!(d.contains(&n.to_string()), "{n}: {d}");
+        }
     }
 }

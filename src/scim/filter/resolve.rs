@@ -425,6 +425,32 @@ mod tests {
     }
 
     #[test]
+    fn canonically_equivalent_literals_give_one_key() {
+        // "José" typed as NFC (é) and as NFD (e + U+0301), in any case: one folded literal,
+        // the key the folded columns hold.
+        for literal in ["José", "Jose\u{301}", "JOSÉ", "JOSE\u{301}"] {
+            assert_eq!(
+                r(&format!("userName eq \"{literal}\"")).unwrap(),
+                Resolved::Compare {
+                    target: Target::Column("user_name_fold"),
+                    op: CompareOp::Eq,
+                    value: text("josé")
+                },
+                "{literal:?}"
+            );
+        }
+        // caseExact attributes compare exactly: no folding, no normalisation.
+        assert_eq!(
+            r("externalId eq \"Jose\u{301}\"").unwrap(),
+            Resolved::Compare {
+                target: Target::Column("external_id"),
+                op: CompareOp::Eq,
+                value: text("Jose\u{301}")
+            }
+        );
+    }
+
+    #[test]
     fn external_id_and_id_are_case_exact_columns() {
         assert_eq!(
             r("externalId eq \"AbC\"").unwrap(),

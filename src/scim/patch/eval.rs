@@ -14,6 +14,11 @@ use crate::scim::schema::{Attr, Type};
 use serde_json::{Map, Value};
 use std::cmp::Ordering;
 
+/// Whether filters compare this sub-attribute's strings folded: `caseExact: false` strings.
+pub(super) fn is_folded(sub: &Attr) -> bool {
+    sub.ty == Type::String && !sub.case_exact
+}
+
 /// One value of `attr` with its `caseExact: false` strings folded, as filters compare them.
 pub(super) fn folded(attr: &Attr, value: &Value) -> Map<String, Value> {
     let Some(obj) = value.as_object() else {
@@ -21,9 +26,7 @@ pub(super) fn folded(attr: &Attr, value: &Value) -> Map<String, Value> {
     };
     obj.iter()
         .map(|(k, v)| {
-            let fold_it = attr
-                .sub(k)
-                .is_some_and(|s| s.ty == Type::String && !s.case_exact);
+            let fold_it = attr.sub(k).is_some_and(is_folded);
             let v = match v {
                 Value::String(s) if fold_it => Value::String(fold(s)),
                 other => other.clone(),

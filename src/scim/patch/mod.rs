@@ -7,21 +7,25 @@
 //! - A request applies atomically: every operation in order on a copy, or none; the first that
 //!   fails fails the request, its index in the `detail` ("Operation 2: ..."). The result is
 //!   checked against the schema: values are type-checked by the code that reads POST and PUT
-//!   (`user::canonical`, `tenant::custom_value`), readOnly attributes refused, the required
-//!   `userName` kept (the operation that removed it is named); the database decides `uniqueness`
-//!   (409) when the result is written.
+//!   (`user::canonical`, `tenant::custom_value`), within the input limits (`scim::limits`),
+//!   readOnly attributes refused, the required `userName` kept (the operation that removed it
+//!   is named); the database decides `uniqueness` (409) when the result is written.
 //! - Multi-valued attributes: `add` appends values (a value with the same `value` and `type` as
 //!   one present is merged into it instead: RFC 7644 §3.5.2.1, "If the target location already
 //!   contains the value specified, no changes SHOULD be made"); `replace` without a filter
 //!   replaces them all; a filter selects the values to replace or remove. Setting `primary` to
 //!   true on one value sets it to false on the others (§3.5.2), so at most one is primary.
+//!   Values are matched by a hash of what makes them the same (`value_key`), and a filter is
+//!   evaluated once per value, so an operation costs O(values present + values sent); at most
+//!   `limits::MAX_VALUES` of either.
 //! - Complex attributes (`name`, a whole extension): `add` and `replace` set the sub-attributes
 //!   given and leave the others (§3.5.2.3: "Sub-attributes that are not specified in the
 //!   'value' parameter are left unchanged").
-//! - Errors (RFC 7644 §3.12): `invalidSyntax` for a malformed request, `invalidPath` for a path
-//!   that is not one or names nothing known, `noTarget` for a filter that selects nothing and a
-//!   `remove` without a path, `mutability` for readOnly attributes, `invalidValue` for values of
-//!   the wrong type.
+//! - Errors (RFC 7644 §3.12): `invalidSyntax` for a malformed request (the PatchOp schema
+//!   missing included), `invalidPath` for a path that is not one or names nothing known,
+//!   `noTarget` for a filter that selects nothing and a `remove` without a path, `mutability`
+//!   for readOnly attributes and for removing the required `userName` (§3.5.2), `invalidValue`
+//!   for an unknown `op` (Table 9) and for values of the wrong type or past a limit.
 //!
 //! What identity providers send beyond the RFC, each proven by a fixture or a test:
 //! - Okta deactivates and reactivates with a path-less `{"op":"replace","value":{"active":false}}`
@@ -45,11 +49,15 @@ mod target;
 mod tests;
 
 use super::error::ScimError;
+use super::fold::fold;
+use super::limits;
 use super::path::{AttrRef, Container, Def};
 use super::schema::{self, Attr, Mutability, Type, ENTERPRISE_USER, PATCH_OP, TENANT_USER};
 use super::tenant::{self, CustomAttr, TenantSchema};
 use super::user::{self, check_one_primary, Doc, Parsed};
 use serde_json::{json, Map, Value};
+use std::collections::hash_map::Entry;
+use std::collections::{HashMap, HashSet};
 use target::{Ext, Resolution, Select, Target};
 
 /// Most operations in one PATCH request; more are refused (400 `invalidValue`) before any is
@@ -92,20 +100,23 @@ fn invalid(detail: String) -> ScimError {
 /// The operations of a PatchOp request body (RFC 7644 §3.5.2). Member names are matched
 /// case-insensitively (RFC 7643 §2.1), and so are operation names: Entra sends `Replace`.
 pub fn parse_request(body: &Map<String, Value>) -> Result<Vec<PatchOp>, ScimError> {
-    if let Some(schemas) = body
+    // RFC 7644 §3.5.2: "The body of each request MUST contain the "schemas" attribute with the
+    // URI value of "urn:ietf:params:scim:api:messages:2.0:PatchOp"." A body without it, or with
+    // other URNs, does not conform to the request's (message) schema: RFC 7644 §3.12's
+    // `invalidSyntax`. Every PATCH Okta and Entra document sending carries it
+    // (`tests/fixtures/`).
+    let schemas = body
         .iter()
         .find(|(k, _)| k.eq_ignore_ascii_case("schemas"))
-        .map(|(_, v)| v)
-    {
-        let ok = schemas.as_array().is_some_and(|a| {
-            a.iter()
-                .any(|s| s.as_str().is_some_and(|s| s.eq_ignore_ascii_case(PATCH_OP)))
-        });
-        if !ok {
-            return Err(syntax(format!(
-                "A PATCH request's \"schemas\" must be [\"{PATCH_OP}\"]"
-            )));
-        }
+        .map(|(_, v)| v);
+    let ok = schemas.and_then(Value::as_array).is_some_and(|a| {
+        a.iter()
+            .any(|s| s.as_str().is_some_and(|s| s.eq_ignore_ascii_case(PATCH_OP)))
+    });
+    if !ok {
+        return Err(syntax(format!(
+            "A PATCH request's \"schemas\" must be [\"{PATCH_OP}\"]"
+        )));
     }
     let ops = body
         .iter()
@@ -141,8 +152,10 @@ pub fn parse_request(body: &Map<String, Value>) -> Result<Vec<PatchOp>, ScimErro
                 Some("add") => OpKind::Add,
                 Some("replace") => OpKind::Replace,
                 Some("remove") => OpKind::Remove,
+                // RFC 7644 §3.12, Table 9 lists `invalidValue` for PATCH: "A required value was
+                // missing, or the value specified was not compatible with the operation".
                 _ => {
-                    return Err(syntax(format!(
+                    return Err(invalid(format!(
                         "Operation {i}: \"op\" must be add, replace or remove"
                     )))
                 }
@@ -178,34 +191,66 @@ pub fn parse_request(body: &Map<String, Value>) -> Result<Vec<PatchOp>, ScimErro
 
 /// Applies every operation to a copy of `doc`, in order; the first failing one fails the
 /// request, its index in the detail. Returns the new document and notes for the activity log.
-/// The caller completes the check against the schema (`user::finish`: `userName` required).
+/// The result is checked as a stored resource is (`scim::limits::check_resource`: values per
+/// multi-valued attribute, bytes).
 pub fn apply(doc: &Doc, ops: &[PatchOp], schema: &TenantSchema) -> Result<Parsed, ScimError> {
     let mut out = doc.clone();
     let mut notes = Vec::new();
-    // The operation that left userName unassigned, if one did: named when the request ends
-    // without one (a later operation may set it again).
-    let mut user_name_removed_by = None;
+    // The operation that left userName without a usable value, if one did: named when the
+    // request ends without one (a later operation may set it again).
+    let mut user_name_lost_by = None;
     for (i, op) in ops.iter().enumerate() {
-        let had_user_name = has_user_name(&out);
+        let had_user_name = user_name_state(&out) == UserName::Set;
         apply_one(&mut out, op, schema, &mut notes).map_err(|e| at_operation(i, e))?;
-        if had_user_name && !has_user_name(&out) {
-            user_name_removed_by = Some(i);
+        if had_user_name && user_name_state(&out) != UserName::Set {
+            user_name_lost_by = Some(i);
         }
     }
-    if let (false, Some(i)) = (has_user_name(&out), user_name_removed_by) {
-        return Err(at_operation(
-            i,
-            invalid("userName is required and cannot be removed".into()),
-        ));
+    if let Some(i) = user_name_lost_by {
+        match user_name_state(&out) {
+            UserName::Set => {}
+            // RFC 7644 §3.5.2: "If an attribute is removed or becomes unassigned and is defined
+            // as a required attribute or a read-only attribute, the server SHALL return ... a
+            // "scimType" error code of "mutability"."
+            UserName::Unassigned => {
+                return Err(at_operation(
+                    i,
+                    ScimError::Mutability(
+                        "userName is required: it cannot be removed or left unassigned".into(),
+                    ),
+                ))
+            }
+            // A value, but not one a userName can be: the value is what is wrong.
+            UserName::Blank => {
+                return Err(at_operation(
+                    i,
+                    invalid("userName must be a non-empty string".into()),
+                ))
+            }
+        }
     }
+    limits::check_resource(&out)?;
     notes.dedup();
     Ok(Parsed { doc: out, notes })
 }
 
-fn has_user_name(doc: &Doc) -> bool {
-    doc.get("userName")
-        .and_then(Value::as_str)
-        .is_some_and(|s| !s.trim().is_empty())
+/// What a document holds as its userName.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum UserName {
+    Set,
+    /// Absent, null or "" (RFC 7643 §2.5: unassigned).
+    Unassigned,
+    /// Only white space.
+    Blank,
+}
+
+fn user_name_state(doc: &Doc) -> UserName {
+    match doc.get("userName") {
+        None | Some(Value::Null) => UserName::Unassigned,
+        Some(Value::String(s)) if s.is_empty() => UserName::Unassigned,
+        Some(Value::String(s)) if s.trim().is_empty() => UserName::Blank,
+        Some(_) => UserName::Set,
+    }
 }
 
 fn at_operation(i: usize, e: ScimError) -> ScimError {
@@ -619,7 +664,8 @@ fn values_of(holder: &Map<String, Value>, attr: &Attr) -> Vec<Value> {
 }
 
 /// Stores the values back: empty values dropped, an empty list unassigns the attribute
-/// (RFC 7643 §2.5), at most one primary (RFC 7643 §2.4).
+/// (RFC 7643 §2.5), at most one primary (RFC 7643 §2.4), at most `MAX_VALUES` values
+/// (`scim::limits`: checked here so that the error names the operation).
 fn store_values(
     holder: &mut Map<String, Value>,
     attr: &Attr,
@@ -627,6 +673,7 @@ fn store_values(
     name: &str,
 ) -> Result<(), ScimError> {
     items.retain(|v| v.as_object().is_none_or(|o| !o.is_empty()) && !v.is_null());
+    limits::check_values(items.len(), name)?;
     check_one_primary(&items, name)?;
     put(
         holder,
@@ -664,14 +711,38 @@ fn settle_primary(items: &mut [Value], written: &[usize], name: &str) -> Result<
     }
 }
 
-/// Whether two values of `attr` are the same value: the same `value` and `type` (compared as
-/// filters compare them) when the attribute has a `value`, else equal as a whole.
-fn same_value(attr: &Attr, a: &Value, b: &Value) -> bool {
+/// What makes two values of `attr` the same value, as a hash key: their `value` and `type`
+/// compared as filters compare them (folded, `scim::fold`, unless `caseExact`) when the
+/// attribute has a `value`, else the whole value. Matching by this key makes `add` and
+/// `remove` by value cost one key per value, not a comparison per pair.
+#[derive(Debug, PartialEq, Eq, Hash)]
+enum ValueKey {
+    /// `value` and `type`: a string (folded or not), or any other JSON as its text (marked
+    /// apart, so that `true` and `"true"` stay different values).
+    Pair(Option<Part>, Option<Part>),
+    /// The whole value as JSON text (maps print their keys in order: equal values alike).
+    Whole(String),
+}
+
+#[derive(Debug, PartialEq, Eq, Hash)]
+enum Part {
+    Text(String),
+    Json(String),
+}
+
+fn value_key(attr: &Attr, v: &Value) -> ValueKey {
     if attr.sub("value").is_none() {
-        return a == b;
+        return ValueKey::Whole(v.to_string());
     }
-    let (fa, fb) = (eval::folded(attr, a), eval::folded(attr, b));
-    fa.get("value") == fb.get("value") && fa.get("type") == fb.get("type")
+    let part = |name: &str| match v.get(name)? {
+        Value::String(s) if attr.sub(name).is_some_and(eval::is_folded) => {
+            Some(Part::Text(fold(s)))
+        }
+        Value::String(s) => Some(Part::Text(s.clone())),
+        Value::Null => None,
+        other => Some(Part::Json(other.to_string())),
+    };
+    ValueKey::Pair(part("value"), part("type"))
 }
 
 /// A multi-valued attribute as a whole (`emails`).
@@ -694,8 +765,9 @@ fn multi(
                 Some(Value::Array(l)) => l,
                 _ => Vec::new(),
             };
+            let listed: HashSet<ValueKey> = listed.iter().map(|l| value_key(attr, l)).collect();
             let mut items = values_of(holder, attr);
-            items.retain(|v| !listed.iter().any(|l| same_value(attr, v, l)));
+            items.retain(|v| !listed.contains(&value_key(attr, v)));
             store_values(holder, attr, items, name)
         }
         OpKind::Replace => {
@@ -708,18 +780,26 @@ fn multi(
                 return Ok(());
             };
             let mut items = values_of(holder, attr);
+            // Each value's key, to its first position (the one a merge goes into).
+            let mut at: HashMap<ValueKey, usize> = HashMap::with_capacity(items.len() + new.len());
+            for (i, e) in items.iter().enumerate() {
+                at.entry(value_key(attr, e)).or_insert(i);
+            }
             let mut written = Vec::with_capacity(new.len());
             for v in new {
-                match items.iter().position(|e| same_value(attr, e, &v)) {
-                    Some(i) => {
+                match at.entry(value_key(attr, &v)) {
+                    Entry::Occupied(e) => {
+                        let i = *e.get();
+                        // The same `value` and `type`: merged in place (its key stays the same).
                         if let (Some(e), Value::Object(o)) = (items[i].as_object_mut(), v) {
                             e.extend(o);
                         }
                         written.push(i);
                     }
-                    None => {
+                    Entry::Vacant(e) => {
+                        e.insert(items.len());
+                        written.push(items.len());
                         items.push(v);
-                        written.push(items.len() - 1);
                     }
                 }
             }
@@ -787,12 +867,12 @@ fn selected(
             if matched.is_empty() {
                 return Err(no_target());
             }
-            let mut i = 0;
-            items.retain(|_| {
-                let keep = !matched.contains(&i);
-                i += 1;
-                keep
-            });
+            let mut remove = vec![false; items.len()];
+            for i in &matched {
+                remove[*i] = true;
+            }
+            let mut flags = remove.into_iter();
+            items.retain(|_| !flags.next().unwrap_or(false));
         }
         (OpKind::Remove, Some(sub)) => {
             if matched.is_empty() {

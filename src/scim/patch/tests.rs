@@ -568,8 +568,13 @@ fn refusals_name_the_operation_and_use_rfc_7644_scim_types() {
         (json!([{"op": "add", "path": "emails", "value": [{"value": "a", "primary": true}, {"value": "b", "primary": true}]}]), ScimError::InvalidValue("Operation 0: At most one of emails may have \"primary\": true".into())),
         (json!([{"op": "replace", "path": "emails[type eq \"work\"]", "value": [{"value": "a"}, {"value": "b"}]}]), ScimError::InvalidValue("Operation 0: \"emails[type eq \"work\"]\" selects values to replace with one value, not a list".into())),
         (json!([{"op": "replace", "value": true}]), ScimError::InvalidValue("Operation 0: Without a \"path\", the value of replace must be an object of attributes".into())),
-        (json!([{"op": "remove", "path": "userName"}]), ScimError::InvalidValue("Operation 0: userName is required and cannot be removed".into())),
-        (json!([{"op": "replace", "path": "title", "value": "T"}, {"op": "replace", "value": {"userName": ""}}]), ScimError::InvalidValue("Operation 1: userName is required and cannot be removed".into())),
+        // RFC 7644 §3.5.2: removing a required attribute, or leaving it unassigned, is `mutability`.
+        (json!([{"op": "remove", "path": "userName"}]), ScimError::Mutability("Operation 0: userName is required: it cannot be removed or left unassigned".into())),
+        (json!([{"op": "replace", "path": "title", "value": "T"}, {"op": "replace", "value": {"userName": ""}}]), ScimError::Mutability("Operation 1: userName is required: it cannot be removed or left unassigned".into())),
+        (json!([{"op": "replace", "path": "userName", "value": null}]), ScimError::Mutability("Operation 0: userName is required: it cannot be removed or left unassigned".into())),
+        (json!([{"op": "replace", "value": {"urn:ietf:params:scim:schemas:core:2.0:User:userName": null}}]), ScimError::Mutability("Operation 0: userName is required: it cannot be removed or left unassigned".into())),
+        // A value that cannot be a userName is the value's fault.
+        (json!([{"op": "replace", "path": "userName", "value": "   "}]), ScimError::InvalidValue("Operation 0: userName must be a non-empty string".into())),
         (json!([{"op": "remove", "path": CORE_URN}]), ScimError::InvalidPath(format!("Operation 0: \"{CORE_URN}\" is the resource itself; remove its attributes"))),
         (json!([{"op": "add", "path": ENT, "value": "x"}]), ScimError::InvalidValue(format!("Operation 0: The value for \"{ENT}\" must be an object of its attributes"))),
         (json!([{"op": "add", "path": "urn:ietf:params:scim:schemas:extension:peakon:2.0:User:Start", "value": "x"}]), ScimError::InvalidValue("Operation 0: Unknown attribute \"Start\" in urn:ietf:params:scim:schemas:extension:peakon:2.0:User; this tenant defines no custom attributes".into())),
@@ -587,35 +592,57 @@ fn malformed_requests_are_invalid_syntax() {
     let start = json!({"userName": "a"});
     let table = [
         (
-            json!({}),
+            json!({"schemas": [PATCH_OP]}),
             ScimError::InvalidSyntax("A PATCH request needs an \"Operations\" array".into()),
         ),
         (
-            json!({"Operations": []}),
+            json!({"schemas": [PATCH_OP], "Operations": []}),
             ScimError::InvalidSyntax("\"Operations\" is empty".into()),
         ),
         (
-            json!({"Operations": [1]}),
+            json!({"schemas": [PATCH_OP], "Operations": [1]}),
             ScimError::InvalidSyntax("Operation 0 is not an object".into()),
         ),
         (
-            json!({"Operations": [{"op": "move", "path": "x"}]}),
-            ScimError::InvalidSyntax("Operation 0: \"op\" must be add, replace or remove".into()),
+            // RFC 7644 §3.12, Table 9: an unknown operation is `invalidValue` for PATCH.
+            json!({"schemas": [PATCH_OP], "Operations": [{"op": "move", "path": "x"}]}),
+            ScimError::InvalidValue("Operation 0: \"op\" must be add, replace or remove".into()),
         ),
         (
-            json!({"Operations": [{"op": "add", "path": 5, "value": 1}]}),
+            json!({"schemas": [PATCH_OP], "Operations": [{"path": "x"}]}),
+            ScimError::InvalidValue("Operation 0: \"op\" must be add, replace or remove".into()),
+        ),
+        (
+            json!({"schemas": [PATCH_OP], "Operations": [{"op": 1, "path": "x"}]}),
+            ScimError::InvalidValue("Operation 0: \"op\" must be add, replace or remove".into()),
+        ),
+        (
+            json!({"schemas": [PATCH_OP], "Operations": [{"op": "add", "path": 5, "value": 1}]}),
             ScimError::InvalidSyntax("Operation 0: \"path\" must be a string".into()),
         ),
         (
-            json!({"Operations": [{"op": "replace", "path": "active"}]}),
+            json!({"schemas": [PATCH_OP], "Operations": [{"op": "replace", "path": "active"}]}),
             ScimError::InvalidSyntax("Operation 0: \"value\" is required for replace".into()),
         ),
         (
-            json!({"Operations": [{"op": "remove"}]}),
+            json!({"schemas": [PATCH_OP], "Operations": [{"op": "remove"}]}),
             ScimError::NoTarget("Operation 0: remove needs a \"path\"".into()),
         ),
         (
             json!({"schemas": ["urn:x"], "Operations": [{"op": "remove", "path": "x"}]}),
+            ScimError::InvalidSyntax(format!(
+                "A PATCH request's \"schemas\" must be [\"{PATCH_OP}\"]"
+            )),
+        ),
+        // RFC 7644 §3.5.2: the body MUST carry the PatchOp schema.
+        (
+            json!({"Operations": [{"op": "remove", "path": "title"}]}),
+            ScimError::InvalidSyntax(format!(
+                "A PATCH request's \"schemas\" must be [\"{PATCH_OP}\"]"
+            )),
+        ),
+        (
+            json!({"schemas": [], "Operations": [{"op": "remove", "path": "title"}]}),
             ScimError::InvalidSyntax(format!(
                 "A PATCH request's \"schemas\" must be [\"{PATCH_OP}\"]"
             )),
@@ -631,7 +658,11 @@ fn malformed_requests_are_invalid_syntax() {
         .map(|_| json!({"op": "remove", "path": "title"}))
         .collect();
     assert_eq!(
-        parse_request(json!({"Operations": many}).as_object().unwrap()),
+        parse_request(
+            json!({"schemas": [PATCH_OP], "Operations": many})
+                .as_object()
+                .unwrap()
+        ),
         Err(ScimError::InvalidValue(format!(
             "A PATCH request may carry at most {MAX_OPERATIONS} operations, not {}",
             MAX_OPERATIONS + 1
@@ -641,7 +672,12 @@ fn malformed_requests_are_invalid_syntax() {
         .map(|_| json!({"op": "remove", "path": "title"}))
         .collect();
     assert_eq!(
-        parse_request(json!({"Operations": most}).as_object().unwrap()).map(|o| o.len()),
+        parse_request(
+            json!({"schemas": [PATCH_OP], "Operations": most})
+                .as_object()
+                .unwrap()
+        )
+        .map(|o| o.len()),
         Ok(MAX_OPERATIONS)
     );
 }
@@ -654,7 +690,7 @@ fn a_failing_request_changes_nothing() {
         {"op": "remove", "path": "emails"},
         {"op": "replace", "path": "emails[value eq \"x\"].type", "value": "home"}
     ]);
-    let body = json!({"Operations": ops});
+    let body = json!({"schemas": [PATCH_OP], "Operations": ops});
     let parsed = parse_request(body.as_object().unwrap()).unwrap();
     let before = doc(start.clone());
     assert!(apply(&before, &parsed, &TenantSchema::default()).is_err());
@@ -701,7 +737,7 @@ fn custom_attributes_are_set_through_the_tenant_schema() {
         json!({"userName": "a", TENANT_USER: {"att_2": "kept"}})
     );
     // A deactivated attribute is ignored, with a note.
-    let ops = json!({"Operations": [{"op": "replace", "path": "Old", "value": "new"}]});
+    let ops = json!({"schemas": [PATCH_OP], "Operations": [{"op": "replace", "path": "Old", "value": "new"}]});
     let parsed = parse_request(ops.as_object().unwrap()).unwrap();
     let out = apply(&doc(start.clone()), &parsed, &schema).unwrap();
     assert_eq!(Value::Object(out.doc), start);
@@ -709,4 +745,135 @@ fn custom_attributes_are_set_through_the_tenant_schema() {
         out.notes,
         vec!["ignored the deactivated attribute \"Old\"".to_string()]
     );
+}
+
+/// `n` distinct emails, `i` numbering them from `from`.
+fn emails(from: usize, n: usize) -> Vec<Value> {
+    (from..from + n)
+        .map(|i| json!({"value": format!("user.{i}@example.com"), "type": "work"}))
+        .collect()
+}
+
+#[test]
+fn limits_apply_to_what_a_patch_writes() {
+    use crate::scim::limits::MAX_VALUES;
+    let start = json!({"userName": "a", "emails": emails(0, 60)});
+    // Up to the limit by add, in one operation or several.
+    let full = run(
+        &start,
+        json!([{"op": "add", "path": "emails", "value": emails(60, 40)}]),
+    )
+    .unwrap();
+    assert_eq!(full["emails"].as_array().unwrap().len(), MAX_VALUES);
+    let split = run(
+        &start,
+        json!([
+            {"op": "add", "path": "emails", "value": emails(60, 20)},
+            {"op": "add", "value": {"emails": emails(80, 20)}},
+        ]),
+    )
+    .unwrap();
+    assert_eq!(split, full);
+    // One more is refused, naming the operation that passed the limit.
+    let table: Vec<(Value, ScimError)> = vec![
+        (json!([{"op": "add", "path": "emails", "value": emails(60, 41)}]), ScimError::InvalidValue("Operation 0: emails may hold at most 100 values, not 101".into())),
+        (json!([{"op": "add", "path": "emails", "value": emails(60, 40)}, {"op": "add", "path": "emails[type eq \"home\"].value", "value": "h@x.com"}]), ScimError::InvalidValue("Operation 1: emails may hold at most 100 values, not 101".into())),
+        (json!([{"op": "replace", "path": "emails", "value": emails(0, 101)}]), ScimError::InvalidValue("Operation 0: emails may hold at most 100 values, not 101".into())),
+        // The PATCH: 20,000 distinct emails in one add, refused before any is matched.
+        (json!([{"op": "add", "path": "emails", "value": emails(0, 20_000)}]), ScimError::InvalidValue("Operation 0: emails may hold at most 100 values, not 20000".into())),
+        (json!([{"op": "remove", "path": "emails", "value": emails(0, 101)}]), ScimError::InvalidValue("Operation 0: emails may hold at most 100 values, not 101".into())),
+        (json!([{"op": "replace", "path": "displayName", "value": "x".repeat(1025)}]), ScimError::InvalidValue("Operation 0: displayName may hold at most 1024 characters, not 1025".into())),
+        (json!([{"op": "replace", "value": {"name.givenName": "x".repeat(1025)}}]), ScimError::InvalidValue("Operation 0: name.givenName may hold at most 1024 characters, not 1025".into())),
+        (json!([{"op": "replace", "path": "emails[value eq \"user.1@example.com\"].value", "value": "x".repeat(513)}]), ScimError::InvalidValue("Operation 0: emails.value may hold at most 512 characters, not 513".into())),
+        (json!([{"op": "replace", "path": "userName", "value": "a\u{0}b"}]), ScimError::InvalidValue("Operation 0: userName may not contain control characters (found U+0000)".into())),
+        (json!([{"op": "add", "path": "externalId", "value": "e\u{1b}"}]), ScimError::InvalidValue("Operation 0: externalId may not contain control characters (found U+001B)".into())),
+        (json!([{"op": "replace", "path": "profileUrl", "value": " JavaScript:alert(1)"}]), ScimError::InvalidValue("Operation 0: profileUrl may not be a javascript: URI (javascript:, data: or vbscript: URIs are refused in references)".into())),
+        (json!([{"op": "add", "path": "photos", "value": [{"value": "data:image/svg+xml,<svg onload=alert(1)>"}]}]), ScimError::InvalidValue("Operation 0: photos.value may not be a data: URI (javascript:, data: or vbscript: URIs are refused in references)".into())),
+        (json!([{"op": "replace", "path": "manager", "value": {"value": "m", "$ref": "vbscript:x"}}]), ScimError::InvalidValue("Operation 0: manager.$ref may not be a vbscript: URI (javascript:, data: or vbscript: URIs are refused in references)".into())),
+        (json!([{"op": "replace", "path": "manager", "value": "m"}, {"op": "add", "path": "manager.$ref", "value": "javascript:alert(1)"}]), ScimError::InvalidValue(format!("Operation 1: {ENT}:manager.$ref may not be a javascript: URI (javascript:, data: or vbscript: URIs are refused in references)"))),
+    ];
+    for (ops, err) in table {
+        let shown = ops.to_string();
+        assert_eq!(
+            run(&start, ops),
+            Err(err),
+            "{}",
+            &shown[..shown.len().min(200)]
+        );
+    }
+    // A relative reference is one (RFC 7643 §2.3.7).
+    let managed = run(&start, json!([{"op": "replace", "path": "manager", "value": {"value": "m", "$ref": "../Users/m"}}])).unwrap();
+    assert_eq!(
+        managed[ENT]["manager"],
+        json!({"value": "m", "$ref": "../Users/m"})
+    );
+}
+
+#[test]
+fn a_patch_that_leaves_the_resource_too_large_is_refused() {
+    use crate::scim::limits::MAX_RESOURCE_BYTES;
+    let address =
+        |i: usize| json!({"formatted": format!("{i} {}", "x".repeat(2000)), "type": "other"});
+    let ops: Vec<Value> = (0..40)
+        .map(|i| json!({"op": "add", "path": "addresses", "value": [address(i)]}))
+        .collect();
+    let got = run(&json!({"userName": "a"}), Value::Array(ops));
+    assert!(
+        matches!(&got, Err(ScimError::InvalidValue(d)) if d.ends_with(&format!("at most {MAX_RESOURCE_BYTES} are allowed"))),
+        "{got:?}"
+    );
+}
+
+#[test]
+fn add_and_remove_match_values_canonically_and_without_case() {
+    let start = json!({"userName": "a", "emails": [{"value": "José@Example.com", "type": "work"}]});
+    // The same address in NFD and another case, and the same type in another case: one value.
+    let merged = run(
+        &start,
+        json!([{"op": "add", "path": "emails", "value": [
+            {"value": "JOSE\u{301}@example.COM", "type": "WORK", "primary": true}
+        ]}]),
+    )
+    .unwrap();
+    assert_eq!(
+        merged["emails"],
+        json!([{"value": "JOSE\u{301}@example.COM", "type": "WORK", "primary": true}])
+    );
+    // Another type is another value.
+    let two = run(&start, json!([{"op": "add", "path": "emails", "value": [{"value": "josé@example.com", "type": "home"}]}])).unwrap();
+    assert_eq!(two["emails"].as_array().unwrap().len(), 2);
+    // Removing listed values finds them the same way.
+    let removed = run(&two, json!([{"op": "remove", "path": "emails", "value": [{"value": "Jose\u{301}@EXAMPLE.com", "type": "Work"}]}])).unwrap();
+    assert_eq!(
+        removed["emails"],
+        json!([{"value": "josé@example.com", "type": "home"}])
+    );
+    // A value filter selects canonically equivalent values too.
+    let filtered = run(&start, json!([{"op": "replace", "path": "emails[value eq \"jose\u{301}@example.com\"].display", "value": "J"}])).unwrap();
+    assert_eq!(filtered["emails"][0]["display"], json!("J"));
+}
+
+#[test]
+fn the_largest_patch_the_limits_allow_merges_every_value() {
+    use crate::scim::limits::MAX_VALUES;
+    use crate::scim::patch::MAX_OPERATIONS;
+    // Every operation adds the same MAX_VALUES emails, each in another case: after the first,
+    // every value merges into one already there. (Its time is printed by
+    // `cargo run --release --example largest_patch`.)
+    let ops: Vec<Value> = (0..MAX_OPERATIONS)
+        .map(|op| {
+            let values: Vec<Value> = (0..MAX_VALUES)
+                .map(|i| {
+                    let v = format!("Åsa.{i}@Example.com");
+                    json!({"value": if op % 2 == 0 { v.to_uppercase() } else { v }, "type": "work"})
+                })
+                .collect();
+            json!({"op": "add", "path": "emails", "value": values})
+        })
+        .collect();
+    let out = run(&json!({"userName": "a"}), Value::Array(ops)).unwrap();
+    let emails = out["emails"].as_array().unwrap();
+    assert_eq!(emails.len(), MAX_VALUES);
+    // A merge keeps the spelling sent last (the last operation's, an odd one).
+    assert_eq!(emails[0]["value"], json!("Åsa.0@Example.com"));
 }

@@ -3,7 +3,9 @@
 //! of their declared type (RFC 7643 §2.3), with booleans also taken from the strings Entra sends
 //! and date-times normalised; a single value where an array belongs taken as a one-element
 //! array, with at most one `primary` (RFC 7643 §2.4); nulls and empty values unassigned
-//! (RFC 7643 §2.5).
+//! (RFC 7643 §2.5); strings within the attribute's limits (`scim::limits`: length, no control
+//! characters in identifiers, no script URIs in references) and at most `MAX_VALUES` values
+//! sent for a multi-valued attribute, counted before any value is looked at.
 //!
 //! Used by `parse` and by PATCH (`scim::patch`). Leaves out which attributes a document holds
 //! (`parse`), the enterprise manager's forms (`parse::enterprise_value`) and the tenant's own
@@ -11,6 +13,7 @@
 
 use crate::scim::datetime::normalize_datetime;
 use crate::scim::error::ScimError;
+use crate::scim::limits::{check_text, check_values};
 use crate::scim::schema::{Attr, Mutability, Type};
 use serde_json::{Map, Value};
 
@@ -35,6 +38,7 @@ pub fn canonical(
             // A single value where an array belongs: taken as a one-element array.
             other => vec![other],
         };
+        check_values(items.len(), path)?;
         let mut out = Vec::with_capacity(items.len());
         for item in items {
             if let Some(v) = singular(attr, item, path)? {
@@ -84,7 +88,11 @@ fn singular(attr: &'static Attr, value: &Value, path: &str) -> Result<Option<Val
         }
         return Ok((!out.is_empty()).then_some(Value::Object(out)));
     }
-    simple(attr.ty, value, path).map(Some)
+    let v = simple(attr.ty, value, path)?;
+    if let Value::String(s) = &v {
+        check_text(attr, s, path)?;
+    }
+    Ok(Some(v))
 }
 
 /// A simple value of type `ty`, canonical. Booleans also come as the strings "True"/"False"

@@ -83,10 +83,10 @@ fn diff_level(
 mod tests {
     use super::*;
     use crate::scim::error::ScimError;
-    use crate::scim::user::parse_user;
+    use crate::scim::user::{parse_user, with_schemas};
 
     fn parse(v: Value) -> Result<Doc, ScimError> {
-        parse_user(v.as_object().unwrap(), &TenantSchema::default()).map(|p| p.doc)
+        parse_user(&with_schemas(v), &TenantSchema::default()).map(|p| p.doc)
     }
 
     #[test]

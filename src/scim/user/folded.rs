@@ -62,11 +62,11 @@ fn fold_value(attr: &'static Attr, v: &Value) -> Value {
 mod tests {
     use super::*;
     use crate::scim::error::ScimError;
-    use crate::scim::user::parse_user;
+    use crate::scim::user::{parse_user, with_schemas};
     use serde_json::json;
 
     fn parse(v: Value) -> Result<Doc, ScimError> {
-        parse_user(v.as_object().unwrap(), &TenantSchema::default()).map(|p| p.doc)
+        parse_user(&with_schemas(v), &TenantSchema::default()).map(|p| p.doc)
     }
 
     #[test]
@@ -77,5 +77,22 @@ mod tests {
         assert_eq!(f["externalId"], json!("AbC"));
         assert_eq!(f["emails"][0], json!({"value": "x@y", "type": "work"}));
         assert_eq!(f["name"]["familyName"], json!("strasse"));
+    }
+
+    #[test]
+    fn the_folded_copy_holds_one_key_for_canonically_equivalent_values() {
+        let nfc = parse(json!({"userName": "José", "emails": [{"value": "José@x.com"}]})).unwrap();
+        let nfd =
+            parse(json!({"userName": "JOSE\u{301}", "emails": [{"value": "Jose\u{301}@X.com"}]}))
+                .unwrap();
+        let (a, b) = (
+            folded(&nfc, &TenantSchema::default()),
+            folded(&nfd, &TenantSchema::default()),
+        );
+        assert_eq!(a["userName"], json!("josé"));
+        assert_eq!(a["userName"], b["userName"]);
+        assert_eq!(a["emails"], b["emails"]);
+        // The document itself keeps what was sent.
+        assert_eq!(nfd["userName"], json!("JOSE\u{301}"));
     }
 }

@@ -34,6 +34,8 @@ mod render;
 pub use canonical::{canonical, check_one_primary, simple};
 pub use diff::{changes, Change};
 pub use folded::folded;
+#[cfg(test)]
+pub(crate) use parse::with_schemas;
 pub use parse::{
     check_schemas, enterprise_value, finish, parse_attributes, parse_user, require_user_name,
 };

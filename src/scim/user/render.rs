@@ -94,10 +94,10 @@ pub fn render(
 mod tests {
     use super::*;
     use crate::scim::error::ScimError;
-    use crate::scim::user::parse_user;
+    use crate::scim::user::{parse_user, with_schemas};
 
     fn parse(v: Value) -> Result<Doc, ScimError> {
-        parse_user(v.as_object().unwrap(), &TenantSchema::default()).map(|p| p.doc)
+        parse_user(&with_schemas(v), &TenantSchema::default()).map(|p| p.doc)
     }
 
     #[test]

@@ -151,7 +151,7 @@ pub fn admin_defines_attributes(c: &impl Client) {
     let u = create(
         c,
         &t,
-        json!({ "userName": unique("u"), PEAKON: { "Start date": "2020-01-01", "StartDate": null } }),
+        json!({ "schemas": [CORE, PEAKON], "userName": unique("u"), PEAKON: { "Start date": "2020-01-01", "StartDate": null } }),
     );
     assert_eq!(u[PEAKON], json!({ "Employed_Since": "2020-01-01" }));
     // ...but a new attribute of that name would derive the same SCIM name, which stays taken.
@@ -439,7 +439,7 @@ pub fn deactivated_attributes_are_ignored_and_kept(c: &impl Client) {
         &t.token,
         "POST",
         "/Users",
-        Some(json!({ "userName": unique("new"), PEAKON: { "shoe size": 40 } })),
+        Some(json!({ "schemas": [CORE, PEAKON], "userName": unique("new"), PEAKON: { "shoe size": 40 } })),
     )
     .expect(201);
     // Active again: the stored value was kept, unchanged.
@@ -502,7 +502,7 @@ pub fn each_tenant_sees_only_its_own_attributes(c: &impl Client) {
     let u = create(
         c,
         &b,
-        json!({ "userName": unique("y"), PEAKON: { "cost centre": "42" } }),
+        json!({ "schemas": [CORE, PEAKON], "userName": unique("y"), PEAKON: { "cost centre": "42" } }),
     );
     assert_eq!(u[PEAKON], json!({ "Cost_Centre": 42 }));
     // A filter on an attribute the tenant does not have is a 400 naming it.

@@ -8,6 +8,7 @@
 //! `every_scenario_is_listed_once` fails on a scenario missing from the list, so that no
 //! scenario runs in one suite only.
 pub mod custom;
+pub mod limits;
 pub mod patch;
 pub mod protocol;
 pub mod query;
@@ -43,6 +44,13 @@ macro_rules! shared_tests {
                     deactivated_attributes_are_ignored_and_kept,
                     each_tenant_sees_only_its_own_attributes,
                     entra_custom_attribute_flow,
+                ],
+                limits: [
+                    the_largest_allowed_patch_completes_and_the_next_get_is_answered,
+                    over_limit_requests_are_refused_and_change_nothing,
+                    canonically_equivalent_identities_are_one,
+                    script_references_are_refused,
+                    rfc_errors_for_schemas_operations_and_required_attributes,
                 ],
                 patch: [
                     okta_patch_sequence,

@@ -315,10 +315,8 @@ pub fn a_request_with_one_invalid_operation_changes_nothing(c: &impl Client) {
             json!({ "op": "add", "path": "active", "value": "maybe" }),
             "invalidValue",
         ),
-        (
-            json!({ "op": "remove", "path": "userName" }),
-            "invalidValue",
-        ),
+        // RFC 7644 §3.5.2: removing a required attribute is `mutability`.
+        (json!({ "op": "remove", "path": "userName" }), "mutability"),
     ];
     for (bad, scim_type) in cases {
         let ops = json!([
@@ -342,7 +340,8 @@ pub fn a_request_with_one_invalid_operation_changes_nothing(c: &impl Client) {
         &format!("/Users/{id}"),
         Some(json!({ "schemas": [PATCH_OP], "Operations": [{ "op": "move", "path": "title" }] })),
     );
-    syntax.expect_scim_error(400, Some("invalidSyntax"));
+    // RFC 7644 §3.12, Table 9: an unknown operation is `invalidValue` for PATCH.
+    syntax.expect_scim_error(400, Some("invalidValue"));
     let too_many: Vec<Value> = (0..101)
         .map(|_| json!({ "op": "replace", "path": "title", "value": "x" }))
         .collect();

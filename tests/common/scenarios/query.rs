@@ -392,7 +392,7 @@ pub fn projection_applies_to_every_answer_that_returns_users(c: &impl Client) {
         &t.token,
         "POST",
         "/Users?attributes=userName",
-        Some(json!({ "userName": "projected", "displayName": "P" })),
+        Some(json!({ "schemas": [CORE], "userName": "projected", "displayName": "P" })),
     );
     created.expect(201);
     let new_id = created.json()["id"].as_str().unwrap().to_string();
@@ -408,7 +408,7 @@ pub fn projection_applies_to_every_answer_that_returns_users(c: &impl Client) {
         &t.token,
         "PUT",
         &format!("/Users/{new_id}?excludedAttributes=meta,displayName"),
-        Some(json!({ "userName": "projected", "title": "T" })),
+        Some(json!({ "schemas": [CORE], "userName": "projected", "title": "T" })),
     );
     put.expect(200);
     assert_eq!(
@@ -431,7 +431,7 @@ pub fn projection_applies_to_every_answer_that_returns_users(c: &impl Client) {
         &t.token,
         "POST",
         "/Users?attributes=userName&excludedAttributes=id",
-        Some(json!({ "userName": "both" })),
+        Some(json!({ "schemas": [CORE], "userName": "both" })),
     );
     both.expect(201);
     assert_eq!(both.json()["meta"]["resourceType"], json!("User"));
@@ -541,7 +541,7 @@ pub fn index_paging_is_exact_at_every_offset(c: &impl Client) {
         &t.token,
         "POST",
         "/Users",
-        Some(json!({ "userName": "aaa-first-by-name" })),
+        Some(json!({ "schemas": [CORE], "userName": "aaa-first-by-name" })),
     )
     .expect(201);
     assert_eq!(

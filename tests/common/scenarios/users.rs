@@ -308,8 +308,8 @@ pub fn deactivate_and_reactivate(c: &impl Client) {
     // Bad PATCH requests.
     patch(json!([{ "op": "replace", "path": "nope", "value": 1 }]))
         .expect_scim_error(400, Some("invalidPath"));
-    patch(json!([{ "op": "jump", "path": "active" }]))
-        .expect_scim_error(400, Some("invalidSyntax"));
+    // RFC 7644 §3.12, Table 9: an unknown operation is `invalidValue` for PATCH.
+    patch(json!([{ "op": "jump", "path": "active" }])).expect_scim_error(400, Some("invalidValue"));
     c.scim(&t.token, "PATCH", "/Users/not-a-user", Some(json!({ "schemas": [PATCH_OP], "Operations": [{ "op": "replace", "value": { "active": false } }] })))
         .expect_scim_error(404, None);
 }
