@@ -212,7 +212,8 @@ for i in "${!LABELS[@]}"; do
   # Throughput beyond the per-token rate limit is what is measured here.
   echo "SCIM_RATE_LIMIT=off" >>"$WORKER_DIR/vars"
   bc_say "$label: a fresh local D1 with its migrations; wrangler dev"
-  worker_d1 migrations apply
+  # wrangler reads the wrangler.toml (and so the migrations) of the directory it runs in.
+  (cd "$dir" && worker_d1 migrations apply) || bc_die "$label: its migrations did not apply"
   worker_start
   SERVERS+=("$WRANGLER_PID")
   WRANGLER_PID=""
