@@ -4,10 +4,10 @@
 //! So an entry and its write commit together or not at all. Reading the log is
 //! `store::reports`; which entries a request writes is `app::scim_api::activity`.
 
-use super::builder::Sql;
+use super::builder::{Scope, Sql};
 use super::users::{refused_because, Claim, Refusal};
 use super::Stmt;
-use crate::model::{Operation, TokenHash, UserId, WriteId};
+use crate::model::{Operation, UserId, WriteId};
 use crate::scim::datetime::Timestamp;
 
 /// An activity-log entry.
@@ -65,10 +65,11 @@ pub struct Outcome {
 /// Writes an activity-log entry under the given condition. The token id comes from the token
 /// itself, so a request that fails authentication writes nothing; a missing `user_name` is taken
 /// from the user row, when there is one.
-pub fn log_event(hash: &TokenHash, event: &Event<'_>, when: &When<'_>) -> Stmt {
+pub fn log_event<'s>(scope: impl Into<Scope<'s>>, event: &Event<'_>, when: &When<'_>) -> Stmt {
+    let scope: Scope<'s> = scope.into();
     let mut q = Sql::new();
-    let tenant = q.tenant_of_token(hash);
-    let token = q.token_hash(hash);
+    let tenant = q.tenant(scope);
+    let token = q.token_id(scope);
     let at = q.bind(event.at);
     let request_id = q.bind(event.request_id);
     let operation = q.bind(event.operation.as_str());
@@ -140,7 +141,7 @@ pub fn log_event(hash: &TokenHash, event: &Event<'_>, when: &When<'_>) -> Stmt {
          detail, changes, client, token_id) \
          SELECT t.tenant_id, {at}, {request_id}, {operation}, {user_id}, \
          coalesce({user_name}, (SELECT user_name FROM users WHERE tenant_id = t.tenant_id AND id = {user_id})), \
-         {status}, {detail}, {changes}, {client}, (SELECT id FROM tokens WHERE hash = {token}) \
+         {status}, {detail}, {changes}, {client}, {token} \
          FROM (SELECT {tenant} AS tenant_id) t WHERE t.tenant_id IS NOT NULL{condition}"
     ))
 }

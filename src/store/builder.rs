@@ -12,7 +12,7 @@
 //! This is the only file under `src/` that writes `?` followed by a digit (a test checks).
 
 use super::{Stmt, Value};
-use crate::model::TokenHash;
+use crate::model::{TenantId, TokenHash};
 use std::borrow::Cow;
 use std::fmt;
 
@@ -31,6 +31,27 @@ impl fmt::Display for Param {
 pub struct Sql {
     params: Vec<Value>,
     token: Option<Param>,
+    tenant: Option<Param>,
+}
+
+/// Whose rows a statement reaches: a SCIM request's, through its token (so a revoked token or a
+/// disabled tenant reaches none), or a tenant's named by id (the operator's and the jobs').
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Scope<'a> {
+    Token(&'a TokenHash),
+    Tenant(&'a TenantId),
+}
+
+impl<'a> From<&'a TokenHash> for Scope<'a> {
+    fn from(hash: &'a TokenHash) -> Scope<'a> {
+        Scope::Token(hash)
+    }
+}
+
+impl<'a> From<&'a TenantId> for Scope<'a> {
+    fn from(tenant: &'a TenantId) -> Scope<'a> {
+        Scope::Tenant(tenant)
+    }
 }
 
 impl Sql {
@@ -67,6 +88,38 @@ impl Sql {
             "(SELECT tk.tenant_id FROM tokens tk JOIN tenants tn ON tn.id = tk.tenant_id \
              WHERE tk.hash = {token} AND tk.revoked_at IS NULL AND tn.active = 1)"
         )
+    }
+
+    /// The tenant of a statement's scope: the live token's tenant (a SCIM request), or the
+    /// tenant named by id while it exists (the operator's and the jobs' writes, for instance a
+    /// restore); NULL otherwise. Bound once per statement.
+    pub fn tenant(&mut self, scope: Scope<'_>) -> String {
+        match scope {
+            Scope::Token(hash) => self.tenant_of_token(hash),
+            Scope::Tenant(tenant) => {
+                let t = match self.tenant {
+                    Some(p) => p,
+                    None => {
+                        let p = self.bind(tenant);
+                        self.tenant = Some(p);
+                        p
+                    }
+                };
+                format!("(SELECT tn.id FROM tenants tn WHERE tn.id = {t})")
+            }
+        }
+    }
+
+    /// The id of the scope's token (what the activity log records), or NULL when the write is
+    /// not a token's.
+    pub fn token_id(&mut self, scope: Scope<'_>) -> String {
+        match scope {
+            Scope::Token(hash) => {
+                let token = self.token_hash(hash);
+                format!("(SELECT id FROM tokens WHERE hash = {token})")
+            }
+            Scope::Tenant(_) => "NULL".to_string(),
+        }
     }
 
     /// The request's token hash, bound once per statement.

@@ -35,7 +35,7 @@ pub mod tokens;
 pub mod users;
 
 pub use batch::{Batch, Handle, Query, Results};
-pub use builder::{Param, Sql};
+pub use builder::{Param, Scope, Sql};
 
 /// A bound SQL parameter. D1 takes JavaScript numbers, so integers stay within ±2^53.
 #[derive(Debug, Clone, PartialEq)]

@@ -12,7 +12,7 @@
 //! either records a write with everything that belongs to it, or records the refusal.
 
 use super::batch::{Columns, FromRow, Query};
-use super::builder::{Param, Sql};
+use super::builder::{Param, Scope, Sql};
 use super::list_sql::{optional_filter_sql, Order};
 use super::tenants::{DEFAULT_MAX_BYTES, DEFAULT_MAX_EMPLOYEES};
 use super::{Row, Stmt, StoreError, Value};
@@ -102,9 +102,10 @@ impl FromRow for ListedUser {
 }
 
 /// One user by id.
-pub fn get_user(hash: &TokenHash, id: &UserId) -> Query<Option<StoredUser>> {
+pub fn get_user<'s>(scope: impl Into<Scope<'s>>, id: &UserId) -> Query<Option<StoredUser>> {
+    let scope: Scope<'s> = scope.into();
     let mut q = Sql::new();
-    let tenant = q.tenant_of_token(hash);
+    let tenant = q.tenant(scope);
     let id = q.bind(id);
     Query::first(q.stmt(format!(
         "SELECT {USER_COLUMNS_READ} FROM users u {MANAGER_JOIN} \
@@ -412,9 +413,10 @@ fn has_room(q: &mut Sql, tenant: &str, claim: &Claim<'_>) -> String {
 }
 
 /// Why `claim` was refused, if one of the [`Refusal`]s explains it (read after the write).
-pub fn refusal(hash: &TokenHash, claim: &Claim<'_>) -> Query<Option<Refusal>> {
+pub fn refusal<'s>(scope: impl Into<Scope<'s>>, claim: &Claim<'_>) -> Query<Option<Refusal>> {
+    let scope: Scope<'s> = scope.into();
     let mut q = Sql::new();
-    let tenant = q.tenant_of_token(hash);
+    let tenant = q.tenant(scope);
     let mut bound = claim.bind();
     let cases: Vec<String> = Refusal::ALL
         .iter()
@@ -444,9 +446,10 @@ pub fn refusal(hash: &TokenHash, claim: &Claim<'_>) -> Query<Option<Refusal>> {
 /// Inserts a new user (version 1), unless its userName or externalId is taken or the tenant's
 /// quota has no room for it: then nothing happens and the batch's later statements see no row
 /// with this write id.
-pub fn insert_user(hash: &TokenHash, w: &UserWrite<'_>, claim: &Claim<'_>) -> Stmt {
+pub fn insert_user<'s>(scope: impl Into<Scope<'s>>, w: &UserWrite<'_>, claim: &Claim<'_>) -> Stmt {
+    let scope: Scope<'s> = scope.into();
     let mut q = Sql::new();
-    let tenant = q.tenant_of_token(hash);
+    let tenant = q.tenant(scope);
     let mut now = None;
     let (mut names, mut values) = (Vec::new(), Vec::new());
     for c in USER_COLUMNS.iter().filter(|c| c.is_written()) {
@@ -473,14 +476,15 @@ pub fn insert_user(hash: &TokenHash, w: &UserWrite<'_>, claim: &Claim<'_>) -> St
 /// Replaces a user whose version is still `expected_version`, if the quota has room for what it
 /// grows; `UPDATE OR IGNORE` so that a userName or externalId taken by another user skips the
 /// row instead of failing the batch.
-pub fn update_user(
-    hash: &TokenHash,
+pub fn update_user<'s>(
+    scope: impl Into<Scope<'s>>,
     w: &UserWrite<'_>,
     expected_version: i64,
     claim: &Claim<'_>,
 ) -> Stmt {
+    let scope: Scope<'s> = scope.into();
     let mut q = Sql::new();
-    let tenant = q.tenant_of_token(hash);
+    let tenant = q.tenant(scope);
     let mut now = None;
     let mut sets = Vec::new();
     for c in USER_COLUMNS.iter().filter(|c| c.is_written()) {
@@ -506,11 +510,12 @@ pub fn update_user(
 
 /// Keeps the tenant's usage right after a write that took effect: `claim`'s employees and
 /// bytes are added (so `stored_bytes` stays the sum of the users' sizes).
-pub fn count_usage(hash: &TokenHash, w: &UserWrite<'_>, claim: &Claim<'_>) -> Stmt {
+pub fn count_usage<'s>(scope: impl Into<Scope<'s>>, w: &UserWrite<'_>, claim: &Claim<'_>) -> Stmt {
+    let scope: Scope<'s> = scope.into();
     let mut q = Sql::new();
-    let tenant = q.tenant_of_token(hash);
+    let tenant = q.tenant(scope);
     let (employees, bytes) = (q.bind(claim.employees), q.bind(claim.bytes));
-    let written_by = written(&mut q, hash, w.id, w.write_id);
+    let written_by = written(&mut q, scope, w.id, w.write_id);
     q.stmt(format!(
         "UPDATE tenants SET employees = employees + {employees}, stored_bytes = stored_bytes + {bytes} \
          WHERE id = {tenant} AND {written_by}"
@@ -519,8 +524,8 @@ pub fn count_usage(hash: &TokenHash, w: &UserWrite<'_>, claim: &Claim<'_>) -> St
 
 /// `EXISTS` the user row `id` written by `write_id`: the condition of every statement that
 /// belongs to a write.
-fn written(q: &mut Sql, hash: &TokenHash, id: &UserId, write_id: &WriteId) -> String {
-    let tenant = q.tenant_of_token(hash);
+fn written(q: &mut Sql, scope: Scope<'_>, id: &UserId, write_id: &WriteId) -> String {
+    let tenant = q.tenant(scope);
     format!(
         "EXISTS (SELECT 1 FROM users WHERE tenant_id = {tenant} AND id = {} AND write_id = {})",
         q.bind(id),
@@ -529,16 +534,17 @@ fn written(q: &mut Sql, hash: &TokenHash, id: &UserId, write_id: &WriteId) -> St
 }
 
 /// The user's `user_emails` rows, rewritten if this request's write took effect.
-pub fn replace_emails(hash: &TokenHash, w: &UserWrite<'_>) -> Vec<Stmt> {
+pub fn replace_emails<'s>(scope: impl Into<Scope<'s>>, w: &UserWrite<'_>) -> Vec<Stmt> {
+    let scope: Scope<'s> = scope.into();
     let mut q = Sql::new();
-    let tenant = q.tenant_of_token(hash);
+    let tenant = q.tenant(scope);
     let id = q.bind(w.id);
-    let written_by = written(&mut q, hash, w.id, w.write_id);
+    let written_by = written(&mut q, scope, w.id, w.write_id);
     let delete = q.stmt(format!(
         "DELETE FROM user_emails WHERE tenant_id = {tenant} AND user_id = {id} AND {written_by}"
     ));
     let mut q = Sql::new();
-    let tenant = q.tenant_of_token(hash);
+    let tenant = q.tenant(scope);
     let (id, write_id, emails) = (q.bind(w.id), q.bind(w.write_id), q.bind(w.emails_json()));
     let insert = q.stmt(format!(
         "INSERT INTO user_emails (tenant_id, user_id, position, value, value_fold, type_fold, is_primary) \
@@ -571,15 +577,16 @@ impl Activation {
 
 /// An activation-history row, if this request's write took effect; the user's state is read
 /// from the row just written.
-pub fn record_activation(
-    hash: &TokenHash,
+pub fn record_activation<'s>(
+    scope: impl Into<Scope<'s>>,
     id: &UserId,
     write_id: &WriteId,
     change: Activation,
     at: Timestamp,
 ) -> Stmt {
+    let scope: Scope<'s> = scope.into();
     let mut q = Sql::new();
-    let tenant = q.tenant_of_token(hash);
+    let tenant = q.tenant(scope);
     let (id, write_id, at, kind) = (
         q.bind(id),
         q.bind(write_id),
@@ -597,16 +604,17 @@ pub fn record_activation(
 /// `version`: only if the user is still at that version (If-Match). The history row keeps the
 /// user's name, email and folded name: the roster of earlier times names and orders them by it
 /// (`store::reports`), so every path that deletes a user must write all three.
-pub fn delete_user(
-    hash: &TokenHash,
+pub fn delete_user<'s>(
+    scope: impl Into<Scope<'s>>,
     id: &UserId,
     at: Timestamp,
     version: Option<i64>,
 ) -> Vec<Stmt> {
+    let scope: Scope<'s> = scope.into();
     // Each statement: its builder, the tenant, the id, and the version condition on `u`.
     let start = || {
         let mut q = Sql::new();
-        let tenant = q.tenant_of_token(hash);
+        let tenant = q.tenant(scope);
         let id_param = q.bind(id);
         let only_at = match version {
             Some(v) => format!(" AND u.version = {}", q.bind(v)),
@@ -666,23 +674,24 @@ pub fn delete_user(
 /// `[attribute id, value as sent, folded value]`) are resolved against the tenant's employees by
 /// id, then userName, then any email, and stored resolved or pending. Only if this request's
 /// write took effect.
-pub fn set_refs(
-    hash: &TokenHash,
+pub fn set_refs<'s>(
+    scope: impl Into<Scope<'s>>,
     user_id: &UserId,
     write_id: &WriteId,
     removed: &str,
     added: &str,
 ) -> Vec<Stmt> {
+    let scope: Scope<'s> = scope.into();
     let mut q = Sql::new();
-    let tenant = q.tenant_of_token(hash);
+    let tenant = q.tenant(scope);
     let (id, removed) = (q.bind(user_id), q.bind(removed));
-    let written_by = written(&mut q, hash, user_id, write_id);
+    let written_by = written(&mut q, scope, user_id, write_id);
     let drop = q.stmt(format!(
         "DELETE FROM employee_refs WHERE tenant_id = {tenant} AND user_id = {id} \
          AND attribute_id IN (SELECT value FROM json_each({removed})) AND {written_by}"
     ));
     let mut q = Sql::new();
-    let tenant = q.tenant_of_token(hash);
+    let tenant = q.tenant(scope);
     let (id, write_id, added) = (q.bind(user_id), q.bind(write_id), q.bind(added));
     // Each value's employee: by id, else by userName, else by any email (the earliest created
     // such employee). Correlated subqueries refer to the derived table `x`, never to
@@ -710,9 +719,10 @@ pub fn set_refs(
 
 /// Resolves the pending references that name this user (by userName or any email), now that
 /// the user exists or changed (Okta does not order its creates).
-pub fn resolve_pending(hash: &TokenHash, user_id: &UserId, write_id: &WriteId) -> Stmt {
+pub fn resolve_pending<'s>(scope: impl Into<Scope<'s>>, user_id: &UserId, write_id: &WriteId) -> Stmt {
+    let scope: Scope<'s> = scope.into();
     let mut q = Sql::new();
-    let tenant = q.tenant_of_token(hash);
+    let tenant = q.tenant(scope);
     let (id, write_id) = (q.bind(user_id), q.bind(write_id));
     q.stmt(format!(
         "UPDATE employee_refs SET target_id = {id}, pending = NULL, pending_fold = NULL \
