@@ -17,7 +17,7 @@ mod edge {
     use crate::app::plumbing::context::{ADMIN_TOKEN_SECRET, CREDENTIAL_SECRET};
     use crate::app::plumbing::ids::Random;
     use crate::app::plumbing::media::MAX_BODY_BYTES;
-    use crate::app::{self, maintenance, purge, retention, Body, Config, Ctx, Limiter};
+    use crate::app::{self, erasure, maintenance, purge, retention, Body, Config, Ctx, Limiter};
     use crate::scim::datetime::Timestamp;
     use crate::store::{d1::D1Store, Consistency, Store};
     use http_body_util::BodyExt;
@@ -156,7 +156,8 @@ mod edge {
 
     /// The Cron Triggers (`[triggers] crons` in wrangler.toml): the activity log's retention
     /// (`retention::RETENTION_CRON`, daily), and every five minutes (`purge::PURGE_CRON`) the
-    /// purge of deleted tenants' data and a step of the refold (`app::maintenance`). A schedule
+    /// purge of deleted tenants' data, the erasure of deleted employees past their tenant's
+    /// retention (`app::erasure`) and a step of the refold (`app::maintenance`). A schedule
     /// this code does not know runs them all, so that a schedule changed in wrangler.toml alone
     /// still runs its jobs; each job's failure is logged and leaves the others to run. Locally:
     /// `/cdn-cgi/handler/scheduled?cron=<schedule>`.
@@ -176,7 +177,32 @@ mod edge {
         }
         if cron != retention::RETENTION_CRON {
             purge_tenants(&store).await;
+            erase_deleted_employees(&event, &store).await;
             refold(&store).await;
+        }
+    }
+
+    /// Deleted employees past their tenant's retention. "Now" is the event's scheduled time, so
+    /// a local run can be dated (`/cdn-cgi/handler/scheduled?time=<epoch ms>`).
+    async fn erase_deleted_employees(event: &worker::ScheduledEvent, store: &D1Store) {
+        let now = Timestamp(event.schedule() as i64);
+        match erasure::purge_due(store, now, &mut PlatformRandom).await {
+            Ok(e) => {
+                if e.employees > 0 || e.more {
+                    let tenants: Vec<&str> = e.tenants.iter().map(|t| t.as_str()).collect();
+                    console_log!(
+                        "erasure: purged {} deleted employees of [{}]{}",
+                        e.employees,
+                        tenants.join(", "),
+                        if e.more {
+                            "; more remain for the next run"
+                        } else {
+                            ""
+                        }
+                    );
+                }
+            }
+            Err(e) => console_error!("erasure: {e}"),
         }
     }
 

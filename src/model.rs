@@ -84,18 +84,24 @@ pub enum Operation {
     Deactivate,
     Reactivate,
     Delete,
+    /// An admin brought a deleted employee back (DESIGN §4).
+    Restore,
+    /// A deleted employee's personal data was erased, by an admin or by the retention.
+    Purge,
 }
 
 impl Operation {
     /// Every operation, in the order the admin API documents them (and the `events` table's
     /// CHECK constraint lists them).
-    pub const ALL: [Operation; 6] = [
+    pub const ALL: [Operation; 8] = [
         Operation::Create,
         Operation::Replace,
         Operation::Update,
         Operation::Deactivate,
         Operation::Reactivate,
         Operation::Delete,
+        Operation::Restore,
+        Operation::Purge,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -106,6 +112,8 @@ impl Operation {
             Operation::Deactivate => "deactivate",
             Operation::Reactivate => "reactivate",
             Operation::Delete => "delete",
+            Operation::Restore => "restore",
+            Operation::Purge => "purge",
         }
     }
 

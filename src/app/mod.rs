@@ -4,15 +4,19 @@
 //!
 //! Three rooms: `plumbing` (the HTTP plumbing both APIs use: context, credentials, media
 //! types, query strings, answers, ids, the URL space), `scim_api` (the SCIM service under
-//! `/scim/v2`) and `admin_api` (the operator's admin API under `/admin/v1`), plus the jobs the
+//! `/scim/v2`) and `admin_api` (the operator's admin API under `/admin/v1`); `employee_write`
+//! (what every write of an employee's row sends besides it, for both APIs); and the jobs the
 //! Cron Triggers run: `retention` (the activity log's), `purge` (deleted tenants' data, which
-//! a tenant's deletion starts) and `maintenance` (the refold). The two APIs share nothing but
-//! `plumbing`. Besides [`handle`], the edge calls [`throttle_counts`] and [`throttled`] before
-//! it: what the rate limiters count for a request, and the 429 of each API.
+//! a tenant's deletion starts), `erasure` (deleted employees past their tenant's retention)
+//! and `maintenance` (the refold). The two APIs share nothing but `plumbing` and
+//! `employee_write`. Besides [`handle`], the edge calls [`throttle_counts`] and [`throttled`]
+//! before it: what the rate limiters count for a request, and the 429 of each API.
 //!
 //! Nothing here reads a clock, draws randomness or touches `worker` types.
 
 pub mod admin_api;
+pub mod employee_write;
+pub mod erasure;
 pub mod maintenance;
 pub mod plumbing;
 pub mod purge;

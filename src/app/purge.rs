@@ -44,8 +44,8 @@ pub const IN_REQUEST: Limits = Limits {
 };
 
 /// One Cron Trigger run: 300 steps at most (600 statements: below D1's 1,000 per invocation
-/// even when one run also does the retention's 200 and the refold's, as a schedule the worker
-/// does not know does) and 20 s, so that a long purge takes at most 20 s of the shared database's time (one
+/// even when one run also does the retention's 200, the refold's and the erasure's of deleted
+/// employees, as a schedule the worker does not know does) and 20 s, so that a long purge takes at most 20 s of the shared database's time (one
 /// query at a time, for every tenant) in every five minutes.
 pub const PER_RUN: Limits = Limits {
     statements: 600,
@@ -53,12 +53,13 @@ pub const PER_RUN: Limits = Limits {
 };
 
 // D1 allows 1,000 queries per invocation: a scheduled run that does every job (the retention's
-// batches of two statements, the purge, the refold) and the deleting request (its own batch,
+// batches of two statements, the purge, the refold, the erasure) and the deleting request (its own batch,
 // then its steps) stay below.
 const _: () = assert!(
     2 * crate::app::retention::MAX_PRUNE_BATCHES
         + PER_RUN.statements
         + crate::app::maintenance::STATEMENTS_PER_RUN
+        + crate::app::erasure::STATEMENTS_PER_RUN
         < 1_000
         && 3 + IN_REQUEST.statements < 1_000
 );
@@ -279,6 +280,10 @@ mod tests {
                         '2026-01-01T00:00:00.000Z', '{\"userName\":\"u' || i || '\"}', '{\"userName\":\"u' || i || '\"}' FROM n",
             "attribute_names" => "INSERT INTO attribute_names (tenant_id, name_fold, attribute_id) \
                                   SELECT ?1, 'name' || i, 'a' || i FROM n",
+            "deleted_users" => "INSERT INTO deleted_users (tenant_id, id, resource, version, created, user_name, \
+                                active, deleted_at, purge_at, request_id) \
+                                SELECT ?1, 'd' || i, '{}', 2, '2026-01-01T00:00:00.000Z', 'd' || i, 1, \
+                                '2026-01-02T00:00:00.000Z', '2026-02-01T00:00:00.000Z', 'r' || i FROM n",
             "attributes" => "INSERT INTO attributes (tenant_id, id, name, scim_name, type, created) \
                              SELECT ?1, 'a' || i, 'A' || i, 'A' || i, 'text', '2026-01-01T00:00:00.000Z' FROM n",
             other => panic!("no seed for the tenant table {other}: add one"),

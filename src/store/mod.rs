@@ -25,6 +25,7 @@ pub mod builder;
 pub mod classify;
 #[cfg(target_arch = "wasm32")]
 pub mod d1;
+pub mod deleted;
 pub mod list_sql;
 pub mod maintenance;
 pub mod reports;

@@ -30,8 +30,9 @@ fn state_at(user: &str, tenant: Param, at: Param) -> String {
 #[derive(Debug, Clone, PartialEq)]
 pub struct RosterRow {
     pub id: UserId,
-    /// The latest known userName and email (now, or when deleted).
-    pub user_name: String,
+    /// The latest known userName and email (now, or when deleted); `None` once the deleted
+    /// employee's personal data is purged (the roster then counts a "deleted employee").
+    pub user_name: Option<String>,
     pub email: Option<String>,
     /// The folded userName: the roster's order, and its cursor.
     pub name_key: String,
@@ -45,7 +46,7 @@ impl FromRow for RosterRow {
         let c = Columns(row);
         Ok(RosterRow {
             id: UserId::new(c.text("id")?),
-            user_name: c.text("user_name")?.to_string(),
+            user_name: c.opt_text("user_name")?.map(str::to_string),
             email: c.opt_text("email")?.map(str::to_string),
             name_key: c.text("name_key")?.to_string(),
             active: c.flag("active")?,
@@ -69,7 +70,9 @@ pub struct RosterAfter<'a> {
 /// SQLite (`MERGE (UNION ALL)`), so a page costs `limit` index steps whatever the tenant's
 /// size: the employees that still exist (`users_by_user_name`), named as they are now, and
 /// those deleted after T (`activation_deletions`), named as they were when deleted. Deleted
-/// employees keep their key: a deletion never moves anyone within the order.
+/// employees keep their key: a deletion never moves anyone within the order. An employee deleted
+/// and restored is in `users` again, so only the second source's employees still deleted count
+/// there, by their last deletion; a purged one has no name left and sorts first (key `''`).
 pub fn roster_page(
     tenant: &TenantId,
     at: Timestamp,
@@ -95,6 +98,9 @@ pub fn roster_page(
          FROM activation d JOIN activation s ON s.seq = {gone} \
          WHERE d.tenant_id = {t} AND d.kind = 'delete' AND d.at > {at} \
          AND d.user_name_fold >= {key} AND (d.user_name_fold > {key} OR d.user_id > {id}) \
+         AND NOT EXISTS (SELECT 1 FROM users x WHERE x.tenant_id = {t} AND x.id = d.user_id) \
+         AND NOT EXISTS (SELECT 1 FROM activation l WHERE l.tenant_id = {t} AND l.user_id = d.user_id \
+                         AND l.kind = 'delete' AND l.seq > d.seq) \
          AND s.kind <> 'delete' AND ({eligible} IS NULL OR s.active = {eligible}) \
          ORDER BY name_key, id LIMIT {limit}"
     )))

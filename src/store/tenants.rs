@@ -4,6 +4,7 @@
 
 use super::batch::{Columns, FromRow, Query};
 use super::builder::Sql;
+use super::deleted::DEFAULT_RETENTION_DAYS;
 use super::{After, Row, Stmt, StoreError};
 use crate::model::TenantId;
 use crate::scim::datetime::Timestamp;
@@ -24,6 +25,8 @@ pub struct TenantRow {
     /// Its employees now, and the bytes their rows store.
     pub employees: i64,
     pub stored_bytes: i64,
+    /// Days a deleted employee stays restorable (`store::deleted`), the tenant's or the default.
+    pub deleted_retention_days: i64,
 }
 
 /// A tenant's limits: its own, or the defaults.
@@ -47,12 +50,15 @@ impl FromRow for TenantRow {
             },
             employees: c.int("employees")?,
             stored_bytes: c.int("stored_bytes")?,
+            deleted_retention_days: c
+                .opt_int("deleted_retention_days")?
+                .unwrap_or(DEFAULT_RETENTION_DAYS),
         })
     }
 }
 
 const TENANT_COLUMNS: &str =
-    "id, name, active, created, max_employees, max_bytes, employees, stored_bytes";
+    "id, name, active, created, max_employees, max_bytes, employees, stored_bytes, deleted_retention_days";
 
 pub fn insert_tenant(tenant: &TenantId, name: &str, created: Timestamp) -> Stmt {
     let mut q = Sql::new();
@@ -95,9 +101,11 @@ pub struct TenantChange {
     /// `Some(None)`: back to the default.
     pub max_employees: Option<Option<i64>>,
     pub max_bytes: Option<Option<i64>>,
+    pub deleted_retention_days: Option<Option<i64>>,
 }
 
-/// Renames, enables or disables a tenant, or sets its quota.
+/// Renames, enables or disables a tenant, or sets its quota or its retention of deleted
+/// employees (then `store::deleted::reschedule` follows in the batch).
 pub fn update_tenant(tenant: &TenantId, change: &TenantChange) -> Stmt {
     let mut q = Sql::new();
     let tenant = q.bind(tenant);
@@ -109,9 +117,11 @@ pub fn update_tenant(tenant: &TenantId, change: &TenantChange) -> Stmt {
     };
     let max_employees = set("max_employees", change.max_employees);
     let max_bytes = set("max_bytes", change.max_bytes);
+    let retention = set("deleted_retention_days", change.deleted_retention_days);
     q.stmt(format!(
         "UPDATE tenants SET name = COALESCE({name}, name), active = COALESCE({active}, active), \
-         max_employees = {max_employees}, max_bytes = {max_bytes} WHERE id = {tenant}"
+         max_employees = {max_employees}, max_bytes = {max_bytes}, \
+         deleted_retention_days = {retention} WHERE id = {tenant}"
     ))
 }
 
@@ -141,6 +151,7 @@ pub const TENANT_TABLES: &[TenantTable] = &[
     table("employee_refs", 5_000),
     table("user_emails", 5_000),
     table("users", 500),
+    table("deleted_users", 500),
     table("attribute_names", 5_000),
     table("attributes", 5_000),
 ];

@@ -13,6 +13,7 @@
 
 use super::batch::{Columns, FromRow, Query};
 use super::builder::{Param, Scope, Sql};
+use super::deleted::still_deleted;
 use super::list_sql::{optional_filter_sql, Order};
 use super::tenants::{DEFAULT_MAX_BYTES, DEFAULT_MAX_EMPLOYEES};
 use super::{Row, Stmt, StoreError, Value};
@@ -23,7 +24,6 @@ use crate::scim::error::ScimError;
 use crate::scim::filter::resolve::Resolved;
 use crate::scim::fold::fold;
 use crate::scim::list::CursorPos;
-use crate::scim::schema::TENANT_USER;
 use crate::scim::user::{Doc, ManagerInfo, Meta};
 use serde_json::Map;
 
@@ -184,6 +184,8 @@ pub struct UserWrite<'a> {
     resource: String,
     folded: String,
     pub now: Timestamp,
+    /// A restore's: the version the deleted row had, and the creation time it keeps.
+    restoring: Option<(i64, Timestamp)>,
 }
 
 impl<'a> UserWrite<'a> {
@@ -201,6 +203,17 @@ impl<'a> UserWrite<'a> {
             resource: json_text(doc),
             folded: json_text(folded),
             now,
+            restoring: None,
+        }
+    }
+
+    /// The same write as the restore of a deleted user (`store::deleted`) that had `version`
+    /// and was created at `created`: the row comes back at the next version with its creation
+    /// time, and only while the deleted row is still there at that version.
+    pub fn restoring(self, version: i64, created: Timestamp) -> UserWrite<'a> {
+        UserWrite {
+            restoring: Some((version, created)),
+            ..self
         }
     }
 
@@ -216,7 +229,8 @@ impl<'a> UserWrite<'a> {
         Some(match fill {
             Fill::Id => self.id.into(),
             Fill::WriteId => self.write_id.into(),
-            Fill::Created | Fill::LastModified => self.now.into(),
+            Fill::Created => self.restoring.map_or(self.now, |(_, c)| c).into(),
+            Fill::LastModified => self.now.into(),
             Fill::Resource => self.resource.as_str().into(),
             Fill::Folded => self.folded.as_str().into(),
             Fill::Text(path) => columns::text_at(doc, path).into(),
@@ -255,7 +269,9 @@ fn bind_column(
     fill: Fill,
     now: &mut Option<Param>,
 ) -> Option<Param> {
-    if matches!(fill, Fill::Created | Fill::LastModified) {
+    // The write's time, bound once for both columns (a restore keeps its creation time).
+    let restored_created = matches!(fill, Fill::Created) && w.restoring.is_some();
+    if matches!(fill, Fill::Created | Fill::LastModified) && !restored_created {
         return Some(*now.get_or_insert_with(|| q.bind(w.now)));
     }
     w.value(fill).map(|v| q.bind(v))
@@ -455,7 +471,10 @@ pub fn insert_user<'s>(scope: impl Into<Scope<'s>>, w: &UserWrite<'_>, claim: &C
     for c in USER_COLUMNS.iter().filter(|c| c.is_written()) {
         let value = match c.fill {
             Fill::Tenant => "t.tenant_id".to_string(),
-            Fill::Version => "1".to_string(),
+            Fill::Version => match w.restoring {
+                None => "1".to_string(),
+                Some((version, _)) => q.bind(version + 1).to_string(),
+            },
             fill => match bind_column(&mut q, w, fill, &mut now) {
                 Some(p) => p.to_string(),
                 None => continue,
@@ -465,9 +484,16 @@ pub fn insert_user<'s>(scope: impl Into<Scope<'s>>, w: &UserWrite<'_>, claim: &C
         values.push(value);
     }
     let room = has_room(&mut q, "t.tenant_id", claim);
+    let restorable = match w.restoring {
+        None => String::new(),
+        Some((version, _)) => format!(
+            " AND {}",
+            still_deleted(&mut q, "t.tenant_id", w.id, version)
+        ),
+    };
     q.stmt(format!(
         "INSERT INTO users ({}) SELECT {} FROM (SELECT {tenant} AS tenant_id) t \
-         WHERE t.tenant_id IS NOT NULL AND {room} ON CONFLICT DO NOTHING",
+         WHERE t.tenant_id IS NOT NULL AND {room}{restorable} ON CONFLICT DO NOTHING",
         names.join(", "),
         values.join(", ")
     ))
@@ -557,12 +583,14 @@ pub fn replace_emails<'s>(scope: impl Into<Scope<'s>>, w: &UserWrite<'_>) -> Vec
 }
 
 /// The activation changes a write records (DESIGN §4); a deletion is recorded by
-/// [`delete_user`].
+/// `store::deleted::delete_user`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Activation {
     Create,
     Deactivate,
     Reactivate,
+    /// A deleted employee brought back, in the state it had (`store::deleted`).
+    Restore,
 }
 
 impl Activation {
@@ -571,6 +599,7 @@ impl Activation {
             Activation::Create => "create",
             Activation::Deactivate => "deactivate",
             Activation::Reactivate => "reactivate",
+            Activation::Restore => "restore",
         }
     }
 }
@@ -598,75 +627,6 @@ pub fn record_activation<'s>(
          SELECT u.tenant_id, u.id, {at}, {kind}, u.active, u.user_name, u.email, u.user_name_fold \
          FROM users u WHERE u.tenant_id = {tenant} AND u.id = {id} AND u.write_id = {write_id}"
     ))
-}
-
-/// Deletes a user and what belongs to it, recording the deletion in the history first.
-/// `version`: only if the user is still at that version (If-Match). The history row keeps the
-/// user's name, email and folded name: the roster of earlier times names and orders them by it
-/// (`store::reports`), so every path that deletes a user must write all three.
-pub fn delete_user<'s>(
-    scope: impl Into<Scope<'s>>,
-    id: &UserId,
-    at: Timestamp,
-    version: Option<i64>,
-) -> Vec<Stmt> {
-    let scope: Scope<'s> = scope.into();
-    // Each statement: its builder, the tenant, the id, and the version condition on `u`.
-    let start = || {
-        let mut q = Sql::new();
-        let tenant = q.tenant(scope);
-        let id_param = q.bind(id);
-        let only_at = match version {
-            Some(v) => format!(" AND u.version = {}", q.bind(v)),
-            None => String::new(),
-        };
-        (q, tenant, id_param, only_at)
-    };
-    let (mut q, tenant, id_p, only_at) = start();
-    let at_p = q.bind(at);
-    let history = q.stmt(format!(
-        "INSERT INTO activation (tenant_id, user_id, at, kind, active, user_name, email, user_name_fold) \
-         SELECT u.tenant_id, u.id, {at_p}, 'delete', 0, u.user_name, u.email, u.user_name_fold FROM users u \
-         WHERE u.tenant_id = {tenant} AND u.id = {id_p}{only_at}"
-    ));
-    // Employees whose references named this one lose them (DESIGN §4): the value leaves their
-    // documents (a JSON merge patch of nulls) and their version moves on.
-    let (mut q, tenant, id_p, only_at) = start();
-    let (at_p, urn) = (q.bind(at), q.bind(TENANT_USER));
-    let nulls = format!(
-        "json((SELECT json_group_object(r.attribute_id, NULL) FROM employee_refs r \
-         WHERE r.tenant_id = users.tenant_id AND r.user_id = users.id AND r.target_id = {id_p}))"
-    );
-    let references = q.stmt(format!(
-        "UPDATE users SET \
-         resource = json_patch(resource, json_object({urn}, {nulls})), \
-         folded = json_patch(folded, json_object({urn}, {nulls})), \
-         version = version + 1, last_modified = {at_p} \
-         WHERE tenant_id = {tenant} AND id <> {id_p} \
-         AND id IN (SELECT user_id FROM employee_refs WHERE tenant_id = {tenant} AND target_id = {id_p}) \
-         AND EXISTS (SELECT 1 FROM users u WHERE u.tenant_id = {tenant} AND u.id = {id_p}{only_at})"
-    ));
-    let (q, tenant, id_p, only_at) = start();
-    let reference_rows = q.stmt(format!(
-        "DELETE FROM employee_refs WHERE tenant_id = {tenant} AND (target_id = {id_p} OR user_id = {id_p}) \
-         AND EXISTS (SELECT 1 FROM users u WHERE u.tenant_id = {tenant} AND u.id = {id_p}{only_at})"
-    ));
-    let (q, tenant, id_p, only_at) = start();
-    let emails = q.stmt(format!(
-        "DELETE FROM user_emails WHERE tenant_id = {tenant} AND user_id = {id_p} \
-         AND EXISTS (SELECT 1 FROM users u WHERE u.tenant_id = {tenant} AND u.id = {id_p}{only_at})"
-    ));
-    let (q, tenant, id_p, only_at) = start();
-    let usage = q.stmt(format!(
-        "UPDATE tenants SET employees = employees - 1, stored_bytes = stored_bytes - \
-         (SELECT u.size FROM users u WHERE u.tenant_id = {tenant} AND u.id = {id_p}) \
-         WHERE id = {tenant} AND EXISTS (SELECT 1 FROM users u WHERE u.tenant_id = {tenant} AND u.id = {id_p}{only_at})"
-    ));
-    let (q, tenant, id_p, only_at) = start();
-    let user = q.stmt(format!(
-        "DELETE FROM users AS u WHERE u.tenant_id = {tenant} AND u.id = {id_p}{only_at}"
-    ));
-    vec![history, references, reference_rows, emails, usage, user]
 }
 
 /// The employee references a write changes (DESIGN §4): `removed` (a JSON array of attribute
@@ -712,14 +672,18 @@ pub fn set_refs<'s>(
          FROM users u, json_each({added}) j WHERE u.tenant_id = {tenant} AND u.id = {id} AND u.write_id = {write_id}\
          ) x) y WHERE true \
          ON CONFLICT (tenant_id, user_id, attribute_id) DO UPDATE SET target_id = excluded.target_id, \
-         pending = excluded.pending, pending_fold = excluded.pending_fold"
+         pending = excluded.pending, pending_fold = excluded.pending_fold, held = NULL, held_fold = NULL"
     ));
     vec![drop, add]
 }
 
 /// Resolves the pending references that name this user (by userName or any email), now that
 /// the user exists or changed (Okta does not order its creates).
-pub fn resolve_pending<'s>(scope: impl Into<Scope<'s>>, user_id: &UserId, write_id: &WriteId) -> Stmt {
+pub fn resolve_pending<'s>(
+    scope: impl Into<Scope<'s>>,
+    user_id: &UserId,
+    write_id: &WriteId,
+) -> Stmt {
     let scope: Scope<'s> = scope.into();
     let mut q = Sql::new();
     let tenant = q.tenant(scope);

@@ -11,6 +11,7 @@ mod helpers;
 
 mod activity;
 mod credentials;
+mod deleted;
 mod faults;
 mod fixtures;
 mod patch;

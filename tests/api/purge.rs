@@ -69,6 +69,16 @@ fn populated(app: &TestApp, name: &str) -> Tenant {
         body[ext] = json!({ "Manager": boss });
         app.scim(&t.token, "POST", "/Users", Some(body)).expect(201);
     }
+    // A deleted employee, kept for the retention (`deleted_users`).
+    let gone = app.scim(
+        &t.token,
+        "POST",
+        "/Users",
+        Some(okta_user("cy@example.com")),
+    );
+    let gone = gone.json()["id"].as_str().unwrap().to_string();
+    app.scim(&t.token, "DELETE", &format!("/Users/{gone}"), None)
+        .expect(204);
     let snap = snapshot(app, &t.id);
     for table in TENANT_TABLES {
         assert!(

@@ -11,6 +11,7 @@ mod common;
 mod http_client;
 
 mod concurrency;
+mod deleted;
 mod patch_concurrency;
 mod purge;
 mod rate_limit;

@@ -18,6 +18,9 @@ pub enum AdminError {
     BadRequest(String),
     /// 401 `unauthorized`; answered with `WWW-Authenticate: Bearer`.
     Unauthorized(String),
+    /// 403 `quota_exceeded`: the tenant's quota has no room for what the request would store
+    /// (the operator can raise it).
+    Forbidden(String),
     /// 404 `not_found`: no such tenant, token, attribute or endpoint.
     NotFound(String),
     /// 405 `method_not_allowed`; `allow` is for the `Allow` header.
@@ -50,6 +53,7 @@ impl AdminError {
         match self {
             AdminError::BadRequest(_) => 400,
             AdminError::Unauthorized(_) => 401,
+            AdminError::Forbidden(_) => 403,
             AdminError::NotFound(_) => 404,
             AdminError::MethodNotAllowed { .. } => 405,
             AdminError::Conflict(_) => 409,
@@ -69,6 +73,7 @@ impl AdminError {
         match self {
             AdminError::BadRequest(_) => "invalid_request",
             AdminError::Unauthorized(_) => "unauthorized",
+            AdminError::Forbidden(_) => "quota_exceeded",
             AdminError::NotFound(_) => "not_found",
             AdminError::MethodNotAllowed { .. } => "method_not_allowed",
             AdminError::Conflict(_) => "conflict",
@@ -88,6 +93,7 @@ impl AdminError {
         match self {
             AdminError::BadRequest(d)
             | AdminError::Unauthorized(d)
+            | AdminError::Forbidden(d)
             | AdminError::NotFound(d)
             | AdminError::Conflict(d)
             | AdminError::TooLarge(d)
@@ -128,6 +134,7 @@ impl AdminError {
                 respond::retry_after(&mut r, *retry_after)
             }
             AdminError::BadRequest(_)
+            | AdminError::Forbidden(_)
             | AdminError::NotFound(_)
             | AdminError::Conflict(_)
             | AdminError::PayloadTooLarge { .. }

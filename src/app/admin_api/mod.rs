@@ -7,12 +7,14 @@
 //! API (503 `not_configured` to everyone, and the log says why). Secrets appear in exactly two
 //! answers, once each: a created tenant's first token and a newly issued token.
 //!
-//! - `tenants`, `tokens`, `attributes`, `reports`: the handlers, one room per resource;
+//! - `tenants`, `tokens`, `attributes`, `reports`, `deleted` (deleted employees): the handlers,
+//!   one room per resource;
 //! - `request`: bodies, fields and paging; `error`: the error type and its answers;
 //! - `throttle`: what the edge's rate limiter counts (wrong admin credentials, per address);
 //! - [`TenantBatch`]: a batch behind the check that its tenant exists.
 
 pub mod attributes;
+pub mod deleted;
 pub mod error;
 pub mod reports;
 pub mod request;
@@ -25,7 +27,7 @@ use crate::app::plumbing::credential::{usable_secret, CredentialKey};
 use crate::app::plumbing::routes::{self, AdminEndpoint};
 use crate::app::plumbing::{auth, header, query, respond};
 use crate::app::plumbing::{Request, Response};
-use crate::model::TenantId;
+use crate::model::{TenantId, UserId};
 use crate::store::tenants::{get_tenant, TenantRow};
 use crate::store::{Batch, Consistency, Handle, Query, Results, Stmt, Store};
 use error::AdminError;
@@ -125,6 +127,18 @@ async fn run<S: Store>(
         }
         (Method::GET, AdminEndpoint::Activity(t)) => {
             reports::activity(&tenant(t), &params, store, ctx).await
+        }
+        (Method::GET, AdminEndpoint::DeletedEmployees(t)) => {
+            deleted::list(&tenant(t), &params, store).await
+        }
+        (Method::GET, AdminEndpoint::DeletedEmployee(t, u)) => {
+            deleted::get(&tenant(t), &UserId::new(u), store).await
+        }
+        (Method::DELETE, AdminEndpoint::DeletedEmployee(t, u)) => {
+            deleted::purge(&tenant(t), &UserId::new(u), store, ctx).await
+        }
+        (Method::POST, AdminEndpoint::RestoreEmployee(t, u)) => {
+            deleted::restore(&tenant(t), &UserId::new(u), store, ctx).await
         }
         (Method::GET, AdminEndpoint::Purges) => tenants::purges(&params, store).await,
         (_, AdminEndpoint::Unknown) => Err(AdminError::NotFound("No such admin endpoint".into())),

@@ -241,7 +241,9 @@ pub async fn employees<S: Store>(
         .map(|r| {
             json!({
                 "id": r.id.as_str(),
+                // null once a deleted employee is purged: a "deleted employee" without a name.
                 "userName": r.user_name,
+                "purged": r.user_name.is_none(),
                 "email": r.email,
                 "active": r.active,
                 // Listed means existed at T; eligible is then being active at T (DESIGN §4).

@@ -14,6 +14,7 @@ use crate::app::plumbing::respond::empty;
 use crate::app::plumbing::Response;
 use crate::app::purge::{self, Budget, Progress};
 use crate::model::{TenantId, TokenId};
+use crate::store::deleted;
 use crate::store::tenants::{
     self as sql, TenantChange, TenantRow, DEFAULT_MAX_BYTES, DEFAULT_MAX_EMPLOYEES,
 };
@@ -34,6 +35,7 @@ fn tenant_json(t: &TenantRow, base: &str, legacy_tokens: i64) -> Value {
         "quota": { "employees": t.quota.employees, "bytes": t.quota.bytes },
         "usage": { "employees": t.employees, "bytes": t.stored_bytes },
         "legacy_tokens": legacy_tokens,
+        "deleted_retention_days": t.deleted_retention_days,
     })
 }
 
@@ -71,6 +73,22 @@ fn quota_change(value: &Value) -> Result<(LimitChange, LimitChange), AdminError>
         field("employees", MAX_QUOTA_EMPLOYEES)?,
         field("bytes", MAX_QUOTA_BYTES)?,
     ))
+}
+
+/// `deleted_retention_days` of a PATCH: days from 0 (purged at the purge cron's next run) to
+/// `deleted::MAX_RETENTION_DAYS`; `null` restores the default.
+fn retention_change(value: &Value) -> Result<Option<i64>, AdminError> {
+    match value {
+        Value::Null => Ok(None),
+        v => match v.as_i64() {
+            Some(n) if (0..=deleted::MAX_RETENTION_DAYS).contains(&n) => Ok(Some(n)),
+            _ => Err(AdminError::BadRequest(format!(
+                "\"deleted_retention_days\" must be an integer from 0 to {}, or null for the default ({})",
+                deleted::MAX_RETENTION_DAYS,
+                deleted::DEFAULT_RETENTION_DAYS
+            ))),
+        },
+    }
 }
 
 fn internal(e: String) -> AdminError {
@@ -178,7 +196,10 @@ pub async fn update<S: Store>(
     base: &str,
     store: &S,
 ) -> Result<Response, AdminError> {
-    refuse_unknown_fields(&body, &["name", "active", "quota"])?;
+    refuse_unknown_fields(
+        &body,
+        &["name", "active", "quota", "deleted_retention_days"],
+    )?;
     let name = body
         .get("name")
         .map(|v| display_string(v, "name", MAX_NAME_CHARS))
@@ -191,14 +212,23 @@ pub async fn update<S: Store>(
         None => (None, None),
         Some(q) => quota_change(q)?,
     };
+    let deleted_retention_days = body
+        .get("deleted_retention_days")
+        .map(retention_change)
+        .transpose()?;
     let change = TenantChange {
         name,
         active,
         max_employees,
         max_bytes,
+        deleted_retention_days,
     };
     let mut batch = TenantBatch::new(tenant);
     batch.write(sql::update_tenant(tenant, &change));
+    if deleted_retention_days.is_some() {
+        // The employees already deleted are purged by the new retention too.
+        batch.write(deleted::reschedule(tenant));
+    }
     let updated = batch.read(sql::get_tenant(tenant));
     let legacy = batch.read(count_legacy_tokens(tenant));
     let (_, mut results) = batch.run(store).await?;

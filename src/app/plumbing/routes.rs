@@ -59,6 +59,10 @@ pub enum AdminEndpoint {
     Attribute(String, String),
     Employees(String),
     Activity(String),
+    /// A tenant's deleted employees, still restorable (DESIGN §4).
+    DeletedEmployees(String),
+    DeletedEmployee(String, String),
+    RestoreEmployee(String, String),
     /// Deleted tenants whose data is still being purged.
     Purges,
     Unknown,
@@ -76,6 +80,9 @@ impl AdminEndpoint {
             AdminEndpoint::Employees(_) | AdminEndpoint::Activity(_) | AdminEndpoint::Purges => {
                 "GET"
             }
+            AdminEndpoint::DeletedEmployees(_) => "GET",
+            AdminEndpoint::DeletedEmployee(..) => "GET, DELETE",
+            AdminEndpoint::RestoreEmployee(..) => "POST",
             AdminEndpoint::Unknown => "",
         }
     }
@@ -180,6 +187,13 @@ fn admin_endpoint(segments: &[String]) -> AdminEndpoint {
         ["tenants", t, "attributes", a] => AdminEndpoint::Attribute(t.to_string(), a.to_string()),
         ["tenants", t, "employees"] => AdminEndpoint::Employees(t.to_string()),
         ["tenants", t, "activity"] => AdminEndpoint::Activity(t.to_string()),
+        ["tenants", t, "deleted-employees"] => AdminEndpoint::DeletedEmployees(t.to_string()),
+        ["tenants", t, "deleted-employees", u] => {
+            AdminEndpoint::DeletedEmployee(t.to_string(), u.to_string())
+        }
+        ["tenants", t, "deleted-employees", u, "restore"] => {
+            AdminEndpoint::RestoreEmployee(t.to_string(), u.to_string())
+        }
         ["purges"] => AdminEndpoint::Purges,
         _ => AdminEndpoint::Unknown,
     }
@@ -260,6 +274,18 @@ mod tests {
                 Route::Admin(A::Activity(s("t1"))),
             ),
             ("/admin/v1/purges", Route::Admin(A::Purges)),
+            (
+                "/admin/v1/tenants/t1/deleted-employees",
+                Route::Admin(A::DeletedEmployees(s("t1"))),
+            ),
+            (
+                "/admin/v1/tenants/t1/deleted-employees/u1",
+                Route::Admin(A::DeletedEmployee(s("t1"), s("u1"))),
+            ),
+            (
+                "/admin/v1/tenants/t1/deleted-employees/u1/restore",
+                Route::Admin(A::RestoreEmployee(s("t1"), s("u1"))),
+            ),
             ("/admin/v1/Tenants", Route::Admin(A::Unknown)),
             ("/admin/v1", Route::Admin(A::Unknown)),
         ];

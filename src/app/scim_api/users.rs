@@ -29,6 +29,7 @@ use crate::scim::patch;
 use crate::scim::schema::TENANT_USER;
 use crate::scim::tenant::TenantSchema;
 use crate::scim::user::{self, etag, folded, Doc, Parsed};
+use crate::store::deleted::{self, Deletion};
 use crate::store::users::{self as sql, Activation, Claim, UserWrite};
 use crate::store::Store;
 use serde_json::Value;
@@ -283,7 +284,8 @@ async fn delete_version<S: Store>(
     }
 }
 
-/// `DELETE /Users/{id}` (RFC 7644 §3.6): 204, then the user is gone; its history and log stay.
+/// `DELETE /Users/{id}` (RFC 7644 §3.6): 204, then the user is gone for SCIM; the product keeps
+/// it restorable for the tenant's retention (`store::deleted`), with its history and log.
 /// With `If-Match`, only the version it names is deleted (else 412), in the same one batch.
 pub async fn delete<S: Store>(
     id: &UserId,
@@ -306,7 +308,16 @@ pub async fn delete<S: Store>(
         batch.write(activity.delete_precondition_failed(id, v, DELETE_PRECONDITION_FAILED));
     }
     batch.write(activity.absent(id, &missing));
-    batch.write_all(sql::delete_user(hash, id, ctx.now, version));
+    batch.write_all(deleted::delete_user(
+        hash,
+        id,
+        &Deletion {
+            at: ctx.now,
+            request_id: &ctx.request_id,
+            client: call.client.as_deref(),
+            version,
+        },
+    ));
     let (_, mut results) = batch.run(store, ctx).await?;
     let user = results.take(user)?.ok_or(missing)?;
     if version.is_some_and(|v| user.meta.version != v) {

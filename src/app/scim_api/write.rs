@@ -1,86 +1,26 @@
-//! What a write of a user sends besides its row: the user's email rows, the employee
-//! references the write changes (DESIGN §4), the activation history, and the activity-log entry
-//! of a refusal that no write batch logged (decided in the worker, or a failure). Shared by
-//! create (`users`), by replace and patch (`retry`), and by the dispatch of every write (`mod`).
+//! What the SCIM writes of a user share: a write id, the statements besides its row
+//! (`app::employee_write`), the activity log's bounded list of changes, and the activity-log
+//! entry of a refusal that no write batch logged (decided in the worker, or a failure). Shared
+//! by create (`users`), by replace and patch (`retry`), and by the dispatch of every write
+//! (`mod`).
 
 use super::activity::Activity;
 use super::tenancy::ScimBatch;
+use crate::app::employee_write;
+pub use crate::app::employee_write::follow_up;
 use crate::app::plumbing::context::Ctx;
-use crate::app::plumbing::ids::hex;
 use crate::app::plumbing::{Request, Response};
-use crate::model::{TokenHash, UserId, WriteId};
+use crate::model::{UserId, WriteId};
 use crate::scim::error::ScimError;
-use crate::scim::fold::fold;
-use crate::scim::schema::TENANT_USER;
 use crate::scim::tenant::TenantSchema;
 use crate::scim::user::{self, Doc, Parsed};
-use crate::store::users::{self as sql, UserWrite};
 use crate::store::{Consistency, Row, Stmt, Store, StoreError};
 use serde_json::Value;
 use std::cell::Cell;
 
 /// A fresh write id (random, per write of a user row).
 pub fn new_write_id(ctx: &mut Ctx<'_>) -> Result<WriteId, ScimError> {
-    let mut b = [0u8; 8];
-    ctx.random.fill(&mut b).map_err(ScimError::Internal)?;
-    Ok(WriteId::new(hex(&b)))
-}
-
-/// The statements that follow a user's row in a write batch, each applying only if the row
-/// carries this write's id: the email rows, then the employee references (its own, and the
-/// pending ones that name it).
-pub fn follow_up(
-    hash: &TokenHash,
-    w: &UserWrite<'_>,
-    old: &Doc,
-    schema: &TenantSchema,
-) -> Vec<Stmt> {
-    let mut stmts = sql::replace_emails(hash, w);
-    stmts.extend(reference_statements(
-        hash, w.id, w.write_id, old, w.doc, schema,
-    ));
-    stmts
-}
-
-/// The employee references a write changes: the attribute ids whose value changed or went
-/// away, and `[id, value, folded value]` of those set anew (for `store::users::set_refs`).
-fn reference_changes(old: &Doc, new: &Doc, schema: &TenantSchema) -> (Vec<Value>, Vec<Value>) {
-    let old_refs = schema.employee_values(old.get(TENANT_USER));
-    let new_refs = schema.employee_values(new.get(TENANT_USER));
-    let removed = old_refs
-        .iter()
-        .filter(|r| !new_refs.contains(r))
-        .map(|(id, _)| Value::from(*id))
-        .collect();
-    let added = new_refs
-        .iter()
-        .filter(|r| !old_refs.contains(r))
-        .map(|(id, v)| serde_json::json!([id, v, fold(v)]))
-        .collect();
-    (removed, added)
-}
-
-fn reference_statements(
-    hash: &TokenHash,
-    id: &UserId,
-    write_id: &WriteId,
-    old: &Doc,
-    new: &Doc,
-    schema: &TenantSchema,
-) -> Vec<Stmt> {
-    let (removed, added) = reference_changes(old, new, schema);
-    let mut stmts = Vec::new();
-    if !removed.is_empty() || !added.is_empty() {
-        stmts.extend(sql::set_refs(
-            hash,
-            id,
-            write_id,
-            &Value::Array(removed).to_string(),
-            &Value::Array(added).to_string(),
-        ));
-    }
-    stmts.push(sql::resolve_pending(hash, id, write_id));
-    stmts
+    employee_write::new_write_id(ctx).map_err(ScimError::Internal)
 }
 
 /// Most changes one activity-log entry lists; the rest are counted in a last entry.

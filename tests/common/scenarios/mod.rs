@@ -8,6 +8,7 @@
 //! `every_scenario_is_listed_once` fails on a scenario missing from the list, so that no
 //! scenario runs in one suite only.
 pub mod custom;
+pub mod deleted;
 pub mod limits;
 pub mod patch;
 pub mod protocol;
@@ -44,6 +45,11 @@ macro_rules! shared_tests {
                     deactivated_attributes_are_ignored_and_kept,
                     each_tenant_sees_only_its_own_attributes,
                     entra_custom_attribute_flow,
+                ],
+                deleted: [
+                    a_deleted_employee_is_gone_for_scim_and_restorable,
+                    purging_a_deleted_employee_erases_its_personal_data,
+                    the_retention_of_deleted_employees_is_set_per_tenant,
                 ],
                 limits: [
                     the_largest_allowed_patch_completes_and_the_next_get_is_answered,

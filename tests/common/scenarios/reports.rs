@@ -928,7 +928,7 @@ pub fn reports_are_tenant_scoped_and_validated(c: &impl Client) {
             vec![("cursor", &roster_cursor), ("eligible", "true")],
         ),
         ("activity", vec![("result", "ok")]),
-        ("activity", vec![("operation", "purge")]),
+        ("activity", vec![("operation", "obliterate")]),
         ("activity", vec![("limit", "many")]),
         ("activity", vec![("cursor", "not-a-cursor")]),
         ("activity", vec![("cursor", &roster_cursor)]),
