@@ -17,7 +17,9 @@ mod edge {
     use crate::app::plumbing::context::{ADMIN_TOKEN_SECRET, CREDENTIAL_SECRET};
     use crate::app::plumbing::ids::Random;
     use crate::app::plumbing::media::MAX_BODY_BYTES;
-    use crate::app::{self, erasure, maintenance, purge, retention, Body, Config, Ctx, Limiter};
+    use crate::app::{
+        self, auto_apply, erasure, maintenance, purge, retention, Body, Config, Ctx, Limiter,
+    };
     use crate::scim::datetime::Timestamp;
     use crate::store::{d1::D1Store, Consistency, Store};
     use http_body_util::BodyExt;
@@ -157,7 +159,8 @@ mod edge {
     /// The Cron Triggers (`[triggers] crons` in wrangler.toml): the activity log's retention
     /// (`retention::RETENTION_CRON`, daily), and every five minutes (`purge::PURGE_CRON`) the
     /// purge of deleted tenants' data, the erasure of deleted employees past their tenant's
-    /// retention (`app::erasure`) and a step of the refold (`app::maintenance`). A schedule
+    /// retention (`app::erasure`), the guard's held changes past their period
+    /// (`app::auto_apply`) and a step of the refold (`app::maintenance`). A schedule
     /// this code does not know runs them all, so that a schedule changed in wrangler.toml alone
     /// still runs its jobs; each job's failure is logged and leaves the others to run. Locally:
     /// `/cdn-cgi/handler/scheduled?cron=<schedule>`.
@@ -178,6 +181,7 @@ mod edge {
         if cron != retention::RETENTION_CRON {
             purge_tenants(&store).await;
             erase_deleted_employees(&event, &store).await;
+            apply_held_changes(&event, &store).await;
             refold(&store).await;
         }
     }
@@ -203,6 +207,23 @@ mod edge {
                 }
             }
             Err(e) => console_error!("erasure: {e}"),
+        }
+    }
+
+    /// The eligibility guard's held changes past their tenant's period. "Now" is the event's
+    /// scheduled time (`/cdn-cgi/handler/scheduled?time=<epoch ms>` dates a local run).
+    async fn apply_held_changes(event: &worker::ScheduledEvent, store: &D1Store) {
+        let now = Timestamp(event.schedule() as i64);
+        match auto_apply::apply_due(store, now, &mut PlatformRandom).await {
+            Ok(tenants) if !tenants.is_empty() => {
+                let tenants: Vec<&str> = tenants.iter().map(|t| t.as_str()).collect();
+                console_log!(
+                    "guard: applied the held changes of [{}] after their period",
+                    tenants.join(", ")
+                );
+            }
+            Ok(_) => {}
+            Err(e) => console_error!("guard: {e}"),
         }
     }
 

@@ -88,12 +88,18 @@ pub enum Operation {
     Restore,
     /// A deleted employee's personal data was erased, by an admin or by the retention.
     Purge,
+    /// The eligibility guard tripped and holds eligibility losses (DESIGN §4).
+    Guard,
+    /// A held eligibility loss took effect (an admin's decision, or after the tenant's period).
+    Apply,
+    /// A held eligibility loss was dismissed: the employee stays eligible (overridden).
+    Dismiss,
 }
 
 impl Operation {
     /// Every operation, in the order the admin API documents them (and the `events` table's
     /// CHECK constraint lists them).
-    pub const ALL: [Operation; 8] = [
+    pub const ALL: [Operation; 11] = [
         Operation::Create,
         Operation::Replace,
         Operation::Update,
@@ -102,6 +108,9 @@ impl Operation {
         Operation::Delete,
         Operation::Restore,
         Operation::Purge,
+        Operation::Guard,
+        Operation::Apply,
+        Operation::Dismiss,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -114,6 +123,9 @@ impl Operation {
             Operation::Delete => "delete",
             Operation::Restore => "restore",
             Operation::Purge => "purge",
+            Operation::Guard => "guard",
+            Operation::Apply => "apply",
+            Operation::Dismiss => "dismiss",
         }
     }
 

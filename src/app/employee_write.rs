@@ -1,7 +1,8 @@
 //! What every write of an employee's row sends besides the row, for both APIs (the SCIM
 //! writes, and the admin API's restore of a deleted employee): a fresh write id, the email
-//! rows, and the employee references the write changes (DESIGN §4), each statement applying
-//! only if the row carries the write's id.
+//! rows, the employee references the write changes (DESIGN §4), each statement applying only if
+//! the row carries the write's id; and what an activation change means to the eligibility guard
+//! (`store::guard`).
 
 use crate::app::plumbing::context::Ctx;
 use crate::app::plumbing::ids::hex;
@@ -10,7 +11,8 @@ use crate::scim::fold::fold;
 use crate::scim::schema::TENANT_USER;
 use crate::scim::tenant::TenantSchema;
 use crate::scim::user::Doc;
-use crate::store::users::{self as sql, UserWrite};
+use crate::store::guard::{self, Actor, Settled};
+use crate::store::users::{self as sql, Activation, UserWrite};
 use crate::store::{Scope, Stmt};
 use serde_json::Value;
 
@@ -19,6 +21,32 @@ pub fn new_write_id(ctx: &mut Ctx<'_>) -> Result<WriteId, String> {
     let mut b = [0u8; 8];
     ctx.random.fill(&mut b)?;
     Ok(WriteId::new(hex(&b)))
+}
+
+/// What the eligibility guard makes of an activation change, after its history row in the
+/// batch: a deactivation (or a deletion, [`after_deletion`]) may trip the guard or be held; a
+/// reactivation or a restore ends the employee's holds (the IdP undid the change).
+pub fn eligibility<'s>(
+    scope: impl Into<Scope<'s>>,
+    change: Activation,
+    id: &UserId,
+    write_id: &WriteId,
+    by: &Actor<'_>,
+) -> Vec<Stmt> {
+    let scope: Scope<'s> = scope.into();
+    match change {
+        Activation::Deactivate => guard::check(scope, by),
+        Activation::Reactivate | Activation::Restore => vec![
+            guard::settle(scope, id, write_id, Settled::Cleared),
+            guard::end_trips(scope, by.at),
+        ],
+        Activation::Create => Vec::new(),
+    }
+}
+
+/// What the eligibility guard makes of a deletion, after the deletion's statements.
+pub fn after_deletion<'s>(scope: impl Into<Scope<'s>>, by: &Actor<'_>) -> Vec<Stmt> {
+    guard::check(scope, by)
 }
 
 /// The statements that follow a user's row in a write batch, each applying only if the row

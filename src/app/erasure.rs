@@ -20,8 +20,8 @@ pub const CHUNK: i64 = 200;
 const TENANTS_PER_RUN: i64 = 50;
 /// Purge batches per run.
 pub const MAX_BATCHES: usize = 12;
-/// Statements of one purge batch: the count, then `store::deleted::purge`'s six.
-const STATEMENTS_PER_BATCH: usize = 7;
+/// Statements of one purge batch: the count, then `store::deleted::purge`'s seven.
+const STATEMENTS_PER_BATCH: usize = 8;
 /// The statements of a run at most: the tenants' read, then its batches.
 pub const STATEMENTS_PER_RUN: usize = 1 + MAX_BATCHES * STATEMENTS_PER_BATCH;
 

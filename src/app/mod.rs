@@ -7,14 +7,16 @@
 //! `/scim/v2`) and `admin_api` (the operator's admin API under `/admin/v1`); `employee_write`
 //! (what every write of an employee's row sends besides it, for both APIs); and the jobs the
 //! Cron Triggers run: `retention` (the activity log's), `purge` (deleted tenants' data, which
-//! a tenant's deletion starts), `erasure` (deleted employees past their tenant's retention)
-//! and `maintenance` (the refold). The two APIs share nothing but `plumbing` and
+//! a tenant's deletion starts), `erasure` (deleted employees past their tenant's retention),
+//! `auto_apply` (the eligibility guard's held changes nobody decided) and `maintenance` (the
+//! refold). The two APIs share nothing but `plumbing` and
 //! `employee_write`. Besides [`handle`], the edge calls [`throttle_counts`] and [`throttled`]
 //! before it: what the rate limiters count for a request, and the 429 of each API.
 //!
 //! Nothing here reads a clock, draws randomness or touches `worker` types.
 
 pub mod admin_api;
+pub mod auto_apply;
 pub mod employee_write;
 pub mod erasure;
 pub mod maintenance;

@@ -43,23 +43,25 @@ pub const IN_REQUEST: Limits = Limits {
     millis: 2_000,
 };
 
-/// One Cron Trigger run: 300 steps at most (600 statements: below D1's 1,000 per invocation
-/// even when one run also does the retention's 200, the refold's and the erasure's of deleted
-/// employees, as a schedule the worker does not know does) and 20 s, so that a long purge takes at most 20 s of the shared database's time (one
+/// One Cron Trigger run: 250 steps at most (500 statements: below D1's 1,000 per invocation
+/// even when one run also does the retention's 200, the refold's, the erasure's of deleted
+/// employees and the guard's automatic application, as a schedule the worker does not know does) and 20 s, so that a long purge takes at most 20 s of the shared database's time (one
 /// query at a time, for every tenant) in every five minutes.
 pub const PER_RUN: Limits = Limits {
-    statements: 600,
+    statements: 500,
     millis: 20_000,
 };
 
 // D1 allows 1,000 queries per invocation: a scheduled run that does every job (the retention's
-// batches of two statements, the purge, the refold, the erasure) and the deleting request (its own batch,
+// batches of two statements, the purge, the refold, the erasure, the automatic application) and
+// the deleting request (its own batch,
 // then its steps) stay below.
 const _: () = assert!(
     2 * crate::app::retention::MAX_PRUNE_BATCHES
         + PER_RUN.statements
         + crate::app::maintenance::STATEMENTS_PER_RUN
         + crate::app::erasure::STATEMENTS_PER_RUN
+        + crate::app::auto_apply::STATEMENTS_PER_RUN
         < 1_000
         && 3 + IN_REQUEST.statements < 1_000
 );
@@ -284,6 +286,10 @@ mod tests {
                                 active, deleted_at, purge_at, request_id) \
                                 SELECT ?1, 'd' || i, '{}', 2, '2026-01-01T00:00:00.000Z', 'd' || i, 1, \
                                 '2026-01-02T00:00:00.000Z', '2026-02-01T00:00:00.000Z', 'r' || i FROM n",
+            "guard_trips" => "INSERT INTO guard_trips (tenant_id, tripped_at, request_id, window_start, losses, \
+                              eligible_before, clients, ended_at) \
+                              SELECT ?1, '2026-01-01T00:00:00.000Z', 'r' || i, '2025-12-31T23:00:00.000Z', 30, 100, '[]', \
+                              '2026-01-02T00:00:00.000Z' FROM n",
             "attributes" => "INSERT INTO attributes (tenant_id, id, name, scim_name, type, created) \
                              SELECT ?1, 'a' || i, 'A' || i, 'A' || i, 'text', '2026-01-01T00:00:00.000Z' FROM n",
             other => panic!("no seed for the tenant table {other}: add one"),

@@ -14,9 +14,11 @@
 //! emails erased; the activity log keeps its entries with the names and changes erased, plus one
 //! `purge` entry. A purge takes a *selection*: one employee, or up to a number of a tenant's
 //! employees due (past their `purge_at`); every statement of its batch reads the same selection.
+//! A held deletion (`store::guard`) is never due; purged by an admin, its hold counts as applied.
 
 use super::batch::{Columns, FromRow, Query};
 use super::builder::{Param, Scope, Sql};
+use super::guard;
 use super::{After, Row, Stmt, StoreError};
 use crate::model::{TenantId, UserId, WriteId};
 use crate::scim::datetime::Timestamp;
@@ -29,7 +31,7 @@ pub const MAX_RETENTION_DAYS: i64 = 365;
 
 /// The SQL expression of the time `deleted_at` (an expression) plus the retention of the
 /// tenant `tenant` (an expression), in the canonical RFC 3339 text of `scim::datetime`.
-fn purge_time(deleted_at: &str, tenant: &str) -> String {
+pub(super) fn purge_time(deleted_at: &str, tenant: &str) -> String {
     format!(
         "strftime('%Y-%m-%dT%H:%M:%fZ', {deleted_at}, '+' || coalesce((SELECT tn.deleted_retention_days \
          FROM tenants tn WHERE tn.id = {tenant}), {DEFAULT_RETENTION_DAYS}) || ' days')"
@@ -79,9 +81,10 @@ pub fn delete_user<'s>(scope: impl Into<Scope<'s>>, id: &UserId, d: &Deletion<'_
     let (mut q, tenant, id_p, only_at) = start();
     let at_p = q.bind(d.at);
     let history = q.stmt(format!(
-        "INSERT INTO activation (tenant_id, user_id, at, kind, active, user_name, email, user_name_fold) \
-         SELECT u.tenant_id, u.id, {at_p}, 'delete', 0, u.user_name, u.email, u.user_name_fold FROM users u \
-         WHERE u.tenant_id = {tenant} AND u.id = {id_p}{only_at}"
+        "INSERT INTO activation (tenant_id, user_id, at, kind, active, user_name, email, user_name_fold, loss) \
+         SELECT u.tenant_id, u.id, {at_p}, 'delete', 0, u.user_name, u.email, u.user_name_fold, {} FROM users u \
+         WHERE u.tenant_id = {tenant} AND u.id = {id_p}{only_at}",
+        guard::deletion_loss("u")
     ));
     // The values that named it, held (as sent, and folded) before they leave the documents.
     let (mut q, tenant, id_p, only_at) = start();
@@ -367,7 +370,8 @@ pub fn purge(tenant: &TenantId, selection: Purging<'_>, by: &Purger<'_>) -> Vec<
     ));
     let (q, t, ids) = start();
     let history = q.stmt(format!(
-        "UPDATE activation SET user_name = NULL, email = NULL, user_name_fold = '' \
+        "UPDATE activation SET user_name = NULL, email = NULL, user_name_fold = '', \
+         hold = CASE hold WHEN 'held' THEN 'applied' ELSE hold END \
          WHERE tenant_id = {t} AND user_id IN ({ids})"
     ));
     let (q, t, ids) = start();
@@ -379,7 +383,9 @@ pub fn purge(tenant: &TenantId, selection: Purging<'_>, by: &Purger<'_>) -> Vec<
     let row = q.stmt(format!(
         "DELETE FROM deleted_users WHERE tenant_id = {t} AND id IN ({ids})"
     ));
-    vec![log, holders, references, history, log_entries, row]
+    // A held deletion purged by an admin is decided: the guard's trip may end.
+    let trips = guard::end_trips(scope, by.at);
+    vec![log, holders, references, history, log_entries, row, trips]
 }
 
 /// Up to `limit` tenants with a deleted employee due at `now` (index `deleted_users_due`).

@@ -26,6 +26,7 @@ pub mod classify;
 #[cfg(target_arch = "wasm32")]
 pub mod d1;
 pub mod deleted;
+pub mod guard;
 pub mod list_sql;
 pub mod maintenance;
 pub mod reports;

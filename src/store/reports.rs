@@ -9,10 +9,12 @@
 //! **State at T.** An employee's state at T is their `activation` row with the highest `seq`
 //! among those with `at <= T`: `seq` is commit order, so with T at or after every row this is
 //! exactly the current state, even when two writes committed in the opposite order of their
-//! request times. No row at or before T: not created yet. A `delete` row: gone.
+//! request times. No row at or before T: not created yet. A `delete` row: gone, unless the
+//! eligibility guard keeps the employee eligible (`store::guard`: held, dismissed or cleared).
 
 use super::batch::{Columns, FromRow, Query};
 use super::builder::{Param, Sql};
+use super::guard;
 use super::{Row, Stmt, StoreError};
 use crate::model::{Operation, TenantId, UserId};
 use crate::scim::datetime::Timestamp;
@@ -36,7 +38,14 @@ pub struct RosterRow {
     pub email: Option<String>,
     /// The folded userName: the roster's order, and its cursor.
     pub name_key: String,
+    /// Active as the IdP says, at T.
     pub active: bool,
+    /// In surveys at T: active, or kept eligible by the eligibility guard (`store::guard`).
+    pub eligible: bool,
+    /// Kept eligible at T by a change the guard holds, waiting for a decision.
+    pub held: bool,
+    /// Kept eligible at T although the IdP says inactive, because an admin dismissed the change.
+    pub overridden: bool,
     /// The last creation or activation change at or before T.
     pub changed_at: Timestamp,
 }
@@ -50,6 +59,9 @@ impl FromRow for RosterRow {
             email: c.opt_text("email")?.map(str::to_string),
             name_key: c.text("name_key")?.to_string(),
             active: c.flag("active")?,
+            eligible: c.flag("eligible")?,
+            held: c.flag("held")?,
+            overridden: c.flag("overridden")?,
             changed_at: c.time("changed_at")?,
         })
     }
@@ -86,22 +98,28 @@ pub fn roster_page(
     let (key, id) = (q.bind(after.key), q.bind(after.id));
     let eligible = q.bind(eligible);
     let limit = q.bind(limit);
-    let (live, gone) = (state_at("u.id", t, at), state_at("d.user_id", t, at));
+    let (live, deleted) = (state_at("u.id", t, at), state_at("d.user_id", t, at));
+    let (s_gone, s_eligible) = (guard::gone("s"), guard::eligible("s"));
+    // What both sources read of the state row.
+    let state = format!(
+        "s.active AS active, {s_eligible} AS eligible, coalesce(s.hold = 'held', 0) AS held, \
+         coalesce(s.hold = 'dismissed' AND s.active = 0, 0) AS overridden, s.at AS changed_at"
+    );
+    let keeps = guard::KEEPS;
     Query::all(q.stmt(format!(
-        "SELECT u.id AS id, u.user_name AS user_name, u.email AS email, u.user_name_fold AS name_key, \
-         s.active AS active, s.at AS changed_at \
+        "SELECT u.id AS id, u.user_name AS user_name, u.email AS email, u.user_name_fold AS name_key, {state} \
          FROM users u JOIN activation s ON s.seq = {live} \
          WHERE u.tenant_id = {t} AND u.user_name_fold >= {key} AND (u.user_name_fold > {key} OR u.id > {id}) \
-         AND s.kind <> 'delete' AND ({eligible} IS NULL OR s.active = {eligible}) \
+         AND NOT {s_gone} AND ({eligible} IS NULL OR {s_eligible} = {eligible}) \
          UNION ALL \
-         SELECT d.user_id, d.user_name, d.email, d.user_name_fold, s.active, s.at \
-         FROM activation d JOIN activation s ON s.seq = {gone} \
-         WHERE d.tenant_id = {t} AND d.kind = 'delete' AND d.at > {at} \
+         SELECT d.user_id, d.user_name, d.email, d.user_name_fold, {state} \
+         FROM activation d JOIN activation s ON s.seq = {deleted} \
+         WHERE d.tenant_id = {t} AND d.kind = 'delete' AND (d.at > {at} OR coalesce(d.hold, '') IN {keeps}) \
          AND d.user_name_fold >= {key} AND (d.user_name_fold > {key} OR d.user_id > {id}) \
          AND NOT EXISTS (SELECT 1 FROM users x WHERE x.tenant_id = {t} AND x.id = d.user_id) \
          AND NOT EXISTS (SELECT 1 FROM activation l WHERE l.tenant_id = {t} AND l.user_id = d.user_id \
                          AND l.kind = 'delete' AND l.seq > d.seq) \
-         AND s.kind <> 'delete' AND ({eligible} IS NULL OR s.active = {eligible}) \
+         AND NOT {s_gone} AND ({eligible} IS NULL OR {s_eligible} = {eligible}) \
          ORDER BY name_key, id LIMIT {limit}"
     )))
 }
@@ -131,10 +149,12 @@ pub fn roster_counts(tenant: &TenantId, at: Timestamp) -> Query<RosterCounts> {
     let (t, at) = (q.bind(tenant), q.bind(at));
     Query::new(
         q.stmt(format!(
-            "SELECT count(*) AS existed, coalesce(sum(active), 0) AS eligible FROM ( \
-               SELECT kind, active, max(seq) FROM activation WHERE tenant_id = {t} AND at <= {at} \
+            "SELECT count(*) AS existed, coalesce(sum({x_eligible}), 0) AS eligible FROM ( \
+               SELECT kind, active, hold, max(seq) FROM activation WHERE tenant_id = {t} AND at <= {at} \
                GROUP BY user_id \
-             ) WHERE kind <> 'delete'"
+             ) x WHERE NOT {x_gone}",
+            x_eligible = guard::eligible("x"),
+            x_gone = guard::gone("x")
         )),
         |rows| match rows.first() {
             Some(row) => RosterCounts::from_row(row),

@@ -5,6 +5,7 @@
 use super::batch::{Columns, FromRow, Query};
 use super::builder::Sql;
 use super::deleted::DEFAULT_RETENTION_DAYS;
+use super::guard::Settings;
 use super::{After, Row, Stmt, StoreError};
 use crate::model::TenantId;
 use crate::scim::datetime::Timestamp;
@@ -27,6 +28,8 @@ pub struct TenantRow {
     pub stored_bytes: i64,
     /// Days a deleted employee stays restorable (`store::deleted`), the tenant's or the default.
     pub deleted_retention_days: i64,
+    /// Its mass-deactivation guard (`store::guard`).
+    pub guard: Settings,
 }
 
 /// A tenant's limits: its own, or the defaults.
@@ -53,12 +56,14 @@ impl FromRow for TenantRow {
             deleted_retention_days: c
                 .opt_int("deleted_retention_days")?
                 .unwrap_or(DEFAULT_RETENTION_DAYS),
+            guard: Settings::from_columns(&c)?,
         })
     }
 }
 
-const TENANT_COLUMNS: &str =
-    "id, name, active, created, max_employees, max_bytes, employees, stored_bytes, deleted_retention_days";
+const TENANT_COLUMNS: &str = "id, name, active, created, max_employees, max_bytes, employees, \
+     stored_bytes, deleted_retention_days, guard_enabled, guard_percent, guard_minimum, \
+     guard_window_minutes, guard_auto_apply_days";
 
 pub fn insert_tenant(tenant: &TenantId, name: &str, created: Timestamp) -> Stmt {
     let mut q = Sql::new();
@@ -152,6 +157,7 @@ pub const TENANT_TABLES: &[TenantTable] = &[
     table("user_emails", 5_000),
     table("users", 500),
     table("deleted_users", 500),
+    table("guard_trips", 5_000),
     table("attribute_names", 5_000),
     table("attributes", 5_000),
 ];

@@ -622,9 +622,11 @@ pub fn record_activation<'s>(
         q.bind(at),
         q.bind(change.kind()),
     );
+    // A deactivation is what the eligibility guard counts (`store::guard`).
+    let loss = q.bind(change == Activation::Deactivate);
     q.stmt(format!(
-        "INSERT INTO activation (tenant_id, user_id, at, kind, active, user_name, email, user_name_fold) \
-         SELECT u.tenant_id, u.id, {at}, {kind}, u.active, u.user_name, u.email, u.user_name_fold \
+        "INSERT INTO activation (tenant_id, user_id, at, kind, active, user_name, email, user_name_fold, loss) \
+         SELECT u.tenant_id, u.id, {at}, {kind}, u.active, u.user_name, u.email, u.user_name_fold, {loss} \
          FROM users u WHERE u.tenant_id = {tenant} AND u.id = {id} AND u.write_id = {write_id}"
     ))
 }

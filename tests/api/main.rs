@@ -14,6 +14,7 @@ mod credentials;
 mod deleted;
 mod faults;
 mod fixtures;
+mod guard;
 mod patch;
 mod purge;
 mod query;

@@ -69,7 +69,14 @@ fn populated(app: &TestApp, name: &str) -> Tenant {
         body[ext] = json!({ "Manager": boss });
         app.scim(&t.token, "POST", "/Users", Some(body)).expect(201);
     }
-    // A deleted employee, kept for the retention (`deleted_users`).
+    // A deleted employee, kept for the retention (`deleted_users`); with a guard this sensitive,
+    // one deletion trips it (`guard_trips`).
+    app.admin(
+        "PATCH",
+        &format!("/tenants/{}", t.id),
+        Some(json!({ "guard": { "minimum": 1, "percent": 1 } })),
+    )
+    .expect(200);
     let gone = app.scim(
         &t.token,
         "POST",

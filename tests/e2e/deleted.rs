@@ -7,6 +7,7 @@
 use crate::common::scenarios::reports::{activity, listed, shift};
 use crate::common::scenarios::users::okta_user;
 use crate::common::{unique, Client, Tenant};
+use crate::cron::{dated_runs, run_at};
 use crate::http_client::worker;
 use scim_edge::app::purge::PURGE_CRON;
 use scim_edge::scim::datetime::Timestamp;
@@ -31,6 +32,7 @@ fn create_and_delete(c: &impl Client, t: &Tenant, name: &str) -> (String, String
 #[test]
 fn the_cron_trigger_purges_deleted_employees_past_their_retention() {
     let c = worker();
+    let _turn = dated_runs();
     let t = c.new_tenant(&unique("Erasure "));
     let other = c.new_tenant(&unique("Erasure other "));
     c.admin(
@@ -48,18 +50,7 @@ fn the_cron_trigger_purges_deleted_employees_past_their_retention() {
         .unwrap();
     let due = Timestamp::parse_rfc3339(purge_at).unwrap().0;
 
-    let cron = |time: i64| {
-        let r = c.send(
-            "GET",
-            &format!(
-                "/cdn-cgi/handler/scheduled?cron={}&time={time}",
-                PURGE_CRON.replace(' ', "+")
-            ),
-            &[],
-            None,
-        );
-        assert_eq!((r.status, r.body.as_str()), (200, "ok"), "the run raised");
-    };
+    let cron = |time: i64| run_at(c, PURGE_CRON, time);
     // Dated before the purge time: kept.
     cron(due - 60_000);
     assert_eq!(deleted(c, &t)["total"], json!(1));

@@ -11,7 +11,9 @@ mod common;
 mod http_client;
 
 mod concurrency;
+mod cron;
 mod deleted;
+mod guard;
 mod patch_concurrency;
 mod purge;
 mod rate_limit;

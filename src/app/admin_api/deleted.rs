@@ -16,7 +16,7 @@
 use super::error::AdminError;
 use super::request::{page, paging};
 use super::{json, TenantBatch};
-use crate::app::employee_write::{follow_up, new_write_id};
+use crate::app::employee_write::{eligibility, follow_up, new_write_id};
 use crate::app::plumbing::context::Ctx;
 use crate::app::plumbing::respond::empty;
 use crate::app::plumbing::Response;
@@ -27,6 +27,7 @@ use crate::scim::user::{folded, Doc};
 use crate::store::activity::{log_event, Event, Outcome, When};
 use crate::store::attributes::definitions_of;
 use crate::store::deleted::{self as sql, DeletedUser, Purger, Purging};
+use crate::store::guard::{self, Actor, Settled};
 use crate::store::users::{self, Activation, Claim, Refusal, UserWrite};
 use crate::store::{After, Scope, Store};
 use serde_json::{json, Value};
@@ -133,6 +134,30 @@ pub async fn restore<S: Store>(
     store: &S,
     ctx: &mut Ctx<'_>,
 ) -> Result<Response, AdminError> {
+    Ok(json(
+        200,
+        &restore_employee(tenant, id, store, ctx, Why::Restore).await?,
+    ))
+}
+
+/// Why an employee is restored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Why {
+    /// An admin's restore: a held deletion of it (`store::guard`) is cleared.
+    Restore,
+    /// An admin dismissed its held deletion (`admin_api::guard`): logged as `dismiss`, and it
+    /// stays eligible even if it was inactive (overridden).
+    Dismissal,
+}
+
+/// Restores a deleted employee (see the module doc); the restored employee's summary.
+pub async fn restore_employee<S: Store>(
+    tenant: &TenantId,
+    id: &UserId,
+    store: &S,
+    ctx: &mut Ctx<'_>,
+    why: Why,
+) -> Result<Value, AdminError> {
     // What was kept, and the company's attributes to fold it by.
     let mut batch = TenantBatch::new(tenant);
     let found = batch.read(sql::get_deleted(tenant, id));
@@ -164,11 +189,23 @@ pub async fn restore<S: Store>(
         bytes: write.size(),
     };
     let scope = Scope::Tenant(tenant);
-    let detail = format!("restored; deleted {}", deleted.deleted_at.to_rfc3339());
+    let (operation, detail) = match why {
+        Why::Restore => (
+            Operation::Restore,
+            format!("restored; deleted {}", deleted.deleted_at.to_rfc3339()),
+        ),
+        Why::Dismissal => (
+            Operation::Dismiss,
+            format!(
+                "held deletion received {} dismissed: the employee is restored",
+                deleted.deleted_at.to_rfc3339()
+            ),
+        ),
+    };
     let entry = Event {
         at: ctx.now,
         request_id: &ctx.request_id,
-        operation: Operation::Restore,
+        operation,
         user_id: Some(id),
         user_name: Some(user_name),
         status: 200,
@@ -201,6 +238,24 @@ pub async fn restore<S: Store>(
         ctx.now,
     ));
     batch.write_all(sql::restore_follow_up(scope, id, &write_id, ctx.now));
+    match why {
+        Why::Restore => batch.write_all(eligibility(
+            scope,
+            Activation::Restore,
+            id,
+            &write_id,
+            &Actor {
+                at: ctx.now,
+                request_id: &ctx.request_id,
+                client: Some(ADMIN_CLIENT),
+            },
+        )),
+        Why::Dismissal => batch.write_all([
+            guard::settle(scope, id, &write_id, Settled::Dismissed),
+            guard::dismissed_restore(scope, id, &write_id),
+            guard::end_trips(scope, ctx.now),
+        ]),
+    }
     batch.write(log_event(
         scope,
         &entry,
@@ -226,19 +281,16 @@ pub async fn restore<S: Store>(
     let why = results.take(why)?;
     let still = results.take(still)?;
     match restored {
-        Some(user) if user.write_id == write_id => Ok(json(
-            200,
-            &json!({
-                "id": id.as_str(),
-                "userName": user_name,
-                "externalId": external_id,
-                "active": columns::is_active(&doc),
-                "version": user.meta.version,
-                "created": deleted.created.to_rfc3339(),
-                "restored_at": ctx.now.to_rfc3339(),
-                "deleted_at": deleted.deleted_at.to_rfc3339(),
-            }),
-        )),
+        Some(user) if user.write_id == write_id => Ok(json!({
+            "id": id.as_str(),
+            "userName": user_name,
+            "externalId": external_id,
+            "active": columns::is_active(&doc),
+            "version": user.meta.version,
+            "created": deleted.created.to_rfc3339(),
+            "restored_at": ctx.now.to_rfc3339(),
+            "deleted_at": deleted.deleted_at.to_rfc3339(),
+        })),
         // Restored by a request that ran meanwhile: that one answered.
         Some(_) => Err(AdminError::Conflict(
             "This employee was restored by another request meanwhile".into(),

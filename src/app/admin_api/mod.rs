@@ -7,8 +7,8 @@
 //! API (503 `not_configured` to everyone, and the log says why). Secrets appear in exactly two
 //! answers, once each: a created tenant's first token and a newly issued token.
 //!
-//! - `tenants`, `tokens`, `attributes`, `reports`, `deleted` (deleted employees): the handlers,
-//!   one room per resource;
+//! - `tenants`, `tokens`, `attributes`, `reports`, `deleted` (deleted employees), `guard` (the
+//!   mass-deactivation guard): the handlers, one room per resource;
 //! - `request`: bodies, fields and paging; `error`: the error type and its answers;
 //! - `throttle`: what the edge's rate limiter counts (wrong admin credentials, per address);
 //! - [`TenantBatch`]: a batch behind the check that its tenant exists.
@@ -16,6 +16,7 @@
 pub mod attributes;
 pub mod deleted;
 pub mod error;
+pub mod guard;
 pub mod reports;
 pub mod request;
 pub mod tenants;
@@ -139,6 +140,13 @@ async fn run<S: Store>(
         }
         (Method::POST, AdminEndpoint::RestoreEmployee(t, u)) => {
             deleted::restore(&tenant(t), &UserId::new(u), store, ctx).await
+        }
+        (Method::GET, AdminEndpoint::Guard(t)) => guard::get(&tenant(t), store).await,
+        (Method::POST, AdminEndpoint::GuardApply(t)) => {
+            guard::apply(&tenant(t), body()?, store, ctx).await
+        }
+        (Method::POST, AdminEndpoint::GuardDismiss(t)) => {
+            guard::dismiss(&tenant(t), body()?, store, ctx).await
         }
         (Method::GET, AdminEndpoint::Purges) => tenants::purges(&params, store).await,
         (_, AdminEndpoint::Unknown) => Err(AdminError::NotFound("No such admin endpoint".into())),

@@ -246,8 +246,11 @@ pub async fn employees<S: Store>(
                 "purged": r.user_name.is_none(),
                 "email": r.email,
                 "active": r.active,
-                // Listed means existed at T; eligible is then being active at T (DESIGN §4).
-                "eligible": r.active,
+                // Listed means existed at T; eligible is then being active at T, or kept
+                // eligible by the eligibility guard (DESIGN §4).
+                "eligible": r.eligible,
+                "held": r.held,
+                "overridden": r.overridden,
                 "changed_at": r.changed_at.to_rfc3339(),
             })
         })

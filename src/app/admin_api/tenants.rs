@@ -4,6 +4,7 @@
 //! credential format (to rotate; a tenant created now has none).
 
 use super::error::AdminError;
+use super::guard;
 use super::request::{bool_field, display_string, page, paging, refuse_unknown_fields};
 use super::{credential_key, json, run_batch, shard_of, TenantBatch};
 use crate::app::plumbing::auth::generate_token;
@@ -15,6 +16,7 @@ use crate::app::plumbing::Response;
 use crate::app::purge::{self, Budget, Progress};
 use crate::model::{TenantId, TokenId};
 use crate::store::deleted;
+use crate::store::guard as guard_sql;
 use crate::store::tenants::{
     self as sql, TenantChange, TenantRow, DEFAULT_MAX_BYTES, DEFAULT_MAX_EMPLOYEES,
 };
@@ -36,6 +38,7 @@ fn tenant_json(t: &TenantRow, base: &str, legacy_tokens: i64) -> Value {
         "usage": { "employees": t.employees, "bytes": t.stored_bytes },
         "legacy_tokens": legacy_tokens,
         "deleted_retention_days": t.deleted_retention_days,
+        "guard": guard::settings_json(&t.guard),
     })
 }
 
@@ -198,7 +201,7 @@ pub async fn update<S: Store>(
 ) -> Result<Response, AdminError> {
     refuse_unknown_fields(
         &body,
-        &["name", "active", "quota", "deleted_retention_days"],
+        &["name", "active", "quota", "deleted_retention_days", "guard"],
     )?;
     let name = body
         .get("name")
@@ -225,6 +228,9 @@ pub async fn update<S: Store>(
     };
     let mut batch = TenantBatch::new(tenant);
     batch.write(sql::update_tenant(tenant, &change));
+    if let Some(g) = body.get("guard") {
+        batch.write(guard_sql::update_settings(tenant, &guard::change(g)?));
+    }
     if deleted_retention_days.is_some() {
         // The employees already deleted are purged by the new retention too.
         batch.write(deleted::reschedule(tenant));

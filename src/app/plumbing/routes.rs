@@ -63,6 +63,10 @@ pub enum AdminEndpoint {
     DeletedEmployees(String),
     DeletedEmployee(String, String),
     RestoreEmployee(String, String),
+    /// A tenant's mass-deactivation guard, and its decisions (DESIGN §4).
+    Guard(String),
+    GuardApply(String),
+    GuardDismiss(String),
     /// Deleted tenants whose data is still being purged.
     Purges,
     Unknown,
@@ -83,6 +87,8 @@ impl AdminEndpoint {
             AdminEndpoint::DeletedEmployees(_) => "GET",
             AdminEndpoint::DeletedEmployee(..) => "GET, DELETE",
             AdminEndpoint::RestoreEmployee(..) => "POST",
+            AdminEndpoint::Guard(_) => "GET",
+            AdminEndpoint::GuardApply(_) | AdminEndpoint::GuardDismiss(_) => "POST",
             AdminEndpoint::Unknown => "",
         }
     }
@@ -194,6 +200,9 @@ fn admin_endpoint(segments: &[String]) -> AdminEndpoint {
         ["tenants", t, "deleted-employees", u, "restore"] => {
             AdminEndpoint::RestoreEmployee(t.to_string(), u.to_string())
         }
+        ["tenants", t, "guard"] => AdminEndpoint::Guard(t.to_string()),
+        ["tenants", t, "guard", "apply"] => AdminEndpoint::GuardApply(t.to_string()),
+        ["tenants", t, "guard", "dismiss"] => AdminEndpoint::GuardDismiss(t.to_string()),
         ["purges"] => AdminEndpoint::Purges,
         _ => AdminEndpoint::Unknown,
     }
@@ -281,6 +290,18 @@ mod tests {
             (
                 "/admin/v1/tenants/t1/deleted-employees/u1",
                 Route::Admin(A::DeletedEmployee(s("t1"), s("u1"))),
+            ),
+            (
+                "/admin/v1/tenants/t1/guard",
+                Route::Admin(A::Guard(s("t1"))),
+            ),
+            (
+                "/admin/v1/tenants/t1/guard/apply",
+                Route::Admin(A::GuardApply(s("t1"))),
+            ),
+            (
+                "/admin/v1/tenants/t1/guard/dismiss",
+                Route::Admin(A::GuardDismiss(s("t1"))),
             ),
             (
                 "/admin/v1/tenants/t1/deleted-employees/u1/restore",

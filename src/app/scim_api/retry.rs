@@ -14,6 +14,7 @@ use super::conditional::precondition_failed;
 use super::respond::{resource_answer, user_not_found};
 use super::tenancy::ScimBatch;
 use super::write::{changes_json, follow_up, new_write_id, notes, refuse};
+use crate::app::employee_write::eligibility;
 use crate::app::plumbing::context::Ctx;
 use crate::app::plumbing::Response;
 use crate::model::{Operation, UserId};
@@ -22,6 +23,7 @@ use crate::scim::error::ScimError;
 use crate::scim::fold::fold;
 use crate::scim::tenant::TenantSchema;
 use crate::scim::user::{folded, Doc, Parsed};
+use crate::store::guard::Actor;
 use crate::store::users::{self as sql, Activation, Claim, StoredUser, UserWrite};
 use crate::store::Store;
 
@@ -170,6 +172,17 @@ impl Try<'_> {
         batch.write_all(follow_up(hash, &write, &old.doc, schema));
         if let Some(change) = activation {
             batch.write(sql::record_activation(hash, id, &write_id, change, ctx.now));
+            batch.write_all(eligibility(
+                hash,
+                change,
+                id,
+                &write_id,
+                &Actor {
+                    at: ctx.now,
+                    request_id: &ctx.request_id,
+                    client: call.client.as_deref(),
+                },
+            ));
         }
         batch.write(logged.written(Written {
             status: 200,

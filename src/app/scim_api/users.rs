@@ -17,6 +17,7 @@ use super::respond::{resource_answer, user_not_found};
 use super::retry::update_existing;
 use super::tenancy::{tenant_of, ScimBatch};
 use super::write::{changes_json, follow_up, new_write_id, notes, refuse};
+use crate::app::employee_write::after_deletion;
 use crate::app::plumbing::context::Ctx;
 use crate::app::plumbing::ids::uuid_v4;
 use crate::app::plumbing::respond::{empty, set};
@@ -30,6 +31,7 @@ use crate::scim::schema::TENANT_USER;
 use crate::scim::tenant::TenantSchema;
 use crate::scim::user::{self, etag, folded, Doc, Parsed};
 use crate::store::deleted::{self, Deletion};
+use crate::store::guard::Actor;
 use crate::store::users::{self as sql, Activation, Claim, UserWrite};
 use crate::store::Store;
 use serde_json::Value;
@@ -316,6 +318,14 @@ pub async fn delete<S: Store>(
             request_id: &ctx.request_id,
             client: call.client.as_deref(),
             version,
+        },
+    ));
+    batch.write_all(after_deletion(
+        hash,
+        &Actor {
+            at: ctx.now,
+            request_id: &ctx.request_id,
+            client: call.client.as_deref(),
         },
     ));
     let (_, mut results) = batch.run(store, ctx).await?;
