@@ -7,14 +7,17 @@
 //! `co`/`sw`/`ew` use `instr`/`substr` rather than LIKE, so `%` and `_` in a value are literal
 //! and D1's 50-byte LIKE pattern limit does not apply (DESIGN §9). Values that filters read come
 //! from the folded document (`u.folded`) or from columns; `emails` equality is answered from the
-//! `user_emails` index.
+//! `user_emails` index; employee references ([`Resolved::Refers`]) from `employee_refs`,
+//! naming the employee as writes do ([`employee_named`]).
 //!
 //! Everything is rendered into the statement's own [`Sql`] builder, which numbers the
 //! parameters. D1 allows 100 bound parameters and 100 KB of SQL per statement (DESIGN §9). A
-//! filter costs at most one parameter per comparison, and [`filter_sql`] refuses (400
+//! filter costs at most two parameters per comparison (two only for an employee reference
+//! whose folded literal differs from the literal), and [`filter_sql`] refuses (400
 //! `invalidFilter`) one whose SQL or parameters would not leave room for the rest of its
 //! statement ([`FILTER_MAX_PARAMS`], [`FILTER_MAX_SQL_BYTES`]); the parser's limits keep real
-//! filters well below both.
+//! filters well below both. (An employee reference renders to about 1 KB of SQL, so a filter
+//! of forty of them, the parser's most, is refused; twenty fit.)
 //!
 //! Which columns exist, which are indexed and which are never NULL comes from the column table
 //! (`scim::columns`).
@@ -94,15 +97,21 @@ pub fn selective(f: &Resolved) -> bool {
 pub fn json_path(keys: &[String]) -> Result<String, ScimError> {
     let mut p = String::from("$");
     for k in keys {
-        let safe = !k.is_empty()
-            && k.chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | ':' | '$'));
-        if !safe {
-            return Err(ScimError::Internal(format!("unsafe JSON key {k:?}")));
-        }
-        p.push_str(&format!(".\"{k}\""));
+        p.push_str(&format!(".\"{}\"", schema_key(k)?));
     }
     Ok(p)
+}
+
+/// A key the schema defines (an attribute name or id), checked to be safe as SQL text.
+fn schema_key(k: &str) -> Result<&str, ScimError> {
+    let safe = !k.is_empty()
+        && k.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | ':' | '$'));
+    if safe {
+        Ok(k)
+    } else {
+        Err(ScimError::Internal(format!("unsafe JSON key {k:?}")))
+    }
 }
 
 fn lit_value(lit: &Lit) -> Value {
@@ -208,6 +217,27 @@ fn render(f: &Resolved, b: &mut Render<'_>, elem: Option<&str>) -> Result<String
             let never_null = matches!(target, Target::Column(c) if never_null(c));
             compare(&read(target, elem)?, never_null, *op, value, b)
         }
+        Resolved::Refers {
+            attribute,
+            value,
+            folded,
+        } => {
+            let tenant = b.q.tenant_of_token(b.hash);
+            let v = b.param(Value::Text(value.clone()));
+            // One parameter when folding changes nothing (ids, most emails).
+            let f = if folded == value {
+                v.clone()
+            } else {
+                b.param(Value::Text(folded.clone()))
+            };
+            // The attribute id is the schema's: SQL text, like the keys of `json_path`.
+            let attribute = schema_key(attribute)?;
+            format!(
+                "u.id IN (SELECT r.user_id FROM employee_refs r WHERE r.tenant_id = {tenant} \
+                 AND r.attribute_id = '{attribute}' AND (r.target_id = {} OR r.pending_fold = {f}))",
+                employee_named(&tenant, &v, &f)
+            )
+        }
         Resolved::Any { array, filter } => {
             if let Some(sql) = emails_lookup(array, filter, b) {
                 return Ok(sql);
@@ -221,6 +251,21 @@ fn render(f: &Resolved, b: &mut Render<'_>, elem: Option<&str>) -> Result<String
             )
         }
     })
+}
+
+/// The employee of the tenant `tenant` (SQL) that a reference to `value` names (DESIGN §4):
+/// the one with that SCIM id, else the one with that userName (`folded`, the value folded),
+/// else the earliest created with that email; NULL when none. Writes resolve references with
+/// it (`users::set_refs`) and filters compare them with it, so both read a value alike.
+pub fn employee_named(tenant: &str, value: &str, folded: &str) -> String {
+    format!(
+        "coalesce(\
+         (SELECT t.id FROM users t WHERE t.tenant_id = {tenant} AND t.id = {value}), \
+         (SELECT t.id FROM users t WHERE t.tenant_id = {tenant} AND t.user_name_fold = {folded}), \
+         (SELECT t.id FROM user_emails e JOIN users t ON t.tenant_id = e.tenant_id AND t.id = e.user_id \
+         WHERE e.tenant_id = {tenant} AND e.value_fold = {folded} ORDER BY t.created, t.id LIMIT 1)\
+         )"
+    )
 }
 
 /// A comparison that is never NULL. `never_null`: `x` is a NOT NULL column, so plain operators
@@ -551,6 +596,22 @@ mod tests {
                 "(u.manager_fold IS ?2)".into(),
                 vec![t("m1")],
             ),
+            // The manager compared as a whole is its value (issue 14), by either name.
+            (
+                "manager eq 2819C223",
+                "(u.manager_fold IS ?2)".into(),
+                vec![t("2819c223")],
+            ),
+            (
+                "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager ne \"M1\"",
+                "(u.manager_fold IS NOT ?2)".into(),
+                vec![t("m1")],
+            ),
+            (
+                "manager pr",
+                "(u.manager_fold IS NOT NULL AND u.manager_fold <> '')".into(),
+                vec![],
+            ),
         ];
         for (filter, expected_sql, expected_params) in table {
             let (s, p) = sql(filter);
@@ -667,7 +728,21 @@ mod tests {
                 custom("a1", "Employed Since", CustomType::Date),
                 custom("a2", "Level", CustomType::Number),
                 custom("a3", "Site", CustomType::Text),
+                custom("a4", "Boss", CustomType::Employee),
             ],
+        };
+        let refers = |params: &str| {
+            let (v, f) = params.split_once(' ').unwrap_or((params, params));
+            let tenant = tenant();
+            format!(
+                "u.id IN (SELECT r.user_id FROM employee_refs r WHERE r.tenant_id = {tenant} \
+                 AND r.attribute_id = 'a4' AND (r.target_id = coalesce(\
+                 (SELECT t.id FROM users t WHERE t.tenant_id = {tenant} AND t.id = {v}), \
+                 (SELECT t.id FROM users t WHERE t.tenant_id = {tenant} AND t.user_name_fold = {f}), \
+                 (SELECT t.id FROM user_emails e JOIN users t ON t.tenant_id = e.tenant_id AND t.id = e.user_id \
+                 WHERE e.tenant_id = {tenant} AND e.value_fold = {f} ORDER BY t.created, t.id LIMIT 1)\
+                 ) OR r.pending_fold = {f}))"
+            )
         };
         let at = |id: &str| {
             format!("json_extract(u.folded, '$.\"urn:ietf:params:scim:schemas:extension:peakon:2.0:User\".\"{id}\"')")
@@ -693,6 +768,23 @@ mod tests {
                 format!("({x} IS NOT NULL AND {x} <> '')", x = at("a1")),
                 vec![],
             ),
+            // Employee references compare as the employee they name (issue 14, DESIGN §4):
+            // the literal as sent (an id) and folded (a userName or email).
+            (
+                "Boss eq \"Ann@Example.com\"",
+                refers("?2 ?3"),
+                vec![t("Ann@Example.com"), t("ann@example.com")],
+            ),
+            (
+                "urn:ietf:params:scim:schemas:extension:peakon:2.0:User:boss ne 2819c223",
+                format!("(NOT {})", refers("?2")),
+                vec![t("2819c223")],
+            ),
+            (
+                "boss pr",
+                format!("({x} IS NOT NULL AND {x} <> '')", x = at("a4")),
+                vec![],
+            ),
         ];
         for (filter, expected_sql, expected_params) in table {
             let f = resolve(&parse_filter(filter, &Limits::DEFAULT).unwrap(), &schema).unwrap();
@@ -709,6 +801,21 @@ mod tests {
             )
             .is_err(),
             "numbers take no co"
+        );
+        // Employee references are the costliest comparison (about 1 KB of SQL): half the
+        // parser's terms fit in a D1 statement, all of them are a 400, never a D1 failure.
+        let references = |n: usize| {
+            let text = vec!["Boss eq \"Ann@Example.com\""; n].join(" or ");
+            let f = resolve(&parse_filter(&text, &Limits::DEFAULT).unwrap(), &schema).unwrap();
+            let mut q = statement();
+            filter_sql(&f, &mut q, &hash()).map(|_| q.len() - 1)
+        };
+        let half = Limits::DEFAULT.max_terms / 2;
+        assert_eq!(references(half).unwrap(), 2 * half);
+        let err = references(Limits::DEFAULT.max_terms).unwrap_err();
+        assert!(
+            matches!(&err, ScimError::InvalidFilter(d) if d.contains("bytes of SQL")),
+            "{err:?}"
         );
         let sort = Sort::resolve("Level", SortOrder::Descending, &schema).unwrap();
         let x = at("a2");

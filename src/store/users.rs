@@ -14,7 +14,7 @@
 use super::batch::{Columns, FromRow, Query};
 use super::builder::{Param, Scope, Sql};
 use super::deleted::still_deleted;
-use super::list_sql::{optional_filter_sql, Order};
+use super::list_sql::{employee_named, optional_filter_sql, Order};
 use super::tenants::{DEFAULT_MAX_BYTES, DEFAULT_MAX_EMPLOYEES};
 use super::{Row, Stmt, StoreError, Value};
 use crate::model::{TokenHash, UserId, WriteId};
@@ -656,19 +656,15 @@ pub fn set_refs<'s>(
     let tenant = q.tenant(scope);
     let (id, write_id, added) = (q.bind(user_id), q.bind(write_id), q.bind(added));
     // Each value's employee: by id, else by userName, else by any email (the earliest created
-    // such employee). Correlated subqueries refer to the derived table `x`, never to
-    // `json_each` directly (D1's SQLite cannot resolve that from two levels down).
+    // such employee), as filters read it. Correlated subqueries refer to the derived table `x`,
+    // never to `json_each` directly (D1's SQLite cannot resolve that from two levels down).
+    let named = employee_named("x.tenant_id", "x.v", "x.vf");
     let add = q.stmt(format!(
         "INSERT INTO employee_refs (tenant_id, user_id, attribute_id, target_id, pending, pending_fold) \
          SELECT y.tenant_id, y.user_id, y.attribute_id, y.target_id, \
          CASE WHEN y.target_id IS NULL THEN y.v END, CASE WHEN y.target_id IS NULL THEN y.vf END FROM (\
          SELECT x.tenant_id AS tenant_id, x.user_id AS user_id, x.attribute_id AS attribute_id, x.v AS v, x.vf AS vf, \
-         coalesce(\
-         (SELECT t.id FROM users t WHERE t.tenant_id = x.tenant_id AND t.id = x.v), \
-         (SELECT t.id FROM users t WHERE t.tenant_id = x.tenant_id AND t.user_name_fold = x.vf), \
-         (SELECT t.id FROM user_emails e JOIN users t ON t.tenant_id = e.tenant_id AND t.id = e.user_id \
-         WHERE e.tenant_id = x.tenant_id AND e.value_fold = x.vf ORDER BY t.created, t.id LIMIT 1)\
-         ) AS target_id FROM (\
+         {named} AS target_id FROM (\
          SELECT u.tenant_id AS tenant_id, u.id AS user_id, json_extract(j.value, '$[0]') AS attribute_id, \
          json_extract(j.value, '$[1]') AS v, json_extract(j.value, '$[2]') AS vf \
          FROM users u, json_each({added}) j WHERE u.tenant_id = {tenant} AND u.id = {id} AND u.write_id = {write_id}\

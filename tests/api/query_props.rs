@@ -207,6 +207,12 @@ const LEAVES: &[(&str, Kind)] = &[
     ),
     ("employeeNumber", Kind::Str),
     ("manager.value", Kind::Str),
+    // Issue 14: the manager compared as a whole is its value (see `as_a_whole`).
+    ("manager", Kind::Str),
+    (
+        "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager",
+        Kind::Str,
+    ),
     ("meta.created", Kind::Date),
     ("meta.lastModified", Kind::Date),
     ("meta.resourceType", Kind::Constant),
@@ -375,6 +381,15 @@ fn resolve(p: &AttrPath) -> AttrRef {
     path::resolve(p, &TenantSchema::default()).unwrap_or_else(|e| panic!("{p}: {e}"))
 }
 
+/// Issue 14 (Microsoft's reference check, `manager eq <id>`): a singular complex attribute
+/// compared without a sub-attribute is compared by its `value`, when it has one.
+fn as_a_whole(mut r: AttrRef) -> AttrRef {
+    if r.sub.is_none() && !r.top.multi() {
+        r.sub = r.top.sub("value");
+    }
+    r
+}
+
 /// The value of the top-level attribute `r` names, in a representation.
 fn top_value<'a>(u: &'a Value, r: &AttrRef) -> Option<&'a Value> {
     let v = match r.container {
@@ -511,7 +526,7 @@ fn eval(f: &Filter, u: &Value) -> bool {
             }
         }
         Filter::Compare { path, op, value } => {
-            let r = resolve(path);
+            let r = as_a_whole(resolve(path));
             if is_meta(&r) {
                 if r.sub.as_ref().is_some_and(|s| s.name() == "resourceType") {
                     let is_user = matches!(value, CompValue::Str(s) if s == "User");

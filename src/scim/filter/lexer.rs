@@ -8,6 +8,10 @@
 //! Whitespace is more lenient than the RFC's single `SP`: any run of spaces, tabs and line
 //! breaks separates tokens, and none is needed where the next character cannot continue
 //! the token before it (`(a pr)and(b pr)`, `a eq"x"`).
+//!
+//! In a comparison's value position the parser asks for [`Lexer::value_token`] instead,
+//! which also reads Microsoft's unquoted values (`externalId eq jyoung`, see
+//! [`TokenKind::Bare`] and the parser's module documentation).
 //! Positions are 0-based character offsets into the input.
 
 use serde_json::Number;
@@ -26,6 +30,10 @@ pub(super) enum TokenKind {
     Str(String),
     /// A JSON number.
     Number(Number),
+    /// An unquoted value in a comparison's value position that is no JSON literal
+    /// (`jyoung`, `2819c223-7f76-453a-919d-413861904646`, `jyoung@contoso.com`): read as
+    /// the string it spells. Only [`Lexer::value_token`] makes these.
+    Bare(String),
     LParen,
     RParen,
     LBracket,
@@ -98,6 +106,39 @@ impl Lexer {
             kind,
             start,
             end: self.pos,
+        })
+    }
+
+    /// The token in a comparison's value position: what [`Lexer::next_token`] reads, except
+    /// that a run of characters that is not a JSON string, number, `true`, `false` or `null`
+    /// is a [`TokenKind::Bare`] value, up to the next whitespace, parenthesis, bracket or
+    /// quote (none of which a bare value holds; such a value must be quoted).
+    ///
+    /// For every input the RFC grammar allows this reads the very token `next_token` would:
+    /// there a value is a JSON string (starting with `"`, read as before), or a number or
+    /// literal followed by whitespace, `)`, `]` or the end, where the run below stops too.
+    pub fn value_token(&mut self) -> Result<Token, FilterError> {
+        while self.peek_char().is_some_and(|c| c.is_ascii_whitespace()) {
+            self.pos += 1;
+        }
+        let start = self.pos;
+        let end = self.run_end(start, is_bare_char);
+        if end == start {
+            // `"`, a bracket, a parenthesis, a control character or the end.
+            return self.next_token();
+        }
+        let text = self.text(start, end);
+        let is_literal = ["true", "false", "null"]
+            .iter()
+            .any(|l| text.eq_ignore_ascii_case(l));
+        if is_json_number(&text) || is_literal {
+            return self.next_token();
+        }
+        self.pos = end;
+        Ok(Token {
+            kind: TokenKind::Bare(text),
+            start,
+            end,
         })
     }
 
@@ -288,6 +329,12 @@ fn lone_surrogate(backslash: usize, code: u32) -> FilterError {
         backslash,
         format!("lone surrogate \"\\u{code:04x}\" in string"),
     )
+}
+
+/// Characters of an unquoted value: anything but whitespace, control characters, quotes,
+/// parentheses and brackets.
+fn is_bare_char(c: char) -> bool {
+    !(c.is_ascii_whitespace() || c.is_control() || matches!(c, '"' | '(' | ')' | '[' | ']'))
 }
 
 /// Characters of a word: RFC 7644 `ATTRNAME` characters plus `.` (sub-attributes and URN

@@ -7,8 +7,11 @@
 //! comparisons or evaluate filters; those belong to the callers.
 //!
 //! Beyond the RFC grammar it accepts: keywords in any case, any run of whitespace between
-//! tokens, `$ref` as an attribute name, and Microsoft Entra's
-//! `emails[type eq "work"].value eq "x"` (see [`Filter::ValuePath`]).
+//! tokens, `$ref` as an attribute name, Microsoft Entra's
+//! `emails[type eq "work"].value eq "x"` (see [`Filter::ValuePath`]), and the unquoted values
+//! of Microsoft's Azure AD SCIM guide, `externalId eq jyoung`, read as strings (see the
+//! `parser` module for the rule and its source). None of these changes what an RFC-valid
+//! filter means.
 
 mod ast;
 mod lexer;

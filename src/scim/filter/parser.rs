@@ -9,14 +9,39 @@
 //! and-expr   = term *("and" term)
 //! term       = "not" "(" filter ")" / "(" filter ")" / attrPath operation
 //!            / attrPath "[" valFilter "]" ["." ATTRNAME operation]
-//! operation  = "pr" / compareOp compValue
+//! operation  = "pr" / compareOp compValue      (compValue: see "Unquoted values" below)
 //! valFilter  = filter, with plain attribute names for paths and no further "[...]"
 //! patch-path = attrPath / attrPath "[" valFilter "]" ["." ATTRNAME]
 //! ```
 //!
 //! `attrPath "[" valFilter "]" "." ATTRNAME operation` is Microsoft Entra's form, missing
 //! from the RFC grammar; it is read as the value path with the comparison and-ed onto its
-//! filter. Keywords are case-insensitive. `not` is always the operator where a term
+//! filter.
+//!
+//! **Unquoted values.** RFC 7644 §3.4.2.2 makes `compValue` a JSON literal
+//! (`false / null / true / number / string`), so a string must be quoted. Microsoft's Azure AD
+//! SCIM guide prints its lookups unquoted: "GET https://.../scim/Users?filter=externalId eq
+//! jyoung" and "GET ~/scim/Users?filter=id eq 54D382A4-2050-4C03-94D1-E769F1D15682 and manager
+//! eq 2819c223-7f76-453a-919d-413861904646&attributes=id" ('Using System for Cross-Domain
+//! Identity Management (SCIM) to automatically provision users and groups from Azure Active
+//! Directory to applications', MicrosoftDocs/azure-docs
+//! `articles/active-directory/active-directory-scim-provisioning.md`, and its localized copies;
+//! fixture `entra-azure-ad-scim-provisioning-guide`), and integrators report Entra sending them
+//! (langwatch/tasks issue #616). So in a value position a run of characters that is not a JSON
+//! literal is read as the string it spells, up to the next whitespace, parenthesis, bracket or
+//! end (a GUID, a bare word, an email address):
+//!
+//! ```text
+//! compValue  = false / null / true / number / string / bare
+//! bare       = 1*(any character but whitespace, controls, DQUOTE, "(", ")", "[", "]"),
+//!              when it is not a number, true, false or null (any case)
+//! ```
+//!
+//! An RFC-valid filter keeps its exact meaning: there every value is a JSON literal, read as
+//! before (`eq 42` stays a number, `eq true` a boolean, `eq "42"` a string); only text the
+//! RFC refuses reads differently (`eq 12abc` was an invalid number and is now the string
+//! `"12abc"`). A JSON number out of range (`1e999`) is still refused. The property test
+//! `the_unquoted_leniency_never_changes_an_rfc_valid_filter` holds the parser to this. Keywords are case-insensitive. `not` is always the operator where a term
 //! starts, so no attribute there can be called `not`; every other keyword is an attribute
 //! name where an attribute path is expected.
 //!
@@ -37,6 +62,18 @@ const EXPECTED_TERM: &str = r#"an attribute path, "(" or "not""#;
 pub(super) fn parse_filter(input: &str, limits: &Limits) -> Result<Filter, FilterError> {
     check_input(input, limits, "filter")?;
     let mut parser = Parser::new(input, limits);
+    let filter = parser.filter(Scope::Absolute)?;
+    parser.close(Close::End)?;
+    Ok(filter)
+}
+
+/// [`parse_filter`] without the unquoted values: the RFC 7644 grammar alone, for the tests
+/// that hold the leniency to changing nothing the RFC allows.
+#[cfg(test)]
+pub(super) fn parse_filter_rfc(input: &str, limits: &Limits) -> Result<Filter, FilterError> {
+    check_input(input, limits, "filter")?;
+    let mut parser = Parser::new(input, limits);
+    parser.unquoted = false;
     let filter = parser.filter(Scope::Absolute)?;
     parser.close(Close::End)?;
     Ok(filter)
@@ -139,6 +176,8 @@ struct Parser {
     remaining_depth: usize,
     max_terms: usize,
     terms: usize,
+    /// Whether a value may be unquoted (always, but in tests of the RFC grammar alone).
+    unquoted: bool,
 }
 
 impl Parser {
@@ -150,6 +189,7 @@ impl Parser {
             remaining_depth: limits.max_depth,
             max_terms: limits.max_terms,
             terms: 0,
+            unquoted: true,
         }
     }
 
@@ -380,14 +420,19 @@ impl Parser {
     }
 
     /// RFC 7644 §3.4.2.2 `compValue = false / null / true / number / string`.
+    /// Also Microsoft's unquoted values (see the module documentation), as strings.
     fn comp_value(&mut self) -> Result<CompValue, FilterError> {
-        let token = self.next()?;
+        let token = match self.peeked.take() {
+            Some(token) => token,
+            None if self.unquoted => self.lexer.value_token()?,
+            None => self.lexer.next_token()?,
+        };
         let literal = match &token.kind {
             TokenKind::Word(word) => literal(word),
             _ => None,
         };
         match token.kind {
-            TokenKind::Str(s) => Ok(CompValue::Str(s)),
+            TokenKind::Str(s) | TokenKind::Bare(s) => Ok(CompValue::Str(s)),
             TokenKind::Number(n) => Ok(CompValue::Number(n)),
             _ => literal.ok_or_else(|| self.unexpected(EXPECTED_VALUE, &token)),
         }

@@ -9,6 +9,14 @@
 //! - A multi-valued attribute matches when any of its values matches; a complex multi-valued
 //!   attribute without a sub-attribute compares its `value` (`emails co "x"`).
 //! - `attr eq null` means the attribute is absent, `attr ne null` that it is present.
+//! - References compare as a whole. The enterprise `manager` (a singular complex attribute
+//!   with a `value`) stands for its `value`, as a complex multi-valued attribute does:
+//!   `manager eq "x"` is `manager.value eq "x"`, by its short name or its full URN path, and
+//!   `ne`, `pr` and every other operator follow. A tenant's `employee` attribute compares as the
+//!   employee it names ([`Resolved::Refers`]): eq, ne, pr and null tests only. Microsoft's
+//!   Azure AD SCIM guide checks a user's manager so before it updates it (fixture
+//!   `entra-azure-ad-scim-provisioning-guide`). Other complex attributes (`name`) are refused:
+//!   compare one of their sub-attributes.
 
 use super::{AttrPath, CompValue, CompareOp, Filter};
 use crate::scim::error::ScimError;
@@ -16,7 +24,7 @@ use crate::scim::fold::fold;
 use crate::scim::path::{resolve as resolve_path, AttrRef, Container, Def};
 use crate::scim::schema::Type;
 use crate::scim::tenant::date_instant;
-use crate::scim::tenant::TenantSchema;
+use crate::scim::tenant::{CustomAttr, CustomType, TenantSchema};
 
 /// A literal, typed for the attribute it is compared with.
 #[derive(Debug, Clone, PartialEq)]
@@ -68,6 +76,14 @@ pub enum Resolved {
     },
     /// Known without looking at the data (`meta.resourceType eq "User"`).
     Const(bool),
+    /// The tenant's `employee` attribute with id `attribute` refers to the employee `value`
+    /// names, read as a write reads it (DESIGN §4: by SCIM id, else userName, else email, the
+    /// last two ignoring case), or is still pending as `folded` (`value` folded).
+    Refers {
+        attribute: String,
+        value: String,
+        folded: String,
+    },
 }
 
 fn bad(detail: String) -> ScimError {
@@ -92,8 +108,25 @@ pub fn resolve(filter: &Filter, schema: &TenantSchema) -> Result<Resolved, ScimE
     }
 }
 
+/// A reference compared as a whole: a singular complex attribute with a `value` sub-attribute
+/// (the enterprise `manager`, RFC 7643 §4.3) stands for that `value`, as a complex multi-valued
+/// attribute does (`emails co "x"`). Microsoft's Azure AD SCIM guide asks
+/// `manager eq 2819c223-7f76-453a-919d-413861904646` (fixture
+/// `entra-azure-ad-scim-provisioning-guide`).
+fn as_a_whole(r: AttrRef) -> AttrRef {
+    if r.sub.is_none() && !r.top.multi() && r.top.ty() == Type::Complex {
+        if let Some(value) = r.top.sub("value") {
+            return AttrRef {
+                sub: Some(value),
+                ..r
+            };
+        }
+    }
+    r
+}
+
 fn present(path: &AttrPath, schema: &TenantSchema) -> Result<Resolved, ScimError> {
-    let r = resolve_path(path, schema)?;
+    let r = as_a_whole(resolve_path(path, schema)?);
     // Every user has `meta`, and its `resourceType` is always "User".
     if is_meta(&r) && r.sub.as_ref().is_none_or(|s| s.name() == "resourceType") {
         return Ok(Resolved::Const(true));
@@ -167,7 +200,7 @@ fn compare(
     value: &CompValue,
     schema: &TenantSchema,
 ) -> Result<Resolved, ScimError> {
-    let r = resolve_path(path, schema)?;
+    let r = as_a_whole(resolve_path(path, schema)?);
     if is_meta(&r) && r.sub.as_ref().is_some_and(|s| s.name() == "resourceType") {
         let matches = matches!(value, CompValue::Str(s) if s == "User");
         return match op {
@@ -188,6 +221,9 @@ fn compare(
                 "null can only be compared with eq or ne (at \"{path}\")"
             ))),
         };
+    }
+    if let Some(attr) = r.top.custom().filter(|a| a.ty == CustomType::Employee) {
+        return employee_reference(attr, op, value, &r.display());
     }
     if r.doc_keys().is_some() && r.top.multi() {
         // Any value matches: `emails.value eq "x"`, and `emails eq "x"` for the `value`.
@@ -217,6 +253,37 @@ fn compare(
         None => singular_target(&r)?,
     };
     leaf_compare(target, leaf, op, value, &r.display())
+}
+
+/// A comparison of a tenant's `employee` attribute (DESIGN §4): `eq` holds when the stored
+/// reference and the literal name the same employee, or when the reference is still pending
+/// as the literal (ignoring case); `ne` is its negation, so a user without the attribute is
+/// `ne` every employee. Substrings and orders of an identity mean nothing (the value shown is
+/// the employee's current email, the value stored may have been an id), so the other
+/// operators are refused. `pr` and `eq null` test the stored value, as for any attribute.
+fn employee_reference(
+    attr: &CustomAttr,
+    op: CompareOp,
+    value: &CompValue,
+    name: &str,
+) -> Result<Resolved, ScimError> {
+    let CompValue::Str(s) = value else {
+        return Err(bad(format!(
+            "\"{name}\" is an employee reference; compare it with a string (an id, userName or email)"
+        )));
+    };
+    let refers = Resolved::Refers {
+        attribute: attr.id.clone(),
+        value: s.clone(),
+        folded: fold(s),
+    };
+    match op {
+        CompareOp::Eq => Ok(refers),
+        CompareOp::Ne => Ok(Resolved::Not(Box::new(refers))),
+        _ => Err(bad(format!(
+            "\"{name}\" is an employee reference; only eq, ne and pr apply"
+        ))),
+    }
 }
 
 /// `attr[filter]`: the inner filter's paths are sub-attributes of `attr`.
@@ -568,6 +635,103 @@ mod tests {
                 shape: Shape::Simple
             }))
         );
+    }
+
+    /// Issue 14: Microsoft's reference check, `manager eq <id>`, compares `manager.value`, by
+    /// its short name and its URN path; `ne` and `pr` follow.
+    #[test]
+    fn the_manager_compared_as_a_whole_is_its_value() {
+        let value = |op, v: &str| Resolved::Compare {
+            target: Target::Column("manager_fold"),
+            op,
+            value: text(v),
+        };
+        let urn = ENTERPRISE_USER;
+        let table = [
+            (
+                "manager eq 2819C223-7F76",
+                value(CompareOp::Eq, "2819c223-7f76"),
+            ),
+            (
+                &format!("{urn}:manager eq \"2819c223-7f76\"") as &str,
+                value(CompareOp::Eq, "2819c223-7f76"),
+            ),
+            ("MANAGER ne \"x\"", value(CompareOp::Ne, "x")),
+            ("manager sw \"x\"", value(CompareOp::Sw, "x")),
+            (
+                &format!("{urn}:manager pr"),
+                Resolved::Present {
+                    target: Target::Column("manager_fold"),
+                    shape: Shape::Simple,
+                },
+            ),
+            (
+                "manager eq null",
+                Resolved::Not(Box::new(Resolved::Present {
+                    target: Target::Column("manager_fold"),
+                    shape: Shape::Simple,
+                })),
+            ),
+        ];
+        for (input, expected) in table {
+            assert_eq!(r(input).unwrap(), expected, "{input}");
+        }
+    }
+
+    /// Issue 14: a tenant's employee attribute compares as the employee it names (DESIGN §4).
+    #[test]
+    fn employee_attributes_compare_as_the_employee_they_name() {
+        use crate::scim::tenant::{CustomAttr, CustomType};
+        use std::sync::Arc;
+        let schema = TenantSchema {
+            attributes: vec![Arc::new(CustomAttr {
+                id: "a7".into(),
+                name: "Second Manager".into(),
+                scim_name: "Second_Manager".into(),
+                ty: CustomType::Employee,
+                options: None,
+                aliases: vec!["Boss".into()],
+                active: true,
+            })],
+        };
+        let r = |text: &str| resolve(&parse_filter(text, &Limits::DEFAULT).unwrap(), &schema);
+        let refers = |value: &str, folded: &str| Resolved::Refers {
+            attribute: "a7".into(),
+            value: value.into(),
+            folded: folded.into(),
+        };
+        let peakon = crate::scim::schema::TENANT_USER;
+        assert_eq!(
+            r("boss eq Ann@Example.COM").unwrap(),
+            refers("Ann@Example.COM", "ann@example.com")
+        );
+        assert_eq!(
+            r(&format!("{peakon}:Second_Manager ne \"54D382A4\"")).unwrap(),
+            Resolved::Not(Box::new(refers("54D382A4", "54d382a4")))
+        );
+        let stored = Resolved::Present {
+            target: Target::Doc(keys(&[peakon, "a7"])),
+            shape: Shape::Simple,
+        };
+        assert_eq!(r("Boss pr").unwrap(), stored);
+        assert_eq!(r("Boss eq null").unwrap(), Resolved::Not(Box::new(stored)));
+        let name = format!("{peakon}:Second_Manager");
+        for (input, detail) in [
+            (
+                "Boss co \"ann\"",
+                format!("\"{name}\" is an employee reference; only eq, ne and pr apply"),
+            ),
+            (
+                "Boss gt \"ann\"",
+                format!("\"{name}\" is an employee reference; only eq, ne and pr apply"),
+            ),
+            (
+                "Boss eq 5",
+                format!("\"{name}\" is an employee reference; compare it with a string (an id, userName or email)"),
+            ),
+        ] {
+            assert_eq!(r(input), Err(ScimError::InvalidFilter(detail)), "{input}");
+        }
     }
 
     #[test]

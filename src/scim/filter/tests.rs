@@ -61,6 +61,35 @@ const PARSES: &[(&str, &str)] = &[
     (r#"emails[type eq "work"].value eq "AlexW@contoso.com""#, r#"(valuepath emails (and (eq type "work") (eq value "AlexW@contoso.com")))"#),
     (r#"emails[type eq "work"].value pr"#, r#"(valuepath emails (and (eq type "work") (pr value)))"#),
     (r#"emails[type eq "work" or primary eq true].value ew "@contoso.com""#, r#"(valuepath emails (and (or (eq type "work") (eq primary true)) (ew value "@contoso.com")))"#),
+    // Microsoft's Azure AD SCIM guide prints its values unquoted; they read as strings.
+    ("externalId eq jyoung", r#"(eq externalId "jyoung")"#),
+    ("id eq 54D382A4-2050-4C03-94D1-E769F1D15682 and manager eq 2819c223-7f76-453a-919d-413861904646", r#"(and (eq id "54D382A4-2050-4C03-94D1-E769F1D15682") (eq manager "2819c223-7f76-453a-919d-413861904646"))"#),
+    ("userName eq jyoung@Contoso.com", r#"(eq userName "jyoung@Contoso.com")"#),
+    ("urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager eq 2819c223-7f76-453a-919d-413861904646", r#"(eq urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager "2819c223-7f76-453a-919d-413861904646")"#),
+    // A bare value ends at whitespace, a closing parenthesis or bracket.
+    ("(externalId eq jyoung)", r#"(eq externalId "jyoung")"#),
+    ("not (externalId eq jyoung)or userName eq x", r#"(or (not (eq externalId "jyoung")) (eq userName "x"))"#),
+    ("emails[type eq work].value eq jyoung@contoso.com", r#"(valuepath emails (and (eq type "work") (eq value "jyoung@contoso.com")))"#),
+    ("emails[type eq work]", r#"(valuepath emails (eq type "work"))"#),
+    ("userName eq x\tand title pr", r#"(and (eq userName "x") (pr title))"#),
+    // Text the RFC refuses as a number or a character reads as a string; keywords too.
+    ("a eq 12abc", r#"(eq a "12abc")"#),
+    ("a eq 01", r#"(eq a "01")"#),
+    ("a eq 1.", r#"(eq a "1.")"#),
+    ("a eq -", r#"(eq a "-")"#),
+    ("a eq é", r#"(eq a "é")"#),
+    ("a eq O'Malley", r#"(eq a "O'Malley")"#),
+    ("a eq truex", r#"(eq a "truex")"#),
+    ("a eq true.x", r#"(eq a "true.x")"#),
+    ("a eq nullable", r#"(eq a "nullable")"#),
+    ("a eq and", r#"(eq a "and")"#),
+    ("a eq a%b_c\\d/e", r#"(eq a "a%b_c\\d/e")"#),
+    // JSON literals stay what they are, unquoted or not.
+    ("a eq 42", "(eq a 42)"),
+    ("(a eq 42)", "(eq a 42)"),
+    ("a eq True", "(eq a true)"),
+    ("a eq NULL", "(eq a null)"),
+    ("emails[primary eq true]", "(valuepath emails (eq primary true))"),
     // Okta.
     (r#"userName eq "isaac.brock@example.com""#, r#"(eq userName "isaac.brock@example.com")"#),
     // Keywords in any case.
@@ -139,7 +168,6 @@ const REFUSED: &[(&str, usize, &str)] = &[
     ("userName", 8, r#"expected a comparison operator (eq, ne, co, sw, ew, gt, ge, lt, le) or "pr", found end of input"#),
     (r#"userName eqq "bjensen""#, 9, r#"expected a comparison operator (eq, ne, co, sw, ew, gt, ge, lt, le) or "pr", found "eqq""#),
     ("userName eq", 11, "expected a value (a string, number, true, false or null), found end of input"),
-    ("userName eq bjensen", 12, r#"expected a value (a string, number, true, false or null), found "bjensen""#),
     (r#"title pr "x""#, 9, r#""pr" takes no value, found string "x""#),
     ("title pr false", 9, r#""pr" takes no value, found "false""#),
     (r#"userName eq "bjensen"#, 12, "unterminated string"),
@@ -172,12 +200,16 @@ const REFUSED: &[(&str, usize, &str)] = &[
     ("_x pr", 0, r#"invalid attribute name "_x" (a letter, then letters, digits, "-" or "_")"#),
     ("a. pr", 2, r#"missing attribute name in "a.""#),
     ("a eq 1e999", 5, "number 1e999 is out of range"),
-    ("a eq 01", 5, r#"invalid number "01""#),
-    ("a eq 1.", 5, r#"invalid number "1.""#),
-    ("a eq -", 5, r#"invalid number "-""#),
-    ("a eq 12abc", 5, r#"invalid number "12abc""#),
+    // Unquoted values (Microsoft's): no quote, parenthesis or bracket inside, nothing empty.
+    ("userName eq (x)", 12, r#"expected a value (a string, number, true, false or null), found "(""#),
+    ("userName eq [x]", 12, r#"expected a value (a string, number, true, false or null), found "[""#),
+    ("(userName eq )", 13, r#"expected a value (a string, number, true, false or null), found ")""#),
+    (r#"userName eq jy"oung""#, 14, r#"expected "and", "or" or end of input, found string "oung""#),
+    ("userName eq jy(oung)", 14, r#"expected "and", "or" or end of input, found "(""#),
+    ("userName eq jy\u{7}oung", 14, "unexpected character U+0007"),
+    ("userName eq jyoung young", 19, r#"expected "and", "or" or end of input, found "young""#),
+    ("title pr jyoung", 9, r#"expected "and", "or" or end of input, found "jyoung""#),
     (r#"a eq "x" # b"#, 9, r##"unexpected character "#""##),
-    ("a eq é", 5, r#"unexpected character "é""#),
     (r#"emails[type eq "work"].value"#, 28, r#"expected a comparison operator (eq, ne, co, sw, ew, gt, ge, lt, le) or "pr", found end of input"#),
     (r#"emails[type eq "work"]. value eq "x""#, 23, r#"expected a sub-attribute name right after ".", found whitespace"#),
     (r#"emails[type eq "work"].value.x eq "x""#, 23, r#"expected a sub-attribute name after ".", found "value.x""#),
@@ -725,7 +757,138 @@ fn arb_patch_path() -> impl Strategy<Value = PatchPath> {
     prop_oneof![plain, filtered]
 }
 
+/// RFC 7644 §3.4.2.2 text for a tree, as clients may write it: `SP` where the ABNF has one
+/// (`attrPath SP compareOp SP compValue`, `FILTER SP ("and" / "or") SP FILTER`), nothing
+/// inside parentheses and brackets, keywords and operators in any case ("Attribute names and
+/// attribute operators used in filters are case insensitive"), values as JSON text. Written
+/// here, not by `Display`, and with the parentheses `and`/`or` operands need.
+fn rfc_text(filter: &Filter, case: &mut impl Iterator<Item = u8>) -> String {
+    let mut keyword = |k: &str| match case.next().unwrap_or(0) % 3 {
+        0 => k.to_owned(),
+        1 => k.to_uppercase(),
+        _ => {
+            let mut cs = k.chars();
+            cs.next()
+                .map(|c| c.to_ascii_uppercase().to_string() + cs.as_str())
+                .unwrap_or_default()
+        }
+    };
+    let value = |v: &CompValue| match v {
+        CompValue::Null => "null".to_owned(),
+        CompValue::Bool(b) => b.to_string(),
+        CompValue::Number(n) => n.to_string(),
+        CompValue::Str(s) => serde_json::to_string(s).unwrap(),
+    };
+    match filter {
+        Filter::Compare { path, op, value: v } => {
+            format!("{path} {} {}", keyword(op.as_str()), value(v))
+        }
+        Filter::Present(path) => format!("{path} {}", keyword("pr")),
+        Filter::And(l, r) | Filter::Or(l, r) => {
+            let word = keyword(if matches!(filter, Filter::And(..)) {
+                "and"
+            } else {
+                "or"
+            });
+            format!("({}) {word} ({})", rfc_text(l, case), rfc_text(r, case))
+        }
+        Filter::Not(inner) => format!("{}({})", keyword("not"), rfc_text(inner, case)),
+        Filter::ValuePath { path, filter } => format!("{path}[{}]", rfc_text(filter, case)),
+    }
+}
+
+/// The same tree with every string value that reads unquoted written unquoted: not the text
+/// of a number or a literal, and free of whitespace, controls, quotes, parentheses, brackets.
+fn unquoted_text(filter: &Filter) -> String {
+    let bare = |s: &str| {
+        !s.is_empty()
+            && !s
+                .chars()
+                .any(|c| c.is_ascii_whitespace() || c.is_control() || "\"()[]".contains(c))
+            && serde_json::from_str::<serde_json::Value>(s).is_err()
+            && !["true", "false", "null"]
+                .iter()
+                .any(|l| s.eq_ignore_ascii_case(l))
+    };
+    match filter {
+        Filter::Compare {
+            path,
+            op,
+            value: CompValue::Str(s),
+        } if bare(s) => format!("{path} {op} {s}"),
+        Filter::Compare { .. } | Filter::Present(_) => filter.to_string(),
+        Filter::And(l, r) => format!("({}) and ({})", unquoted_text(l), unquoted_text(r)),
+        Filter::Or(l, r) => format!("({}) or ({})", unquoted_text(l), unquoted_text(r)),
+        Filter::Not(inner) => format!("not ({})", unquoted_text(inner)),
+        Filter::ValuePath { path, filter } => format!("{path}[{}]", unquoted_text(filter)),
+    }
+}
+
+/// Strings as IdPs write them unquoted, and strings that must stay quoted.
+fn arb_bare_value() -> impl Strategy<Value = CompValue> {
+    prop_oneof![
+        3 => "[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}",
+        3 => "[a-zA-Z0-9._%+'-]{1,12}(@[a-z0-9.-]{1,10})?",
+        1 => "(true|false|null|TRUE|Null|-?[0-9]{1,3}(\\.[0-9])?|1e9)x?",
+        1 => "[a-z:/$é中\\\\]{1,6}",
+    ]
+    .prop_map(CompValue::Str)
+}
+
+fn arb_filter_with_bare_values() -> BoxedStrategy<Filter> {
+    let leaf = (arb_path(), arb_op(), arb_bare_value())
+        .prop_map(|(path, op, value)| Filter::Compare { path, op, value })
+        .boxed();
+    let value_path = (
+        arb_name(),
+        combine(
+            (arb_name(), arb_op(), arb_bare_value())
+                .prop_map(|(name, op, value)| Filter::Compare {
+                    path: AttrPath::name(name),
+                    op,
+                    value,
+                })
+                .boxed(),
+        ),
+    )
+        .prop_map(|(name, filter)| Filter::ValuePath {
+            path: AttrPath::name(name),
+            filter: Box::new(filter),
+        });
+    combine(prop_oneof![3 => leaf, 1 => value_path].boxed())
+}
+
 proptest! {
+    /// Issue 14: the RFC grammar alone and the grammar with unquoted values read every
+    /// RFC-valid filter as the same tree, the one it was written from.
+    #[test]
+    fn the_unquoted_leniency_never_changes_an_rfc_valid_filter(
+        filter in arb_filter(),
+        case in proptest::collection::vec(any::<u8>(), 0..64),
+    ) {
+        let text = rfc_text(&filter, &mut case.into_iter().cycle());
+        prop_assert_eq!(parser::parse_filter_rfc(&text, &ROOMY), Ok(filter.clone()), "RFC grammar: {}", text);
+        prop_assert_eq!(parse_filter(&text, &ROOMY), Ok(filter), "with unquoted values: {}", text);
+    }
+
+    /// Whatever text the RFC grammar reads, the lenient grammar reads as the same tree.
+    #[test]
+    fn text_the_rfc_grammar_reads_reads_the_same_with_unquoted_values(
+        input in prop_oneof![any::<String>(), "[a-z\\[\\]() \"\\\\.:$0-9eE+-]{0,40}", "[a-z]{1,3} (eq|pr|gt) ([a-z0-9\"().-]{1,6})( (and|or) [a-z]{1,3} (eq|pr) [a-z0-9\")(]{1,6})?"]
+    ) {
+        if let Ok(strict) = parser::parse_filter_rfc(&input, &Limits::DEFAULT) {
+            prop_assert_eq!(parse(&input), Ok(strict), "{}", input);
+        }
+    }
+
+    /// An unquoted string reads as the same string quoted, and takes nothing from the tokens
+    /// around it.
+    #[test]
+    fn unquoted_values_read_as_the_strings_they_spell(filter in arb_filter_with_bare_values()) {
+        let text = unquoted_text(&filter);
+        prop_assert_eq!(parse_filter(&text, &ROOMY), Ok(filter), "{}", text);
+    }
+
     #[test]
     fn random_filters_print_as_text_that_parses_back_to_them(filter in arb_filter()) {
         let printed = filter.to_string();

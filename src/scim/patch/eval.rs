@@ -58,7 +58,10 @@ pub(super) fn matches(filter: &Resolved, value: &Map<String, Value>) -> bool {
             value: lit,
         } => compare(value.get(key), *op, lit),
         // Element filters only ever target the element's own sub-attributes.
-        Resolved::Present { .. } | Resolved::Compare { .. } | Resolved::Any { .. } => false,
+        Resolved::Present { .. }
+        | Resolved::Compare { .. }
+        | Resolved::Any { .. }
+        | Resolved::Refers { .. } => false,
     }
 }
 

@@ -635,3 +635,130 @@ pub fn entra_custom_attribute_flow(c: &impl Client) {
         json!({ "Department": "Sales" })
     );
 }
+
+/// Issue 14: a filter on an employee attribute compares as the employee it names, read as a
+/// write reads it (DESIGN §4: by SCIM id, else userName, else email, the last two ignoring
+/// case), or as a pending reference's value; `ne` and `pr` follow, and it keeps following
+/// the employee's later changes.
+pub fn employee_attributes_filter_as_the_employee_they_name(c: &impl Client) {
+    use crate::common::scenarios::query::enc;
+    let t = c.new_tenant(&unique("Ref filters "));
+    define(
+        c,
+        &t,
+        json!({ "name": "Mentor", "type": "employee", "aliases": ["Coach"] }),
+    );
+    let boss_email = format!("{}@example.com", unique("mentor."));
+    let boss = create(
+        c,
+        &t,
+        json!({ "schemas": [CORE], "userName": unique("mentor"), "emails": [{ "value": boss_email, "type": "work" }] }),
+    );
+    let boss_id = boss["id"].as_str().unwrap().to_string();
+    let boss_name = boss["userName"].as_str().unwrap().to_string();
+    let with_mentor = |name: &str, mentor: Option<&str>| -> String {
+        let mut body = json!({ "schemas": [CORE, PEAKON], "userName": unique(name) });
+        if let Some(m) = mentor {
+            body[PEAKON] = json!({ "Mentor": m });
+        }
+        create(c, &t, body)["id"].as_str().unwrap().to_string()
+    };
+    let pending_email = format!("{}@Example.com", unique("Later."));
+    let by_email = with_mentor("a", Some(&boss_email.to_uppercase()));
+    let by_name = with_mentor("b", Some(&boss_name));
+    let by_id = with_mentor("c", Some(&boss_id));
+    let pending = with_mentor("d", Some(&pending_email));
+    let none = with_mentor("e", None);
+    let found = |filter: &str| -> Vec<String> {
+        let r = c.scim(
+            &t.token,
+            "GET",
+            &format!("/Users?filter={}", enc(filter)),
+            None,
+        );
+        assert_eq!(r.status, 200, "{filter}: {}", r.body);
+        let mut ids: Vec<String> = r.json()["Resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| u["id"].as_str().unwrap().to_string())
+            .collect();
+        ids.sort();
+        ids
+    };
+    let set = |ids: &[&String]| {
+        let mut v: Vec<String> = ids.iter().map(|s| s.to_string()).collect();
+        v.sort();
+        v
+    };
+    let mentored = set(&[&by_email, &by_name, &by_id]);
+    let table: Vec<(String, Vec<String>)> = vec![
+        // However each reference was written, each way of naming the mentor finds all three.
+        (format!("Mentor eq {boss_id}"), mentored.clone()),
+        (
+            format!("Mentor eq \"{}\"", boss_email.to_uppercase()),
+            mentored.clone(),
+        ),
+        (
+            format!("{PEAKON}:coach eq {}", boss_name.to_uppercase()),
+            mentored.clone(),
+        ),
+        // An id compares exactly (DESIGN §4), another employee is another employee.
+        (format!("Mentor eq {}", boss_id.to_uppercase()), vec![]),
+        (format!("Mentor eq {none}"), vec![]),
+        // A pending reference compares as its value, ignoring case.
+        (
+            format!("Mentor eq {}", pending_email.to_lowercase()),
+            set(&[&pending]),
+        ),
+        // ne, pr and null.
+        (
+            format!("Mentor ne {boss_id}"),
+            set(&[&boss_id, &pending, &none]),
+        ),
+        (
+            "Mentor pr".into(),
+            set(&[&by_email, &by_name, &by_id, &pending]),
+        ),
+        ("Mentor eq null".into(), set(&[&boss_id, &none])),
+    ];
+    for (filter, expected) in &table {
+        assert_eq!(&found(filter), expected, "{filter}");
+    }
+    // Substrings and orders of an identity are refused, saying why.
+    let r = c.scim(
+        &t.token,
+        "GET",
+        &format!("/Users?filter={}", enc("Mentor co mentor")),
+        None,
+    );
+    let body = r.expect_scim_error(400, Some("invalidFilter"));
+    assert_eq!(
+        body["detail"],
+        json!(format!(
+            "\"{PEAKON}:Mentor\" is an employee reference; only eq, ne and pr apply"
+        ))
+    );
+    // The mentor changes email: the new one names them, the old one nobody.
+    let new_email = format!("{}@example.com", unique("mentor.new."));
+    c.scim(
+        &t.token,
+        "PUT",
+        &format!("/Users/{boss_id}"),
+        Some(json!({ "schemas": [CORE], "userName": boss_name, "emails": [{ "value": new_email, "type": "work" }] })),
+    )
+    .expect(200);
+    assert_eq!(found(&format!("Mentor eq {new_email}")), mentored);
+    assert_eq!(
+        found(&format!("Mentor eq {boss_email}")),
+        Vec::<String>::new()
+    );
+    // The pending employee arrives: the reference resolves, and their id names them.
+    let later = create(
+        c,
+        &t,
+        json!({ "schemas": [CORE], "userName": unique("later"), "emails": [{ "value": pending_email }] }),
+    );
+    let later_id = later["id"].as_str().unwrap();
+    assert_eq!(found(&format!("Mentor eq {later_id}")), set(&[&pending]));
+}

@@ -45,6 +45,7 @@ macro_rules! shared_tests {
                     deactivated_attributes_are_ignored_and_kept,
                     each_tenant_sees_only_its_own_attributes,
                     entra_custom_attribute_flow,
+                    employee_attributes_filter_as_the_employee_they_name,
                 ],
                 deleted: [
                     a_deleted_employee_is_gone_for_scim_and_restorable,
@@ -81,6 +82,7 @@ macro_rules! shared_tests {
                     index_paging_is_exact_at_every_offset,
                     cursor_paging_walks_forward_and_back,
                     service_provider_config_advertises_sort_and_pagination,
+                    entra_reference_checks_and_unquoted_values,
                 ],
                 quota: [
                     external_ids_are_unique_in_a_tenant,
@@ -116,6 +118,7 @@ macro_rules! shared_tests {
                 ],
             }
             fixtures {
+                entra_azure_ad_scim_provisioning_guide: "entra-azure-ad-scim-provisioning-guide.json",
                 entra_known_issues_scim_compliance: "entra-known-issues-scim-compliance.json",
                 entra_tutorial_user_operations: "entra-tutorial-user-operations.json",
                 okta_crud_test: "okta-crud-test.json",

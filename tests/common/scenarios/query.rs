@@ -697,3 +697,155 @@ pub fn service_provider_config_advertises_sort_and_pagination(c: &impl Client) {
         json!({ "cursor": true, "index": true, "defaultPaginationMethod": "index", "defaultPageSize": 100, "maxPageSize": 200 })
     );
 }
+
+/// Issue 14: the lookups Microsoft's Azure AD SCIM guide documents (fixture
+/// `entra-azure-ad-scim-provisioning-guide`), beyond the guide's own requests: the reference
+/// check `manager eq <id>` compares `manager.value` (ignoring case, as `manager.value` does), by
+/// its short name and its full URN path, with `ne` and `pr` following; unquoted values read as
+/// the strings they spell, and quoted values and numbers keep their meaning.
+pub fn entra_reference_checks_and_unquoted_values(c: &impl Client) {
+    let t = c.new_tenant(&unique("Entra lookups "));
+    let e = ENTERPRISE;
+    let create = |body: Value| {
+        let r = c.scim(&t.token, "POST", "/Users", Some(body));
+        r.expect(201);
+        let id = r.json()["id"].as_str().unwrap().to_string();
+        c.tick(APART_MS);
+        id
+    };
+    let boss_name = unique("boss");
+    let boss = create(json!({ "schemas": [CORE], "userName": boss_name }));
+    // Entra sends the manager as a bare id; the RFC form is an object with its `value`.
+    let report = create(
+        json!({ "schemas": [CORE, e], "userName": unique("report"), e: { "manager": boss } }),
+    );
+    let other = create(json!({
+        "schemas": [CORE, e], "userName": unique("other"),
+        e: { "manager": { "value": "2819C223-7F76-453A-919D-413861904646" } }
+    }));
+    let plain = create(
+        json!({ "schemas": [CORE], "userName": "JYoung@Contoso.com", "externalId": "jyoung" }),
+    );
+    let ids = |list: &Value| -> Vec<String> {
+        let mut ids: Vec<String> = list["Resources"]
+            .as_array()
+            .unwrap_or_else(|| panic!("not a ListResponse: {list}"))
+            .iter()
+            .map(|r| r["id"].as_str().unwrap().to_string())
+            .collect();
+        ids.sort();
+        ids
+    };
+    let sorted = |mut v: Vec<&String>| {
+        v.sort();
+        v.into_iter().cloned().collect::<Vec<String>>()
+    };
+    let table: Vec<(String, Vec<String>)> = vec![
+        // The guide's check, and the same with an id that is not the manager's.
+        (
+            format!("id eq {report} and manager eq {boss}"),
+            sorted(vec![&report]),
+        ),
+        (
+            format!("id eq {report} and manager eq 2819c223-7f76-453a-919d-413861904646"),
+            vec![],
+        ),
+        // manager.value ignores case (the guide prints upper-case GUIDs).
+        (
+            format!("manager eq {}", boss.to_uppercase()),
+            sorted(vec![&report]),
+        ),
+        (
+            "manager eq 2819c223-7f76-453a-919d-413861904646".into(),
+            sorted(vec![&other]),
+        ),
+        // By the full URN path, quoted or not.
+        (format!("{e}:manager eq {boss}"), sorted(vec![&report])),
+        (format!("{e}:manager eq \"{boss}\""), sorted(vec![&report])),
+        // ne and pr follow; a user without a manager is not equal to any.
+        (
+            format!("manager ne {boss}"),
+            sorted(vec![&boss, &other, &plain]),
+        ),
+        ("manager pr".into(), sorted(vec![&report, &other])),
+        (format!("{e}:manager eq null"), sorted(vec![&boss, &plain])),
+        ("manager sw 2819C".into(), sorted(vec![&other])),
+        // Unquoted values: a bare word, an email (userName ignores case, externalId not).
+        ("externalId eq jyoung".into(), sorted(vec![&plain])),
+        ("externalId eq JYOUNG".into(), vec![]),
+        (
+            "userName eq jyoung@contoso.com".into(),
+            sorted(vec![&plain]),
+        ),
+        ("(externalId eq jyoung)".into(), sorted(vec![&plain])),
+        (
+            format!("externalId eq jyoung or userName eq {boss_name}"),
+            sorted(vec![&boss, &plain]),
+        ),
+        (
+            "externalId eq jyoung and active eq true".into(),
+            sorted(vec![&plain]),
+        ),
+        (
+            "emails pr or externalId ne jyoung".into(),
+            sorted(vec![&boss, &report, &other]),
+        ),
+    ];
+    for (filter, expected) in &table {
+        let r = get(c, &t, &format!("/Users?filter={}", enc(filter)));
+        assert_eq!(r.status, 200, "{filter}: {}", r.body);
+        let body = r.json();
+        assert_eq!(&ids(&body), expected, "{filter}");
+        assert_eq!(body["totalResults"], json!(expected.len()), "{filter}");
+    }
+    // `attributes=id`: the resource carries its id and schemas, nothing else.
+    let body = list(
+        c,
+        &t,
+        &format!(
+            "filter={}&attributes=id",
+            enc(&format!("id eq {report} and manager eq {boss}"))
+        ),
+    );
+    assert_eq!(
+        body["Resources"],
+        json!([{ "schemas": [CORE], "id": report }])
+    );
+    // A search reads the same filter alike.
+    let r = c.scim(
+        &t.token,
+        "POST",
+        "/Users/.search",
+        Some(json!({ "schemas": [SEARCH], "filter": format!("manager eq {boss}"), "attributes": ["id"] })),
+    );
+    r.expect(200);
+    assert_eq!(
+        r.json()["Resources"],
+        json!([{ "schemas": [CORE], "id": report }])
+    );
+    // What the RFC grammar reads keeps its meaning: 42 is a number, which externalId is not;
+    // other complex attributes still need a sub-attribute.
+    for (filter, detail) in [
+        (
+            "externalId eq 42",
+            r#""externalId" is of type string; compare it with a string"#,
+        ),
+        (
+            "manager sw 2819",
+            r#"manager.value" is of type string; compare it with a string"#,
+        ),
+        (
+            "name eq Jensen",
+            r#""name" is complex; compare one of its sub-attributes"#,
+        ),
+        (
+            "userName eq (jyoung)",
+            "expected a value (a string, number, true, false or null), found \"(\"",
+        ),
+    ] {
+        let body = get(c, &t, &format!("/Users?filter={}", enc(filter)))
+            .expect_scim_error(400, Some("invalidFilter"));
+        let got = body["detail"].as_str().unwrap();
+        assert!(got.contains(detail), "{filter}: {got}");
+    }
+}
