@@ -19,5 +19,6 @@ mod query;
 mod query_props;
 mod reports;
 mod robustness;
+mod scanner;
 mod scenarios;
 mod tenants;
