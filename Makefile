@@ -1,13 +1,23 @@
 # scim-edge. The two commands a developer needs:
 #   make dev    build and serve the worker locally (wrangler dev + local D1), with a dev tenant
 #   make test   every test: host tests, end-to-end tests against wrangler dev, conformance
-.PHONY: dev test build deploy clean
+#   make fuzz   10^6 generated inputs through the filter parser, PATCH and the body parser
+#   make crash  the crash-consistency runs alone (make test runs them too)
+.PHONY: dev test fuzz crash build deploy clean
 
 dev:
 	@scripts/dev.sh
 
 test:
 	@scripts/test.sh
+
+# Unoptimised on purpose: overflow checks and debug assertions stay on, as in `cargo test`
+# (release builds wrap on overflow: the bug this found would pass there). INPUTS=, SEED= to vary.
+fuzz:
+	@cargo run --locked --quiet --example fuzz -- $(or $(INPUTS),1000000) $(or $(SEED),13)
+
+crash:
+	@scripts/crash.sh $(or $(RUNS),3)
 
 # The release build of the worker into build/ (installs the tools it needs first).
 build:

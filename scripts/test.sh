@@ -3,7 +3,8 @@
 #   1. host tests: `cargo test` (unit tests, and the whole app over rusqlite in tests/api);
 #   2. end-to-end tests (tests/e2e) against the real worker under `wrangler dev`, with a fresh
 #      local D1 (seeded with the purge test's tenant of 20,000 employees), on free ports;
-#   3. the third-party SCIM conformance checkers against the same worker (scripts/conformance.sh).
+#   3. the third-party SCIM conformance checkers against the same worker (scripts/conformance.sh);
+#   4. crash consistency (scripts/crash.sh): SIGKILL in a burst of writes, restart, check the D1.
 # Exits non-zero when anything failed; stops everything it started, by process id.
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -68,6 +69,11 @@ say "SCIM conformance checkers against the same worker"
 worker_stop
 say "checking in the local D1 that the purged tenant left no row"
 check_purged "tnt_e2e_purge_20000" || failures+=("purge left rows")
+
+# Crash consistency: wrangler dev of its own on fresh local D1s, SIGKILLed in the middle of a
+# burst of writes and restarted (scripts/crash.sh; about a minute for its 3 runs).
+say "crash consistency (3 runs: SIGKILL in a burst of writes, restart on the same D1)"
+CRASH_SKIP_BUILD=1 timeout --foreground --kill-after=10 300 "$ROOT/scripts/crash.sh" 3 || failures+=("crash consistency")
 
 if [ ${#failures[@]} -gt 0 ]; then
   cp "$WORKER_DIR/wrangler.log" "$ROOT/target/e2e-wrangler.log" 2>/dev/null || true

@@ -355,7 +355,9 @@ pub fn custom_value(attr: &CustomAttr, value: &Value) -> Result<Option<Value>, S
                 _ => None,
             };
             match n {
-                Some(i) if i.abs() <= MAX_SAFE_INTEGER => Value::from(i),
+                // Not `i.abs()`: i64::MIN has no absolute value in i64 (a panic in debug
+                // builds, and in release builds i64::MIN itself, which passed as "small").
+                Some(i) if (-MAX_SAFE_INTEGER..=MAX_SAFE_INTEGER).contains(&i) => Value::from(i),
                 _ => return Err(expected("an integer")),
             }
         }
@@ -439,6 +441,12 @@ mod tests {
             ("a4", json!(7.5), Err("The attribute \"Level\" is of type number: expected an integer")),
             ("a4", json!("seven"), Err("The attribute \"Level\" is of type number: expected an integer")),
             ("a4", json!(9007199254740993i64), Err("The attribute \"Level\" is of type number: expected an integer")),
+            ("a4", json!(9007199254740991i64), Ok(Some(json!(9007199254740991i64)))),
+            ("a4", json!(-9007199254740991i64), Ok(Some(json!(-9007199254740991i64)))),
+            ("a4", json!(-9007199254740992i64), Err("The attribute \"Level\" is of type number: expected an integer")),
+            // Issue 13 (found by `make fuzz`): i64::MIN, whose absolute value overflows.
+            ("a4", json!(i64::MIN), Err("The attribute \"Level\" is of type number: expected an integer")),
+            ("a4", json!("-9223372036854775808"), Err("The attribute \"Level\" is of type number: expected an integer")),
             ("a3", json!("boss@example.com"), Ok(Some(json!("boss@example.com")))),
             ("a3", json!(5), Err("The attribute \"Manager\" is of type employee: expected a string")),
             ("a6", json!("x".repeat(2048)), Ok(Some(json!("x".repeat(2048))))),

@@ -1,7 +1,7 @@
 //! `TestApp`: a fresh in-memory database per test, a clock that moves 1 ms per request (or as a
 //! test says), and seeded randomness, so that ids and times are exact.
 
-use crate::common::{Client, Reply};
+use crate::common::{scanner, Client, Reply};
 use scim_edge::app::plumbing::ids::SeededRandom;
 use scim_edge::app::{self, Body, Config, Ctx};
 use scim_edge::scim::datetime::Timestamp;
@@ -137,7 +137,7 @@ impl TestApp {
         if !deferred.is_empty() {
             block_on(store.batch(Consistency::Primary, deferred)).expect("deferred statements run");
         }
-        Reply {
+        let reply = Reply {
             status: response.status().as_u16(),
             headers: response
                 .headers()
@@ -150,7 +150,19 @@ impl TestApp {
                 })
                 .collect(),
             body: response.into_body(),
-        }
+        };
+        // The response scanner of the end-to-end suite, on the host's answers too.
+        scanner::remember_sent(path, body);
+        scanner::check(
+            &scanner::Request {
+                method,
+                path,
+                admin_token: ADMIN_TOKEN,
+                credential_secret: Some(CREDENTIAL_SECRET),
+            },
+            &reply,
+        );
+        reply
     }
 }
 

@@ -21,5 +21,6 @@ mod query;
 mod query_props;
 mod reports;
 mod robustness;
+mod scanner;
 mod scenarios;
 mod tenants;

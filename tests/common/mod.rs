@@ -6,6 +6,7 @@
 #![allow(dead_code)]
 
 pub mod fixtures;
+pub mod scanner;
 pub mod scenarios;
 
 use serde_json::Value;

@@ -1,14 +1,29 @@
 //! The end-to-end [`Client`]: HTTP/1.1 to the worker on loopback, bounded by timeouts, and a
-//! clock tick that waits on the real clock.
+//! clock tick that waits on the real clock. Every answer goes through the response scanner
+//! (`common::scanner`) before the test sees it: a violation fails the test that received it.
 
-use crate::common::{Client, Reply};
+use crate::common::{scanner, Client, Reply};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 pub struct Worker {
     origin: String,
     admin_token: String,
+    /// The worker's CREDENTIAL_SECRET, read from the vars file beside its database
+    /// (`worker_init` in `scripts/lib.sh`), for the scanner.
+    credential_secret: Option<String>,
     agent: ureq::Agent,
+}
+
+/// `CREDENTIAL_SECRET` from the `vars` file next to the worker's state directory, if any.
+fn credential_secret() -> Option<String> {
+    let state = std::env::var("SCIM_EDGE_D1_STATE").ok()?;
+    let vars = std::path::Path::new(&state).parent()?.join("vars");
+    let text = std::fs::read_to_string(vars).ok()?;
+    text.lines()
+        .find_map(|l| l.strip_prefix("CREDENTIAL_SECRET="))
+        .map(str::to_string)
+        .filter(|s| !s.is_empty())
 }
 
 /// The worker `make test` started. Refuses anything but a loopback origin.
@@ -32,6 +47,7 @@ pub fn worker() -> &'static Worker {
         Worker {
             origin: origin.trim_end_matches('/').to_string(),
             admin_token,
+            credential_secret: credential_secret(),
             agent,
         }
     })
@@ -51,8 +67,9 @@ impl Client for Worker {
         for (k, v) in headers {
             builder = builder.header(*k, *v);
         }
+        let body_sent = body.map(<[u8]>::to_vec);
         let request = builder
-            .body(body.map(<[u8]>::to_vec).unwrap_or_default())
+            .body(body_sent.clone().unwrap_or_default())
             .expect("valid request");
         let mut response = self
             .agent
@@ -75,11 +92,22 @@ impl Client for Worker {
             .limit(16 * 1024 * 1024)
             .read_to_string()
             .unwrap_or_else(|e| panic!("{method} {path}: unreadable body: {e}"));
-        Reply {
+        let reply = Reply {
             status,
             headers,
             body,
-        }
+        };
+        scanner::remember_sent(path, body_sent.as_deref());
+        scanner::check(
+            &scanner::Request {
+                method,
+                path,
+                admin_token: &self.admin_token,
+                credential_secret: self.credential_secret.as_deref(),
+            },
+            &reply,
+        );
+        reply
     }
 
     fn admin_token(&self) -> &str {
