@@ -84,18 +84,22 @@ pub enum Operation {
     Deactivate,
     Reactivate,
     Delete,
+    /// A Bulk request (RFC 7644 §3.7) refused whole, before any of its operations ran (its
+    /// performed operations are logged one by one, each as the single request would be).
+    Bulk,
 }
 
 impl Operation {
     /// Every operation, in the order the admin API documents them (and the `events` table's
     /// CHECK constraint lists them).
-    pub const ALL: [Operation; 6] = [
+    pub const ALL: [Operation; 7] = [
         Operation::Create,
         Operation::Replace,
         Operation::Update,
         Operation::Deactivate,
         Operation::Reactivate,
         Operation::Delete,
+        Operation::Bulk,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -106,6 +110,7 @@ impl Operation {
             Operation::Deactivate => "deactivate",
             Operation::Reactivate => "reactivate",
             Operation::Delete => "delete",
+            Operation::Bulk => "bulk",
         }
     }
 
