@@ -41,10 +41,35 @@ use crate::store::Store;
 use serde_json::{json, Map, Value};
 use std::collections::{HashMap, HashSet};
 
-/// Read-compute-write attempts of one replace or patch within a Bulk request: a lost race is
-/// retried once (the single request retries for up to two seconds), so that the statements of
-/// a whole request stay countable (`scim::bulk::MAX_OPERATIONS`).
-pub const ATTEMPTS_PER_OPERATION: usize = 2;
+/// Read-compute-write attempts of one replace or patch within a Bulk request: one. A race lost
+/// to another request's write of the same user answers 503 with `Retry-After` for that
+/// operation (the single request retries for up to two seconds), so that the statements of a
+/// whole request have a bound ([`STATEMENTS_PER_OPERATION`]).
+pub const ATTEMPTS_PER_OPERATION: usize = 1;
+
+/// D1 statements a Bulk request costs besides its operations: the token check (the token and
+/// the tenant's attributes) and the deferred `last_used` of the token.
+pub const STATEMENTS_PER_REQUEST: usize = 3;
+
+/// The most D1 statements one operation costs, the costliest being a create that refers to
+/// itself: the tenant's attributes (2), the create's batch (11, and 2 for references), then
+/// the PATCH that sets the reference: its read (4) and its write (14, and 2 for references).
+/// Every other operation costs less (PUT and PATCH 18, DELETE 11, a refusal decided before the
+/// write 3 to 7); the host test `bulk::a_worst_case_request_of_max_operations_...` counts them.
+pub const STATEMENTS_PER_OPERATION: usize = 33;
+
+/// D1's queries per Worker invocation (Workers Paid): each statement of a batch counts as one
+/// (as `app::purge` counts them).
+pub const D1_QUERIES_PER_INVOCATION: usize = 1_000;
+
+// maxOperations (RFC 7644 §3.7.4) is the most operations whose statements, at their worst,
+// stay below D1's queries per invocation.
+const _: () = assert!(
+    STATEMENTS_PER_REQUEST + bulk::MAX_OPERATIONS * STATEMENTS_PER_OPERATION
+        <= D1_QUERIES_PER_INVOCATION
+        && STATEMENTS_PER_REQUEST + (bulk::MAX_OPERATIONS + 1) * STATEMENTS_PER_OPERATION
+            > D1_QUERIES_PER_INVOCATION
+);
 
 // maxPayloadSize is the body limit of every request: the edge reads no more.
 const _: () = assert!(MAX_PAYLOAD_BYTES == MAX_BODY_BYTES);

@@ -7,6 +7,7 @@
 //! something. Each scenario is named once in [`shared_tests!`]; the host suite's
 //! `every_scenario_is_listed_once` fails on a scenario missing from the list, so that no
 //! scenario runs in one suite only.
+pub mod bulk;
 pub mod custom;
 pub mod limits;
 pub mod patch;

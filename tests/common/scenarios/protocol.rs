@@ -186,7 +186,7 @@ pub fn service_provider_config_is_served(c: &impl Client) {
     // RFC 7644 §3.7.4: the limits the Bulk scenarios test at one past each.
     assert_eq!(
         spc["bulk"],
-        serde_json::json!({"supported": true, "maxOperations": 100, "maxPayloadSize": 1048576})
+        serde_json::json!({"supported": true, "maxOperations": 30, "maxPayloadSize": 1048576})
     );
     assert_eq!(spc["changePassword"]["supported"], serde_json::json!(false));
     assert_eq!(
