@@ -67,8 +67,7 @@ pub async fn throttled_logged<S: Store>(
 ) -> Response {
     let bulk = req.method() == http::Method::POST
         && count.limiter == Limiter::Token
-        && routes::route(req.uri().path())
-            == Route::Scim(plumbing::routes::ScimEndpoint::Bulk);
+        && routes::route(req.uri().path()) == Route::Scim(plumbing::routes::ScimEndpoint::Bulk);
     let response = match bulk {
         true => {
             let token = scim_api::presented_token(req, ctx.config);

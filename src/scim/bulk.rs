@@ -101,8 +101,10 @@ pub fn operation_count(body: &[u8]) -> Option<usize> {
 pub fn parse(body: &Map<String, Value>) -> Result<BulkRequest, ScimError> {
     let schemas = field(body, "schemas").and_then(Value::as_array);
     let declared = schemas.is_some_and(|s| {
-        s.iter()
-            .any(|u| u.as_str().is_some_and(|u| u.eq_ignore_ascii_case(BULK_REQUEST)))
+        s.iter().any(|u| {
+            u.as_str()
+                .is_some_and(|u| u.eq_ignore_ascii_case(BULK_REQUEST))
+        })
     });
     if !declared {
         return Err(ScimError::InvalidValue(format!(
@@ -192,24 +194,23 @@ fn operation(value: &Value) -> BulkOperation {
     op.version = text("version");
     op.path = text("path");
     op.data = field(obj, "data").filter(|d| !d.is_null()).cloned();
-    let wrong_type = |key: &str| {
-        field(obj, key).is_some_and(|v| !v.is_null() && !v.is_string())
-    };
+    let wrong_type = |key: &str| field(obj, key).is_some_and(|v| !v.is_null() && !v.is_string());
     op.problem = if op.method.is_none() {
         Some(ScimError::InvalidValue(match &op.method_text {
             None => "A Bulk operation needs \"method\": POST, PUT, PATCH or DELETE".into(),
-            Some(m) => format!(
-                "Unknown Bulk method \"{m}\": the methods are POST, PUT, PATCH and DELETE"
-            ),
+            Some(m) => {
+                format!("Unknown Bulk method \"{m}\": the methods are POST, PUT, PATCH and DELETE")
+            }
         }))
     } else if op.path.is_none() {
         Some(ScimError::InvalidValue(
             "A Bulk operation needs \"path\" (e.g. \"/Users\" or \"/Users/{id}\")".into(),
         ))
     } else if let Some(key) = ["bulkId", "version"].into_iter().find(|k| wrong_type(k)) {
-        Some(ScimError::InvalidValue(format!("\"{key}\" must be a string")))
-    } else if op.method == Some(Method::Post) && op.bulk_id.as_deref().is_none_or(str::is_empty)
-    {
+        Some(ScimError::InvalidValue(format!(
+            "\"{key}\" must be a string"
+        )))
+    } else if op.method == Some(Method::Post) && op.bulk_id.as_deref().is_none_or(str::is_empty) {
         // RFC 7644 §3.7: bulkId is REQUIRED when "method" is "POST".
         Some(ScimError::InvalidValue(
             "A POST operation needs a \"bulkId\" (RFC 7644 §3.7)".into(),
@@ -224,7 +225,10 @@ fn operation(value: &Value) -> BulkOperation {
 /// `$ref` URLs, filters (`[value eq "bulkId:x"]`) and whole values, so a bulkId is read up to
 /// the next character that ends a path segment, a quoted value or a list.
 fn ends_bulk_id(c: char) -> bool {
-    matches!(c, '/' | '?' | '#' | '"' | '\'' | '[' | ']' | '(' | ')' | ',' | '&') || c.is_whitespace()
+    matches!(
+        c,
+        '/' | '?' | '#' | '"' | '\'' | '[' | ']' | '(' | ')' | ',' | '&'
+    ) || c.is_whitespace()
 }
 
 /// The bulkIds a text refers to, in order.
@@ -538,9 +542,17 @@ mod tests {
     fn malformed_envelopes_are_refused_whole() {
         let table: &[(Value, u16, &str)] = &[
             (json!({"Operations": []}), 400, "schemas"),
-            (json!({"schemas": ["urn:x"], "Operations": []}), 400, "schemas"),
+            (
+                json!({"schemas": ["urn:x"], "Operations": []}),
+                400,
+                "schemas",
+            ),
             (json!({"schemas": [BULK_REQUEST]}), 400, "Operations"),
-            (json!({"schemas": [BULK_REQUEST], "Operations": {}}), 400, "Operations"),
+            (
+                json!({"schemas": [BULK_REQUEST], "Operations": {}}),
+                400,
+                "Operations",
+            ),
             (
                 json!({"schemas": [BULK_REQUEST], "Operations": [], "failOnErrors": 0}),
                 400,
@@ -585,12 +597,21 @@ mod tests {
             .iter()
             .map(|o| o.problem.as_ref().map(ScimError::detail))
             .collect();
-        assert!(details[0].as_deref().unwrap().contains("Unknown Bulk method \"GET\""));
+        assert!(details[0]
+            .as_deref()
+            .unwrap()
+            .contains("Unknown Bulk method \"GET\""));
         assert!(details[1].as_deref().unwrap().contains("needs \"method\""));
         assert!(details[2].as_deref().unwrap().contains("needs \"path\""));
-        assert!(details[3].as_deref().unwrap().contains("needs a \"bulkId\""));
+        assert!(details[3]
+            .as_deref()
+            .unwrap()
+            .contains("needs a \"bulkId\""));
         assert_eq!(details[4], None);
-        assert!(details[5].as_deref().unwrap().contains("declared by an earlier"));
+        assert!(details[5]
+            .as_deref()
+            .unwrap()
+            .contains("declared by an earlier"));
         assert_eq!(details[6], None);
         assert_eq!(all[6].method, Some(Method::Delete));
         assert_eq!(all[6].version.as_deref(), Some("W/\"1\""));
@@ -647,8 +668,14 @@ mod tests {
     fn a_cycle_of_creates_is_broken_by_setting_the_reference_after() {
         let enterprise = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
         let all = ops(request(vec![
-            post("a", json!({"userName": "a", enterprise: {"manager": {"value": "bulkId:b"}, "department": "x"}})),
-            post("b", json!({"userName": "b", enterprise: {"manager": {"value": "bulkId:a"}}})),
+            post(
+                "a",
+                json!({"userName": "a", enterprise: {"manager": {"value": "bulkId:b"}, "department": "x"}}),
+            ),
+            post(
+                "b",
+                json!({"userName": "b", enterprise: {"manager": {"value": "bulkId:a"}}}),
+            ),
             post("self", json!({"userName": "s", "nickName": "bulkId:self"})),
         ]));
         let p = plan(&all);
@@ -708,7 +735,11 @@ mod tests {
         assert_eq!(p.steps, [run(1), run(0)]);
         let e = &p.problems[&1];
         assert_eq!(e.status(), 409);
-        assert!(e.detail().contains("bulkId \"a\" in \"userName\""), "{}", e.detail());
+        assert!(
+            e.detail().contains("bulkId \"a\" in \"userName\""),
+            "{}",
+            e.detail()
+        );
     }
 
     #[test]

@@ -44,7 +44,10 @@ fn statements_of(app: &TestApp, t: &Tenant, body: &Value) -> (usize, Value) {
         &counting,
         "POST",
         "/scim/v2/Bulk",
-        &[("Authorization", &auth), ("Content-Type", "application/scim+json")],
+        &[
+            ("Authorization", &auth),
+            ("Content-Type", "application/scim+json"),
+        ],
         Some(text.as_bytes()),
     );
     r.expect(200);
@@ -82,7 +85,10 @@ fn a_worst_case_request_of_max_operations_stays_below_d1s_queries_per_invocation
         assert!(s.iter().all(|x| x == expect), "{what}: {s:?}");
         eprintln!("{what}: {count} statements for {n} operations");
         worst.set(worst.get().max(count));
-        assert!(count <= bound, "{what}: {count} statements, more than {bound}");
+        assert!(
+            count <= bound,
+            "{what}: {count} statements, more than {bound}"
+        );
     };
 
     // Each user names itself as manager and mentor (created, then set: the costliest create).
@@ -198,25 +204,37 @@ fn bulk_ids_resolve_everywhere_an_id_may_appear() {
         bulk_request(
             vec![
                 // Forward: the manager is created by the next operation.
-                post("emp", json!({
-                    "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
-                    "userName": "emp@example.com",
-                    enterprise: {"manager": {"value": "bulkId:boss", "$ref": "../Users/bulkId:boss"}},
-                    PEAKON_REF: {"Mentor": "bulkId:boss"},
-                })),
-                post("boss", json!({
-                    "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
-                    "userName": "boss@example.com",
-                    "emails": [{"value": "boss@example.com", "type": "work"}],
-                })),
+                post(
+                    "emp",
+                    json!({
+                        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+                        "userName": "emp@example.com",
+                        enterprise: {"manager": {"value": "bulkId:boss", "$ref": "../Users/bulkId:boss"}},
+                        PEAKON_REF: {"Mentor": "bulkId:boss"},
+                    }),
+                ),
+                post(
+                    "boss",
+                    json!({
+                        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+                        "userName": "boss@example.com",
+                        "emails": [{"value": "boss@example.com", "type": "work"}],
+                    }),
+                ),
                 // The path, and a value path's filter.
                 json!({"method": "PATCH", "path": "/Users/bulkId:boss", "data": {
                     "schemas": [PATCH_OP],
                     "Operations": [{"op": "replace", "path": "title", "value": "Boss of bulkId:emp"}]
                 }}),
                 // Circular, through the employee attribute.
-                post("x", json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "x@example.com", PEAKON_REF: {"Mentor": "bulkId:y"}})),
-                post("y", json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "y@example.com", PEAKON_REF: {"Mentor": "bulkId:x"}, "emails": [{"value": "y@example.com"}]})),
+                post(
+                    "x",
+                    json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "x@example.com", PEAKON_REF: {"Mentor": "bulkId:y"}}),
+                ),
+                post(
+                    "y",
+                    json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "y@example.com", PEAKON_REF: {"Mentor": "bulkId:x"}, "emails": [{"value": "y@example.com"}]}),
+                ),
                 json!({"method": "DELETE", "path": "/Users/bulkId:nobody"}),
             ],
             None,
@@ -246,9 +264,15 @@ fn bulk_ids_resolve_everywhere_an_id_may_appear() {
     let e = get(&emp);
     assert_eq!(e[enterprise]["manager"]["value"], json!(boss));
     // `$ref` is kept as sent (DESIGN §4), with the reference resolved.
-    assert_eq!(e[enterprise]["manager"]["$ref"], json!(format!("../Users/{boss}")));
+    assert_eq!(
+        e[enterprise]["manager"]["$ref"],
+        json!(format!("../Users/{boss}"))
+    );
     assert_eq!(e[PEAKON_REF]["Mentor"], json!("boss@example.com"));
-    assert_eq!(get(&boss)["title"], json!("Boss of bulkId:emp".replace("bulkId:emp", &emp)));
+    assert_eq!(
+        get(&boss)["title"],
+        json!("Boss of bulkId:emp".replace("bulkId:emp", &emp))
+    );
     // The circle: y was created first without its mentor (x did not exist yet), then x with
     // y as its mentor, then y's mentor was set: y's version is that of the set.
     assert_eq!(get(&x)[PEAKON_REF]["Mentor"], json!("y@example.com"));

@@ -114,7 +114,9 @@ pub async fn throttled<S: Store>(
         let mut batch = super::tenancy::ScimBatch::new(&call.hash);
         batch.write(activity.throttled(&detail));
         if let Err(e) = batch.run(store, ctx).await {
-            ctx.log.push(format!("bulk: the 429's activity-log entry was not written: {e}"));
+            ctx.log.push(format!(
+                "bulk: the 429's activity-log entry was not written: {e}"
+            ));
         }
     }
     scim_error(&err, answer)
@@ -148,8 +150,7 @@ pub async fn bulk<S: Store>(
 ) -> Result<Response, ScimError> {
     // The token first (a 401 is a 401 whatever the body): one batch.
     tenant_of(store, ctx, &call.hash).await?;
-    let body = match media::body_object(header(req, http::header::CONTENT_TYPE), req.body(), None)
-    {
+    let body = match media::body_object(header(req, http::header::CONTENT_TYPE), req.body(), None) {
         Ok(b) => b,
         Err(MediaError::TooLarge { .. }) => return Err(bulk::payload_too_large()),
         Err(e) => return Err(media_error(e)),
@@ -278,7 +279,10 @@ impl Run<'_> {
         let problem = o.problem.clone().or(self.plan.problems.get(&op).cloned());
         let (Some(method), Some(path)) = (o.method, o.path.as_deref()) else {
             // No method or no path: not a write of anyone, and not logged as one.
-            return error_outcome(&problem.unwrap_or(ScimError::Internal("no method".into())), None);
+            return error_outcome(
+                &problem.unwrap_or(ScimError::Internal("no method".into())),
+                None,
+            );
         };
         let created = &self.created;
         let resolve = |b: &str| created.get(b).cloned();
@@ -291,11 +295,19 @@ impl Run<'_> {
             }
         }
         let data = data.map(|d| bulk::substitute(&d, &resolve)).transpose();
-        let request = self.request(method, path.as_deref().unwrap_or(""), data.as_ref().ok().and_then(Option::as_ref), o.version.as_deref());
-        let target = request.as_ref().ok().and_then(|(_, endpoint)| match endpoint {
-            ScimEndpoint::User(id) => Some(UserId::new(id.clone())),
-            _ => None,
-        });
+        let request = self.request(
+            method,
+            path.as_deref().unwrap_or(""),
+            data.as_ref().ok().and_then(Option::as_ref),
+            o.version.as_deref(),
+        );
+        let target = request
+            .as_ref()
+            .ok()
+            .and_then(|(_, endpoint)| match endpoint {
+                ScimEndpoint::User(id) => Some(UserId::new(id.clone())),
+                _ => None,
+            });
         let location = target
             .as_ref()
             .map(|id| format!("{}/Users/{id}", self.call.base));
@@ -340,10 +352,15 @@ impl Run<'_> {
         let mut operations = Vec::new();
         for d in &later {
             match bulk::substitute(&d.value, &resolve) {
-                Ok(value) => operations.push(json!({"op": "replace", "path": d.path, "value": value})),
+                Ok(value) => {
+                    operations.push(json!({"op": "replace", "path": d.path, "value": value}))
+                }
                 Err(b) => {
                     let e = self.unresolved(&b);
-                    return Some(Outcome { created: Some(id), ..error_outcome(&e, created.location) });
+                    return Some(Outcome {
+                        created: Some(id),
+                        ..error_outcome(&e, created.location)
+                    });
                 }
             }
         }
@@ -362,8 +379,14 @@ impl Run<'_> {
         let set = outcome_of(answer, created.location.clone());
         Some(match set.failed() {
             // The user exists; what failed is the set, and the entry says so.
-            true => Outcome { created: Some(id), ..set },
-            false => Outcome { version: set.version, ..created },
+            true => Outcome {
+                created: Some(id),
+                ..set
+            },
+            false => Outcome {
+                version: set.version,
+                ..created
+            },
         })
     }
 

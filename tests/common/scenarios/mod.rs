@@ -38,6 +38,14 @@ macro_rules! shared_tests {
     (@list [$($then:tt)*]) => {
         $crate::common::scenarios::shared_tests! {@$($then)* ;
             scenarios {
+                bulk: [
+                    a_mixed_request_of_max_operations,
+                    fail_on_errors_stops_at_the_right_operation,
+                    a_duplicate_user_name_fails_that_operation_only,
+                    a_manager_created_in_the_same_request,
+                    one_past_each_limit_is_413_and_nothing_is_stored,
+                    bad_envelopes_and_bad_operations,
+                ],
                 custom: [
                     admin_defines_attributes,
                     okta_custom_attribute_flow,
