@@ -719,11 +719,7 @@ pub fn set_refs<'s>(
 
 /// Resolves the pending references that name this user (by userName or any email), now that
 /// the user exists or changed (Okta does not order its creates).
-pub fn resolve_pending<'s>(
-    scope: impl Into<Scope<'s>>,
-    user_id: &UserId,
-    write_id: &WriteId,
-) -> Stmt {
+pub fn resolve_pending<'s>(scope: impl Into<Scope<'s>>, user_id: &UserId, write_id: &WriteId) -> Stmt {
     let scope: Scope<'s> = scope.into();
     let mut q = Sql::new();
     let tenant = q.tenant(scope);
