@@ -124,6 +124,7 @@ macro_rules! shared_tests {
                 okta_crud_test: "okta-crud-test.json",
                 okta_scim_20_reference: "okta-scim-20-reference.json",
                 okta_spec_test: "okta-spec-test.json",
+                rfc7644_3_7_bulk: "rfc7644-3.7-bulk.json",
             }
         }
     };
