@@ -283,3 +283,85 @@ fn bulk_ids_resolve_everywhere_an_id_may_appear() {
     assert!(detail.contains("bulkId \"nobody\""), "{detail}");
     assert_eq!(ops[5]["response"].get("scimType"), None);
 }
+
+/// Every operation of a Bulk request is one unit of the per-token rate limit, taken before it
+/// runs; a request refused them is answered 429 with `Retry-After`, performs nothing, and
+/// leaves one activity-log entry that says so.
+#[test]
+fn a_bulk_request_takes_a_unit_per_operation_and_its_refusal_is_logged_once() {
+    use crate::helpers::block_on;
+    use scim_edge::app::plumbing::ids::SeededRandom;
+    use scim_edge::app::{self, Body, Count, Ctx, Limiter};
+    let app_ = TestApp::new();
+    let t = app_.new_tenant("Units");
+    let request = |path: &str, body: &Value| {
+        http::Request::builder()
+            .method("POST")
+            .uri(format!("http://scim.test/scim/v2{path}"))
+            .header("Authorization", format!("Bearer {}", t.token))
+            .body(Body::from(body.to_string().into_bytes()))
+            .unwrap()
+    };
+    let three = bulk_request(
+        (0..3)
+            .map(|i| post(&format!("u{i}"), json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": format!("units{i}@example.com")})))
+            .collect(),
+        None,
+    );
+    let units =
+        |path: &str, body: &Value| app::throttle_units(&request(path, body), Limiter::Token);
+    assert_eq!(units("/Bulk", &three), 3);
+    assert_eq!(units("/Users", &three), 1);
+    assert_eq!(units("/Bulk", &json!({"Operations": "x"})), 1);
+    let too_many = bulk_request(vec![json!({}); MAX_OPERATIONS + 1], None);
+    assert_eq!(
+        units("/Bulk", &too_many),
+        1,
+        "refused whole, before running"
+    );
+    assert_eq!(
+        app::throttle_units(&request("/Bulk", &three), Limiter::FailedCredential),
+        1
+    );
+
+    let req = request("/Bulk", &three);
+    let mut random = SeededRandom(7);
+    let clock = || app_.now();
+    let mut ctx = Ctx::new(
+        app_.now(),
+        &clock,
+        "req-throttled".into(),
+        &mut random,
+        &app_.config,
+    );
+    let count = Count {
+        limiter: Limiter::Token,
+        key: "scim:x".into(),
+    };
+    let r = block_on(app::throttled_logged(&req, &count, &app_.store, &mut ctx));
+    assert_eq!(r.status(), 429);
+    assert_eq!(r.headers()["retry-after"], "10");
+    assert_eq!(r.headers()["x-request-id"], "req-throttled");
+    let log = app_
+        .admin("GET", &format!("/tenants/{}/activity", t.id), None)
+        .json();
+    let entries = log["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 1, "{log}");
+    assert_eq!(entries[0]["operation"], "bulk");
+    assert_eq!(entries[0]["status"], 429);
+    assert_eq!(entries[0]["request_id"], "req-throttled");
+    assert!(entries[0]["detail"]
+        .as_str()
+        .unwrap()
+        .contains("3 operations"));
+    let users = app_.scim(&t.token, "GET", "/Users?count=0", None).json();
+    assert_eq!(users["totalResults"], 0);
+    // Any other throttled request is answered without the database, and logged nowhere.
+    let other = request("/Users", &json!({}));
+    let r = block_on(app::throttled_logged(&other, &count, &app_.store, &mut ctx));
+    assert_eq!(r.status(), 429);
+    let log = app_
+        .admin("GET", &format!("/tenants/{}/activity", t.id), None)
+        .json();
+    assert_eq!(log["entries"].as_array().unwrap().len(), 1);
+}
