@@ -311,24 +311,15 @@ impl Run<'_> {
         let location = target
             .as_ref()
             .map(|id| format!("{}/Users/{id}", self.call.base));
-        // Refusals decided here, before the single request runs: logged as its would be.
-        let decided = match (problem, path, data, &request) {
+        // Refusals decided here, before the single request runs (the operation's own problem,
+        // a reference that does not resolve): logged as its single request's refusal would be.
+        let decided = match (problem, path, data) {
             (Some(p), ..) => Some(p),
-            (None, Err(b), ..) | (None, Ok(_), Err(b), _) => Some(self.unresolved(&b)),
-            (None, Ok(_), Ok(_), Err(e)) => return error_outcome(e, None),
-            _ => None,
+            (None, Err(b), _) | (None, Ok(_), Err(b)) => Some(self.unresolved(&b)),
+            (None, Ok(_), Ok(_)) => None,
         };
-        let Ok((req, endpoint)) = request else {
-            let e = decided.unwrap_or(ScimError::Internal("no request".into()));
-            return error_outcome(&e, location);
-        };
-        let mut call = match Call::new(&req, self.token, self.call.answer) {
-            Ok(c) => c,
-            Err(e) => return error_outcome(&e, location),
-        };
-        call.max_attempts = ATTEMPTS_PER_OPERATION;
         if let Some(e) = decided {
-            let activity = Activity::new(ctx, &call, operation_of(method));
+            let activity = Activity::new(ctx, self.call, operation_of(method));
             let user_name = o
                 .data
                 .as_ref()
@@ -338,6 +329,16 @@ impl Run<'_> {
             let e = refuse(store, ctx, &activity, (target.as_ref(), user_name), e).await;
             return error_outcome(&e, location);
         }
+        // A path outside /Users: the single request's 404, which no log records either.
+        let (req, endpoint) = match request {
+            Ok(r) => r,
+            Err(e) => return error_outcome(&e, None),
+        };
+        let mut call = match Call::new(&req, self.token, self.call.answer) {
+            Ok(c) => c,
+            Err(e) => return error_outcome(&e, location),
+        };
+        call.max_attempts = ATTEMPTS_PER_OPERATION;
         let answer = write_user(&req, &endpoint, &call, store, ctx).await;
         outcome_of(answer, location)
     }
