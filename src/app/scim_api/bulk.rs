@@ -52,10 +52,12 @@ pub const ATTEMPTS_PER_OPERATION: usize = 1;
 pub const STATEMENTS_PER_REQUEST: usize = 3;
 
 /// The most D1 statements one operation costs, the costliest being a create that refers to
-/// itself: the tenant's attributes (2), the create's batch (11, and 2 for references), then
-/// the PATCH that sets the reference: its read (4) and its write (14, and 2 for references).
-/// Every other operation costs less (PUT and PATCH 18, DELETE 11, a refusal decided before the
-/// write 3 to 7); the host test `bulk::a_worst_case_request_of_max_operations_...` counts them.
+/// itself: the tenant's attributes (2) and the create's batch (11), then the PATCH that sets
+/// the reference: its read (4), its write (13, references included), and the log entry of a
+/// refusal in a batch of its own should that write fail at the database (3). Every other
+/// operation costs less (a PUT or PATCH 18, or 21 when its write fails; a DELETE 11; a refusal
+/// decided before the write 3 to 7); the host test
+/// `bulk::a_worst_case_request_of_max_operations_...` counts them.
 pub const STATEMENTS_PER_OPERATION: usize = 33;
 
 /// D1's queries per Worker invocation (Workers Paid): each statement of a batch counts as one
