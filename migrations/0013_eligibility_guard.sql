@@ -57,7 +57,7 @@ CREATE TABLE events_rebuilt (
   tenant_id  TEXT NOT NULL,
   at         TEXT NOT NULL,
   request_id TEXT NOT NULL,
-  operation  TEXT NOT NULL CHECK (operation IN ('create', 'replace', 'update', 'deactivate', 'reactivate', 'delete', 'restore', 'purge', 'guard', 'apply', 'dismiss')),
+  operation  TEXT NOT NULL CHECK (operation IN ('create', 'replace', 'update', 'deactivate', 'reactivate', 'delete', 'restore', 'purge', 'bulk', 'guard', 'apply', 'dismiss')),
   user_id    TEXT,
   user_name  TEXT,
   status     INTEGER NOT NULL,

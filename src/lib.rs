@@ -98,9 +98,19 @@ mod edge {
         .map(|id| format!(" client-request-id={id}"))
         .unwrap_or_default();
 
-        // DESIGN §8: the rate limiters, before the application and any D1 access; a throttled
-        // request changes nothing. `SCIM_RATE_LIMIT = "off"` (a var, e.g. for benchmarks) lifts
-        // the per-token limit only: failed credentials stay limited.
+        let now = Timestamp(Date::now().as_millis() as i64);
+        let db = env.d1("DB")?;
+        let store = D1Store::new(db, request_id.clone());
+        let clock = || Timestamp(Date::now().as_millis() as i64);
+        let mut ctx = Ctx::new(now, &clock, request_id.clone(), &mut random, &config);
+
+        // DESIGN §8: the rate limiters, before the application and any D1 access (but the one
+        // activity-log entry of a Bulk request refused whole); a throttled request changes
+        // nothing. `SCIM_RATE_LIMIT = "off"` (a var, e.g. for benchmarks) lifts
+        // the per-token limit only: failed credentials stay limited. A request may take several
+        // units at once (each operation of a Bulk request counts), all before it runs; the
+        // binding counts one per call, so each unit is a call, and the first refused one
+        // refuses the request whole (the units taken before it stay taken).
         let per_token_on = env
             .var("SCIM_RATE_LIMIT")
             .map(|v| v.to_string() != "off")
@@ -110,28 +120,38 @@ mod edge {
                 continue;
             }
             let binding = count.limiter.binding();
-            match env.rate_limiter(binding) {
-                Ok(limiter) => match limiter.limit(count.key.clone()).await {
+            let limiter = match env.rate_limiter(binding) {
+                Ok(limiter) => limiter,
+                Err(e) => {
+                    console_error!("{request_id} rate limiter binding {binding}: {e}");
+                    continue;
+                }
+            };
+            let mut refused = false;
+            for _ in 0..app::throttle_units(&req, count.limiter) {
+                match limiter.limit(count.key.clone()).await {
                     Ok(outcome) if !outcome.success => {
-                        console_log!("{request_id} {method} {path} 429 {binding}{client_id}");
-                        return Ok(app::with_request_id(
-                            app::throttled(&req, &count),
-                            &request_id,
-                        ));
+                        refused = true;
+                        break;
                     }
                     Ok(_) => {}
                     // The limiter failing must not take the service down: serve the request.
-                    Err(e) => console_error!("{request_id} rate limiter {binding}: {e}"),
-                },
-                Err(e) => console_error!("{request_id} rate limiter binding {binding}: {e}"),
+                    Err(e) => {
+                        console_error!("{request_id} rate limiter {binding}: {e}");
+                        break;
+                    }
+                }
+            }
+            if refused {
+                console_log!("{request_id} {method} {path} 429 {binding}{client_id}");
+                let response = app::throttled_logged(&req, &count, &store, &mut ctx).await;
+                for line in &ctx.log {
+                    console_error!("{request_id} {line}");
+                }
+                return Ok(response);
             }
         }
 
-        let now = Timestamp(Date::now().as_millis() as i64);
-        let db = env.d1("DB")?;
-        let store = D1Store::new(db, request_id.clone());
-        let clock = || Timestamp(Date::now().as_millis() as i64);
-        let mut ctx = Ctx::new(now, &clock, request_id.clone(), &mut random, &config);
         let response = app::handle(req, &store, &mut ctx).await;
 
         // One line per request: never bodies, query strings or headers (tokens, personal data),

@@ -88,6 +88,9 @@ pub enum Operation {
     Restore,
     /// A deleted employee's personal data was erased, by an admin or by the retention.
     Purge,
+    /// A Bulk request (RFC 7644 §3.7) refused whole, before any of its operations ran (its
+    /// performed operations are logged one by one, each as the single request would be).
+    Bulk,
     /// The eligibility guard tripped and holds eligibility losses (DESIGN §4).
     Guard,
     /// A held eligibility loss took effect (an admin's decision, or after the tenant's period).
@@ -99,7 +102,7 @@ pub enum Operation {
 impl Operation {
     /// Every operation, in the order the admin API documents them (and the `events` table's
     /// CHECK constraint lists them).
-    pub const ALL: [Operation; 11] = [
+    pub const ALL: [Operation; 12] = [
         Operation::Create,
         Operation::Replace,
         Operation::Update,
@@ -108,6 +111,7 @@ impl Operation {
         Operation::Delete,
         Operation::Restore,
         Operation::Purge,
+        Operation::Bulk,
         Operation::Guard,
         Operation::Apply,
         Operation::Dismiss,
@@ -123,6 +127,7 @@ impl Operation {
             Operation::Delete => "delete",
             Operation::Restore => "restore",
             Operation::Purge => "purge",
+            Operation::Bulk => "bulk",
             Operation::Guard => "guard",
             Operation::Apply => "apply",
             Operation::Dismiss => "dismiss",

@@ -52,6 +52,39 @@ pub fn throttle_counts(req: &Request, config: &Config) -> Vec<Count> {
     }
 }
 
+/// How many units of `limiter` a request takes, all before [`handle`] runs: one, except that
+/// every operation of a SCIM Bulk request counts once against the per-token limit (a request
+/// refused any of them is refused whole, [`throttled_logged`]).
+pub fn throttle_units(req: &Request, limiter: Limiter) -> u32 {
+    match (limiter, routes::route(req.uri().path())) {
+        (Limiter::Token, Route::Scim(_)) => scim_api::bulk::units(req),
+        _ => 1,
+    }
+}
+
+/// [`throttled`], for the edge, which also leaves the one activity-log entry of a Bulk request
+/// that the per-token limit refused whole (every other throttled request is answered without
+/// the database).
+pub async fn throttled_logged<S: Store>(
+    req: &Request,
+    count: &Count,
+    store: &S,
+    ctx: &mut Ctx<'_>,
+) -> Response {
+    let bulk = req.method() == http::Method::POST
+        && count.limiter == Limiter::Token
+        && routes::route(req.uri().path()) == Route::Scim(plumbing::routes::ScimEndpoint::Bulk);
+    let response = match bulk {
+        true => {
+            let token = scim_api::presented_token(req, ctx.config);
+            let retry_after = count.limiter.period_seconds();
+            scim_api::bulk::throttled(req, &token, retry_after, store, ctx).await
+        }
+        false => throttled(req, count),
+    };
+    with_request_id(response, &ctx.request_id)
+}
+
 /// The answer to a request that `count` throttled: 429 with `Retry-After` (the limiter's
 /// window) in the shape of the API it was sent to.
 pub fn throttled(req: &Request, count: &Count) -> Response {

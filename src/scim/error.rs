@@ -89,6 +89,9 @@ pub enum ScimError {
     MethodNotAllowed { allow: &'static str },
     /// 406: the `Accept` header names no media type the service can produce.
     NotAcceptable,
+    /// 409 without a `scimType` (RFC 7644 §3.12 has none for it): a Bulk operation whose
+    /// `bulkId` reference cannot be resolved (RFC 7644 §3.7.1, §3.7.2).
+    Conflict(String),
     /// 412: an `If-Match` precondition failed.
     PreconditionFailed(String),
     /// 413: the request body is larger than `limit` bytes.
@@ -129,7 +132,7 @@ impl ScimError {
             ScimError::NotFound(_) => 404,
             ScimError::MethodNotAllowed { .. } => 405,
             ScimError::NotAcceptable => 406,
-            ScimError::Uniqueness(_) => 409,
+            ScimError::Uniqueness(_) | ScimError::Conflict(_) => 409,
             ScimError::PreconditionFailed(_) => 412,
             ScimError::PayloadTooLarge { .. } | ScimError::ContentTooLarge(_) => 413,
             ScimError::UnsupportedMediaType(_) => 415,
@@ -160,6 +163,7 @@ impl ScimError {
             | ScimError::NotFound(_)
             | ScimError::MethodNotAllowed { .. }
             | ScimError::NotAcceptable
+            | ScimError::Conflict(_)
             | ScimError::PreconditionFailed(_)
             | ScimError::PayloadTooLarge { .. }
             | ScimError::ContentTooLarge(_)
@@ -190,6 +194,7 @@ impl ScimError {
             | ScimError::Unauthorized(d)
             | ScimError::Forbidden(d)
             | ScimError::NotFound(d)
+            | ScimError::Conflict(d)
             | ScimError::PreconditionFailed(d)
             | ScimError::ContentTooLarge(d)
             | ScimError::UnsupportedMediaType(d)

@@ -1,4 +1,5 @@
 //! The SCIM protocol, pure: no I/O, no clock, no randomness.
+pub mod bulk;
 pub mod columns;
 pub mod datetime;
 pub mod error;

@@ -209,7 +209,7 @@ proptest! {
         // not implement (`/Me`, DESIGN §6), not a server error.
         let not_implemented = segments
             .first()
-            .is_some_and(|s| s.eq_ignore_ascii_case("me") || s.eq_ignore_ascii_case("bulk"));
+            .is_some_and(|s| s.eq_ignore_ascii_case("me"));
         if reply.status == 501 && not_implemented {
             reply.expect_scim_error(501, None);
         } else {

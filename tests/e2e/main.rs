@@ -10,6 +10,7 @@
 mod common;
 mod http_client;
 
+mod bulk;
 mod concurrency;
 mod cron;
 mod deleted;

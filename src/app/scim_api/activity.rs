@@ -183,6 +183,17 @@ impl<'a> Activity<'a> {
         )
     }
 
+    /// A Bulk request refused whole by the per-token rate limit (429, nothing performed): the
+    /// one entry it leaves, whenever the token is valid. (A single request refused by the
+    /// limit never reaches the application, nor the log.)
+    pub fn throttled(&self, detail: &str) -> Stmt {
+        let event = Event {
+            detail: Some(detail),
+            ..self.entry(429, None, None)
+        };
+        self.log(&event, &When::Always)
+    }
+
     /// A request refused outside the batch that would have logged it: a 4xx decided in the
     /// worker before or between its batches, or a failure (a batch that failed at the
     /// database, a write that kept losing races, a 5xx): logged whenever the token is valid,

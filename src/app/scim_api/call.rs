@@ -28,6 +28,9 @@ pub struct Call {
     /// header is an error the handler answers (and, for a write, logs).
     pub if_match: Result<Option<Condition>, ScimError>,
     pub if_none_match: Result<Option<Condition>, ScimError>,
+    /// How many read-compute-write attempts a replace or patch may make when it loses races
+    /// with other writes (`retry`): fewer within a Bulk request, whose statements are counted.
+    pub max_attempts: usize,
 }
 
 impl Call {
@@ -58,6 +61,7 @@ impl Call {
             projection,
             if_match: conditional::if_match(req.headers()),
             if_none_match: conditional::if_none_match(req.headers()),
+            max_attempts: super::retry::MAX_ATTEMPTS,
         })
     }
 }

@@ -6,6 +6,7 @@
 
 use super::list::{DEFAULT_COUNT, FILTER_LIMITS, MAX_COUNT};
 use crate::app::plumbing::media::MAX_BODY_BYTES;
+use crate::scim::bulk;
 use crate::scim::error::ScimError;
 use crate::scim::limits;
 use crate::scim::patch::MAX_OPERATIONS;
@@ -21,7 +22,12 @@ pub fn service_provider_config(base: &str) -> Value {
     json!({
         "schemas": ["urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig"],
         "patch": { "supported": true },
-        "bulk": { "supported": false, "maxOperations": 0, "maxPayloadSize": 0 },
+        // RFC 7644 §3.7.4; the limits are derived in `scim::bulk`.
+        "bulk": {
+            "supported": true,
+            "maxOperations": bulk::MAX_OPERATIONS,
+            "maxPayloadSize": bulk::MAX_PAYLOAD_BYTES
+        },
         "filter": { "supported": true, "maxResults": MAX_COUNT },
         "changePassword": { "supported": false },
         // RFC 7644 §3.4.2.3: sortBy on any singular attribute or sub-attribute (multi-valued

@@ -5,12 +5,15 @@
 //! - `users`: create, read, replace, patch and delete; `retry` the optimistic write loop that
 //!   replace and patch share; `activity` the activity-log entries each outcome writes; `write`
 //!   what every write shares, including the log of a refusal no batch logged (a failure);
+//! - `bulk`: `POST /Bulk` (RFC 7644 §3.7), each operation run as its single request by
+//!   [`write_user`];
 //! - `list`: `GET /Users` and the searches; `discovery`: the service's self-description;
 //! - `conditional`: ETags and `If-Match`/`If-None-Match`; `tenancy`: the token check and the
 //!   tenant's schema in every batch; `respond`: SCIM answers and errors; `throttle`: what the
 //!   edge's rate limiter counts and how a throttled request is answered.
 
 pub mod activity;
+pub mod bulk;
 pub mod call;
 pub mod conditional;
 pub mod discovery;
@@ -169,49 +172,17 @@ async fn dispatch<S: Store>(
             ))
         }
         (Method::GET, ScimEndpoint::Users) => list::list(&req, store, ctx, &call()?).await,
-        // Writes run on a `Watched` store, so that a refusal no batch logged is logged after
-        // (`write::log_unlogged`).
-        (Method::POST, ScimEndpoint::Users) => {
-            let call = call()?;
-            let watched = Watched::new(store);
-            let answer = users::create(&req, &watched, ctx, &call).await;
-            let activity = Activity::new(ctx, &call, Operation::Create);
-            let target = Target::New(&req);
-            log_unlogged(store, ctx, &activity, target, watched.last_failed(), answer).await
+        (Method::POST, endpoint @ ScimEndpoint::Users)
+        | (Method::PUT | Method::PATCH | Method::DELETE, endpoint @ ScimEndpoint::User(_)) => {
+            write_user(&req, &endpoint, &call()?, store, ctx).await
         }
         (Method::GET, ScimEndpoint::User(id)) => {
             users::get(&UserId::new(id), store, ctx, &call()?).await
         }
-        (Method::PUT, ScimEndpoint::User(id)) => {
-            let (call, id) = (call()?, UserId::new(id));
-            let watched = Watched::new(store);
-            let answer = users::replace(&id, &req, &watched, ctx, &call).await;
-            let activity = Activity::new(ctx, &call, Operation::Replace);
-            let target = Target::Existing(&id);
-            log_unlogged(store, ctx, &activity, target, watched.last_failed(), answer).await
-        }
-        (Method::PATCH, ScimEndpoint::User(id)) => {
-            let (call, id) = (call()?, UserId::new(id));
-            let watched = Watched::new(store);
-            let answer = users::patch(&id, &req, &watched, ctx, &call).await;
-            let activity = Activity::new(ctx, &call, Operation::Update);
-            let target = Target::Existing(&id);
-            log_unlogged(store, ctx, &activity, target, watched.last_failed(), answer).await
-        }
-        (Method::DELETE, ScimEndpoint::User(id)) => {
-            let (call, id) = (call()?, UserId::new(id));
-            let watched = Watched::new(store);
-            let answer = users::delete(&id, &watched, ctx, &call).await;
-            let activity = Activity::new(ctx, &call, Operation::Delete);
-            let target = Target::Existing(&id);
-            log_unlogged(store, ctx, &activity, target, watched.last_failed(), answer).await
-        }
         (_, ScimEndpoint::Groups) => Err(ScimError::NotFound(
             "Groups are not supported by this service provider; only Users are provisioned".into(),
         )),
-        (Method::POST, ScimEndpoint::Bulk) => Err(ScimError::NotImplemented(
-            "Bulk operations are not supported".into(),
-        )),
+        (Method::POST, ScimEndpoint::Bulk) => bulk::bulk(&req, &call()?, token, store, ctx).await,
         (_, ScimEndpoint::Me) => Err(ScimError::NotImplemented(
             "/Me is not supported: tokens belong to tenants, not users".into(),
         )),
@@ -224,6 +195,52 @@ async fn dispatch<S: Store>(
             allow: endpoint.allow(),
         }),
     }
+}
+
+/// A write of a user: `POST /Users`, and `PUT`, `PATCH` and `DELETE` of `/Users/{id}` (any
+/// other method and endpoint: 405), shared by the single requests and the operations of a Bulk
+/// request. Writes run on a `Watched` store, so that a refusal no batch logged is logged after
+/// (`write::log_unlogged`).
+pub async fn write_user<S: Store>(
+    req: &Request,
+    endpoint: &ScimEndpoint,
+    call: &Call,
+    store: &S,
+    ctx: &mut Ctx<'_>,
+) -> Result<Response, ScimError> {
+    let watched = Watched::new(store);
+    let (operation, id, answer) = match (req.method().clone(), endpoint) {
+        (Method::POST, ScimEndpoint::Users) => {
+            let answer = users::create(req, &watched, ctx, call).await;
+            (Operation::Create, None, answer)
+        }
+        (Method::PUT, ScimEndpoint::User(id)) => {
+            let id = UserId::new(id.clone());
+            let answer = users::replace(&id, req, &watched, ctx, call).await;
+            (Operation::Replace, Some(id), answer)
+        }
+        (Method::PATCH, ScimEndpoint::User(id)) => {
+            let id = UserId::new(id.clone());
+            let answer = users::patch(&id, req, &watched, ctx, call).await;
+            (Operation::Update, Some(id), answer)
+        }
+        (Method::DELETE, ScimEndpoint::User(id)) => {
+            let id = UserId::new(id.clone());
+            let answer = users::delete(&id, &watched, ctx, call).await;
+            (Operation::Delete, Some(id), answer)
+        }
+        (_, endpoint) => {
+            return Err(ScimError::MethodNotAllowed {
+                allow: endpoint.allow(),
+            })
+        }
+    };
+    let activity = Activity::new(ctx, call, operation);
+    let target = match &id {
+        Some(id) => Target::Existing(id),
+        None => Target::New(req),
+    };
+    log_unlogged(store, ctx, &activity, target, watched.last_failed(), answer).await
 }
 
 /// Discovery answers without credentials; a token that is sent must be valid, and then the

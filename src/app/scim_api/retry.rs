@@ -30,7 +30,7 @@ use crate::store::Store;
 /// How long PUT and PATCH keep retrying after losing a race with another write.
 pub const WRITE_DEADLINE_MS: i64 = 2_000;
 /// A bound on retries even if the clock does not move.
-const MAX_ATTEMPTS: usize = 64;
+pub const MAX_ATTEMPTS: usize = 64;
 
 /// The new document of a user, computed from the stored one.
 pub type Compute<'c> = &'c dyn Fn(&Doc, &TenantSchema) -> Result<Parsed, ScimError>;
@@ -70,7 +70,7 @@ pub async fn update_existing<S: Store>(
     // from the write batch that lost the race (it reads the user back), so that a retry under
     // contention is one round trip, not two.
     let mut known: Option<(StoredUser, TenantSchema)> = None;
-    for _ in 0..MAX_ATTEMPTS {
+    for _ in 0..call.max_attempts.max(1) {
         match attempt.run(store, ctx, known.take()).await? {
             Attempt::Done(response) => return Ok(response),
             Attempt::Lost(user, schema) => known = Some((user, schema)),

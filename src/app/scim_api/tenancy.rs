@@ -141,8 +141,11 @@ impl ScimBatch {
         };
         let stale_before = ctx.now.add_millis(-LAST_USED_INTERVAL_MS);
         if auth.last_used.is_none_or(|t| t < stale_before) {
-            ctx.deferred
-                .push(tokens::touch_token(&tenant.token_id, ctx.now, stale_before));
+            // Once per request, however many batches it runs (a Bulk request runs many).
+            let touch = tokens::touch_token(&tenant.token_id, ctx.now, stale_before);
+            if !ctx.deferred.contains(&touch) {
+                ctx.deferred.push(touch);
+            }
         }
         Ok((tenant, ScimResults(results)))
     }

@@ -7,6 +7,7 @@
 //! something. Each scenario is named once in [`shared_tests!`]; the host suite's
 //! `every_scenario_is_listed_once` fails on a scenario missing from the list, so that no
 //! scenario runs in one suite only.
+pub mod bulk;
 pub mod custom;
 pub mod deleted;
 pub mod limits;
@@ -38,6 +39,14 @@ macro_rules! shared_tests {
     (@list [$($then:tt)*]) => {
         $crate::common::scenarios::shared_tests! {@$($then)* ;
             scenarios {
+                bulk: [
+                    a_mixed_request_of_max_operations,
+                    fail_on_errors_stops_at_the_right_operation,
+                    a_duplicate_user_name_fails_that_operation_only,
+                    a_manager_created_in_the_same_request,
+                    one_past_each_limit_is_413_and_nothing_is_stored,
+                    bad_envelopes_and_bad_operations,
+                ],
                 custom: [
                     admin_defines_attributes,
                     okta_custom_attribute_flow,
@@ -124,6 +133,7 @@ macro_rules! shared_tests {
                 okta_crud_test: "okta-crud-test.json",
                 okta_scim_20_reference: "okta-scim-20-reference.json",
                 okta_spec_test: "okta-spec-test.json",
+                rfc7644_3_7_bulk: "rfc7644-3.7-bulk.json",
             }
         }
     };

@@ -70,9 +70,13 @@ pub fn unknown_routes_and_methods(c: &impl Client) {
         Some(serde_json::json!({"displayName": "x"})),
     )
     .expect_scim_error(404, None);
-    // Defined by RFC 7644, not implemented: 501.
+    // Bulk is served (a body without the BulkRequest schema is a 400; see the bulk
+    // scenarios); /Me is defined by RFC 7644 and not implemented: 501.
     c.scim(&t.token, "POST", "/Bulk", Some(serde_json::json!({})))
-        .expect_scim_error(501, None);
+        .expect_scim_error(400, Some("invalidValue"));
+    let r = c.scim(&t.token, "GET", "/Bulk", None);
+    r.expect_scim_error(405, None);
+    assert_eq!(r.header("allow"), Some("POST"));
     c.scim(&t.token, "GET", "/Me", None)
         .expect_scim_error(501, None);
     // A search at the root is the Users search (Users is the only resource type; see the query scenarios).
@@ -179,7 +183,11 @@ pub fn service_provider_config_is_served(c: &impl Client) {
     ] {
         assert!(spc.get(k).is_some(), "missing {k}");
     }
-    assert_eq!(spc["bulk"]["supported"], serde_json::json!(false));
+    // RFC 7644 §3.7.4: the limits the Bulk scenarios test at one past each.
+    assert_eq!(
+        spc["bulk"],
+        serde_json::json!({"supported": true, "maxOperations": 30, "maxPayloadSize": 1048576})
+    );
     assert_eq!(spc["changePassword"]["supported"], serde_json::json!(false));
     assert_eq!(
         spc["authenticationSchemes"][0]["type"],
