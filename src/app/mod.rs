@@ -4,7 +4,8 @@
 //!
 //! Three rooms: `plumbing` (the HTTP plumbing both APIs use: context, credentials, media
 //! types, query strings, answers, ids, the URL space), `scim_api` (the SCIM service under
-//! `/scim/v2`) and `admin_api` (the operator's admin API under `/admin/v1`); `employee_write`
+//! `/scim/v2`), `admin_api` (the admin API under `/admin/v1`, for the operator and for company
+//! admins' sessions) and `sign_in` (a company admin's sign-in pages); `employee_write`
 //! (what every write of an employee's row sends besides it, for both APIs); and the jobs the
 //! Cron Triggers run: `retention` (the activity log's), `purge` (deleted tenants' data, which
 //! a tenant's deletion starts), `erasure` (deleted employees past their tenant's retention),
@@ -24,6 +25,7 @@ pub mod plumbing;
 pub mod purge;
 pub mod retention;
 pub mod scim_api;
+pub mod sign_in;
 
 pub use plumbing::context::{client_request_id, request_id, with_request_id, Config, Ctx};
 pub use plumbing::throttle::{Count, Limiter};
@@ -37,6 +39,7 @@ pub async fn handle<S: Store>(req: Request, store: &S, ctx: &mut Ctx<'_>) -> Res
     let response = match routes::route(req.uri().path()) {
         Route::Scim(endpoint) => scim_api::handle(endpoint, req, store, ctx).await,
         Route::Admin(endpoint) => admin_api::handle(endpoint, req, store, ctx).await,
+        Route::SignIn => sign_in::handle(req, store, ctx).await,
         Route::NotFound => scim_api::no_such_service(),
     };
     with_request_id(response, &ctx.request_id)
@@ -48,6 +51,7 @@ pub fn throttle_counts(req: &Request, config: &Config) -> Vec<Count> {
     match routes::route(req.uri().path()) {
         Route::Scim(_) => scim_api::throttle::counts(req, config),
         Route::Admin(_) => admin_api::throttle::counts(req, config),
+        Route::SignIn => sign_in::counts(req),
         Route::NotFound => Vec::new(),
     }
 }
@@ -91,6 +95,7 @@ pub fn throttled(req: &Request, count: &Count) -> Response {
     let retry_after = count.limiter.period_seconds();
     match routes::route(req.uri().path()) {
         Route::Admin(_) => admin_api::throttle::answer(retry_after),
+        Route::SignIn => sign_in::throttled(retry_after),
         Route::Scim(_) | Route::NotFound => scim_api::throttle::answer(req, retry_after),
     }
 }

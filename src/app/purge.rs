@@ -290,6 +290,14 @@ mod tests {
                               eligible_before, clients, ended_at) \
                               SELECT ?1, '2026-01-01T00:00:00.000Z', 'r' || i, '2025-12-31T23:00:00.000Z', 30, 100, '[]', \
                               '2026-01-02T00:00:00.000Z' FROM n",
+            "sign_in_links" => "INSERT INTO sign_in_links (id, tenant_id, hash, email, created, expires_at) \
+                                SELECT ?1 || '-l-' || i, ?1, ?1 || '-lh-' || i, 'a@x.test', '2026-01-01T00:00:00.000Z', \
+                                '2026-01-01T00:15:00.000Z' FROM n",
+            "admin_sessions" => "INSERT INTO admin_sessions (id, tenant_id, hash, email, created, expires_at, link_id) \
+                                 SELECT ?1 || '-s-' || i, ?1, ?1 || '-sh-' || i, 'a@x.test', '2026-01-01T00:00:00.000Z', \
+                                 '2026-01-01T08:00:00.000Z', 'l' FROM n",
+            "admin_audit" => "INSERT INTO admin_audit (tenant_id, at, request_id, actor, action) \
+                              SELECT ?1, '2026-01-01T00:00:00.000Z', 'r' || i, 'operator', 'token.issued' FROM n",
             "attributes" => "INSERT INTO attributes (tenant_id, id, name, scim_name, type, created) \
                              SELECT ?1, 'a' || i, 'A' || i, 'A' || i, 'text', '2026-01-01T00:00:00.000Z' FROM n",
             other => panic!("no seed for the tenant table {other}: add one"),

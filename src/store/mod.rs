@@ -19,6 +19,7 @@ use crate::scim::datetime::Timestamp;
 use std::borrow::Cow;
 
 pub mod activity;
+pub mod admins;
 pub mod attributes;
 pub mod batch;
 pub mod builder;

@@ -158,6 +158,9 @@ pub const TENANT_TABLES: &[TenantTable] = &[
     table("users", 500),
     table("deleted_users", 500),
     table("guard_trips", 5_000),
+    table("sign_in_links", 5_000),
+    table("admin_sessions", 5_000),
+    table("admin_audit", 5_000),
     table("attribute_names", 5_000),
     table("attributes", 5_000),
 ];

@@ -158,6 +158,24 @@ pub fn revoke_token(tenant: &TenantId, token: &TokenId, now: Timestamp) -> Stmt 
     ))
 }
 
+/// Revokes every live token of a tenant (a company admin's disconnect).
+pub fn revoke_all_tokens(tenant: &TenantId, now: Timestamp) -> Stmt {
+    let mut q = Sql::new();
+    let (tenant, now) = (q.bind(tenant), q.bind(now));
+    q.stmt(format!(
+        "UPDATE tokens SET revoked_at = {now} WHERE tenant_id = {tenant} AND revoked_at IS NULL"
+    ))
+}
+
+/// How many live (not revoked) tokens `tenant` has: it is connected while it has one.
+pub fn count_live_tokens(tenant: &TenantId) -> Query<i64> {
+    let mut q = Sql::new();
+    let tenant = q.bind(tenant);
+    Query::count(q.stmt(format!(
+        "SELECT count(*) AS n FROM tokens WHERE tenant_id = {tenant} AND revoked_at IS NULL"
+    )))
+}
+
 /// How many live (not revoked) tokens of the format before the check value `tenant` has.
 /// Reads the partial index `tokens_legacy_live`.
 pub fn count_legacy_tokens(tenant: &TenantId) -> Query<i64> {

@@ -328,6 +328,9 @@ mod engine {
         fn admin_token(&self) -> &str {
             "adm"
         }
+        fn origin(&self) -> String {
+            "http://scripted.test".into()
+        }
         fn is_e2e(&self) -> bool {
             false
         }

@@ -181,6 +181,10 @@ impl Client for TestApp {
         ADMIN_TOKEN
     }
 
+    fn origin(&self) -> String {
+        "http://scim.test".to_string()
+    }
+
     fn is_e2e(&self) -> bool {
         false
     }

@@ -10,6 +10,7 @@ mod common;
 mod helpers;
 
 mod activity;
+mod admins;
 mod bulk;
 mod credentials;
 mod deleted;

@@ -69,6 +69,8 @@ fn populated(app: &TestApp, name: &str) -> Tenant {
         body[ext] = json!({ "Manager": boss });
         app.scim(&t.token, "POST", "/Users", Some(body)).expect(201);
     }
+    // A company admin signed in (`sign_in_links`, `admin_sessions`, `admin_audit`).
+    crate::common::scenarios::admins::sign_in(app, &t, "admin@example.com");
     // A deleted employee, kept for the retention (`deleted_users`); with a guard this sensitive,
     // one deletion trips it (`guard_trips`).
     app.admin(

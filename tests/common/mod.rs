@@ -99,6 +99,9 @@ pub trait Client {
     ) -> Reply;
     /// The operator's admin token of this deployment.
     fn admin_token(&self) -> &str;
+    /// The origin the service sees its requests at (`scheme://host[:port]`): what a browser on
+    /// its pages sends as `Origin`.
+    fn origin(&self) -> String;
     /// Whether the client runs against the real worker, for the few expectations that differ
     /// there (writes the worker defers until after its answer). Not for waiting: see [`tick`].
     ///

@@ -12,9 +12,11 @@
 //!   frames, workerd's "Worker threw exception".
 //! - No answer contains a credential: the operator's admin token, or any text of the shape of
 //!   a SCIM token (`src/app/plumbing/credential.rs`: `<prefix>_<version>_<shard>_<43>_<16>`;
-//!   `src/app/plumbing/auth.rs`: the old format, `scim_` + 43 characters). The one exception
-//!   is an answer whose purpose is to issue a token (`POST /admin/v1/tenants`,
-//!   `POST /admin/v1/tenants/{id}/tokens`, 201): its `token` member, once.
+//!   `src/app/plumbing/auth.rs`: the old format, `scim_` + 43 characters). The exceptions are
+//!   the answers whose purpose is to issue one (201): `POST /admin/v1/tenants`,
+//!   `.../tokens` and `.../connect` (their `token` member, once) and `.../sign-in-links` (its
+//!   `url`); the sign-in page, which carries the link it was opened with; and the sign-in that
+//!   starts a session (its `Set-Cookie`). The sign-in pages' errors are HTML pages.
 //!
 //! Text the client sent itself may come back (a userName is returned as written): the SQL and
 //! stack-trace checks skip a match whose text is in some request this process sent
@@ -120,6 +122,8 @@ pub fn scan(req: &Request, reply: &Reply) -> Result<(), String> {
             }
         } else if admin {
             check_admin_error(reply)?;
+        } else if path == "/sign-in" {
+            check_page(reply)?;
         } else {
             check_scim_error(reply)?;
         }
@@ -127,9 +131,22 @@ pub fn scan(req: &Request, reply: &Reply) -> Result<(), String> {
 
     // Credentials: the body (an issuing answer's `token` member aside) and the headers.
     let body = without_issued_token(req, path, reply)?;
-    let mut texts: Vec<(String, &str)> = vec![("body".into(), body.as_str())];
+    // The sign-in confirmation page carries the link it was opened with (its form posts it).
+    let body = match sign_in_link_sent(req, path) {
+        Some(link) if reply.status == 200 => body.replace(&link, "<the link opened>"),
+        _ => body,
+    };
+    let mut texts: Vec<(String, String)> = vec![("body".into(), body)];
     for (name, value) in &reply.headers {
-        texts.push((format!("header {name}"), value.as_str()));
+        // The session a sign-in starts is its cookie (and only that answer's).
+        let starts_session = path == "/sign-in"
+            && req.method.eq_ignore_ascii_case("POST")
+            && reply.status == 200
+            && name.eq_ignore_ascii_case("set-cookie")
+            && value.starts_with("__Host-session=session_");
+        if !starts_session {
+            texts.push((format!("header {name}"), value.clone()));
+        }
     }
     for (place, text) in &texts {
         for secret in [Some(req.admin_token), req.credential_secret]
@@ -176,6 +193,32 @@ pub fn check(req: &Request, reply: &Reply) {
             excerpt(&reply.body, 0)
         );
     }
+}
+
+/// The link a request to the sign-in page carries in its query, if any.
+fn sign_in_link_sent(req: &Request, path: &str) -> Option<String> {
+    if path != "/sign-in" {
+        return None;
+    }
+    let query = req.path.split_once('?')?.1;
+    query
+        .split('&')
+        .find_map(|p| p.strip_prefix("link="))
+        .map(str::to_string)
+}
+
+/// A non-2xx answer of the sign-in pages: an HTML page that says what went wrong.
+fn check_page(reply: &Reply) -> Result<(), String> {
+    let html = reply
+        .header("content-type")
+        .is_some_and(|t| t.starts_with("text/html"));
+    if !html || !reply.body.starts_with("<!doctype html>") || !reply.body.contains("<h1>") {
+        return Err(format!(
+            "a non-2xx sign-in answer that is not an HTML page: {}",
+            excerpt(&reply.body, 0)
+        ));
+    }
+    Ok(())
 }
 
 fn check_scim_error(reply: &Reply) -> Result<(), String> {
@@ -247,19 +290,23 @@ fn error_json(reply: &Reply) -> Result<serde_json::Map<String, Value>, String> {
 /// The body, with the one token an issuing answer exists to give replaced by a placeholder.
 fn without_issued_token(req: &Request, path: &str, reply: &Reply) -> Result<String, String> {
     let segments: Vec<&str> = path.trim_end_matches('/').split('/').collect();
-    let issuing = req.method.eq_ignore_ascii_case("POST")
-        && reply.status == 201
-        && matches!(
-            segments.as_slice(),
-            ["", "admin", "v1", "tenants"] | ["", "admin", "v1", "tenants", _, "tokens"]
-        );
-    if !issuing {
-        return Ok(reply.body.clone());
-    }
+    let created = req.method.eq_ignore_ascii_case("POST") && reply.status == 201;
+    // The member that holds what the answer issues: a token, or a sign-in link's URL.
+    let member = match segments.as_slice() {
+        ["", "admin", "v1", "tenants"]
+        | ["", "admin", "v1", "tenants", _, "tokens"]
+        | ["", "admin", "v1", "tenants", _, "connect"]
+            if created =>
+        {
+            "token"
+        }
+        ["", "admin", "v1", "tenants", _, "sign-in-links"] if created => "url",
+        _ => return Ok(reply.body.clone()),
+    };
     let token = serde_json::from_str::<Value>(&reply.body)
         .ok()
-        .and_then(|v| v.get("token").and_then(Value::as_str).map(str::to_string))
-        .ok_or_else(|| format!("an issuing answer without a token: {}", reply.body))?;
+        .and_then(|v| v.get(member).and_then(Value::as_str).map(str::to_string))
+        .ok_or_else(|| format!("an issuing answer without its {member}: {}", reply.body))?;
     let quoted = format!("\"{token}\"");
     if reply.body.matches(&quoted).count() != 1 {
         return Err(format!(

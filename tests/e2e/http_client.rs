@@ -114,6 +114,10 @@ impl Client for Worker {
         &self.admin_token
     }
 
+    fn origin(&self) -> String {
+        self.origin.clone()
+    }
+
     fn is_e2e(&self) -> bool {
         true
     }

@@ -4,6 +4,7 @@
 //! keep the stored values (they are keyed by attribute id). Display names, SCIM names and
 //! aliases share one namespace per tenant, compared with case folding: a clash is a 409.
 
+use super::admins::{did, record};
 use super::error::AdminError;
 use super::request::{bool_field, display_string, page, paging, refuse_unknown_fields};
 use super::tenants::MAX_NAME_CHARS;
@@ -15,6 +16,7 @@ use crate::model::TenantId;
 use crate::scim::fold::fold;
 use crate::scim::naming::{is_attr_name, scim_name_for, MAX_ATTR_NAME_LEN};
 use crate::scim::tenant::CustomType;
+use crate::store::admins::Action;
 use crate::store::attributes::{
     self as sql, AttributeChange, AttributeRow, NameTaken, NewAttribute,
 };
@@ -186,6 +188,7 @@ pub async fn create<S: Store>(
     let mut batch = TenantBatch::new(tenant);
     batch.write(sql::insert(tenant, &new));
     batch.write_all(sql::set_names(tenant, &id, &names));
+    record(&mut batch, tenant, ctx, did("attribute.created", Some(&id)));
     let created = batch.read(sql::get(tenant, &id));
     let (_, mut results) = batch.run(store).await.map_err(race)?;
     let row = results
@@ -242,6 +245,7 @@ pub async fn update<S: Store>(
     id: &str,
     body: Map<String, Value>,
     store: &S,
+    ctx: &mut Ctx<'_>,
 ) -> Result<Response, AdminError> {
     refuse_unknown_fields(&body, &["name", "aliases", "options", "active"])?;
     let current = fetch(tenant, id, store).await?.attr;
@@ -287,6 +291,17 @@ pub async fn update<S: Store>(
         }
         batch.write_all(sql::set_names(tenant, id, &names));
     }
+    let fields: Vec<&str> = body.keys().map(String::as_str).collect();
+    let changed = fields.join(", ");
+    record(
+        &mut batch,
+        tenant,
+        ctx,
+        Action {
+            detail: Some(&changed),
+            ..did("attribute.updated", Some(id))
+        },
+    );
     let updated = batch.read(sql::get(tenant, id));
     let (_, mut results) = batch.run(store).await.map_err(race)?;
     let row = results.take(updated)?.ok_or_else(no_such_attribute)?;

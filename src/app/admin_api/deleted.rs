@@ -318,11 +318,11 @@ fn admin_refusal(reason: Refusal, user_name: &str, external_id: Option<&str>) ->
             "Cannot restore: externalId \"{}\" is taken: {held}",
             external_id.unwrap_or_default()
         )),
-        Refusal::EmployeeQuota => AdminError::Forbidden(
+        Refusal::EmployeeQuota => AdminError::QuotaExceeded(
             "Cannot restore: this tenant has reached its quota of employees; the operator can raise it"
                 .into(),
         ),
-        Refusal::ByteQuota => AdminError::Forbidden(
+        Refusal::ByteQuota => AdminError::QuotaExceeded(
             "Cannot restore: the tenant's quota of stored data has no room for this employee; the \
              operator can raise it"
                 .into(),

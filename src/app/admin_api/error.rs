@@ -18,9 +18,11 @@ pub enum AdminError {
     BadRequest(String),
     /// 401 `unauthorized`; answered with `WWW-Authenticate: Bearer`.
     Unauthorized(String),
+    /// 403 `forbidden`: the caller may not do this (a company admin, an operator's switch).
+    Forbidden(String),
     /// 403 `quota_exceeded`: the tenant's quota has no room for what the request would store
     /// (the operator can raise it).
-    Forbidden(String),
+    QuotaExceeded(String),
     /// 404 `not_found`: no such tenant, token, attribute or endpoint.
     NotFound(String),
     /// 405 `method_not_allowed`; `allow` is for the `Allow` header.
@@ -53,7 +55,7 @@ impl AdminError {
         match self {
             AdminError::BadRequest(_) => 400,
             AdminError::Unauthorized(_) => 401,
-            AdminError::Forbidden(_) => 403,
+            AdminError::Forbidden(_) | AdminError::QuotaExceeded(_) => 403,
             AdminError::NotFound(_) => 404,
             AdminError::MethodNotAllowed { .. } => 405,
             AdminError::Conflict(_) => 409,
@@ -73,7 +75,8 @@ impl AdminError {
         match self {
             AdminError::BadRequest(_) => "invalid_request",
             AdminError::Unauthorized(_) => "unauthorized",
-            AdminError::Forbidden(_) => "quota_exceeded",
+            AdminError::Forbidden(_) => "forbidden",
+            AdminError::QuotaExceeded(_) => "quota_exceeded",
             AdminError::NotFound(_) => "not_found",
             AdminError::MethodNotAllowed { .. } => "method_not_allowed",
             AdminError::Conflict(_) => "conflict",
@@ -94,6 +97,7 @@ impl AdminError {
             AdminError::BadRequest(d)
             | AdminError::Unauthorized(d)
             | AdminError::Forbidden(d)
+            | AdminError::QuotaExceeded(d)
             | AdminError::NotFound(d)
             | AdminError::Conflict(d)
             | AdminError::TooLarge(d)
@@ -135,6 +139,7 @@ impl AdminError {
             }
             AdminError::BadRequest(_)
             | AdminError::Forbidden(_)
+            | AdminError::QuotaExceeded(_)
             | AdminError::NotFound(_)
             | AdminError::Conflict(_)
             | AdminError::PayloadTooLarge { .. }

@@ -1,32 +1,39 @@
-//! The operator's admin API under `/admin/v1` (DESIGN §7): tenants, their tokens, their custom
-//! attributes, and what the product reads (the roster and the activity log).
+//! The admin API under `/admin/v1` (DESIGN §7): tenants, their tokens, their custom attributes,
+//! what the product reads (the roster and the activity log), deleted employees, the guard, and
+//! company admins (sign-in links, sessions, connect and disconnect, the audit log).
 //!
-//! JSON in and out; `Authorization: Bearer <ADMIN_TOKEN>`; errors are
-//! `{"error": "<code>", "detail": "..."}` (`error`). A SCIM token is refused here as any other
-//! wrong credential is. An `ADMIN_TOKEN` that is unset or shorter than 32 characters closes the
-//! API (503 `not_configured` to everyone, and the log says why). Secrets appear in exactly two
-//! answers, once each: a created tenant's first token and a newly issued token.
+//! JSON in and out; errors are `{"error": "<code>", "detail": "..."}` (`error`). Callers
+//! (`principal`): the operator, `Authorization: Bearer <ADMIN_TOKEN>`, everything; or a company
+//! admin's session cookie, their own tenant within the matrix of `principal`. A SCIM token is
+//! refused here as any other wrong credential is. An `ADMIN_TOKEN` that is unset or shorter than
+//! 32 characters refuses the operator (503 `not_configured`, and the log says why). Secrets
+//! appear in exactly four answers, once each: a created tenant's first token, a newly issued
+//! token, a connect's token, and a sign-in link. Every admin action is in the tenant's audit log.
 //!
 //! - `tenants`, `tokens`, `attributes`, `reports`, `deleted` (deleted employees), `guard` (the
-//!   mass-deactivation guard): the handlers, one room per resource;
+//!   mass-deactivation guard), `admins` (company admins): the handlers, one room per resource;
+//! - `principal`: who calls, and what each may do;
 //! - `request`: bodies, fields and paging; `error`: the error type and its answers;
 //! - `throttle`: what the edge's rate limiter counts (wrong admin credentials, per address);
 //! - [`TenantBatch`]: a batch behind the check that its tenant exists.
 
+pub mod admins;
 pub mod attributes;
 pub mod deleted;
 pub mod error;
 pub mod guard;
+pub mod principal;
 pub mod reports;
 pub mod request;
 pub mod tenants;
 pub mod throttle;
 pub mod tokens;
 
-use crate::app::plumbing::context::{Ctx, ADMIN_TOKEN_SECRET, CREDENTIAL_SECRET};
-use crate::app::plumbing::credential::{usable_secret, CredentialKey};
+use crate::app::plumbing::context::{Ctx, CREDENTIAL_SECRET};
+use crate::app::plumbing::credential::CredentialKey;
 use crate::app::plumbing::routes::{self, AdminEndpoint};
-use crate::app::plumbing::{auth, header, query, respond};
+use crate::app::plumbing::session::own_origin;
+use crate::app::plumbing::{query, respond};
 use crate::app::plumbing::{Request, Response};
 use crate::model::{TenantId, UserId};
 use crate::store::tenants::{get_tenant, TenantRow};
@@ -62,38 +69,24 @@ pub async fn handle<S: Store>(
     }
 }
 
-fn authorize(req: &Request, ctx: &mut Ctx<'_>) -> Result<(), AdminError> {
-    let configured = ctx.config.admin_token.as_deref();
-    if let Err(problem) = usable_secret(configured) {
-        ctx.log.push(format!(
-            "admin: {}: the admin API refuses to serve",
-            problem.describe(ADMIN_TOKEN_SECRET)
-        ));
-        return Err(AdminError::NotConfigured(
-            "The admin API is not configured on this deployment; the worker's log says why".into(),
-        ));
-    }
-    let credential = auth::bearer(header(req, http::header::AUTHORIZATION))?;
-    if auth::admin_token_matches(credential, configured) {
-        Ok(())
-    } else {
-        Err(AdminError::Unauthorized(
-            "The admin token is not valid".into(),
-        ))
-    }
-}
-
 async fn run<S: Store>(
     endpoint: AdminEndpoint,
     req: Request,
     store: &S,
     ctx: &mut Ctx<'_>,
 ) -> Result<Response, AdminError> {
-    authorize(&req, ctx)?;
+    let principal = principal::authenticate(&req, store, ctx).await?;
+    ctx.caller = Some(principal.caller());
+    let method = req.method().clone();
+    let sent = if matches!(method, Method::GET | Method::HEAD) {
+        None
+    } else {
+        request_object(&req).ok()
+    };
+    principal::permit(&principal, &method, &endpoint, &req, sent.as_ref())?;
     let params = query::pairs(req.uri().query());
     // The SCIM base URL a tenant's IdP is given: this request's origin plus `/scim/v2`.
     let base = routes::scim_base(&req);
-    let method = req.method().clone();
     let body = || request_object(&req);
     let tenant = |t: String| TenantId::new(t);
     match (method, endpoint) {
@@ -101,7 +94,7 @@ async fn run<S: Store>(
         (Method::GET, AdminEndpoint::Tenants) => tenants::list(&params, &base, store).await,
         (Method::GET, AdminEndpoint::Tenant(t)) => tenants::get(&tenant(t), &base, store).await,
         (Method::PATCH, AdminEndpoint::Tenant(t)) => {
-            tenants::update(&tenant(t), body()?, &base, store).await
+            tenants::update(&tenant(t), body()?, &base, store, ctx).await
         }
         (Method::DELETE, AdminEndpoint::Tenant(t)) => tenants::delete(&tenant(t), store, ctx).await,
         (Method::POST, AdminEndpoint::Tokens(t)) => {
@@ -121,7 +114,7 @@ async fn run<S: Store>(
             attributes::get(&tenant(t), &a, store).await
         }
         (Method::PATCH, AdminEndpoint::Attribute(t, a)) => {
-            attributes::update(&tenant(t), &a, body()?, store).await
+            attributes::update(&tenant(t), &a, body()?, store, ctx).await
         }
         (Method::GET, AdminEndpoint::Employees(t)) => {
             reports::employees(&tenant(t), &params, store, ctx).await
@@ -148,6 +141,29 @@ async fn run<S: Store>(
         (Method::POST, AdminEndpoint::GuardDismiss(t)) => {
             guard::dismiss(&tenant(t), body()?, store, ctx).await
         }
+        (Method::POST, AdminEndpoint::SignInLinks(t)) => {
+            admins::issue_sign_in_link(&tenant(t), body()?, &own_origin(&req), store, ctx).await
+        }
+        (Method::GET, AdminEndpoint::Session) => admins::whoami(&principal, &base, store).await,
+        (Method::DELETE, AdminEndpoint::Session) => {
+            admins::logout(&req, &principal, store, ctx).await
+        }
+        (Method::POST, AdminEndpoint::Connect(t)) => {
+            admins::connect(&tenant(t), body()?, &base, store, ctx).await
+        }
+        (Method::POST, AdminEndpoint::Disconnect(t)) => {
+            admins::disconnect(&tenant(t), store, ctx).await
+        }
+        (Method::GET, AdminEndpoint::Sessions(t)) => {
+            admins::list_sessions(&tenant(t), &params, store).await
+        }
+        (Method::DELETE, AdminEndpoint::Sessions(t)) => {
+            admins::revoke_sessions(&tenant(t), None, store, ctx).await
+        }
+        (Method::DELETE, AdminEndpoint::SessionOf(t, s)) => {
+            admins::revoke_sessions(&tenant(t), Some(&s), store, ctx).await
+        }
+        (Method::GET, AdminEndpoint::Audit(t)) => admins::audit(&tenant(t), &params, store).await,
         (Method::GET, AdminEndpoint::Purges) => tenants::purges(&params, store).await,
         (_, AdminEndpoint::Unknown) => Err(AdminError::NotFound("No such admin endpoint".into())),
         (_, endpoint) => Err(AdminError::MethodNotAllowed {

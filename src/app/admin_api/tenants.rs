@@ -3,6 +3,7 @@
 //! listed or updated carries `legacy_tokens`: how many live tokens it still has from before the
 //! credential format (to rotate; a tenant created now has none).
 
+use super::admins::{did, record};
 use super::error::AdminError;
 use super::guard;
 use super::request::{bool_field, display_string, page, paging, refuse_unknown_fields};
@@ -15,6 +16,7 @@ use crate::app::plumbing::respond::empty;
 use crate::app::plumbing::Response;
 use crate::app::purge::{self, Budget, Progress};
 use crate::model::{TenantId, TokenId};
+use crate::store::admins::Action;
 use crate::store::deleted;
 use crate::store::guard as guard_sql;
 use crate::store::tenants::{
@@ -198,6 +200,7 @@ pub async fn update<S: Store>(
     body: Map<String, Value>,
     base: &str,
     store: &S,
+    ctx: &mut Ctx<'_>,
 ) -> Result<Response, AdminError> {
     refuse_unknown_fields(
         &body,
@@ -235,6 +238,17 @@ pub async fn update<S: Store>(
         // The employees already deleted are purged by the new retention too.
         batch.write(deleted::reschedule(tenant));
     }
+    let fields: Vec<&str> = body.keys().map(String::as_str).collect();
+    let changed = fields.join(", ");
+    record(
+        &mut batch,
+        tenant,
+        ctx,
+        Action {
+            detail: Some(&changed),
+            ..did("tenant.updated", None)
+        },
+    );
     let updated = batch.read(sql::get_tenant(tenant));
     let legacy = batch.read(count_legacy_tokens(tenant));
     let (_, mut results) = batch.run(store).await?;

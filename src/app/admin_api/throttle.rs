@@ -1,12 +1,14 @@
 //! Rate limiting of the admin API (DESIGN §8): wrong admin credentials are counted per client
 //! address (`AUTH_FAILURE_LIMITER`, scope `admin`), before anything else runs; the operator's
-//! own requests (the right admin token) are never counted. While the operator secret is
+//! own requests (the right admin token) and company admins' genuine session cookies are never
+//! counted. While the operator secret is
 //! unusable the API refuses everyone without counting (503, see `authorize`).
 
 use super::error::AdminError;
 use crate::app::plumbing::auth::{admin_token_matches, bearer};
 use crate::app::plumbing::context::Config;
 use crate::app::plumbing::credential::usable_secret;
+use crate::app::plumbing::session::{genuine_session, session_cookie};
 use crate::app::plumbing::throttle::{Count, Limiter};
 use crate::app::plumbing::{header, Request, Response};
 
@@ -15,6 +17,15 @@ pub fn counts(req: &Request, config: &Config) -> Vec<Count> {
     let configured = config.admin_token.as_deref();
     if usable_secret(configured).is_err() {
         return Vec::new();
+    }
+    // A company admin's session cookie that is genuine (its check value verifies, without the
+    // database) is not counted; the database decides whether it is live.
+    if header(req, http::header::AUTHORIZATION).is_none() {
+        if let (Some(cookie), Ok(key)) = (session_cookie(req), config.credential_key()) {
+            if genuine_session(cookie, key).is_some() {
+                return Vec::new();
+            }
+        }
     }
     match bearer(header(req, http::header::AUTHORIZATION)) {
         Ok(credential) if admin_token_matches(credential, configured) => Vec::new(),

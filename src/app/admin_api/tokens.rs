@@ -7,6 +7,7 @@
 //! tokens are older than that format (`legacy` on each, `legacy_tokens`: how many live ones
 //! the tenant has), so that operators can rotate them.
 
+use super::admins::{did, record};
 use super::error::AdminError;
 use super::request::{display_string, page, paging, refuse_unknown_fields};
 use super::{credential_key, json, shard_of, TenantBatch};
@@ -18,6 +19,7 @@ use crate::app::plumbing::respond::empty;
 use crate::app::plumbing::Response;
 use crate::model::{TenantId, TokenId};
 use crate::scim::datetime::Timestamp;
+use crate::store::admins::Action;
 use crate::store::tokens::{self as sql, NewToken, TokenRow};
 use crate::store::{After, Store};
 use serde_json::{json, Map, Value};
@@ -71,6 +73,12 @@ pub async fn issue<S: Store>(
             format: i64::from(credential::VERSION),
         },
     ));
+    record(
+        &mut batch,
+        tenant,
+        ctx,
+        did("token.issued", Some(token_id.as_str())),
+    );
     batch.run(store).await?;
     Ok(json(
         201,
@@ -118,6 +126,15 @@ pub async fn revoke<S: Store>(
     let mut batch = TenantBatch::new(tenant);
     let found = batch.read(sql::get_token(tenant, token));
     batch.write(sql::revoke_token(tenant, token, ctx.now));
+    record(
+        &mut batch,
+        tenant,
+        ctx,
+        Action {
+            if_changed: true,
+            ..did("token.revoked", Some(token.as_str()))
+        },
+    );
     let (_, mut results) = batch.run(store).await?;
     if results.take(found)?.is_none() {
         return Err(AdminError::NotFound("No such token for this tenant".into()));

@@ -58,6 +58,16 @@ pub struct Ctx<'a> {
     pub config: &'a Config,
     pub deferred: Vec<Stmt>,
     pub log: Vec<String>,
+    /// Who calls the admin API, once authenticated (its audit log names them).
+    pub caller: Option<Caller>,
+}
+
+/// An admin API caller: the operator, or a company admin's session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Caller {
+    /// `operator`, or the admin's email.
+    pub name: String,
+    pub session_id: Option<String>,
 }
 
 impl<'a> Ctx<'a> {
@@ -76,6 +86,7 @@ impl<'a> Ctx<'a> {
             config,
             deferred: Vec::new(),
             log: Vec::new(),
+            caller: None,
         }
     }
 }

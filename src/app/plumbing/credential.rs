@@ -62,6 +62,10 @@ pub struct Kind {
 
 /// SCIM bearer tokens, the credential an IdP's connection uses.
 pub const SCIM_TOKEN: Kind = Kind { prefix: "scim_" };
+/// One-time sign-in links of company admins (valid minutes, used once).
+pub const SIGN_IN_LINK: Kind = Kind { prefix: "signin_" };
+/// Company admins' console sessions (the cookie).
+pub const SESSION: Kind = Kind { prefix: "session_" };
 
 /// Why a secret cannot be used.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,4 +1,5 @@
-//! The HTTP plumbing both APIs use: the request's context, credentials (the credential format
+//! The HTTP plumbing both APIs use: the request's context, credentials (the credential format,
+//! company admins' sign-in links, sessions and their cookie,
 //! and the tokens made of it), media types and request bodies, query strings, building answers,
 //! ids and secrets from randomness, the URL space, and what rate limiting counts; and the
 //! request and response types of the whole application. Nothing here knows SCIM resources or
@@ -12,6 +13,7 @@ pub mod media;
 pub mod query;
 pub mod respond;
 pub mod routes;
+pub mod session;
 pub mod throttle;
 
 /// A request body as the edge read it: complete, or cut off because it passed

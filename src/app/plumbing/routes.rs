@@ -12,6 +12,8 @@ use super::Request;
 pub const SCIM_PREFIX: &str = "/scim/v2";
 /// Where the operator's admin API lives.
 pub const ADMIN_PREFIX: &str = "/admin/v1";
+/// The company admins' sign-in pages.
+pub const SIGN_IN_PATH: &str = "/sign-in";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ScimEndpoint {
@@ -67,6 +69,15 @@ pub enum AdminEndpoint {
     Guard(String),
     GuardApply(String),
     GuardDismiss(String),
+    /// Company admins (DESIGN §7): sign-in links (the operator's), connect and disconnect, the
+    /// tenant's sessions and audit log, and the caller's own session.
+    SignInLinks(String),
+    Connect(String),
+    Disconnect(String),
+    Sessions(String),
+    SessionOf(String, String),
+    Audit(String),
+    Session,
     /// Deleted tenants whose data is still being purged.
     Purges,
     Unknown,
@@ -89,6 +100,13 @@ impl AdminEndpoint {
             AdminEndpoint::RestoreEmployee(..) => "POST",
             AdminEndpoint::Guard(_) => "GET",
             AdminEndpoint::GuardApply(_) | AdminEndpoint::GuardDismiss(_) => "POST",
+            AdminEndpoint::SignInLinks(_)
+            | AdminEndpoint::Connect(_)
+            | AdminEndpoint::Disconnect(_) => "POST",
+            AdminEndpoint::Sessions(_) => "GET, DELETE",
+            AdminEndpoint::SessionOf(..) => "DELETE",
+            AdminEndpoint::Audit(_) => "GET",
+            AdminEndpoint::Session => "GET, DELETE",
             AdminEndpoint::Unknown => "",
         }
     }
@@ -98,6 +116,8 @@ impl AdminEndpoint {
 pub enum Route {
     Scim(ScimEndpoint),
     Admin(AdminEndpoint),
+    /// A company admin's sign-in pages (`app::sign_in`).
+    SignIn,
     NotFound,
 }
 
@@ -160,6 +180,9 @@ pub fn route(path: &str) -> Route {
     if let Some(segments) = segments_under(path, ADMIN_PREFIX) {
         return Route::Admin(segments.map_or(AdminEndpoint::Unknown, |s| admin_endpoint(&s)));
     }
+    if path == SIGN_IN_PATH {
+        return Route::SignIn;
+    }
     Route::NotFound
 }
 
@@ -203,6 +226,13 @@ fn admin_endpoint(segments: &[String]) -> AdminEndpoint {
         ["tenants", t, "guard"] => AdminEndpoint::Guard(t.to_string()),
         ["tenants", t, "guard", "apply"] => AdminEndpoint::GuardApply(t.to_string()),
         ["tenants", t, "guard", "dismiss"] => AdminEndpoint::GuardDismiss(t.to_string()),
+        ["tenants", t, "sign-in-links"] => AdminEndpoint::SignInLinks(t.to_string()),
+        ["tenants", t, "connect"] => AdminEndpoint::Connect(t.to_string()),
+        ["tenants", t, "disconnect"] => AdminEndpoint::Disconnect(t.to_string()),
+        ["tenants", t, "sessions"] => AdminEndpoint::Sessions(t.to_string()),
+        ["tenants", t, "sessions", s] => AdminEndpoint::SessionOf(t.to_string(), s.to_string()),
+        ["tenants", t, "audit"] => AdminEndpoint::Audit(t.to_string()),
+        ["session"] => AdminEndpoint::Session,
         ["purges"] => AdminEndpoint::Purges,
         _ => AdminEndpoint::Unknown,
     }
@@ -283,6 +313,13 @@ mod tests {
                 Route::Admin(A::Activity(s("t1"))),
             ),
             ("/admin/v1/purges", Route::Admin(A::Purges)),
+            ("/sign-in", Route::SignIn),
+            ("/sign-in/x", Route::NotFound),
+            ("/admin/v1/session", Route::Admin(A::Session)),
+            (
+                "/admin/v1/tenants/t1/sessions/s1",
+                Route::Admin(A::SessionOf(s("t1"), s("s1"))),
+            ),
             (
                 "/admin/v1/tenants/t1/deleted-employees",
                 Route::Admin(A::DeletedEmployees(s("t1"))),

@@ -7,6 +7,7 @@
 //! something. Each scenario is named once in [`shared_tests!`]; the host suite's
 //! `every_scenario_is_listed_once` fails on a scenario missing from the list, so that no
 //! scenario runs in one suite only.
+pub mod admins;
 pub mod bulk;
 pub mod custom;
 pub mod deleted;
@@ -39,6 +40,10 @@ macro_rules! shared_tests {
     (@list [$($then:tt)*]) => {
         $crate::common::scenarios::shared_tests! {@$($then)* ;
             scenarios {
+                admins: [
+                    a_company_admin_signs_in_and_connects_their_idp,
+                    a_company_admin_stays_in_their_lane,
+                ],
                 bulk: [
                     a_mixed_request_of_max_operations,
                     fail_on_errors_stops_at_the_right_operation,
