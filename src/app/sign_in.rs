@@ -6,8 +6,9 @@
 //! only), and that exchange claims the link and creates a session in one batch: the answer sets
 //! the session cookie (`plumbing::session`). A link opened from another site (an email, the
 //! survey product) therefore still ends signed in: the POST comes from this origin's own page,
-//! so the `SameSite=Strict` cookie it sets is sent from then on. A used, expired or unknown link
-//! answers a page that says which. Both requests are throttled per client address before any
+//! so the `SameSite=Strict` cookie it sets is sent from then on. A successful exchange answers
+//! `303 See Other` to the console (`/console/`, the worker's static assets). A used, expired or
+//! unknown link answers a page that says which. Both requests are throttled per client address before any
 //! database access (`throttle_counts`).
 //!
 //! Pages carry no script and no style of their own, a Content-Security-Policy that allows
@@ -250,14 +251,17 @@ async fn exchange<S: Store>(req: &Request, store: &S, ctx: &mut Ctx<'_>) -> Resp
     let Some(created) = created else {
         return unusable(state);
     };
+    // 303 See Other: the browser follows with a GET of the console (a reload does not post the
+    // spent link again); the page says the same for a client that does not follow redirects.
     let mut r = page_html(
-        200,
+        303,
         "Signed in",
         &format!(
             "<p>You are signed in as {} for 8 hours.</p>\n<p><a href=\"{CONSOLE}\">Open the console</a></p>",
             escape(&created.email)
         ),
     );
+    set(&mut r, header::LOCATION, CONSOLE);
     set(
         &mut r,
         header::SET_COOKIE,
