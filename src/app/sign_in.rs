@@ -12,7 +12,10 @@
 //! database access (`throttle_counts`).
 //!
 //! Pages carry no script and no style of their own, a Content-Security-Policy that allows
-//! nothing else, `Referrer-Policy: no-referrer` (the link is in the URL) and `no-store`.
+//! nothing else, `Referrer-Policy: same-origin` (the link is in the URL: it goes to no other
+//! site) and `no-store`. Not `no-referrer`: under it a browser sends the form's POST with
+//! `Origin: null`, which the same-origin check must refuse, so no one could sign in (the
+//! console's browser test found it).
 
 use crate::app::plumbing::context::Ctx;
 use crate::app::plumbing::ids::prefixed_id;
@@ -81,7 +84,7 @@ fn page_html(status: u16, title: &str, html: &str) -> Response {
         header::CONTENT_SECURITY_POLICY,
         "default-src 'none'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
     );
-    set(&mut r, header::REFERRER_POLICY, "no-referrer");
+    set(&mut r, header::REFERRER_POLICY, "same-origin");
     set(&mut r, header::CACHE_CONTROL, "no-store");
     set(&mut r, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
     set(&mut r, header::X_FRAME_OPTIONS, "DENY");
