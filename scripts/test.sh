@@ -3,8 +3,10 @@
 #   1. host tests: `cargo test` (unit tests, and the whole app over rusqlite in tests/api);
 #   2. end-to-end tests (tests/e2e) against the real worker under `wrangler dev`, with a fresh
 #      local D1 (seeded with the purge test's tenant of 20,000 employees), on free ports;
-#   3. the third-party SCIM conformance checkers against the same worker (scripts/conformance.sh);
-#   4. crash consistency (scripts/crash.sh): SIGKILL in a burst of writes, restart, check the D1.
+#   3. the company admin's console in Debian's headless Chromium (tests/console, node --test with
+#      playwright-core and axe-core) against the same worker; screenshots in target/console/;
+#   4. the third-party SCIM conformance checkers against the same worker (scripts/conformance.sh);
+#   5. crash consistency (scripts/crash.sh): SIGKILL in a burst of writes, restart, check the D1.
 # Exits non-zero when anything failed; stops everything it started, by process id.
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -37,6 +39,8 @@ rm -f "$ROOT/target/e2e-wrangler.log"
 
 ensure_tools
 build_worker || die "the worker did not build"
+chromium_ok=1
+ensure_chromium || chromium_ok=0
 
 say "host tests (cargo test)"
 cargo test --locked --quiet 2>&1 || failures+=("host tests")
@@ -59,6 +63,19 @@ SCIM_EDGE_URL="$ORIGIN" SCIM_EDGE_ADMIN_TOKEN="$ADMIN_TOKEN" \
   SCIM_EDGE_BIG_TENANT="tnt_e2e_purge_20000" SCIM_EDGE_D1_STATE="$WORKER_DIR/state" \
   SCIM_EDGE_WORKER_LOG="$WORKER_DIR/wrangler.log" \
   cargo test --locked --quiet --features e2e --test e2e 2>&1 || failures+=("end-to-end tests")
+
+say "the console in headless Chromium (tests/console: playwright-core, axe-core) on the same worker"
+if [ "$chromium_ok" = 1 ]; then
+  console_start=$(date +%s)
+  rm -rf "$ROOT/target/console"
+  SCIM_EDGE_URL="$ORIGIN" SCIM_EDGE_ADMIN_TOKEN="$ADMIN_TOKEN" CHROMIUM="$CHROMIUM_BIN" \
+    CONSOLE_TEST_OUT="$ROOT/target/console" \
+    timeout --foreground --kill-after=10 300 node --test --test-reporter=spec \
+    "$ROOT/tests/console/console.test.mjs" 2>&1 || failures+=("console in Chromium")
+  say "console tests: $(($(date +%s) - console_start)) s; screenshots in target/console/"
+else
+  failures+=("console in Chromium (no Chromium)")
+fi
 
 say "SCIM conformance checkers against the same worker"
 "$ROOT/scripts/conformance.sh" "$ORIGIN" "$ADMIN_TOKEN" || failures+=("conformance")
