@@ -27,6 +27,7 @@ pub mod classify;
 #[cfg(target_arch = "wasm32")]
 pub mod d1;
 pub mod deleted;
+pub mod deletion_clock;
 pub mod guard;
 pub mod list_sql;
 pub mod maintenance;

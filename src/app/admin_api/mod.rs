@@ -12,13 +12,14 @@
 //!
 //! - `tenants`, `tokens`, `attributes`, `reports`, `deleted` (deleted employees), `guard` (the
 //!   mass-deactivation guard), `admins` (company admins): the handlers, one room per resource;
-//! - `principal`: who calls, and what each may do;
+//! - `principal`: who calls, and what each may do; `audit`: the audit log's entries;
 //! - `request`: bodies, fields and paging; `error`: the error type and its answers;
 //! - `throttle`: what the edge's rate limiter counts (wrong admin credentials, per address);
 //! - [`TenantBatch`]: a batch behind the check that its tenant exists.
 
 pub mod admins;
 pub mod attributes;
+pub mod audit;
 pub mod deleted;
 pub mod error;
 pub mod guard;
