@@ -26,7 +26,7 @@ pub mod tokens;
 use crate::app::plumbing::context::{Ctx, ADMIN_TOKEN_SECRET, CREDENTIAL_SECRET};
 use crate::app::plumbing::credential::{usable_secret, CredentialKey};
 use crate::app::plumbing::routes::{self, AdminEndpoint};
-use crate::app::plumbing::{auth, header, query, respond};
+use crate::app::plumbing::{auth, header, log, query, respond};
 use crate::app::plumbing::{Request, Response};
 use crate::model::{TenantId, UserId};
 use crate::store::tenants::{get_tenant, TenantRow};
@@ -90,6 +90,8 @@ async fn run<S: Store>(
     ctx: &mut Ctx<'_>,
 ) -> Result<Response, AdminError> {
     authorize(&req, ctx)?;
+    // The operator's own path: its tenant goes into the log line when it has a tenant id's shape.
+    ctx.tenant = endpoint.tenant().and_then(log::tenant_id);
     let params = query::pairs(req.uri().query());
     // The SCIM base URL a tenant's IdP is given: this request's origin plus `/scim/v2`.
     let base = routes::scim_base(&req);
