@@ -140,6 +140,23 @@ if rows:
 PY
 }
 
+# dry_run ENV: `wrangler deploy --dry-run` for ENV ("" is the top level, local development):
+# bundles build/ offline and validates the configuration as wrangler reads it. Wrangler only warns
+# about fields it does not know (and exits 0), so a warning of that kind fails here too; the one
+# warning expected is that [secrets] is experimental.
+dry_run() {
+  local env="$1" out rc
+  out="$(cd "$ROOT" && CI=true node_modules/.bin/wrangler deploy --dry-run --env="$env" \
+    --outdir "$ROOT/target/dry-run/${env:-local}" 2>&1)"
+  rc=$?
+  if [ $rc -ne 0 ] || printf '%s' "$out" | grep -qiE 'Unexpected fields|\[ERROR\]|is not a valid|should be'; then
+    printf '%s\n' "$out" >&2
+    echo "error: wrangler deploy --dry-run --env=\"$env\" failed (above)" >&2
+    return 1
+  fi
+  say "wrangler deploy --dry-run --env=\"$env\": $(printf '%s' "$out" | grep -o 'Total Upload: .*')"
+}
+
 # A TCP port nobody listens on (the kernel picks it).
 free_port() {
   python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'

@@ -4,7 +4,12 @@
 #   2. end-to-end tests (tests/e2e) against the real worker under `wrangler dev`, with a fresh
 #      local D1 (seeded with the purge test's tenant of 20,000 employees), on free ports;
 #   3. the third-party SCIM conformance checkers against the same worker (scripts/conformance.sh);
-#   4. crash consistency (scripts/crash.sh): SIGKILL in a burst of writes, restart, check the D1.
+#   4. crash consistency (scripts/crash.sh): SIGKILL in a burst of writes, restart, check the D1;
+# and before them, the configuration: scripts/config_check.py (every binding, var and secret the
+# code reads declared in each environment; the migrations apply to a fresh database), its own
+# tests against broken copies, and `wrangler deploy --dry-run` for each environment; after the
+# end-to-end suite, the scan of the worker's whole log for the suite's emails, userNames and
+# tokens (tests/e2e/log_scan.rs).
 # Exits non-zero when anything failed; stops everything it started, by process id.
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -37,6 +42,16 @@ rm -f "$ROOT/target/e2e-wrangler.log"
 
 ensure_tools
 build_worker || die "the worker did not build"
+
+say "configuration: scripts/config_check.py, its tests, and a dry run of each environment"
+config_start=$(date +%s)
+python3 "$ROOT/scripts/config_check.py" --migrations || failures+=("config check")
+python3 "$ROOT/scripts/config_check_test.py" 2>&1 | tail -n 3 >&2
+[ "${PIPESTATUS[0]}" -eq 0 ] || failures+=("config check tests")
+for env in "" staging production; do
+  dry_run "$env" || failures+=("dry run ${env:-local}")
+done
+say "configuration checked in $(($(date +%s) - config_start)) s"
 
 say "host tests (cargo test)"
 cargo test --locked --quiet 2>&1 || failures+=("host tests")
