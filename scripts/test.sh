@@ -72,7 +72,7 @@ worker_start
 say "end-to-end tests against the worker under wrangler dev on $ORIGIN (fresh local D1)"
 SCIM_EDGE_URL="$ORIGIN" SCIM_EDGE_ADMIN_TOKEN="$ADMIN_TOKEN" \
   SCIM_EDGE_BIG_TENANT="tnt_e2e_purge_20000" SCIM_EDGE_D1_STATE="$WORKER_DIR/state" \
-  SCIM_EDGE_WORKER_LOG="$WORKER_DIR/wrangler.log" \
+  SCIM_EDGE_WORKER_LOG="$WORKER_DIR/wrangler.log" SCIM_EDGE_E2E_RECORD="$WORKER_DIR/e2e-record" \
   cargo test --locked --quiet --features e2e --test e2e 2>&1 || failures+=("end-to-end tests")
 
 say "SCIM conformance checkers against the same worker"
@@ -84,6 +84,17 @@ say "SCIM conformance checkers against the same worker"
 worker_stop
 say "checking in the local D1 that the purged tenant left no row"
 check_purged "tnt_e2e_purge_20000" || failures+=("purge left rows")
+
+# The worker's whole log of the run (the end-to-end suite and the conformance checkers): none of
+# the emails, userNames, filter values and credentials the suite sent or was issued, and nothing
+# of an email's or a token's shape (tests/e2e/log_scan.rs).
+say "scanning the worker's log of the run for personal data and credentials"
+scan_out="$(SCIM_EDGE_WORKER_LOG="$WORKER_DIR/wrangler.log" SCIM_EDGE_E2E_RECORD="$WORKER_DIR/e2e-record" \
+  cargo test --locked --quiet --features e2e --test e2e -- --ignored --exact \
+  log_scan::the_worker_log_holds_no_email_username_filter_value_or_token --nocapture 2>&1)"
+scan_rc=$?
+printf '%s\n' "$scan_out" | grep -vE '^(running [0-9]+ tests?|\.|)$' >&2
+[ $scan_rc -eq 0 ] || failures+=("log scan")
 
 # Crash consistency: wrangler dev of its own on fresh local D1s, SIGKILLed in the middle of a
 # burst of writes and restarted (scripts/crash.sh; about a minute for its 3 runs).

@@ -16,6 +16,7 @@ mod faults;
 mod fixtures;
 mod guard;
 mod health;
+mod log_scan;
 mod patch;
 mod purge;
 mod query;
