@@ -191,7 +191,8 @@ stop_group() {
 # A worker of its own on a fresh local D1, for the tests and the benchmarks:
 #   worker_init DIR         DIR holds the database (DIR/state), its vars (a random ADMIN_TOKEN,
 #                           exported, and a random CREDENTIAL_SECRET, both of this run only and
-#                           over 32 characters) and wrangler's log (DIR/wrangler.log)
+#                           over 32 characters) and wrangler's log (DIR/wrangler.log, and its
+#                           debug log DIR/wrangler-debug.log)
 #   worker_d1 ARGS...       `wrangler d1 ARGS DB --local` on that database
 #   worker_start            `wrangler dev` on a free port, in a process group of its own; exports
 #                           ORIGIN and sets WRANGLER_PID once the worker answers (WORKER_LOG_LEVEL,
@@ -229,7 +230,9 @@ worker_start() {
   local port
   port="$(free_port)"
   export ORIGIN="http://127.0.0.1:$port"
-  (cd "$ROOT" && exec setsid node_modules/.bin/wrangler dev --ip 127.0.0.1 --port "$port" \
+  # wrangler's own debug log (every line it prints, and the inspector's messages: D1 query URLs,
+  # console calls) beside the database rather than piling up in .config/.wrangler/logs.
+  (cd "$ROOT" && WRANGLER_LOG_PATH="$WORKER_DIR/wrangler-debug.log" exec setsid node_modules/.bin/wrangler dev --ip 127.0.0.1 --port "$port" \
     --inspector-port "$(free_port)" --persist-to "$WORKER_DIR/state" --env-file "$WORKER_DIR/vars" \
     --show-interactive-dev-session=false ${WORKER_LOG_LEVEL:+--log-level "$WORKER_LOG_LEVEL"} \
     >>"$WORKER_DIR/wrangler.log" 2>&1 </dev/null) &

@@ -90,6 +90,7 @@ check_purged "tnt_e2e_purge_20000" || failures+=("purge left rows")
 # of an email's or a token's shape (tests/e2e/log_scan.rs).
 say "scanning the worker's log of the run for personal data and credentials"
 scan_out="$(SCIM_EDGE_WORKER_LOG="$WORKER_DIR/wrangler.log" SCIM_EDGE_E2E_RECORD="$WORKER_DIR/e2e-record" \
+  SCIM_EDGE_WORKER_DEBUG_LOG="$WORKER_DIR/wrangler-debug.log" \
   cargo test --locked --quiet --features e2e --test e2e -- --ignored --exact \
   log_scan::the_worker_log_holds_no_email_username_filter_value_or_token --nocapture 2>&1)"
 scan_rc=$?

@@ -18,7 +18,7 @@ fn requests_yield_their_emails_usernames_filter_values_and_credentials() {
     })
     .to_string();
     let mut got = sensitive(
-        "/scim/v2/Users?filter=userName+eq+%22ISAAC%40example.com%22+and+externalId+eq+%22ext-4711%22+and+id+eq+%22f174dbff-119f-4005-8cfc-95f20de9334f%22",
+        "/scim/v2/Users?filter=userName+eq+%22ISAAC%40example.com%22+and+externalId+eq+%22ext-4711%22+and+id+eq+%22f174dbff-119f-4005-8cfc-95f20de9334f%22+and+meta.created+gt+%222026-01-02T03:04:05Z%22",
         &[("Authorization", &format!("Bearer {TOKEN}")), ("Accept", "application/scim+json")],
         Some(body.as_bytes()),
         &json!({ "token": "scim_1_0_issued_token_value" }).to_string(),

@@ -70,10 +70,11 @@ pub fn sensitive(
                 out.push((Kind::Email, trim_quotes(word).to_string()));
             }
         }
-        // A quoted filter value; an id (a UUID the service assigned) is no personal data, and
-        // paths carry ids by design (`/Users/{id}` in wrangler's request lines).
+        // A quoted filter value; an id (a UUID the service assigned) or a time is no personal
+        // data, and logs carry both by design (`/Users/{id}` in wrangler's request lines, times
+        // in its debug log).
         for quoted in query.split('"').skip(1).step_by(2) {
-            if !is_uuid(quoted) {
+            if !is_uuid(quoted) && !is_date(quoted) {
                 out.push((Kind::FilterValue, quoted.to_string()));
             }
         }
@@ -125,6 +126,17 @@ fn is_uuid(s: &str) -> bool {
         && groups
             .iter()
             .all(|g| g.bytes().all(|c| c.is_ascii_hexdigit()))
+}
+
+/// `YYYY-MM-DD`, alone or starting a date-time.
+fn is_date(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() >= 10
+        && b[..4].iter().all(u8::is_ascii_digit)
+        && b[4] == b'-'
+        && b[5..7].iter().all(u8::is_ascii_digit)
+        && b[7] == b'-'
+        && b[8..10].iter().all(u8::is_ascii_digit)
 }
 
 fn trim_quotes(s: &str) -> &str {

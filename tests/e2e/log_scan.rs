@@ -1,6 +1,7 @@
 //! The log scan (issue 21), run by `scripts/test.sh` after the whole end-to-end suite and the
 //! conformance checkers, with the worker stopped: the worker's log (`SCIM_EDGE_WORKER_LOG`,
-//! every line `wrangler dev` wrote in the run, its request lines included) holds none of the
+//! every line `wrangler dev` wrote in the run, its request lines included, and its debug log
+//! `SCIM_EDGE_WORKER_DEBUG_LOG` when set: the inspector's messages) holds none of the
 //! emails, userNames, filter values and credentials the suite sent or was issued (recorded in
 //! `SCIM_EDGE_E2E_RECORD` by the client, `common::log_scan`), and no text of an email's or a
 //! token's shape. Ignored in a plain run: it describes a whole run, not a test's part of it.
@@ -12,7 +13,11 @@ use crate::common::log_scan::{read_record, scan, Kind};
 fn the_worker_log_holds_no_email_username_filter_value_or_token() {
     let log_path = std::env::var("SCIM_EDGE_WORKER_LOG").expect("SCIM_EDGE_WORKER_LOG");
     let record_path = std::env::var("SCIM_EDGE_E2E_RECORD").expect("SCIM_EDGE_E2E_RECORD");
-    let log = std::fs::read_to_string(&log_path).expect("the worker's log");
+    let mut log = std::fs::read_to_string(&log_path).expect("the worker's log");
+    if let Ok(debug) = std::env::var("SCIM_EDGE_WORKER_DEBUG_LOG") {
+        // Appended after the console log: a finding's line number counts on from it.
+        log.push_str(&std::fs::read_to_string(&debug).expect("wrangler's debug log"));
+    }
     let recorded = read_record(&std::fs::read_to_string(&record_path).expect("the record"));
     // The scan must have had something to look for, and the log must be this run's.
     let count = |k| recorded.iter().filter(|(kind, _)| *kind == k).count();
