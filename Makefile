@@ -3,6 +3,7 @@
 #   make test   every test: host tests, end-to-end tests against wrangler dev, conformance
 #   make fuzz   10^6 generated inputs through the filter parser, PATCH and the body parser
 #   make crash  the crash-consistency runs alone (make test runs them too)
+#   make deploy ENV=staging|production   (docs/operations.md)
 #   make sign-in-link  a new one-time console sign-in link for the dev tenant (make dev running)
 .PHONY: dev test fuzz crash build deploy clean sign-in-link
 
@@ -33,9 +34,11 @@ crash:
 build:
 	@bash -c 'source scripts/lib.sh && ensure_tools && build_worker'
 
-# Deploy to Cloudflare (needs `wrangler login` and a real database_id in wrangler.toml).
-deploy: build
-	@bash -c 'source scripts/lib.sh && migrations_preflight --remote && CI=true node_modules/.bin/wrangler d1 migrations apply DB --remote && node_modules/.bin/wrangler deploy'
+# Deploy to Cloudflare: make deploy ENV=staging|production (docs/operations.md). Checks the
+# configuration (placeholders included), builds, checks the secrets are set, applies the remote
+# migrations in order (stopping at the first failure), deploys, and asks /healthz.
+deploy:
+	@scripts/deploy.sh $(ENV)
 
 clean:
 	rm -rf build target .e2e .wrangler

@@ -170,6 +170,23 @@ if rows:
 PY
 }
 
+# dry_run ENV: `wrangler deploy --dry-run` for ENV ("" is the top level, local development):
+# bundles build/ offline and validates the configuration as wrangler reads it. Wrangler only warns
+# about fields it does not know (and exits 0), so a warning of that kind fails here too; the one
+# warning expected is that [secrets] is experimental.
+dry_run() {
+  local env="$1" out rc
+  out="$(cd "$ROOT" && CI=true node_modules/.bin/wrangler deploy --dry-run --env="$env" \
+    --outdir "$ROOT/target/dry-run/${env:-local}" 2>&1)"
+  rc=$?
+  if [ $rc -ne 0 ] || printf '%s' "$out" | grep -qiE 'Unexpected fields|\[ERROR\]|is not a valid|should be'; then
+    printf '%s\n' "$out" >&2
+    echo "error: wrangler deploy --dry-run --env=\"$env\" failed (above)" >&2
+    return 1
+  fi
+  say "wrangler deploy --dry-run --env=\"$env\": $(printf '%s' "$out" | grep -o 'Total Upload: .*')"
+}
+
 # A TCP port nobody listens on (the kernel picks it).
 free_port() {
   python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
@@ -204,7 +221,8 @@ stop_group() {
 # A worker of its own on a fresh local D1, for the tests and the benchmarks:
 #   worker_init DIR         DIR holds the database (DIR/state), its vars (a random ADMIN_TOKEN,
 #                           exported, and a random CREDENTIAL_SECRET, both of this run only and
-#                           over 32 characters) and wrangler's log (DIR/wrangler.log)
+#                           over 32 characters) and wrangler's log (DIR/wrangler.log, and its
+#                           debug log DIR/wrangler-debug.log)
 #   worker_d1 ARGS...       `wrangler d1 ARGS DB --local` on that database
 #   worker_start            `wrangler dev` on a free port, in a process group of its own; exports
 #                           ORIGIN and sets WRANGLER_PID once the worker answers (WORKER_LOG_LEVEL,
@@ -242,7 +260,9 @@ worker_start() {
   local port
   port="$(free_port)"
   export ORIGIN="http://127.0.0.1:$port"
-  (cd "$ROOT" && exec setsid node_modules/.bin/wrangler dev --ip 127.0.0.1 --port "$port" \
+  # wrangler's own debug log (every line it prints, and the inspector's messages: D1 query URLs,
+  # console calls) beside the database rather than piling up in .config/.wrangler/logs.
+  (cd "$ROOT" && WRANGLER_LOG_PATH="$WORKER_DIR/wrangler-debug.log" exec setsid node_modules/.bin/wrangler dev --ip 127.0.0.1 --port "$port" \
     --inspector-port "$(free_port)" --persist-to "$WORKER_DIR/state" --env-file "$WORKER_DIR/vars" \
     --show-interactive-dev-session=false ${WORKER_LOG_LEVEL:+--log-level "$WORKER_LOG_LEVEL"} \
     >>"$WORKER_DIR/wrangler.log" 2>&1 </dev/null) &

@@ -6,7 +6,12 @@
 #   3. the company admin's console in Debian's headless Chromium (tests/console, node --test with
 #      playwright-core and axe-core) against the same worker; screenshots in target/console/;
 #   4. the third-party SCIM conformance checkers against the same worker (scripts/conformance.sh);
-#   5. crash consistency (scripts/crash.sh): SIGKILL in a burst of writes, restart, check the D1.
+#   5. crash consistency (scripts/crash.sh): SIGKILL in a burst of writes, restart, check the D1;
+# and before them, the configuration: scripts/config_check.py (every binding, var and secret the
+# code reads declared in each environment; the migrations apply to a fresh database), its own
+# tests against broken copies, and `wrangler deploy --dry-run` for each environment; after the
+# end-to-end suite, the scan of the worker's whole log for the suite's emails, userNames and
+# tokens (tests/e2e/log_scan.rs).
 # Exits non-zero when anything failed; stops everything it started, by process id.
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -42,6 +47,16 @@ build_worker || die "the worker did not build"
 chromium_ok=1
 ensure_chromium || chromium_ok=0
 
+say "configuration: scripts/config_check.py, its tests, and a dry run of each environment"
+config_start=$(date +%s)
+python3 "$ROOT/scripts/config_check.py" --migrations || failures+=("config check")
+python3 "$ROOT/scripts/config_check_test.py" 2>&1 | tail -n 3 >&2
+[ "${PIPESTATUS[0]}" -eq 0 ] || failures+=("config check tests")
+for env in "" staging production; do
+  dry_run "$env" || failures+=("dry run ${env:-local}")
+done
+say "configuration checked in $(($(date +%s) - config_start)) s"
+
 say "host tests (cargo test)"
 cargo test --locked --quiet 2>&1 || failures+=("host tests")
 
@@ -61,7 +76,7 @@ worker_start
 say "end-to-end tests against the worker under wrangler dev on $ORIGIN (fresh local D1)"
 SCIM_EDGE_URL="$ORIGIN" SCIM_EDGE_ADMIN_TOKEN="$ADMIN_TOKEN" \
   SCIM_EDGE_BIG_TENANT="tnt_e2e_purge_20000" SCIM_EDGE_D1_STATE="$WORKER_DIR/state" \
-  SCIM_EDGE_WORKER_LOG="$WORKER_DIR/wrangler.log" \
+  SCIM_EDGE_WORKER_LOG="$WORKER_DIR/wrangler.log" SCIM_EDGE_E2E_RECORD="$WORKER_DIR/e2e-record" \
   cargo test --locked --quiet --features e2e --test e2e 2>&1 || failures+=("end-to-end tests")
 
 say "the console in headless Chromium (tests/console: playwright-core, axe-core) on the same worker"
@@ -86,6 +101,18 @@ say "SCIM conformance checkers against the same worker"
 worker_stop
 say "checking in the local D1 that the purged tenant left no row"
 check_purged "tnt_e2e_purge_20000" || failures+=("purge left rows")
+
+# The worker's whole log of the run (the end-to-end suite and the conformance checkers): none of
+# the emails, userNames, filter values and credentials the suite sent or was issued, and nothing
+# of an email's or a token's shape (tests/e2e/log_scan.rs).
+say "scanning the worker's log of the run for personal data and credentials"
+scan_out="$(SCIM_EDGE_WORKER_LOG="$WORKER_DIR/wrangler.log" SCIM_EDGE_E2E_RECORD="$WORKER_DIR/e2e-record" \
+  SCIM_EDGE_WORKER_DEBUG_LOG="$WORKER_DIR/wrangler-debug.log" \
+  cargo test --locked --quiet --features e2e --test e2e -- --ignored --exact \
+  log_scan::the_worker_log_holds_no_email_username_filter_value_or_token --nocapture 2>&1)"
+scan_rc=$?
+printf '%s\n' "$scan_out" | grep -vE '^(running [0-9]+ tests?|\.|)$' >&2
+[ $scan_rc -eq 0 ] || failures+=("log scan")
 
 # Crash consistency: wrangler dev of its own on fresh local D1s, SIGKILLed in the middle of a
 # burst of writes and restarted (scripts/crash.sh; about a minute for its 3 runs).

@@ -17,13 +17,35 @@ mod edge {
     use crate::app::plumbing::context::{ADMIN_TOKEN_SECRET, CREDENTIAL_SECRET};
     use crate::app::plumbing::ids::Random;
     use crate::app::plumbing::media::MAX_BODY_BYTES;
+    use crate::app::plumbing::throttle::RATE_LIMIT_VAR;
     use crate::app::{
-        self, auto_apply, erasure, maintenance, purge, retention, Body, Config, Ctx, Limiter,
+        self, auto_apply, erasure, maintenance, purge, retention, Body, Config, Ctx, HealthCache,
+        Limiter, RequestLine,
     };
     use crate::scim::datetime::Timestamp;
-    use crate::store::{d1::D1Store, Consistency, Store};
+    use crate::store::{d1::D1Store, Consistency, Store, DB_BINDING};
     use http_body_util::BodyExt;
+    use std::cell::Cell;
     use worker::{console_error, console_log, event, Context, Date, Env, HttpRequest};
+
+    // Every binding, var and secret this edge reads is named by a constant or a literal at the
+    // `env.` call (`env.secret(ADMIN_TOKEN_SECRET)`, `env.d1(DB_BINDING)`, ...), so that
+    // scripts/config_check.py can find each one and check that every environment of
+    // wrangler.toml declares it; it refuses a name it cannot resolve.
+
+    thread_local! {
+        /// The isolate's last health check (`app::health`), reused for a few seconds.
+        static HEALTH: HealthCache = const { Cell::new(None) };
+    }
+
+    /// Writes a request's log line: one JSON object, at error level when it needs reading.
+    fn log_line(line: &RequestLine<'_>) {
+        if line.is_error() {
+            console_error!("{}", line.to_json());
+        } else {
+            console_log!("{}", line.to_json());
+        }
+    }
 
     /// Randomness from the platform's CSPRNG (`crypto.getRandomValues`).
     struct PlatformRandom;
@@ -76,16 +98,19 @@ mod edge {
         env: Env,
         worker_ctx: Context,
     ) -> worker::Result<http::Response<String>> {
+        let started = Date::now().as_millis() as i64;
         let (parts, body) = req.into_parts();
         let body = read_body(body).await;
         let req = http::Request::from_parts(parts, body);
-        let method = req.method().clone();
-        let path = req.uri().path().to_string();
+        // The operation from fixed names: the path and query string never reach the log.
+        let operation = app::operation(req.method(), req.uri().path());
 
-        let secret = |name: &str| env.secret(name).ok().map(|s| s.to_string());
         let config = Config::new(
-            secret(ADMIN_TOKEN_SECRET),
-            secret(CREDENTIAL_SECRET).as_deref(),
+            env.secret(ADMIN_TOKEN_SECRET).ok().map(|s| s.to_string()),
+            env.secret(CREDENTIAL_SECRET)
+                .ok()
+                .map(|s| s.to_string())
+                .as_deref(),
         );
         let mut random = PlatformRandom;
         // Our own id, always; the client's id (bounded, printable) only beside it in the log.
@@ -94,15 +119,18 @@ mod edge {
             req.headers()
                 .get("x-request-id")
                 .map(http::HeaderValue::as_bytes),
-        )
-        .map(|id| format!(" client-request-id={id}"))
-        .unwrap_or_default();
+        );
+        let elapsed = || Date::now().as_millis() as i64 - started;
 
         let now = Timestamp(Date::now().as_millis() as i64);
-        let db = env.d1("DB")?;
+        let db = env.d1(DB_BINDING)?;
         let store = D1Store::new(db, request_id.clone());
         let clock = || Timestamp(Date::now().as_millis() as i64);
+        // The isolate's health cache, copied in and out: requests of one isolate interleave
+        // at their awaits, and the last check written wins, which is all a cache needs.
+        let health = HealthCache::new(HEALTH.with(Cell::get));
         let mut ctx = Ctx::new(now, &clock, request_id.clone(), &mut random, &config);
+        ctx.health_cache = Some(&health);
 
         // DESIGN §8: the rate limiters, before the application and any D1 access (but the one
         // activity-log entry of a Bulk request refused whole); a throttled request changes
@@ -112,9 +140,10 @@ mod edge {
         // binding counts one per call, so each unit is a call, and the first refused one
         // refuses the request whole (the units taken before it stay taken).
         let per_token_on = env
-            .var("SCIM_RATE_LIMIT")
+            .var(RATE_LIMIT_VAR)
             .map(|v| v.to_string() != "off")
             .unwrap_or(true);
+        let mut notes = Vec::new();
         for count in app::throttle_counts(&req, &config) {
             if count.limiter == Limiter::Token && !per_token_on {
                 continue;
@@ -123,7 +152,7 @@ mod edge {
             let limiter = match env.rate_limiter(binding) {
                 Ok(limiter) => limiter,
                 Err(e) => {
-                    console_error!("{request_id} rate limiter binding {binding}: {e}");
+                    notes.push(format!("rate limiter binding {binding}: {e}"));
                     continue;
                 }
             };
@@ -137,35 +166,51 @@ mod edge {
                     Ok(_) => {}
                     // The limiter failing must not take the service down: serve the request.
                     Err(e) => {
-                        console_error!("{request_id} rate limiter {binding}: {e}");
+                        notes.push(format!("rate limiter {binding}: {e}"));
                         break;
                     }
                 }
             }
             if refused {
-                console_log!("{request_id} {method} {path} 429 {binding}{client_id}");
                 let response = app::throttled_logged(&req, &count, &store, &mut ctx).await;
-                for line in &ctx.log {
-                    console_error!("{request_id} {line}");
-                }
+                notes.append(&mut ctx.log);
+                log_line(&RequestLine {
+                    request_id: &request_id,
+                    client_request_id: client_id.as_deref(),
+                    operation: &operation,
+                    tenant: ctx.tenant.as_ref(),
+                    status: response.status().as_u16(),
+                    duration_ms: elapsed(),
+                    usage: store.usage(),
+                    throttled_by: Some(binding),
+                    notes: &notes,
+                });
                 return Ok(response);
             }
         }
 
         let response = app::handle(req, &store, &mut ctx).await;
-
-        // One line per request: never bodies, query strings or headers (tokens, personal data),
-        // but the client's own request id, bounded and printable.
-        console_log!(
-            "{request_id} {method} {path} {}{client_id}",
-            response.status().as_u16()
-        );
-        for line in &ctx.log {
-            console_error!("{request_id} {line}");
+        if let Some(check) = health.get() {
+            HEALTH.with(|c| c.set(Some(check)));
         }
+
+        // One line per request (app::plumbing::log): fixed names and numbers, never bodies,
+        // query strings, headers, tokens or personal data.
+        notes.append(&mut ctx.log);
+        log_line(&RequestLine {
+            request_id: &request_id,
+            client_request_id: client_id.as_deref(),
+            operation: &operation,
+            tenant: ctx.tenant.as_ref(),
+            status: response.status().as_u16(),
+            duration_ms: elapsed(),
+            usage: store.usage(),
+            throttled_by: None,
+            notes: &notes,
+        });
         let deferred = std::mem::take(&mut ctx.deferred);
         if !deferred.is_empty() {
-            let db = env.d1("DB")?;
+            let db = env.d1(DB_BINDING)?;
             worker_ctx.wait_until(async move {
                 // A failure is logged by the store; last_used is only bookkeeping.
                 let _ = D1Store::new(db, request_id)
@@ -186,7 +231,7 @@ mod edge {
     /// `/cdn-cgi/handler/scheduled?cron=<schedule>`.
     #[event(scheduled)]
     async fn scheduled(event: worker::ScheduledEvent, env: Env, _ctx: worker::ScheduleContext) {
-        let db = match env.d1("DB") {
+        let db = match env.d1(DB_BINDING) {
             Ok(db) => db,
             Err(e) => {
                 console_error!("scheduled: no database: {e}");
@@ -263,12 +308,12 @@ mod edge {
                         }
                     );
                 }
+                // The user's id and tenant, never the userName (the admin API shows it).
                 for c in &r.conflicts {
                     console_error!(
-                        "refold: user {} ({:?}) of tenant {} has a userName equal to another user's \
+                        "refold: user {} of tenant {} has a userName equal to another user's \
                          under the current case folding; kept as it was: rename one of the two",
                         c.id,
-                        c.user_name,
                         c.tenant_id
                     );
                 }

@@ -11,8 +11,9 @@
 //! a tenant's deletion starts), `erasure` (deleted employees past their tenant's retention),
 //! `auto_apply` (the eligibility guard's held changes nobody decided) and `maintenance` (the
 //! refold). The two APIs share nothing but `plumbing` and
-//! `employee_write`. Besides [`handle`], the edge calls [`throttle_counts`] and [`throttled`]
-//! before it: what the rate limiters count for a request, and the 429 of each API.
+//! `employee_write`; `health` answers `GET /healthz` beside them. Besides [`handle`], the edge
+//! calls [`throttle_counts`] and [`throttled`] before it (what the rate limiters count for a
+//! request, and the 429 of each API), and [`operation`] and [`RequestLine`] for its log line.
 //!
 //! Nothing here reads a clock, draws randomness or touches `worker` types.
 
@@ -20,6 +21,7 @@ pub mod admin_api;
 pub mod auto_apply;
 pub mod employee_write;
 pub mod erasure;
+pub mod health;
 pub mod maintenance;
 pub mod plumbing;
 pub mod purge;
@@ -27,7 +29,11 @@ pub mod retention;
 pub mod scim_api;
 pub mod sign_in;
 
-pub use plumbing::context::{client_request_id, request_id, with_request_id, Config, Ctx};
+pub use plumbing::context::{
+    client_request_id, request_id, with_request_id, Config, Ctx, HealthCache,
+};
+pub use plumbing::log::RequestLine;
+pub use plumbing::routes::operation;
 pub use plumbing::throttle::{Count, Limiter};
 pub use plumbing::{Body, Request, Response};
 
@@ -40,6 +46,7 @@ pub async fn handle<S: Store>(req: Request, store: &S, ctx: &mut Ctx<'_>) -> Res
         Route::Scim(endpoint) => scim_api::handle(endpoint, req, store, ctx).await,
         Route::Admin(endpoint) => admin_api::handle(endpoint, req, store, ctx).await,
         Route::SignIn => sign_in::handle(req, store, ctx).await,
+        Route::Health => health::handle(&req, store, ctx).await,
         Route::NotFound => scim_api::no_such_service(),
     };
     with_request_id(response, &ctx.request_id)
@@ -52,6 +59,8 @@ pub fn throttle_counts(req: &Request, config: &Config) -> Vec<Count> {
         Route::Scim(_) => scim_api::throttle::counts(req, config),
         Route::Admin(_) => admin_api::throttle::counts(req, config),
         Route::SignIn => sign_in::counts(req),
+        // Answered without a credential: every request counts, per address.
+        Route::Health => vec![Count::per_address(Limiter::Health, "health", req)],
         Route::NotFound => Vec::new(),
     }
 }
@@ -96,6 +105,7 @@ pub fn throttled(req: &Request, count: &Count) -> Response {
     match routes::route(req.uri().path()) {
         Route::Admin(_) => admin_api::throttle::answer(retry_after),
         Route::SignIn => sign_in::throttled(retry_after),
+        Route::Health => health::throttled(retry_after),
         Route::Scim(_) | Route::NotFound => scim_api::throttle::answer(req, retry_after),
     }
 }
@@ -153,7 +163,17 @@ mod tests {
             throttle_counts(&req("/scim/v2/Users", Some(&bearer)), &config)[0].limiter,
             Limiter::Token
         );
-        // Paths outside both APIs are not counted.
+        // The health check counts per address, credential or not.
+        for auth in [None, Some(bearer.as_str())] {
+            assert_eq!(
+                throttle_counts(&req("/healthz", auth), &config),
+                vec![Count {
+                    limiter: Limiter::Health,
+                    key: "health:192.0.2.1".into(),
+                }]
+            );
+        }
+        // Other paths outside both APIs are not counted.
         for path in ["/scim/v2x/Users", "/"] {
             assert_eq!(
                 throttle_counts(&req(path, Some(&bearer)), &config),
@@ -176,6 +196,10 @@ mod tests {
         assert_eq!(r.status(), 429);
         assert_eq!(r.headers()["retry-after"], "60");
         assert!(r.body().contains("too_many_requests"), "{}", r.body());
+        let r = throttled(&req("/healthz", None), &count(Limiter::Health));
+        assert_eq!(r.status(), 429);
+        assert_eq!(r.headers()["retry-after"], "60");
+        assert_eq!(r.body(), r#"{"status":"throttled"}"#);
         let r = throttled(&req("/scim/v2/Users", None), &count(Limiter::Token));
         assert_eq!(r.status(), 429);
         assert_eq!(r.headers()["retry-after"], "10");

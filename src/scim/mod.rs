@@ -12,5 +12,6 @@ pub mod patch;
 pub mod path;
 pub mod projection;
 pub mod schema;
+pub mod sizes;
 pub mod tenant;
 pub mod user;

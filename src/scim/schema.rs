@@ -12,7 +12,7 @@
 //! is an identifier (no control characters); the numbers are `scim::limits`', and `/Schemas`
 //! states them in the attribute's `description`.
 
-use super::limits::{
+use super::sizes::{
     script_schemes_text, CODE_CHARS, IDENTIFIER_CHARS, MAX_VALUES, NAME_CHARS, TEXT_CHARS,
 };
 use serde_json::{json, Map, Value};

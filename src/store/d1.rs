@@ -3,10 +3,13 @@
 //! A request gets one D1 session (Sessions API), opened on its first batch: `first-primary` for
 //! [`Consistency::Primary`], `first-unconstrained` for [`Consistency::Any`]. Later batches of
 //! the same request reuse the session, so they are sequentially consistent with the first.
+//!
+//! It counts what the request's batches cost ([`Usage`]: round trips, and the rows each
+//! statement's result metadata says it read and wrote) for the request's log line.
 
 use super::classify::classify;
-use super::{Consistency, Row, Stmt, Store, StoreError, Value};
-use std::cell::RefCell;
+use super::{Consistency, Row, Stmt, Store, StoreError, Usage, Value};
+use std::cell::{Cell, RefCell};
 use wasm_bindgen::JsValue;
 use worker::{D1Database, D1DatabaseSession, D1SessionConstraint};
 
@@ -16,6 +19,7 @@ pub struct D1Store {
     /// whoever called (the client only ever sees a 503 or a 500 without the cause).
     request_id: String,
     session: RefCell<Option<std::rc::Rc<D1DatabaseSession>>>,
+    usage: Cell<Usage>,
 }
 
 impl D1Store {
@@ -24,7 +28,13 @@ impl D1Store {
             db,
             request_id,
             session: RefCell::new(None),
+            usage: Cell::new(Usage::default()),
         }
+    }
+
+    /// What this store's batches have cost so far.
+    pub fn usage(&self) -> Usage {
+        self.usage.get()
     }
 
     fn session(
@@ -67,7 +77,9 @@ impl Store for D1Store {
         let result = self.run(consistency, stmts).await;
         if let Err(e) = &result {
             // The message may hold SQL text, never bound values (tokens are bound values).
-            worker::console_error!("{} store: {e}", self.request_id);
+            let line =
+                serde_json::json!({ "request_id": self.request_id, "store_error": e.to_string() });
+            worker::console_error!("{line}");
         }
         result
     }
@@ -89,10 +101,18 @@ impl D1Store {
                 .map_err(|e| classify(&e.to_string()))?;
             prepared.push(p);
         }
-        let results = session
-            .batch(prepared)
-            .await
-            .map_err(|e| classify(&e.to_string()))?;
+        let sent = session.batch(prepared).await;
+        let (mut read, mut written) = (0u64, 0u64);
+        if let Ok(results) = &sent {
+            for meta in results.iter().filter_map(|r| r.meta().ok().flatten()) {
+                read += meta.rows_read.unwrap_or(0) as u64;
+                written += meta.rows_written.unwrap_or(0) as u64;
+            }
+        }
+        let mut usage = self.usage.get();
+        usage.add_batch(read, written);
+        self.usage.set(usage);
+        let results = sent.map_err(|e| classify(&e.to_string()))?;
         let mut out = Vec::with_capacity(results.len());
         for result in results {
             if let Some(error) = result.error() {

@@ -18,25 +18,12 @@
 
 use super::batch::{Columns, FromRow, Query};
 use super::builder::{Param, Scope, Sql};
+use super::deletion_clock::purge_time;
 use super::guard;
 use super::{After, Row, Stmt, StoreError};
 use crate::model::{TenantId, UserId, WriteId};
 use crate::scim::datetime::Timestamp;
 use crate::scim::schema::TENANT_USER;
-
-/// Days a deleted employee stays restorable when the tenant did not choose.
-pub const DEFAULT_RETENTION_DAYS: i64 = 30;
-/// The longest retention a tenant may choose (0 purges at the next run of the purge cron).
-pub const MAX_RETENTION_DAYS: i64 = 365;
-
-/// The SQL expression of the time `deleted_at` (an expression) plus the retention of the
-/// tenant `tenant` (an expression), in the canonical RFC 3339 text of `scim::datetime`.
-pub(super) fn purge_time(deleted_at: &str, tenant: &str) -> String {
-    format!(
-        "strftime('%Y-%m-%dT%H:%M:%fZ', {deleted_at}, '+' || coalesce((SELECT tn.deleted_retention_days \
-         FROM tenants tn WHERE tn.id = {tenant}), {DEFAULT_RETENTION_DAYS}) || ' days')"
-    )
-}
 
 /// Who deleted, when, and under which condition.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -21,7 +21,7 @@
 
 use super::batch::{Columns, FromRow, Query};
 use super::builder::{Scope, Sql};
-use super::deleted::purge_time;
+use super::deletion_clock::{purge_time, PARKED};
 use super::{Row, Stmt, StoreError};
 use crate::model::{TenantId, UserId};
 use crate::scim::datetime::Timestamp;
@@ -34,9 +34,6 @@ pub const DEFAULT_AUTO_APPLY_DAYS: i64 = 7;
 
 /// The holds under which a row keeps its employee eligible.
 pub const KEEPS: &str = "('held', 'dismissed', 'cleared')";
-
-/// The purge time of a held deletion: never, until the hold is decided.
-pub const PARKED: &str = "9999-12-31T23:59:59.999Z";
 
 /// Whether the history row `a` (an alias) leaves its employee gone: a deletion not kept by a hold.
 pub fn gone(a: &str) -> String {

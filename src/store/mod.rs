@@ -13,6 +13,10 @@
 //!
 //! Which database serves a tenant is decided here and nowhere else: today one D1 binding,
 //! `DB`, serves every tenant (see `lib.rs`).
+//!
+//! What a request cost the database ([`Usage`]: round trips, rows read and written) is counted
+//! by the store that ran its batches (`D1Store::usage` from D1's result metadata), for the
+//! request's log line; the trait stays the one batch primitive.
 
 use crate::model::{TenantId, TokenHash, TokenId, UserId, WriteId};
 use crate::scim::datetime::Timestamp;
@@ -27,7 +31,9 @@ pub mod classify;
 #[cfg(target_arch = "wasm32")]
 pub mod d1;
 pub mod deleted;
+pub mod deletion_clock;
 pub mod guard;
+pub mod health;
 pub mod list_sql;
 pub mod maintenance;
 pub mod reports;
@@ -38,6 +44,9 @@ pub mod tokens;
 pub mod users;
 
 pub use batch::{Batch, Handle, Query, Results};
+
+/// The D1 binding (`[[d1_databases]]` in `wrangler.toml`) that serves every tenant today.
+pub const DB_BINDING: &str = "DB";
 pub use builder::{Param, Scope, Sql};
 
 /// A bound SQL parameter. D1 takes JavaScript numbers, so integers stay within ±2^53.
@@ -127,6 +136,26 @@ pub struct After {
 /// A result row: column name → value (INTEGER as a JSON integer, REAL as a JSON number, TEXT as
 /// a JSON string, NULL as null). Statements name every column distinctly.
 pub type Row = serde_json::Map<String, serde_json::Value>;
+
+/// What the batches of one request (or one scheduled run) cost the database, for its log line:
+/// D1 round trips (batches sent, failed ones included), and the rows D1 reports it read and
+/// wrote (`meta.rows_read`, `meta.rows_written`, summed over the batch's statements; they
+/// include index rows, and a statement that scans a table reads every row it passes).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Usage {
+    pub round_trips: u32,
+    pub rows_read: u64,
+    pub rows_written: u64,
+}
+
+impl Usage {
+    /// One more batch, with what its statements read and wrote.
+    pub fn add_batch(&mut self, rows_read: u64, rows_written: u64) {
+        self.round_trips += 1;
+        self.rows_read += rows_read;
+        self.rows_written += rows_written;
+    }
+}
 
 /// How fresh a batch's reads must be (D1 read replication, DESIGN §9).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -4,7 +4,7 @@
 
 use super::batch::{Columns, FromRow, Query};
 use super::builder::Sql;
-use super::deleted::DEFAULT_RETENTION_DAYS;
+use super::deletion_clock::DEFAULT_RETENTION_DAYS;
 use super::guard::Settings;
 use super::{After, Row, Stmt, StoreError};
 use crate::model::TenantId;

@@ -3,7 +3,8 @@
 
 use crate::common::{scanner, Client, Reply};
 use scim_edge::app::plumbing::ids::SeededRandom;
-use scim_edge::app::{self, Body, Config, Ctx};
+use scim_edge::app::{self, Body, Config, Ctx, HealthCache};
+use scim_edge::model::TenantId;
 use scim_edge::scim::datetime::Timestamp;
 use scim_edge::store::{sqlite::SqliteStore, Consistency, Row, Stmt, Store, StoreError};
 use std::cell::{Cell, RefCell};
@@ -26,6 +27,10 @@ pub struct TestApp {
     pub batches: Cell<usize>,
     /// The lines the application left for the worker's log.
     pub log: RefCell<Vec<String>>,
+    /// The tenant the last request turned out to serve (its log line's `tenant_id`).
+    pub last_tenant: RefCell<Option<TenantId>>,
+    /// The health check's cache, as an isolate keeps it.
+    pub health: HealthCache,
 }
 
 /// The store, counting the batches sent to it.
@@ -76,6 +81,8 @@ impl TestApp {
             random: RefCell::new(SeededRandom(1)),
             batches: Cell::new(0),
             log: RefCell::new(Vec::new()),
+            last_tenant: RefCell::new(None),
+            health: HealthCache::new(None),
         }
     }
 
@@ -123,6 +130,7 @@ impl TestApp {
         let now = self.now();
         let clock = move || now;
         let mut ctx = Ctx::new(now, &clock, request_id, &mut *random, &self.config);
+        ctx.health_cache = Some(&self.health);
         let counting = Counting {
             store,
             batches: &self.batches,
@@ -133,6 +141,7 @@ impl TestApp {
             eprintln!("worker log: {line}");
         }
         self.log.borrow_mut().append(&mut ctx.log);
+        *self.last_tenant.borrow_mut() = ctx.tenant.take();
         let deferred = std::mem::take(&mut ctx.deferred);
         if !deferred.is_empty() {
             block_on(store.batch(Consistency::Primary, deferred)).expect("deferred statements run");

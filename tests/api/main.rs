@@ -17,6 +17,8 @@ mod deleted;
 mod faults;
 mod fixtures;
 mod guard;
+mod health;
+mod log_scan;
 mod patch;
 mod purge;
 mod query;

@@ -295,3 +295,34 @@ fn scanner_lets_only_issuing_answers_show_their_token() {
         "token",
     );
 }
+
+#[test]
+fn a_health_answer_needs_its_status_word() {
+    let health = |status, body| reply(status, "application/json", body);
+    assert_eq!(
+        check(
+            "GET",
+            "/healthz",
+            &health(503, r#"{"status":"unavailable"}"#)
+        ),
+        Ok(())
+    );
+    assert_eq!(
+        check("GET", "/healthz", &health(429, r#"{"status":"throttled"}"#)),
+        Ok(())
+    );
+    refused(
+        check("GET", "/healthz", &health(503, r#"{"error":"x"}"#)),
+        "without a status word",
+    );
+    refused(check("GET", "/healthz", &health(503, "down")), "");
+    // Elsewhere, the health shape is no SCIM error.
+    refused(
+        check(
+            "GET",
+            "/scim/v2/Users",
+            &health(503, r#"{"status":"unavailable"}"#),
+        ),
+        "",
+    );
+}

@@ -6,6 +6,7 @@
 #![allow(dead_code)]
 
 pub mod fixtures;
+pub mod log_scan;
 pub mod scanner;
 pub mod scenarios;
 

@@ -4,7 +4,8 @@
 //! the request, the status and the offending text.
 //!
 //! - Every non-2xx answer is an error in its API's shape: under `/admin/v1` the admin API's
-//!   `{"error": "<code>", "detail": "..."}` (DESIGN §7), anywhere else a SCIM error (RFC 7644
+//!   `{"error": "<code>", "detail": "..."}` (DESIGN §7), at `/healthz` the health check's
+//!   `{"status": "<word>"}` (`src/app/health.rs`), anywhere else a SCIM error (RFC 7644
 //!   §3.12: `schemas` = `["urn:ietf:params:scim:api:messages:2.0:Error"]`, `status` the HTTP
 //!   status as a string, a `detail`), as JSON. A 304 has no body (RFC 9110 §15.4.5).
 //! - No answer (body or header) contains SQL text or a stack trace: SQL keywords and
@@ -124,6 +125,8 @@ pub fn scan(req: &Request, reply: &Reply) -> Result<(), String> {
             check_admin_error(reply)?;
         } else if path == "/sign-in" {
             check_page(reply)?;
+        } else if path == "/healthz" {
+            check_health_answer(reply)?;
         } else {
             check_scim_error(reply)?;
         }
@@ -249,6 +252,20 @@ fn check_scim_error(reply: &Reply) -> Result<(), String> {
         ));
     }
     Ok(())
+}
+
+/// The health check's answers, failures included: a JSON object whose `status` is a word.
+fn check_health_answer(reply: &Reply) -> Result<(), String> {
+    let body = error_json(reply)?;
+    match body.get("status").and_then(Value::as_str) {
+        Some(s) if !s.is_empty() && s.bytes().all(|c| c.is_ascii_lowercase() || c == b'_') => {
+            Ok(())
+        }
+        _ => Err(format!(
+            "a /healthz answer without a status word: {}",
+            excerpt(&reply.body, 0)
+        )),
+    }
 }
 
 fn check_admin_error(reply: &Reply) -> Result<(), String> {

@@ -2,7 +2,7 @@
 //! clock tick that waits on the real clock. Every answer goes through the response scanner
 //! (`common::scanner`) before the test sees it: a violation fails the test that received it.
 
-use crate::common::{scanner, Client, Reply};
+use crate::common::{log_scan, scanner, Client, Reply};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
@@ -13,6 +13,8 @@ pub struct Worker {
     /// (`worker_init` in `scripts/lib.sh`), for the scanner.
     credential_secret: Option<String>,
     agent: ureq::Agent,
+    /// What the log scan looks for in the worker's log after the run (`common::log_scan`).
+    recorder: log_scan::Recorder,
 }
 
 /// `CREDENTIAL_SECRET` from the `vars` file next to the worker's state directory, if any.
@@ -51,6 +53,7 @@ pub fn worker() -> &'static Worker {
             admin_token,
             credential_secret: credential_secret(),
             agent,
+            recorder: log_scan::Recorder::from_env(),
         }
     })
 }
@@ -63,6 +66,7 @@ impl Client for Worker {
         headers: &[(&str, &str)],
         body: Option<&[u8]>,
     ) -> Reply {
+        let sent_headers = headers;
         let mut builder = http::Request::builder()
             .method(method)
             .uri(format!("{}{path}", self.origin));
@@ -99,6 +103,12 @@ impl Client for Worker {
             headers,
             body,
         };
+        self.recorder.record(log_scan::sensitive(
+            path,
+            sent_headers,
+            body_sent.as_deref(),
+            &reply.body,
+        ));
         scanner::remember_sent(path, body_sent.as_deref());
         scanner::check(
             &scanner::Request {

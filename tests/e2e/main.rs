@@ -4,7 +4,8 @@
 //!
 //! `scenarios` runs the shared list (`common::scenarios::shared_tests!`); the other modules hold
 //! what only the real worker can run: concurrent requests, rate limiting and throttles, the Cron
-//! Triggers (retention, and the purge of a deleted tenant of 20,000 employees).
+//! Triggers (retention, and the purge of a deleted tenant of 20,000 employees), `/healthz`, and
+//! the scan of the worker's log after the whole run (`log_scan`, which `scripts/test.sh` runs).
 
 #[path = "../common/mod.rs"]
 mod common;
@@ -15,6 +16,8 @@ mod concurrency;
 mod cron;
 mod deleted;
 mod guard;
+mod health;
+mod log_scan;
 mod patch_concurrency;
 mod purge;
 mod rate_limit;

@@ -12,6 +12,7 @@
 //! - `GET .../sessions`, `DELETE .../sessions` (all), `DELETE .../sessions/{id}`.
 //! - `GET .../audit?limit=&cursor=`: newest first.
 
+use super::audit::{did, record};
 use super::error::AdminError;
 use super::principal::Principal;
 use super::request::{display_string, limit, page, paging, refuse_unknown_fields};
@@ -27,39 +28,13 @@ use crate::app::plumbing::session::{
 use crate::app::plumbing::{query, Request, Response};
 use crate::app::sign_in;
 use crate::model::{TenantId, TokenId};
-use crate::store::admins::{self as sql, Action, Actor, AuditEntry, NewLink, Session};
+use crate::store::admins::{self as sql, Action, AuditEntry, NewLink, Session};
 use crate::store::tokens::{self, NewToken};
 use crate::store::{After, Store};
 use serde_json::{json, Map, Value};
 
 /// Longest email of a sign-in link.
 const MAX_EMAIL_CHARS: usize = 254;
-
-/// The audit log's record of `ctx`'s caller.
-pub fn actor<'c>(ctx: &'c Ctx<'_>) -> Actor<'c> {
-    let caller = ctx.caller.as_ref();
-    Actor {
-        at: ctx.now,
-        request_id: &ctx.request_id,
-        name: caller.map_or("operator", |c| c.name.as_str()),
-        session_id: caller.and_then(|c| c.session_id.as_deref()),
-    }
-}
-
-/// An audit-log entry for the batch of the action.
-pub fn record(batch: &mut TenantBatch, tenant: &TenantId, ctx: &Ctx<'_>, action: Action<'_>) {
-    batch.write(sql::audit(tenant, &actor(ctx), &action));
-}
-
-/// The action `action` on `target`, always recorded.
-pub fn did<'a>(action: &'a str, target: Option<&'a str>) -> Action<'a> {
-    Action {
-        action,
-        target,
-        detail: None,
-        if_changed: false,
-    }
-}
 
 fn time(t: Option<crate::scim::datetime::Timestamp>) -> Value {
     t.map_or(Value::Null, |t| Value::String(t.to_rfc3339()))

@@ -4,7 +4,7 @@
 //! keep the stored values (they are keyed by attribute id). Display names, SCIM names and
 //! aliases share one namespace per tenant, compared with case folding: a clash is a 409.
 
-use super::admins::{did, record};
+use super::audit::{did, record};
 use super::error::AdminError;
 use super::request::{bool_field, display_string, page, paging, refuse_unknown_fields};
 use super::tenants::MAX_NAME_CHARS;

@@ -12,13 +12,14 @@
 //!
 //! - `tenants`, `tokens`, `attributes`, `reports`, `deleted` (deleted employees), `guard` (the
 //!   mass-deactivation guard), `admins` (company admins): the handlers, one room per resource;
-//! - `principal`: who calls, and what each may do;
+//! - `principal`: who calls, and what each may do; `audit`: the audit log's entries;
 //! - `request`: bodies, fields and paging; `error`: the error type and its answers;
 //! - `throttle`: what the edge's rate limiter counts (wrong admin credentials, per address);
 //! - [`TenantBatch`]: a batch behind the check that its tenant exists.
 
 pub mod admins;
 pub mod attributes;
+pub mod audit;
 pub mod deleted;
 pub mod error;
 pub mod guard;
@@ -33,7 +34,7 @@ use crate::app::plumbing::context::{Ctx, CREDENTIAL_SECRET};
 use crate::app::plumbing::credential::CredentialKey;
 use crate::app::plumbing::routes::{self, AdminEndpoint};
 use crate::app::plumbing::session::own_origin;
-use crate::app::plumbing::{query, respond};
+use crate::app::plumbing::{log, query, respond};
 use crate::app::plumbing::{Request, Response};
 use crate::model::{TenantId, UserId};
 use crate::store::tenants::{get_tenant, TenantRow};
@@ -84,6 +85,12 @@ async fn run<S: Store>(
         request_object(&req).ok()
     };
     principal::permit(&principal, &method, &endpoint, &req, sent.as_ref())?;
+    // The log line's tenant: the session's, or the operator's path's when it has a tenant id's
+    // shape.
+    ctx.tenant = match &principal {
+        principal::Principal::Admin(s) => Some(s.tenant_id.clone()),
+        principal::Principal::Operator => endpoint.tenant().and_then(log::tenant_id),
+    };
     let params = query::pairs(req.uri().query());
     // The SCIM base URL a tenant's IdP is given: this request's origin plus `/scim/v2`.
     let base = routes::scim_base(&req);

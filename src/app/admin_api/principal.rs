@@ -97,33 +97,6 @@ fn operator_only(what: &str) -> AdminError {
     AdminError::Forbidden(format!("{what} is the operator's to do"))
 }
 
-/// The tenant an endpoint is about, if it is about one.
-fn tenant_of(endpoint: &AdminEndpoint) -> Option<&str> {
-    use AdminEndpoint as A;
-    match endpoint {
-        A::Tenant(t)
-        | A::Tokens(t)
-        | A::Token(t, _)
-        | A::Attributes(t)
-        | A::Attribute(t, _)
-        | A::Employees(t)
-        | A::Activity(t)
-        | A::DeletedEmployees(t)
-        | A::DeletedEmployee(t, _)
-        | A::RestoreEmployee(t, _)
-        | A::Guard(t)
-        | A::GuardApply(t)
-        | A::GuardDismiss(t)
-        | A::SignInLinks(t)
-        | A::Connect(t)
-        | A::Disconnect(t)
-        | A::Sessions(t)
-        | A::SessionOf(t, _)
-        | A::Audit(t) => Some(t),
-        A::Tenants | A::Purges | A::Session | A::Unknown => None,
-    }
-}
-
 /// Whether `principal` may make this request (the matrix of the module doc); for a company
 /// admin, also that a state-changing request comes from this origin.
 pub fn permit(
@@ -137,7 +110,7 @@ pub fn permit(
         return Ok(());
     };
     use AdminEndpoint as A;
-    if let Some(t) = tenant_of(endpoint) {
+    if let Some(t) = endpoint.tenant() {
         if t != session.tenant_id.as_str() {
             return Err(super::tenant_not_found());
         }

@@ -3,7 +3,7 @@
 //! listed or updated carries `legacy_tokens`: how many live tokens it still has from before the
 //! credential format (to rotate; a tenant created now has none).
 
-use super::admins::{did, record};
+use super::audit::{did, record};
 use super::error::AdminError;
 use super::guard;
 use super::request::{bool_field, display_string, page, paging, refuse_unknown_fields};
@@ -17,12 +17,12 @@ use crate::app::plumbing::Response;
 use crate::app::purge::{self, Budget, Progress};
 use crate::model::{TenantId, TokenId};
 use crate::store::admins::Action;
-use crate::store::deleted;
 use crate::store::guard as guard_sql;
 use crate::store::tenants::{
     self as sql, TenantChange, TenantRow, DEFAULT_MAX_BYTES, DEFAULT_MAX_EMPLOYEES,
 };
 use crate::store::tokens::{count_legacy_tokens, insert_token, legacy_token_counts, NewToken};
+use crate::store::{deleted, deletion_clock};
 use crate::store::{After, Batch, Store};
 use serde_json::{json, Map, Value};
 
@@ -81,16 +81,16 @@ fn quota_change(value: &Value) -> Result<(LimitChange, LimitChange), AdminError>
 }
 
 /// `deleted_retention_days` of a PATCH: days from 0 (purged at the purge cron's next run) to
-/// `deleted::MAX_RETENTION_DAYS`; `null` restores the default.
+/// `deletion_clock::MAX_RETENTION_DAYS`; `null` restores the default.
 fn retention_change(value: &Value) -> Result<Option<i64>, AdminError> {
     match value {
         Value::Null => Ok(None),
         v => match v.as_i64() {
-            Some(n) if (0..=deleted::MAX_RETENTION_DAYS).contains(&n) => Ok(Some(n)),
+            Some(n) if (0..=deletion_clock::MAX_RETENTION_DAYS).contains(&n) => Ok(Some(n)),
             _ => Err(AdminError::BadRequest(format!(
                 "\"deleted_retention_days\" must be an integer from 0 to {}, or null for the default ({})",
-                deleted::MAX_RETENTION_DAYS,
-                deleted::DEFAULT_RETENTION_DAYS
+                deletion_clock::MAX_RETENTION_DAYS,
+                deletion_clock::DEFAULT_RETENTION_DAYS
             ))),
         },
     }

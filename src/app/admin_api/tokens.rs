@@ -7,7 +7,7 @@
 //! tokens are older than that format (`legacy` on each, `legacy_tokens`: how many live ones
 //! the tenant has), so that operators can rotate them.
 
-use super::admins::{did, record};
+use super::audit::{did, record};
 use super::error::AdminError;
 use super::request::{display_string, page, paging, refuse_unknown_fields};
 use super::{credential_key, json, shard_of, TenantBatch};

@@ -1,12 +1,16 @@
 //! What one request runs with: its time, a clock for deadlines, its id, randomness and the
-//! deployment's configuration, plus what it leaves for after the answer (deferred statements,
-//! log lines). The edge builds it; tests build it with a fixed clock and seeded randomness.
+//! deployment's configuration, what the isolate remembers between requests (the health
+//! check's cache), plus what it leaves for after the answer (deferred statements, log lines,
+//! the tenant it turned out to serve). The edge builds it; tests build it with a fixed clock
+//! and seeded randomness.
 
 use super::credential::{CredentialKey, SecretProblem};
 use super::ids::{hex, Random};
 use super::Response;
+use crate::model::TenantId;
 use crate::scim::datetime::Timestamp;
 use crate::store::Stmt;
+use std::cell::Cell;
 
 /// The Worker secret of the operator's admin token.
 pub const ADMIN_TOKEN_SECRET: &str = "ADMIN_TOKEN";
@@ -45,6 +49,17 @@ impl Default for Config {
     }
 }
 
+/// The last database check of `GET /healthz` (`app::health`): when, and whether it passed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HealthCheck {
+    pub at: Timestamp,
+    pub ok: bool,
+}
+
+/// Where an isolate keeps its last [`HealthCheck`] (the edge keeps one per isolate; a test
+/// makes its own).
+pub type HealthCache = Cell<Option<HealthCheck>>;
+
 /// What one request runs with. `deferred` collects statements to run after the answer is sent
 /// (the edge hands them to `waitUntil`; tests run them at once); `log` collects lines for the
 /// worker's log, which never contain secrets.
@@ -58,6 +73,11 @@ pub struct Ctx<'a> {
     pub config: &'a Config,
     pub deferred: Vec<Stmt>,
     pub log: Vec<String>,
+    /// The tenant the request turned out to serve (its token's, or the admin path's), for the
+    /// log line; `None` until known.
+    pub tenant: Option<TenantId>,
+    /// The isolate's health-check cache; `None`: every `/healthz` asks the database.
+    pub health_cache: Option<&'a HealthCache>,
     /// Who calls the admin API, once authenticated (its audit log names them).
     pub caller: Option<Caller>,
 }
@@ -87,6 +107,8 @@ impl<'a> Ctx<'a> {
             deferred: Vec::new(),
             log: Vec::new(),
             caller: None,
+            tenant: None,
+            health_cache: None,
         }
     }
 }

@@ -1,4 +1,5 @@
-//! The URL space, whole: which endpoint a path names, and the SCIM base URL of a request.
+//! The URL space, whole: which endpoint a path names, its name in the worker's log line
+//! ([`operation`]), and the SCIM base URL of a request.
 //! Methods are matched where the endpoints are handled (`scim_api`, `admin_api`), each in one
 //! `match` on method and endpoint.
 //!
@@ -14,6 +15,8 @@ pub const SCIM_PREFIX: &str = "/scim/v2";
 pub const ADMIN_PREFIX: &str = "/admin/v1";
 /// The company admins' sign-in pages.
 pub const SIGN_IN_PATH: &str = "/sign-in";
+/// The health check (`app::health`): no credential, outside both APIs.
+pub const HEALTH_PATH: &str = "/healthz";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ScimEndpoint {
@@ -118,7 +121,113 @@ pub enum Route {
     Admin(AdminEndpoint),
     /// A company admin's sign-in pages (`app::sign_in`).
     SignIn,
+    Health,
     NotFound,
+}
+
+impl ScimEndpoint {
+    /// The endpoint's name in the log line: what it is, never what the path held (an id).
+    fn name(&self) -> &'static str {
+        match self {
+            ScimEndpoint::Users => "users",
+            ScimEndpoint::User(_) => "user",
+            ScimEndpoint::UsersSearch => "users_search",
+            ScimEndpoint::ServiceProviderConfig => "service_provider_config",
+            ScimEndpoint::ResourceTypes => "resource_types",
+            ScimEndpoint::ResourceType(_) => "resource_type",
+            ScimEndpoint::Schemas => "schemas",
+            ScimEndpoint::Schema(_) => "schema",
+            ScimEndpoint::Groups => "groups",
+            ScimEndpoint::Bulk => "bulk",
+            ScimEndpoint::Me => "me",
+            ScimEndpoint::RootSearch => "search",
+            ScimEndpoint::Unknown => "unknown",
+        }
+    }
+}
+
+impl AdminEndpoint {
+    /// The endpoint's name in the log line (never the ids of its path).
+    fn name(&self) -> &'static str {
+        match self {
+            AdminEndpoint::Tenants => "tenants",
+            AdminEndpoint::Tenant(_) => "tenant",
+            AdminEndpoint::Tokens(_) => "tokens",
+            AdminEndpoint::Token(..) => "token",
+            AdminEndpoint::Attributes(_) => "attributes",
+            AdminEndpoint::Attribute(..) => "attribute",
+            AdminEndpoint::Employees(_) => "employees",
+            AdminEndpoint::Activity(_) => "activity",
+            AdminEndpoint::DeletedEmployees(_) => "deleted_employees",
+            AdminEndpoint::DeletedEmployee(..) => "deleted_employee",
+            AdminEndpoint::RestoreEmployee(..) => "restore_employee",
+            AdminEndpoint::Guard(_) => "guard",
+            AdminEndpoint::GuardApply(_) => "guard_apply",
+            AdminEndpoint::GuardDismiss(_) => "guard_dismiss",
+            AdminEndpoint::SignInLinks(_) => "sign_in_links",
+            AdminEndpoint::Connect(_) => "connect",
+            AdminEndpoint::Disconnect(_) => "disconnect",
+            AdminEndpoint::Sessions(_) => "sessions",
+            AdminEndpoint::SessionOf(..) => "session_of",
+            AdminEndpoint::Audit(_) => "audit",
+            AdminEndpoint::Session => "session",
+            AdminEndpoint::Purges => "purges",
+            AdminEndpoint::Unknown => "unknown",
+        }
+    }
+
+    /// The tenant a path names, as the path spells it.
+    pub fn tenant(&self) -> Option<&str> {
+        match self {
+            AdminEndpoint::Tenant(t)
+            | AdminEndpoint::Tokens(t)
+            | AdminEndpoint::Token(t, _)
+            | AdminEndpoint::Attributes(t)
+            | AdminEndpoint::Attribute(t, _)
+            | AdminEndpoint::Employees(t)
+            | AdminEndpoint::Activity(t)
+            | AdminEndpoint::DeletedEmployees(t)
+            | AdminEndpoint::DeletedEmployee(t, _)
+            | AdminEndpoint::RestoreEmployee(t, _)
+            | AdminEndpoint::Guard(t)
+            | AdminEndpoint::GuardApply(t)
+            | AdminEndpoint::GuardDismiss(t)
+            | AdminEndpoint::SignInLinks(t)
+            | AdminEndpoint::Connect(t)
+            | AdminEndpoint::Disconnect(t)
+            | AdminEndpoint::Sessions(t)
+            | AdminEndpoint::SessionOf(t, _)
+            | AdminEndpoint::Audit(t) => Some(t),
+            AdminEndpoint::Tenants
+            | AdminEndpoint::Purges
+            | AdminEndpoint::Session
+            | AdminEndpoint::Unknown => None,
+        }
+    }
+}
+
+/// A request's operation in the worker's log line: the API, the endpoint and the method, from
+/// fixed names only (`scim.user.patch`, `admin.tenants.post`, `healthz.get`), so that no text of
+/// the path (an id, or whatever a client put there) or of the query string reaches the log.
+pub fn operation(method: &::http::Method, path: &str) -> String {
+    let verb = match *method {
+        ::http::Method::GET => "get",
+        ::http::Method::HEAD => "head",
+        ::http::Method::POST => "post",
+        ::http::Method::PUT => "put",
+        ::http::Method::PATCH => "patch",
+        ::http::Method::DELETE => "delete",
+        ::http::Method::OPTIONS => "options",
+        _ => "other",
+    };
+    let name = match route(path) {
+        Route::Scim(e) => format!("scim.{}", e.name()),
+        Route::Admin(e) => format!("admin.{}", e.name()),
+        Route::Health => "healthz".to_string(),
+        Route::SignIn => "sign_in".to_string(),
+        Route::NotFound => "not_found".to_string(),
+    };
+    format!("{name}.{verb}")
 }
 
 /// The SCIM base URL of this request's origin (for `meta.location`, `Location`, `$ref`, and
@@ -174,6 +283,9 @@ fn segments_under(path: &str, prefix: &str) -> Option<Option<Vec<String>>> {
 }
 
 pub fn route(path: &str) -> Route {
+    if path == HEALTH_PATH {
+        return Route::Health;
+    }
     if let Some(segments) = segments_under(path, SCIM_PREFIX) {
         return Route::Scim(segments.map_or(ScimEndpoint::Unknown, |s| scim_endpoint(&s)));
     }
@@ -346,10 +458,85 @@ mod tests {
             ),
             ("/admin/v1/Tenants", Route::Admin(A::Unknown)),
             ("/admin/v1", Route::Admin(A::Unknown)),
+            ("/healthz", Route::Health),
+            ("/healthz/", Route::NotFound),
+            ("/healthz/x", Route::NotFound),
+            ("/Healthz", Route::NotFound),
         ];
         for (path, expected) in table {
             assert_eq!(route(path), expected, "{path}");
         }
+    }
+
+    /// The log line's operation names the endpoint, never what the path or query held.
+    #[test]
+    fn operations_are_fixed_names() {
+        use ::http::Method;
+        let table = [
+            (
+                Method::GET,
+                "/scim/v2/Users?filter=userName+eq+%22a@b.c%22",
+                "scim.users.get",
+            ),
+            (
+                Method::PATCH,
+                "/scim/v2/Users/jane@example.com",
+                "scim.user.patch",
+            ),
+            (
+                Method::POST,
+                "/scim/v2/Users/.search",
+                "scim.users_search.post",
+            ),
+            (
+                Method::GET,
+                "/scim/v2/ServiceProviderConfig",
+                "scim.service_provider_config.get",
+            ),
+            (
+                Method::GET,
+                "/scim/v2/Nope/jane@example.com",
+                "scim.unknown.get",
+            ),
+            (Method::POST, "/admin/v1/tenants", "admin.tenants.post"),
+            (
+                Method::GET,
+                "/admin/v1/tenants/t1/activity",
+                "admin.activity.get",
+            ),
+            (
+                Method::DELETE,
+                "/admin/v1/tenants/t1/tokens/k1",
+                "admin.token.delete",
+            ),
+            (Method::GET, "/healthz", "healthz.get"),
+            (Method::HEAD, "/healthz", "healthz.head"),
+            (Method::GET, "/jane@example.com", "not_found.get"),
+            (
+                Method::from_bytes(b"PROPFIND").unwrap(),
+                "/scim/v2/Users",
+                "scim.users.other",
+            ),
+        ];
+        for (method, path, expected) in table {
+            let path = path.split('?').next().unwrap();
+            assert_eq!(operation(&method, path), expected, "{method} {path}");
+        }
+    }
+
+    #[test]
+    fn admin_paths_name_their_tenant() {
+        let tenant = |p: &str| match route(p) {
+            Route::Admin(e) => e.tenant().map(str::to_string),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            tenant("/admin/v1/tenants/t1/guard/apply").as_deref(),
+            Some("t1")
+        );
+        assert_eq!(tenant("/admin/v1/tenants/t1").as_deref(), Some("t1"));
+        assert_eq!(tenant("/admin/v1/tenants"), None);
+        assert_eq!(tenant("/admin/v1/purges"), None);
     }
 
     #[test]

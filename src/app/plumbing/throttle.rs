@@ -28,13 +28,16 @@ pub enum Limiter {
     /// Old-format SCIM tokens per client address (they can only be checked in the database):
     /// 2,000 in 10 s, enough for one IdP's egress address.
     LegacyToken,
+    /// `GET /healthz` per client address (it answers without a credential): 60 in 60 s.
+    Health,
 }
 
 impl Limiter {
-    pub const ALL: [Limiter; 3] = [
+    pub const ALL: [Limiter; 4] = [
         Limiter::Token,
         Limiter::FailedCredential,
         Limiter::LegacyToken,
+        Limiter::Health,
     ];
 
     /// The binding's name in `wrangler.toml`.
@@ -43,6 +46,7 @@ impl Limiter {
             Limiter::Token => "SCIM_RATE_LIMITER",
             Limiter::FailedCredential => "AUTH_FAILURE_LIMITER",
             Limiter::LegacyToken => "LEGACY_TOKEN_LIMITER",
+            Limiter::Health => "HEALTH_LIMITER",
         }
     }
 
@@ -51,7 +55,7 @@ impl Limiter {
     pub fn period_seconds(self) -> u32 {
         match self {
             Limiter::Token | Limiter::LegacyToken => 10,
-            Limiter::FailedCredential => 60,
+            Limiter::FailedCredential | Limiter::Health => 60,
         }
     }
 
@@ -61,9 +65,14 @@ impl Limiter {
             Limiter::Token => 1000,
             Limiter::FailedCredential => 100,
             Limiter::LegacyToken => 2000,
+            Limiter::Health => 60,
         }
     }
 }
+
+/// The var (`[vars]` in `wrangler.toml`) whose value `off` lifts the per-token limiter
+/// ([`Limiter::Token`]) for benchmarks; failed credentials stay limited.
+pub const RATE_LIMIT_VAR: &str = "SCIM_RATE_LIMIT";
 
 /// One count a request must pass: `key` under `limiter`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -150,13 +159,16 @@ mod tests {
         );
     }
 
-    /// The limiters of `wrangler.toml` are the ones named here, with the windows and limits
-    /// documented here.
+    /// The limiters of `wrangler.toml`'s top level (local development) are the ones named here,
+    /// with the windows and limits documented here; `scripts/config_check.py` holds every
+    /// deployed environment's to the top level's.
     #[test]
     fn limiters_match_wrangler_toml() {
         let toml =
             std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/wrangler.toml")).unwrap();
-        let blocks: Vec<&str> = toml.split("[[ratelimits]]").skip(1).collect();
+        // The top level: everything before the first environment's table.
+        let top = toml.split("\n[env.").next().unwrap();
+        let blocks: Vec<&str> = top.split("\n[[ratelimits]]\n").skip(1).collect();
         assert_eq!(blocks.len(), Limiter::ALL.len(), "{toml}");
         let mut namespaces = Vec::new();
         for limiter in Limiter::ALL {

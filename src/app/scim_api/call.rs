@@ -33,6 +33,9 @@ pub struct Call {
     pub max_attempts: usize,
 }
 
+/// A bound on a single request's retries (`retry`), even if the clock does not move.
+pub const MAX_ATTEMPTS: usize = 64;
+
 impl Call {
     /// `token`: the request's token as [`super::presented_token`] read it.
     pub fn new(
@@ -61,7 +64,7 @@ impl Call {
             projection,
             if_match: conditional::if_match(req.headers()),
             if_none_match: conditional::if_none_match(req.headers()),
-            max_attempts: super::retry::MAX_ATTEMPTS,
+            max_attempts: MAX_ATTEMPTS,
         })
     }
 }

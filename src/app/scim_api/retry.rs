@@ -29,8 +29,7 @@ use crate::store::Store;
 
 /// How long PUT and PATCH keep retrying after losing a race with another write.
 pub const WRITE_DEADLINE_MS: i64 = 2_000;
-/// A bound on retries even if the clock does not move.
-pub const MAX_ATTEMPTS: usize = 64;
+pub use super::call::MAX_ATTEMPTS;
 
 /// The new document of a user, computed from the stored one.
 pub type Compute<'c> = &'c dyn Fn(&Doc, &TenantSchema) -> Result<Parsed, ScimError>;

@@ -131,6 +131,7 @@ impl ScimBatch {
             .take(self.auth)
             .map_err(store_error)?
             .ok_or_else(|| unauthorized(AuthFailure::Invalid))?;
+        ctx.tenant = Some(auth.tenant_id.clone());
         if !auth.tenant_active {
             return Err(unauthorized(AuthFailure::TenantDisabled));
         }
