@@ -87,7 +87,8 @@ after(async () => {
 
 /** A fresh browser profile that opens `link` from the mail page and signs in. */
 async function signedIn(link, viewport = { width: 1280, height: 900 }) {
-  const context = await browser.newContext({ viewport });
+  // An admin in Paris: times in the page are local, UTC on hover.
+  const context = await browser.newContext({ viewport, timezoneId: 'Europe/Paris', locale: 'en-GB' });
   const page = await context.newPage();
   const problems = [];
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
@@ -180,7 +181,7 @@ test('a company admin runs provisioning from the console (issue 15, steps 1-9)',
   for (const words of ['Base URL', 'API token', 'Tenant URL', 'Secret Token', 'Configure API Integration']) {
     assert.ok(text.includes(words), `the page names ${words}`);
   }
-  await page.getByRole('button', { name: 'Copy token' }).click();
+  await page.getByRole('button', { name: 'Copy the token' }).click();
   await page.getByText('Copied.').waitFor();
   assert.equal(await page.evaluate(() => navigator.clipboard.readText()), token);
   await page.getByText(/Connected \(2 working tokens\)/).waitFor();
@@ -209,6 +210,13 @@ test('a company admin runs provisioning from the console (issue 15, steps 1-9)',
   assert.equal(await page.locator('main img').count(), 0);
   await go(page, 'Activity');
   await rowWith(page, userName).filter({ hasText: 'create' }).waitFor();
+  // Its time: local (Paris) as text, UTC on hover.
+  const when = rowWith(page, userName).filter({ hasText: 'create' }).locator('time');
+  const [shown, utc, at] = [await when.textContent(), await when.getAttribute('title'), await when.getAttribute('datetime')];
+  assert.match(utc, /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC$/);
+  assert.match(shown, /CET|CEST|GMT\+[12]/, shown);
+  assert.equal(utc, new Date(at).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC'));
+  assert.match(await page.textContent('footer'), /Europe\/Paris/);
 
   // 5. A SCIM deactivation shows them not eligible.
   const off = await scim(token, 'PATCH', `/Users/${created.json.id}`, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', value: { active: false } }] });
@@ -262,6 +270,29 @@ test('a company admin runs provisioning from the console (issue 15, steps 1-9)',
   await page.getByText(/Revoked the token starting with/).waitFor();
   assert.equal((await scim(token, 'GET', '/Users?count=1')).status, 401);
   await rowWith(page, 'Okta production').getByText('Revoked').waitFor();
+
+  // Disconnect, confirmed (Cancel first changes nothing): every token revoked.
+  await go(page, 'Provisioning', 'Employee provisioning');
+  await page.getByRole('button', { name: 'Disconnect…' }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Cancel' }).click();
+  await page.getByText('Nothing changed.').waitFor();
+  await page.getByText(/Connected \(1 working token\)/).waitFor();
+  await page.getByRole('button', { name: 'Disconnect…' }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Disconnect' }).click();
+  await page.getByText('Disconnected: 1 token revoked.').waitFor();
+  await page.locator('#connection-state', { hasText: 'Not connected' }).waitFor();
+  assert.equal((await scim(tenant.token, 'GET', '/Users?count=1')).status, 401);
+
+  // An attribute deactivated, confirmed, and reactivated.
+  await go(page, 'Custom attributes');
+  await card.getByText('Change Employed Since').click();
+  await card.getByRole('button', { name: 'Deactivate…' }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Deactivate' }).click();
+  await page.getByText('Employed Since is deactivated.').waitFor();
+  await card.getByText('deactivated', { exact: true }).waitFor();
+  await card.getByText('Change Employed Since').click();
+  await card.getByRole('button', { name: 'Reactivate' }).click();
+  await page.getByText('Employed Since is active again.').waitFor();
 
   // Phone width: the same pages, one column.
   await page.setViewportSize({ width: 390, height: 844 });

@@ -62,7 +62,9 @@ async function show(focus) {
 }
 
 async function start() {
-  fill(document.getElementById('footer'), `Times are shown in ${zone}; hover over a time to see it in UTC.`);
+  fill(document.getElementById('footer'), zone === 'UTC' || zone === 'Etc/UTC'
+    ? 'Times are shown in UTC, this browser\'s time zone.'
+    : `Times are shown in this browser's time zone, ${zone}; hover over a time to see it in UTC.`);
   document.getElementById('skip').addEventListener('click', (ev) => {
     ev.preventDefault();
     (main.querySelector('h1') || main).focus();

@@ -34,7 +34,10 @@ export function fill(el, ...children) {
 }
 
 export const zone = Intl.DateTimeFormat().resolvedOptions().timeZone || 'your time zone';
-const local = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium', timeZoneName: 'short' });
+// (dateStyle and timeStyle cannot be combined with timeZoneName: the parts are spelled out.)
+const local = new Intl.DateTimeFormat(undefined, {
+  year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit', timeZoneName: 'short',
+});
 
 /** "2026-12-03 08:55:37 UTC" */
 export function utc(d) {
@@ -134,7 +137,7 @@ export function copyable(label, value, { secret = false } = {}) {
         said.textContent = 'Selected: press Ctrl-C (⌘-C) to copy.';
       }
     },
-  }, `Copy ${label.toLowerCase()}`);
+  }, `Copy the ${secret ? label.toLowerCase() : label}`);
   const f = field(label, input);
   f.append(h('div', { class: 'copy-row' }, button, said));
   return f;
@@ -149,7 +152,7 @@ export function table(caption, columns, rows, empty) {
   return h('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': caption },
     h('table', {},
       h('caption', { class: 'visually-hidden' }, caption),
-      h('thead', {}, h('tr', {}, columns.map(([head]) => h('th', { scope: 'col' }, head)))),
+      h('thead', {}, h('tr', {}, columns.map(([head]) => h('th', { scope: 'col' }, head || h('span', { class: 'visually-hidden' }, 'Actions'))))),
       h('tbody', {}, rows.map((r) => h('tr', {}, columns.map(([head, cell]) => h('td', { 'data-label': head }, cell(r))))))));
 }
 

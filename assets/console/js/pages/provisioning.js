@@ -6,7 +6,7 @@
 // history; leaving the page or "Hide the token" drops it.
 
 import { api, tenantPath } from '../api.js';
-import { h, fill, time, statusLine, errorBox, loading, field, confirmAction, copyable, code } from '../ui.js';
+import { h, fill, time, statusLine, errorBox, loading, field, confirmAction, copyable } from '../ui.js';
 
 /** The connection's state: from GET .../connection when the server has it, else from the tokens. */
 async function connection() {
@@ -37,7 +37,7 @@ function stateList(session, c) {
     h('dd', {}, time(c.last_request, 'none yet')));
 }
 
-function instructions(base) {
+function instructions() {
   return h('div', { class: 'where' },
     h('section', { 'aria-labelledby': 'okta-h' },
       h('h3', { id: 'okta-h' }, 'In Okta'),
@@ -51,8 +51,7 @@ function instructions(base) {
       h('ol', {},
         h('li', {}, 'Open the enterprise application, ', h('strong', {}, 'Provisioning'), ', and set ', h('strong', {}, 'Provisioning Mode'), ' to ', h('strong', {}, 'Automatic'), '.'),
         h('li', {}, 'Under ', h('strong', {}, 'Admin Credentials'), ', paste the SCIM URL as ', h('strong', {}, 'Tenant URL'), ' and the token as ', h('strong', {}, 'Secret Token'), '.'),
-        h('li', {}, h('strong', {}, 'Test Connection'), ', then ', h('strong', {}, 'Save'), '.'))),
-    h('p', { class: 'hint' }, 'SCIM URL: ', code(base)));
+        h('li', {}, h('strong', {}, 'Test Connection'), ', then ', h('strong', {}, 'Save'), '.'))));
 }
 
 /** The result of a connect or an issued token: shown once, with copy buttons. */
@@ -104,7 +103,7 @@ export async function render(body, session, stale) {
       const r = await api('POST', tenantPath('/connect'), null, label.value.trim() ? { label: label.value.trim() } : {});
       connectStatus.ok('Connected: a new token was issued. Older tokens keep working.');
       label.value = '';
-      shownOnce(onceBox, { base: r.scim_base_url, token: r.token, label: r.label }, instructions(r.scim_base_url));
+      shownOnce(onceBox, { base: r.scim_base_url, token: r.token, label: r.label }, instructions());
       refresh();
     } catch (e) {
       connectStatus.error(e);
