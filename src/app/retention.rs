@@ -154,7 +154,7 @@ mod tests {
         let insert = |at: &str| {
             store.with_conn(|c| {
                 c.execute(
-                    "INSERT INTO events (tenant_id, at, request_id, operation, status) VALUES ('tnt_a', ?1, 'r', 'create', 201)",
+                    "INSERT INTO activity (tenant_id, at, request_id, operation, status) VALUES ('tnt_a', ?1, 'r', 'create', 201)",
                     [at],
                 )
                 .unwrap()
@@ -187,7 +187,7 @@ mod tests {
             })
         );
         let left: Vec<String> = store.with_conn(|c| {
-            let mut st = c.prepare("SELECT at FROM events").unwrap();
+            let mut st = c.prepare("SELECT at FROM activity").unwrap();
             st.query_map([], |r| r.get(0))
                 .unwrap()
                 .map(Result::unwrap)

@@ -29,6 +29,7 @@ pub mod deleted;
 pub mod guard;
 pub mod list_sql;
 pub mod maintenance;
+pub mod outbox;
 pub mod reports;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod sqlite;

@@ -15,6 +15,7 @@ mod deleted;
 mod faults;
 mod fixtures;
 mod guard;
+mod outbox;
 mod patch;
 mod purge;
 mod query;
