@@ -24,6 +24,7 @@ pub mod plumbing;
 pub mod purge;
 pub mod retention;
 pub mod scim_api;
+pub mod webhooks;
 
 pub use plumbing::context::{client_request_id, request_id, with_request_id, Config, Ctx};
 pub use plumbing::throttle::{Count, Limiter};

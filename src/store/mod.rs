@@ -36,6 +36,7 @@ pub mod sqlite;
 pub mod tenants;
 pub mod tokens;
 pub mod users;
+pub mod webhooks;
 
 pub use batch::{Batch, Handle, Query, Results};
 pub use builder::{Param, Scope, Sql};

@@ -239,6 +239,15 @@ pub fn list(tenant: &TenantId, after: i64, limit: i64) -> Query<Vec<EmployeeEven
     )))
 }
 
+/// The event `seq`, if it is still kept.
+pub fn get(seq: i64) -> Query<Option<EmployeeEvent>> {
+    let mut q = Sql::new();
+    let seq = q.bind(seq);
+    Query::first(q.stmt(format!(
+        "SELECT {EVENT_COLUMNS} FROM employee_events WHERE seq = {seq}"
+    )))
+}
+
 /// How many events older than `cutoff` the next [`prune`] with the same arguments removes.
 pub fn prunable(cutoff: Timestamp, chunk: i64) -> Query<i64> {
     let mut q = Sql::new();

@@ -25,3 +25,4 @@ mod robustness;
 mod scanner;
 mod scenarios;
 mod tenants;
+mod webhooks;

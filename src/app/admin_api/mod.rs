@@ -16,12 +16,14 @@
 pub mod attributes;
 pub mod deleted;
 pub mod error;
+pub mod events;
 pub mod guard;
 pub mod reports;
 pub mod request;
 pub mod tenants;
 pub mod throttle;
 pub mod tokens;
+pub mod webhooks;
 
 use crate::app::plumbing::context::{Ctx, ADMIN_TOKEN_SECRET, CREDENTIAL_SECRET};
 use crate::app::plumbing::credential::{usable_secret, CredentialKey};
@@ -147,6 +149,21 @@ async fn run<S: Store>(
         }
         (Method::POST, AdminEndpoint::GuardDismiss(t)) => {
             guard::dismiss(&tenant(t), body()?, store, ctx).await
+        }
+        (Method::GET, AdminEndpoint::Events(t)) => events::list(&tenant(t), &params, store).await,
+        (Method::POST, AdminEndpoint::Webhooks(t)) => {
+            webhooks::create(&tenant(t), body()?, store, ctx).await
+        }
+        (Method::GET, AdminEndpoint::Webhooks(t)) => webhooks::list(&tenant(t), store).await,
+        (Method::GET, AdminEndpoint::Webhook(t, w)) => webhooks::get(&tenant(t), &w, store).await,
+        (Method::PATCH, AdminEndpoint::Webhook(t, w)) => {
+            webhooks::update(&tenant(t), &w, body()?, store, ctx).await
+        }
+        (Method::POST, AdminEndpoint::WebhookRotate(t, w)) => {
+            webhooks::rotate(&tenant(t), &w, store, ctx).await
+        }
+        (Method::GET, AdminEndpoint::WebhookDeliveries(t, w)) => {
+            webhooks::deliveries(&tenant(t), &w, &params, store).await
         }
         (Method::GET, AdminEndpoint::Purges) => tenants::purges(&params, store).await,
         (_, AdminEndpoint::Unknown) => Err(AdminError::NotFound("No such admin endpoint".into())),

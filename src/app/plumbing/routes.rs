@@ -67,6 +67,12 @@ pub enum AdminEndpoint {
     Guard(String),
     GuardApply(String),
     GuardDismiss(String),
+    /// A tenant's change feed, and its webhook endpoints (issue 19).
+    Events(String),
+    Webhooks(String),
+    Webhook(String, String),
+    WebhookRotate(String, String),
+    WebhookDeliveries(String, String),
     /// Deleted tenants whose data is still being purged.
     Purges,
     Unknown,
@@ -89,6 +95,10 @@ impl AdminEndpoint {
             AdminEndpoint::RestoreEmployee(..) => "POST",
             AdminEndpoint::Guard(_) => "GET",
             AdminEndpoint::GuardApply(_) | AdminEndpoint::GuardDismiss(_) => "POST",
+            AdminEndpoint::Events(_) | AdminEndpoint::WebhookDeliveries(..) => "GET",
+            AdminEndpoint::Webhooks(_) => "GET, POST",
+            AdminEndpoint::Webhook(..) => "GET, PATCH",
+            AdminEndpoint::WebhookRotate(..) => "POST",
             AdminEndpoint::Unknown => "",
         }
     }
@@ -203,6 +213,15 @@ fn admin_endpoint(segments: &[String]) -> AdminEndpoint {
         ["tenants", t, "guard"] => AdminEndpoint::Guard(t.to_string()),
         ["tenants", t, "guard", "apply"] => AdminEndpoint::GuardApply(t.to_string()),
         ["tenants", t, "guard", "dismiss"] => AdminEndpoint::GuardDismiss(t.to_string()),
+        ["tenants", t, "events"] => AdminEndpoint::Events(t.to_string()),
+        ["tenants", t, "webhooks"] => AdminEndpoint::Webhooks(t.to_string()),
+        ["tenants", t, "webhooks", w] => AdminEndpoint::Webhook(t.to_string(), w.to_string()),
+        ["tenants", t, "webhooks", w, "rotate"] => {
+            AdminEndpoint::WebhookRotate(t.to_string(), w.to_string())
+        }
+        ["tenants", t, "webhooks", w, "deliveries"] => {
+            AdminEndpoint::WebhookDeliveries(t.to_string(), w.to_string())
+        }
         ["purges"] => AdminEndpoint::Purges,
         _ => AdminEndpoint::Unknown,
     }
