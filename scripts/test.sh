@@ -4,7 +4,10 @@
 #   2. end-to-end tests (tests/e2e) against the real worker under `wrangler dev`, with a fresh
 #      local D1 (seeded with the purge test's tenant of 20,000 employees), on free ports;
 #   3. the third-party SCIM conformance checkers against the same worker (scripts/conformance.sh);
-#   4. crash consistency (scripts/crash.sh): SIGKILL in a burst of writes, restart, check the D1.
+#   4. crash consistency (scripts/crash.sh): SIGKILL in a burst of writes, restart, check the D1;
+#   5. webhook delivery end to end (scripts/webhooks.sh): receivers on 127.0.0.1, signatures
+#      verified with the Standard Webhooks reference library, a SIGKILL between commit and
+#      delivery (about 30 s).
 # Exits non-zero when anything failed; stops everything it started, by process id.
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -74,6 +77,9 @@ check_purged "tnt_e2e_purge_20000" || failures+=("purge left rows")
 # burst of writes and restarted (scripts/crash.sh; about a minute for its 3 runs).
 say "crash consistency (3 runs: SIGKILL in a burst of writes, restart on the same D1)"
 CRASH_SKIP_BUILD=1 timeout --foreground --kill-after=10 300 "$ROOT/scripts/crash.sh" 3 || failures+=("crash consistency")
+
+say "webhook delivery end to end (a worker of its own, receivers on 127.0.0.1, a SIGKILL and restart)"
+WEBHOOKS_SKIP_BUILD=1 timeout --foreground --kill-after=10 300 "$ROOT/scripts/webhooks.sh" || failures+=("webhooks")
 
 if [ ${#failures[@]} -gt 0 ]; then
   cp "$WORKER_DIR/wrangler.log" "$ROOT/target/e2e-wrangler.log" 2>/dev/null || true
