@@ -493,3 +493,36 @@ fn encode_base64(bytes: &[u8]) -> String {
     }
     out
 }
+
+#[test]
+fn the_feeds_retention_removes_old_events_with_their_pending_deliveries() {
+    let app = app();
+    let t = app.new_tenant("Retention");
+    endpoint(&app, &t, "http://127.0.0.1:9/hook");
+    let queue = FakeQueue::default();
+    create(&app, &t, "old@example.com");
+    sweep(&app, &queue);
+    // 31 days later, a newer event; the old one's delivery is still pending.
+    app.advance(31 * 86_400_000);
+    create(&app, &t, "new@example.com");
+    let pruned = block_on(scim_edge::app::retention::prune_employee_events(
+        &app.store,
+        app.now(),
+        30,
+    ))
+    .unwrap();
+    assert_eq!((pruned.removed, pruned.more), (1, false));
+    let (events, deliveries): (i64, i64) = app.store.with_conn(|c| {
+        c.query_row(
+            "SELECT (SELECT count(*) FROM employee_events), (SELECT count(*) FROM webhook_deliveries)",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap()
+    });
+    assert_eq!(
+        (events, deliveries),
+        (1, 0),
+        "the new event is kept, the old delivery gone"
+    );
+}
