@@ -923,20 +923,20 @@ mod tests {
         assert!((15..=60).contains(&deactivated), "{deactivated}");
         let refused = count(
             &db,
-            "SELECT count(*) FROM events WHERE status = 409 AND user_name = upper(user_name)",
+            "SELECT count(*) FROM activity WHERE status = 409 AND user_name = upper(user_name)",
         );
         assert!((1..=15).contains(&refused), "{refused}");
         assert_eq!(
-            count(&db, "SELECT count(*) FROM events WHERE status = 409"),
+            count(&db, "SELECT count(*) FROM activity WHERE status = 409"),
             refused
         );
         // One entry per request; nothing in the future.
         assert_eq!(
-            count(&db, "SELECT count(*) FROM events"),
+            count(&db, "SELECT count(*) FROM activity"),
             count(&db, "SELECT count(*) FROM activation") + refused
         );
         let latest: String = db
-            .with_conn(|c| c.query_row("SELECT max(at) FROM events", [], |r| r.get(0)))
+            .with_conn(|c| c.query_row("SELECT max(at) FROM activity", [], |r| r.get(0)))
             .unwrap();
         assert!(latest < now().to_rfc3339(), "{latest}");
     }
@@ -997,7 +997,7 @@ mod tests {
         assert_eq!(
             count(
                 &db,
-                "SELECT count(*) FROM events e \
+                "SELECT count(*) FROM activity e \
                  JOIN tokens t ON t.id = e.token_id AND t.tenant_id = e.tenant_id"
             ),
             120

@@ -226,7 +226,7 @@ def db_problems(sqlite_file, rec):
 
     users = {r["id"]: r for r in q("SELECT * FROM users WHERE tenant_id = ?", tenant)}
     resources = {uid: json.loads(r["resource"]) for uid, r in users.items()}
-    events = q("SELECT * FROM events WHERE tenant_id = ?", tenant)
+    events = q("SELECT * FROM activity WHERE tenant_id = ?", tenant)
     ok_events = [e for e in events if 200 <= e["status"] < 300]
     by_client = {}
     for e in ok_events:
@@ -319,7 +319,7 @@ def selftest(sqlite_file, record_path):
     patch = next((w for w in rec["writes"] if acked(w) and w["kind"] == "patch"), None)
     tamperings = [
         ("an acknowledged create without its activity entry",
-         "DELETE FROM events WHERE request_id = ?", (create["request_id"],)),
+         "DELETE FROM activity WHERE request_id = ?", (create["request_id"],)),
         ("a user row gone, its history and emails left",
          "DELETE FROM users WHERE id = ?", (create["id"],)),
         ("an email row gone",
@@ -332,7 +332,7 @@ def selftest(sqlite_file, record_path):
     ]
     if patch:
         tamperings.append(("an acknowledged PATCH without its activity entry",
-                           "DELETE FROM events WHERE request_id = ?", (patch["request_id"],)))
+                           "DELETE FROM activity WHERE request_id = ?", (patch["request_id"],)))
     with tempfile.TemporaryDirectory() as tmp:
         for what, sql, args in tamperings:
             copy = os.path.join(tmp, "d1.sqlite")

@@ -64,6 +64,7 @@ ensure_dev_secret() {
 }
 ensure_dev_secret ADMIN_TOKEN adm_
 ensure_dev_secret CREDENTIAL_SECRET ""
+ensure_dev_secret WEBHOOK_SECRET_KEY ""
 ADMIN_TOKEN="$(dev_secret ADMIN_TOKEN)"
 
 say "applying D1 migrations to the local database (.wrangler/state)"
@@ -97,8 +98,9 @@ trap 'cleanup; exit 143' TERM
 trap cleanup EXIT
 
 say "starting wrangler dev on $ORIGIN"
+# Webhook endpoints on this machine's loopback (a receiver under development) are allowed here.
 node_modules/.bin/wrangler dev --ip 127.0.0.1 --port "$PORT" --inspector-port "$(free_port)" \
-  --show-interactive-dev-session=false &
+  --var WEBHOOK_ALLOW_LOOPBACK_HTTP:on --show-interactive-dev-session=false &
 WRANGLER_PID=$!
 wait_for_http "$ORIGIN/scim/v2/ServiceProviderConfig" 60 "$WRANGLER_PID" \
   || die "wrangler dev did not answer on $ORIGIN"

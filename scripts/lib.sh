@@ -243,7 +243,9 @@ worker_init() {
   export ADMIN_TOKEN
   (
     umask 077
-    printf 'ADMIN_TOKEN=%s\nCREDENTIAL_SECRET=%s\n' "$ADMIN_TOKEN" "$(random_secret '')" \
+    # The webhook tests' receivers are on loopback http, and their retries short.
+    printf 'ADMIN_TOKEN=%s\nCREDENTIAL_SECRET=%s\nWEBHOOK_SECRET_KEY=%s\nWEBHOOK_ALLOW_LOOPBACK_HTTP=on\nWEBHOOK_RETRY_SCHEDULE=%s\n' \
+      "$ADMIN_TOKEN" "$(random_secret '')" "$(random_secret '')" "${WEBHOOK_RETRY_SCHEDULE:-1s 2s 60s 3s}" \
       >"$WORKER_DIR/vars"
   )
 }

@@ -12,6 +12,9 @@
 # tests against broken copies, and `wrangler deploy --dry-run` for each environment; after the
 # end-to-end suite, the scan of the worker's whole log for the suite's emails, userNames and
 # tokens (tests/e2e/log_scan.rs).
+#   5. webhook delivery end to end (scripts/webhooks.sh): receivers on 127.0.0.1, signatures
+#      verified with the Standard Webhooks reference library, a SIGKILL between commit and
+#      delivery (about 30 s).
 # Exits non-zero when anything failed; stops everything it started, by process id.
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -118,6 +121,9 @@ printf '%s\n' "$scan_out" | grep -vE '^(running [0-9]+ tests?|\.|)$' >&2
 # burst of writes and restarted (scripts/crash.sh; about a minute for its 3 runs).
 say "crash consistency (3 runs: SIGKILL in a burst of writes, restart on the same D1)"
 CRASH_SKIP_BUILD=1 timeout --foreground --kill-after=10 300 "$ROOT/scripts/crash.sh" 3 || failures+=("crash consistency")
+
+say "webhook delivery end to end (a worker of its own, receivers on 127.0.0.1, a SIGKILL and restart)"
+WEBHOOKS_SKIP_BUILD=1 timeout --foreground --kill-after=10 300 "$ROOT/scripts/webhooks.sh" || failures+=("webhooks")
 
 if [ ${#failures[@]} -gt 0 ]; then
   cp "$WORKER_DIR/wrangler.log" "$ROOT/target/e2e-wrangler.log" 2>/dev/null || true

@@ -4,11 +4,14 @@
 //! The crate is a pure core — `scim` (the protocol), `app` (HTTP, runtime-free) and `store`
 //! (SQL behind a batch primitive) — that compiles and is tested on the host, and a thin wasm32
 //! edge: the `fetch` event below, which converts the request, calls [`app::handle`] and converts
-//! the answer back, and `store::d1`.
+//! the answer back, the Cron Triggers and the webhook queue's consumer; `store::d1` and
+//! `outbound` (the queue producer and outbound fetch).
 #![allow(async_fn_in_trait)]
 
 pub mod app;
 pub mod model;
+#[cfg(target_arch = "wasm32")]
+mod outbound;
 pub mod scim;
 pub mod store;
 
@@ -18,15 +21,18 @@ mod edge {
     use crate::app::plumbing::ids::Random;
     use crate::app::plumbing::media::MAX_BODY_BYTES;
     use crate::app::plumbing::throttle::RATE_LIMIT_VAR;
+    use crate::app::webhooks::delivery;
     use crate::app::{
         self, auto_apply, erasure, maintenance, purge, retention, Body, Config, Ctx, HealthCache,
         Limiter, RequestLine,
     };
+    use crate::outbound::{webhook_config, Fetcher, QueueProducer};
     use crate::scim::datetime::Timestamp;
+    use crate::store::webhooks::Handed;
     use crate::store::{d1::D1Store, Consistency, Store, DB_BINDING};
     use http_body_util::BodyExt;
     use std::cell::Cell;
-    use worker::{console_error, console_log, event, Context, Date, Env, HttpRequest};
+    use worker::{console_error, console_log, event, Context, Date, Env, HttpRequest, MessageExt};
 
     // Every binding, var and secret this edge reads is named by a constant or a literal at the
     // `env.` call (`env.secret(ADMIN_TOKEN_SECRET)`, `env.d1(DB_BINDING)`, ...), so that
@@ -111,7 +117,8 @@ mod edge {
                 .ok()
                 .map(|s| s.to_string())
                 .as_deref(),
-        );
+        )
+        .with_webhooks(webhook_config(&env));
         let mut random = PlatformRandom;
         // Our own id, always; the client's id (bounded, printable) only beside it in the log.
         let request_id = app::request_id(&mut random);
@@ -189,6 +196,7 @@ mod edge {
             }
         }
 
+        let method = req.method().clone();
         let response = app::handle(req, &store, &mut ctx).await;
         if let Some(check) = health.get() {
             HEALTH.with(|c| c.set(Some(check)));
@@ -208,6 +216,28 @@ mod edge {
             throttled_by: None,
             notes: &notes,
         });
+
+        // A write that may have committed events: the webhook sweep, after the answer (a
+        // change's events reach the queue at once; the Cron Trigger's sweep catches whatever
+        // this misses).
+        let wrote = matches!(
+            method,
+            http::Method::POST | http::Method::PUT | http::Method::PATCH | http::Method::DELETE
+        ) && response.status().as_u16() < 400;
+        if wrote {
+            let db = env.d1(DB_BINDING)?;
+            let schedule = config.webhooks.schedule;
+            if let Some(queue) = QueueProducer::of(&env) {
+                let request_id = request_id.clone();
+                worker_ctx.wait_until(async move {
+                    let store = D1Store::new(db, request_id.clone());
+                    let now = Timestamp(Date::now().as_millis() as i64);
+                    if let Err(e) = delivery::sweep(&store, &queue, now, &schedule).await {
+                        console_error!("{request_id} webhooks: sweep: {e}");
+                    }
+                });
+            }
+        }
         let deferred = std::mem::take(&mut ctx.deferred);
         if !deferred.is_empty() {
             let db = env.d1(DB_BINDING)?;
@@ -242,12 +272,107 @@ mod edge {
         let cron = event.cron();
         if cron != purge::PURGE_CRON {
             prune_activity(&event, &env, &store).await;
+            prune_employee_events(&event, &env, &store).await;
         }
+        // Every run: undelivered events go (back) to the queue, so that a lost queue message
+        // or a worker that died after a commit only delays a delivery.
+        sweep_webhooks(&env, &store).await;
         if cron != retention::RETENTION_CRON {
             purge_tenants(&store).await;
             erase_deleted_employees(&event, &store).await;
             apply_held_changes(&event, &store).await;
             refold(&store).await;
+        }
+    }
+
+    /// The webhook sweep: new events fanned out, due deliveries handed to the queue.
+    async fn sweep_webhooks(env: &Env, store: &D1Store) {
+        let Some(queue) = QueueProducer::of(env) else {
+            return;
+        };
+        let schedule = webhook_config(env).schedule;
+        let now = Timestamp(Date::now().as_millis() as i64);
+        match delivery::sweep(store, &queue, now, &schedule).await {
+            Ok(n) if n > 0 => console_log!("webhooks: handed {n} deliveries to the queue"),
+            Ok(_) => {}
+            Err(e) => console_error!("webhooks: sweep: {e}"),
+        }
+    }
+
+    /// The webhook queue's consumer (`[[queues.consumers]]` in wrangler.toml): each message is
+    /// one delivery to send, if it is still this message's to send (`app::webhooks::delivery`).
+    /// Every message is acknowledged: a failed send is retried through D1 (a new message with
+    /// its delay), and one this consumer could not even record is handed out again by a later
+    /// sweep once its lease runs out.
+    #[event(queue)]
+    async fn queue(
+        batch: worker::MessageBatch<Handed>,
+        env: Env,
+        _ctx: Context,
+    ) -> worker::Result<()> {
+        let db = env.d1(DB_BINDING)?;
+        let store = D1Store::new(db, "queue".to_string());
+        let config = webhook_config(&env);
+        let Some(producer) = QueueProducer::of(&env) else {
+            return Ok(());
+        };
+        let clock = || Timestamp(Date::now().as_millis() as i64);
+        let mut random = PlatformRandom;
+        for message in batch.messages()? {
+            let handed = message.body();
+            match delivery::deliver(
+                &store,
+                &Fetcher,
+                &producer,
+                handed,
+                &clock,
+                &mut random,
+                &config,
+            )
+            .await
+            {
+                Ok(delivery::Delivery::GaveUp { error }) => console_error!(
+                    "webhooks: endpoint {} is now failing (event seq {}): {error}",
+                    handed.endpoint_id,
+                    handed.seq
+                ),
+                Ok(_) => {}
+                Err(e) => console_error!(
+                    "webhooks: delivery of seq {} to {}: {e}",
+                    handed.seq,
+                    handed.endpoint_id
+                ),
+            }
+            message.ack();
+        }
+        Ok(())
+    }
+
+    /// The change feed's retention (`EVENTS_RETENTION_DAYS`, default 30), as the activity log's.
+    async fn prune_employee_events(event: &worker::ScheduledEvent, env: &Env, store: &D1Store) {
+        let var = env
+            .var(retention::EVENTS_RETENTION_VAR)
+            .ok()
+            .map(|v| v.to_string());
+        let days = match retention::events_retention_days(var.as_deref()) {
+            Ok(days) => days,
+            Err(e) => {
+                console_error!("retention: {e}; no event removed");
+                return;
+            }
+        };
+        let now = Timestamp(event.schedule() as i64);
+        match retention::prune_employee_events(store, now, days).await {
+            Ok(p) => console_log!(
+                "retention: removed {} events older than {days} days{}",
+                p.removed,
+                if p.more {
+                    "; more remain for the next run"
+                } else {
+                    ""
+                }
+            ),
+            Err(e) => console_error!("retention: events: {e}"),
         }
     }
 

@@ -100,7 +100,7 @@ pub enum Operation {
 }
 
 impl Operation {
-    /// Every operation, in the order the admin API documents them (and the `events` table's
+    /// Every operation, in the order the admin API documents them (and the `activity` table's
     /// CHECK constraint lists them).
     pub const ALL: [Operation; 12] = [
         Operation::Create,
@@ -143,6 +143,80 @@ impl Operation {
 }
 
 impl fmt::Display for Operation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The type of an employee event (the change feed, `store::outbox`): what changed, as the
+/// survey side reads it. `Held`, `HoldApplied` and `HoldDismissed` are the eligibility guard's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EventType {
+    Created,
+    Updated,
+    Deactivated,
+    Reactivated,
+    Deleted,
+    Restored,
+    Purged,
+    Held,
+    HoldApplied,
+    HoldDismissed,
+}
+
+impl EventType {
+    /// Every type (and the `employee_events` table's CHECK constraint lists them).
+    pub const ALL: [EventType; 10] = [
+        EventType::Created,
+        EventType::Updated,
+        EventType::Deactivated,
+        EventType::Reactivated,
+        EventType::Deleted,
+        EventType::Restored,
+        EventType::Purged,
+        EventType::Held,
+        EventType::HoldApplied,
+        EventType::HoldDismissed,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventType::Created => "employee.created",
+            EventType::Updated => "employee.updated",
+            EventType::Deactivated => "employee.deactivated",
+            EventType::Reactivated => "employee.reactivated",
+            EventType::Deleted => "employee.deleted",
+            EventType::Restored => "employee.restored",
+            EventType::Purged => "employee.purged",
+            EventType::Held => "employee.held",
+            EventType::HoldApplied => "employee.hold_applied",
+            EventType::HoldDismissed => "employee.hold_dismissed",
+        }
+    }
+
+    /// The type spelled exactly `name`.
+    pub fn parse(name: &str) -> Option<EventType> {
+        EventType::ALL.into_iter().find(|t| t.as_str() == name)
+    }
+
+    /// The event of a SCIM write that took effect, logged as `operation`.
+    pub fn of_write(operation: Operation) -> Option<EventType> {
+        match operation {
+            Operation::Create => Some(EventType::Created),
+            Operation::Replace | Operation::Update => Some(EventType::Updated),
+            Operation::Deactivate => Some(EventType::Deactivated),
+            Operation::Reactivate => Some(EventType::Reactivated),
+            Operation::Delete => Some(EventType::Deleted),
+            Operation::Restore => Some(EventType::Restored),
+            Operation::Purge => Some(EventType::Purged),
+            // A Bulk request refused whole changed nothing; the guard's own entries have events
+            // of their own (held, applied, dismissed), written where they happen.
+            Operation::Bulk | Operation::Guard | Operation::Apply | Operation::Dismiss => None,
+        }
+    }
+}
+
+impl fmt::Display for EventType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }

@@ -28,6 +28,7 @@ pub mod purge;
 pub mod retention;
 pub mod scim_api;
 pub mod sign_in;
+pub mod webhooks;
 
 pub use plumbing::context::{
     client_request_id, request_id, with_request_id, Config, Ctx, HealthCache,

@@ -268,7 +268,7 @@ mod tests {
         match table.name {
             "tokens" => "INSERT INTO tokens (id, tenant_id, hash, prefix, created) \
                          SELECT ?1 || '-tok-' || i, ?1, ?1 || '-hash-' || i, 'scim_x', '2026-01-01T00:00:00.000Z' FROM n",
-            "events" => "INSERT INTO events (tenant_id, at, request_id, operation, status) \
+            "activity" => "INSERT INTO activity (tenant_id, at, request_id, operation, status) \
                          SELECT ?1, '2026-01-01T00:00:00.000Z', 'r' || i, 'create', 201 FROM n",
             "activation" => "INSERT INTO activation (tenant_id, user_id, at, kind, active, user_name, user_name_fold) \
                              SELECT ?1, 'u' || i, '2026-01-01T00:00:00.000Z', 'create', 1, 'u' || i, 'u' || i FROM n",
@@ -300,6 +300,19 @@ mod tests {
                               SELECT ?1, '2026-01-01T00:00:00.000Z', 'r' || i, 'operator', 'token.issued' FROM n",
             "attributes" => "INSERT INTO attributes (tenant_id, id, name, scim_name, type, created) \
                              SELECT ?1, 'a' || i, 'A' || i, 'A' || i, 'text', '2026-01-01T00:00:00.000Z' FROM n",
+            "employee_events" => "INSERT INTO employee_events (tenant_id, at, type, user_id, active, eligible, \
+                                  held, request_id) \
+                                  SELECT ?1, '2026-01-01T00:00:00.000Z', 'employee.created', 'u' || i, \
+                                  1, 1, 0, 'r' || i FROM n",
+            "webhook_endpoints" => "INSERT INTO webhook_endpoints (tenant_id, id, url, secret, state, created, \
+                                    state_changed, fanned_seq) \
+                                    SELECT ?1, ?1 || '-whe-' || i, 'https://x.test/h', 'sealed', 'active', \
+                                    '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z', 0 FROM n",
+            "webhook_deliveries" => "INSERT INTO webhook_deliveries (tenant_id, endpoint_id, seq, user_id, next_attempt) \
+                                     SELECT ?1, ?1 || '-whe-1', i, 'u' || i, '2026-01-01T00:00:00.000Z' FROM n",
+            "webhook_attempts" => "INSERT INTO webhook_attempts (tenant_id, endpoint_id, event_id, event_seq, attempt, \
+                                   at, status, latency_ms) \
+                                   SELECT ?1, ?1 || '-whe-1', 'e' || i, i, 1, '2026-01-01T00:00:00.000Z', 200, 5 FROM n",
             other => panic!("no seed for the tenant table {other}: add one"),
         }
     }

@@ -1,9 +1,11 @@
-//! The activity log's retention, which the worker's Cron Trigger runs (`lib.rs`,
-//! `wrangler.toml`): entries older than `ACTIVITY_RETENTION_DAYS` days (default 90) are removed,
-//! oldest first, in bounded chunks. The activation history is never pruned: the roster must
-//! answer for any past T (DESIGN §4).
+//! The retentions the worker's daily Cron Trigger runs (`lib.rs`, `wrangler.toml`): activity-log
+//! entries older than `ACTIVITY_RETENTION_DAYS` days (default 90), and the change feed's events
+//! older than `EVENTS_RETENTION_DAYS` (default 30; with what was still to be delivered of them
+//! and the delivery log of that age) are removed, oldest first, in bounded chunks. The
+//! activation history is never pruned: the roster must answer for any past T (DESIGN §4).
 
 use crate::scim::datetime::Timestamp;
+use crate::store::outbox;
 use crate::store::reports as sql;
 use crate::store::{Batch, Consistency, Store, StoreError};
 
@@ -14,6 +16,10 @@ pub const RETENTION_CRON: &str = "17 3 * * *";
 pub const RETENTION_VAR: &str = "ACTIVITY_RETENTION_DAYS";
 /// Retention when the variable is not set.
 pub const DEFAULT_RETENTION_DAYS: u32 = 90;
+/// The deployment variable that sets the change feed's retention, in days.
+pub const EVENTS_RETENTION_VAR: &str = "EVENTS_RETENTION_DAYS";
+/// The change feed's retention when its variable is not set.
+pub const DEFAULT_EVENTS_RETENTION_DAYS: u32 = 30;
 /// Longest retention accepted (a hundred years; beyond is surely a typo).
 pub const MAX_RETENTION_DAYS: u32 = 36_500;
 /// Entries removed per batch: small enough for one D1 batch to stay far from its 30 s limit.
@@ -28,13 +34,22 @@ const MS_PER_DAY: i64 = 86_400_000;
 /// anything but a whole number of days from 1 to [`MAX_RETENTION_DAYS`] is an error, and the run
 /// then removes nothing (a typo must not empty the log).
 pub fn retention_days(var: Option<&str>) -> Result<u32, String> {
+    days_of(var, RETENTION_VAR, DEFAULT_RETENTION_DAYS)
+}
+
+/// The change feed's retention in days (`EVENTS_RETENTION_DAYS`), read as [`retention_days`].
+pub fn events_retention_days(var: Option<&str>) -> Result<u32, String> {
+    days_of(var, EVENTS_RETENTION_VAR, DEFAULT_EVENTS_RETENTION_DAYS)
+}
+
+fn days_of(var: Option<&str>, name: &str, default: u32) -> Result<u32, String> {
     let Some(raw) = var else {
-        return Ok(DEFAULT_RETENTION_DAYS);
+        return Ok(default);
     };
     match raw.trim().parse::<u32>() {
         Ok(days) if (1..=MAX_RETENTION_DAYS).contains(&days) => Ok(days),
         _ => Err(format!(
-            "{RETENTION_VAR} must be a whole number of days from 1 to {MAX_RETENTION_DAYS}, not {raw:?}"
+            "{name} must be a whole number of days from 1 to {MAX_RETENTION_DAYS}, not {raw:?}"
         )),
     }
 }
@@ -66,6 +81,35 @@ pub async fn prune_activity<S: Store>(
         MAX_PRUNE_BATCHES,
     )
     .await
+}
+
+/// Removes the change feed's events of every tenant recorded more than `days` days before
+/// `now` (with their undelivered deliveries and the delivery log of that age), as
+/// [`prune_activity`] does.
+pub async fn prune_employee_events<S: Store>(
+    store: &S,
+    now: Timestamp,
+    days: u32,
+) -> Result<Pruned, StoreError> {
+    let cutoff = retention_cutoff(now, days);
+    let mut removed = 0;
+    for _ in 0..MAX_PRUNE_BATCHES {
+        let mut batch = Batch::new();
+        let n = batch.read(outbox::prunable(cutoff, PRUNE_CHUNK));
+        batch.write_all(outbox::prune(cutoff, PRUNE_CHUNK));
+        let n = batch.run(store, Consistency::Primary).await?.take(n)?;
+        removed += n;
+        if n < PRUNE_CHUNK {
+            return Ok(Pruned {
+                removed,
+                more: false,
+            });
+        }
+    }
+    Ok(Pruned {
+        removed,
+        more: true,
+    })
 }
 
 /// Removes entries recorded before `cutoff`, `chunk` per batch, in at most `batches` batches.
@@ -154,7 +198,7 @@ mod tests {
         let insert = |at: &str| {
             store.with_conn(|c| {
                 c.execute(
-                    "INSERT INTO events (tenant_id, at, request_id, operation, status) VALUES ('tnt_a', ?1, 'r', 'create', 201)",
+                    "INSERT INTO activity (tenant_id, at, request_id, operation, status) VALUES ('tnt_a', ?1, 'r', 'create', 201)",
                     [at],
                 )
                 .unwrap()
@@ -187,7 +231,7 @@ mod tests {
             })
         );
         let left: Vec<String> = store.with_conn(|c| {
-            let mut st = c.prepare("SELECT at FROM events").unwrap();
+            let mut st = c.prepare("SELECT at FROM activity").unwrap();
             st.query_map([], |r| r.get(0))
                 .unwrap()
                 .map(Result::unwrap)

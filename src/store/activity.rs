@@ -137,7 +137,7 @@ pub fn log_event<'s>(scope: impl Into<Scope<'s>>, event: &Event<'_>, when: &When
         ),
     };
     q.stmt(format!(
-        "INSERT INTO events (tenant_id, at, request_id, operation, user_id, user_name, status, \
+        "INSERT INTO activity (tenant_id, at, request_id, operation, user_id, user_name, status, \
          detail, changes, client, token_id) \
          SELECT t.tenant_id, {at}, {request_id}, {operation}, {user_id}, \
          coalesce({user_name}, (SELECT user_name FROM users WHERE tenant_id = t.tenant_id AND id = {user_id})), \
@@ -151,13 +151,13 @@ mod tests {
     use super::*;
     use crate::store::sqlite::SqliteStore;
 
-    /// The `events` table accepts exactly the operations `model::Operation` names.
+    /// The `activity` table accepts exactly the operations `model::Operation` names.
     #[test]
     fn the_operations_are_the_ones_the_schema_accepts() {
         let store = SqliteStore::open_in_memory(&SqliteStore::crate_migrations()).unwrap();
         let create: String = store.with_conn(|c| {
             c.query_row(
-                "SELECT sql FROM sqlite_schema WHERE name = 'events'",
+                "SELECT sql FROM sqlite_schema WHERE name = 'activity'",
                 [],
                 |r| r.get(0),
             )

@@ -20,6 +20,7 @@ use super::batch::{Columns, FromRow, Query};
 use super::builder::{Param, Scope, Sql};
 use super::deletion_clock::purge_time;
 use super::guard;
+use super::outbox::{self, Emitter};
 use super::{After, Row, Stmt, StoreError};
 use crate::model::{TenantId, UserId, WriteId};
 use crate::scim::datetime::Timestamp;
@@ -85,6 +86,15 @@ pub fn delete_user<'s>(scope: impl Into<Scope<'s>>, id: &UserId, d: &Deletion<'_
          WHERE tenant_id = {tenant} AND target_id = {id_p} AND user_id <> {id_p} AND {}",
         exists(&tenant, id_p, &only_at)
     ));
+    // Their holders' events (`employee.updated`: the value left), while the values are held.
+    let (mut q, tenant, id_p, only_at) = start();
+    let by = Emitter {
+        at: d.at,
+        request_id: d.request_id,
+    };
+    let condition = exists(&tenant, id_p, &only_at);
+    let text = outbox::reference_events(&mut q, &by, &tenant, id_p, true, &condition);
+    let holders_events = q.stmt(text);
     // ... and leave them (a JSON merge patch of nulls); their version moves on.
     let (mut q, tenant, id_p, only_at) = start();
     let (at_p, urn) = (q.bind(d.at), q.bind(TENANT_USER));
@@ -129,7 +139,16 @@ pub fn delete_user<'s>(scope: impl Into<Scope<'s>>, id: &UserId, d: &Deletion<'_
     let user = q.stmt(format!(
         "DELETE FROM users AS u WHERE u.tenant_id = {tenant} AND u.id = {id_p}{only_at}"
     ));
-    vec![history, hold, references, emails, usage, keep, user]
+    vec![
+        history,
+        hold,
+        holders_events,
+        references,
+        emails,
+        usage,
+        keep,
+        user,
+    ]
 }
 
 /// A deleted employee, as the admin API lists it and a restore reads it.
@@ -221,15 +240,16 @@ pub fn count_deleted(tenant: &TenantId) -> Query<i64> {
 
 /// What a restore adds to the write that puts the user row back (`store::users::insert_user`
 /// with `UserWrite::restoring`), each only if that write took effect: the references other
-/// employees had to it come back into their documents (their version moves on), and the
-/// deleted row goes.
+/// employees had to it come back into their documents (their version moves on, and each
+/// holder has an `employee.updated` event), and the deleted row goes.
 pub fn restore_follow_up<'s>(
     scope: impl Into<Scope<'s>>,
     id: &UserId,
     write_id: &WriteId,
-    at: Timestamp,
+    by: &Emitter<'_>,
 ) -> Vec<Stmt> {
     let scope: Scope<'s> = scope.into();
+    let at = by.at;
     let start = || {
         let mut q = Sql::new();
         let tenant = q.tenant(scope);
@@ -259,6 +279,10 @@ pub fn restore_follow_up<'s>(
         held("held"),
         held("held_fold"),
     ));
+    // Their holders' events (`employee.updated`: the value came back), while still held.
+    let (mut q, tenant, id_p, written) = start();
+    let text = outbox::reference_events(&mut q, by, &tenant, id_p, false, &written);
+    let holders_events = q.stmt(text);
     let (q, tenant, id_p, written) = start();
     let released = q.stmt(format!(
         "UPDATE employee_refs SET held = NULL, held_fold = NULL \
@@ -268,7 +292,7 @@ pub fn restore_follow_up<'s>(
     let kept = q.stmt(format!(
         "DELETE FROM deleted_users WHERE tenant_id = {tenant} AND id = {id_p} AND {written}"
     ));
-    vec![references, released, kept]
+    vec![references, holders_events, released, kept]
 }
 
 /// The condition `insert_user` adds to a restore: the deleted row is still there at the
@@ -327,7 +351,8 @@ pub fn purge_count(tenant: &TenantId, selection: Purging<'_>) -> Query<i64> {
 }
 
 /// Erases the selected deleted employees of `tenant` for good (DESIGN §4): see the module doc.
-/// One `purge` entry each in the activity log (no token; status 200), written first.
+/// One `purge` entry each in the activity log (no token; status 200), written first, and one
+/// `employee.purged` event each (naming nobody; their earlier events' names are erased too).
 pub fn purge(tenant: &TenantId, selection: Purging<'_>, by: &Purger<'_>) -> Vec<Stmt> {
     let scope = Scope::Tenant(tenant);
     let start = || {
@@ -339,12 +364,21 @@ pub fn purge(tenant: &TenantId, selection: Purging<'_>, by: &Purger<'_>) -> Vec<
     let (mut q, t, ids) = start();
     let (at, request_id, client) = (q.bind(by.at), q.bind(by.request_id), q.bind(by.client));
     let log = q.stmt(format!(
-        "INSERT INTO events (tenant_id, at, request_id, operation, user_id, user_name, status, detail, \
+        "INSERT INTO activity (tenant_id, at, request_id, operation, user_id, user_name, status, detail, \
          changes, client, token_id) \
          SELECT d.tenant_id, {at}, {request_id}, 'purge', d.id, NULL, 200, \
          'deleted ' || d.deleted_at || '; personal data erased', NULL, {client}, NULL \
          FROM deleted_users d WHERE d.tenant_id = {t} AND d.id IN ({ids})"
     ));
+    let emitter = Emitter {
+        at: by.at,
+        request_id: by.request_id,
+    };
+    let (mut q, t, ids) = start();
+    let text = outbox::purge_events(&mut q, &emitter, &t, &ids);
+    let purged_events = q.stmt(text);
+    let (q, t, ids) = start();
+    let erased_events = q.stmt(outbox::erase_events(&t, &ids));
     let (mut q, t, ids) = start();
     let at = q.bind(by.at);
     let holders = q.stmt(format!(
@@ -363,7 +397,7 @@ pub fn purge(tenant: &TenantId, selection: Purging<'_>, by: &Purger<'_>) -> Vec<
     ));
     let (q, t, ids) = start();
     let log_entries = q.stmt(format!(
-        "UPDATE events SET user_name = NULL, detail = NULL, changes = NULL \
+        "UPDATE activity SET user_name = NULL, detail = NULL, changes = NULL \
          WHERE tenant_id = {t} AND user_id IN ({ids}) AND operation <> 'purge'"
     ));
     let (q, t, ids) = start();
@@ -372,7 +406,17 @@ pub fn purge(tenant: &TenantId, selection: Purging<'_>, by: &Purger<'_>) -> Vec<
     ));
     // A held deletion purged by an admin is decided: the guard's trip may end.
     let trips = guard::end_trips(scope, by.at);
-    vec![log, holders, references, history, log_entries, row, trips]
+    vec![
+        log,
+        purged_events,
+        erased_events,
+        holders,
+        references,
+        history,
+        log_entries,
+        row,
+        trips,
+    ]
 }
 
 /// Up to `limit` tenants with a deleted employee due at `now` (index `deleted_users_due`).

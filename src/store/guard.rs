@@ -22,8 +22,9 @@
 use super::batch::{Columns, FromRow, Query};
 use super::builder::{Scope, Sql};
 use super::deletion_clock::{purge_time, PARKED};
+use super::outbox::{self, Emitter};
 use super::{Row, Stmt, StoreError};
-use crate::model::{TenantId, UserId};
+use crate::model::{EventType, TenantId, UserId};
 use crate::scim::datetime::Timestamp;
 
 /// The defaults of a tenant that did not choose (DESIGN §4).
@@ -127,6 +128,15 @@ pub struct Actor<'a> {
     pub client: Option<&'a str>,
 }
 
+impl Actor<'_> {
+    fn emitter(&self) -> Emitter<'_> {
+        Emitter {
+            at: self.at,
+            request_id: self.request_id,
+        }
+    }
+}
+
 /// What every write that may lose an employee adds to its batch, after its history row: the
 /// trip check (and its activity-log entry), then the holds of an open trip (see the module doc).
 pub fn check<'s>(scope: impl Into<Scope<'s>>, by: &Actor<'_>) -> Vec<Stmt> {
@@ -150,7 +160,7 @@ pub fn check<'s>(scope: impl Into<Scope<'s>>, by: &Actor<'_>) -> Vec<Stmt> {
         "INSERT INTO guard_trips (tenant_id, tripped_at, request_id, window_start, losses, eligible_before, \
          clients, auto_apply_at) \
          SELECT c.tenant_id, {at}, {rid}, c.window_start, c.losses, c.eligible, \
-         (SELECT json_group_array(k.client) FROM (SELECT DISTINCT e.client AS client FROM events e \
+         (SELECT json_group_array(k.client) FROM (SELECT DISTINCT e.client AS client FROM activity e \
           WHERE e.at > c.window_start AND e.tenant_id = c.tenant_id AND e.client IS NOT NULL \
           AND e.operation IN ('deactivate', 'delete') AND e.status < 300) k), c.auto_apply_at \
          FROM (SELECT w.*, CASE WHEN w.losses >= w.minimum THEN \
@@ -175,7 +185,7 @@ pub fn check<'s>(scope: impl Into<Scope<'s>>, by: &Actor<'_>) -> Vec<Stmt> {
     let token = q.token_id(scope);
     let (at, rid, client) = (q.bind(by.at), q.bind(by.request_id), q.bind(by.client));
     let logged = q.stmt(format!(
-        "INSERT INTO events (tenant_id, at, request_id, operation, user_id, user_name, status, detail, \
+        "INSERT INTO activity (tenant_id, at, request_id, operation, user_id, user_name, status, detail, \
          changes, client, token_id) \
          SELECT g.tenant_id, {at}, {rid}, 'guard', NULL, NULL, 200, \
          'The eligibility guard tripped: ' || g.losses || ' of the ' || g.eligible_before || \
@@ -184,7 +194,7 @@ pub fn check<'s>(scope: impl Into<Scope<'s>>, by: &Actor<'_>) -> Vec<Stmt> {
          CASE WHEN g.auto_apply_at IS NULL THEN '' ELSE '; they apply by themselves at ' || g.auto_apply_at END, \
          NULL, {client}, {token} \
          FROM guard_trips g WHERE g.tenant_id = {tenant} AND g.ended_at IS NULL AND g.request_id = {rid} \
-         AND NOT EXISTS (SELECT 1 FROM events e WHERE e.tenant_id = g.tenant_id AND e.operation = 'guard' \
+         AND NOT EXISTS (SELECT 1 FROM activity e WHERE e.tenant_id = g.tenant_id AND e.operation = 'guard' \
                          AND e.request_id = {rid})"
     ));
 
@@ -198,6 +208,23 @@ pub fn check<'s>(scope: impl Into<Scope<'s>>, by: &Actor<'_>) -> Vec<Stmt> {
     // employee was reactivated or restored since.
     let mut q = Sql::new();
     let tenant = q.tenant(scope);
+    let since = open(&mut q, "window_start");
+    let newly_held = format!(
+        "h.tenant_id = {tenant} AND h.loss = 1 AND h.hold IS NULL AND h.at > {since} \
+         AND NOT EXISTS (SELECT 1 FROM activation l WHERE l.tenant_id = h.tenant_id AND l.user_id = h.user_id \
+         AND l.seq > h.seq AND l.kind IN ('reactivate', 'restore'))"
+    );
+    let text = outbox::guard_events(
+        &mut q,
+        &by.emitter(),
+        EventType::Held,
+        &newly_held,
+        true,
+        true,
+    );
+    let held_events = q.stmt(text);
+    let mut q = Sql::new();
+    let tenant = q.tenant(scope);
     let (since, trip_id) = (open(&mut q, "window_start"), open(&mut q, "id"));
     let losses = q.stmt(format!(
         "UPDATE activation SET trip_id = {trip_id}, hold = CASE WHEN EXISTS (SELECT 1 FROM activation l \
@@ -206,6 +233,16 @@ pub fn check<'s>(scope: impl Into<Scope<'s>>, by: &Actor<'_>) -> Vec<Stmt> {
          WHERE tenant_id = {tenant} AND loss = 1 AND hold IS NULL AND at > {since}"
     ));
     // A deletion that follows a held deactivation goes with it.
+    let mut q = Sql::new();
+    let tenant = q.tenant(scope);
+    let since = open(&mut q, "window_start");
+    let rows = format!(
+        "h.tenant_id = {tenant} AND h.kind = 'delete' AND h.hold IS NULL AND h.at > {since} \
+         AND (SELECT p.hold FROM activation p WHERE p.tenant_id = h.tenant_id \
+              AND p.user_id = h.user_id AND p.seq < h.seq ORDER BY p.seq DESC LIMIT 1) = 'held'"
+    );
+    let text = outbox::guard_events(&mut q, &by.emitter(), EventType::Held, &rows, true, true);
+    let deletion_events = q.stmt(text);
     let mut q = Sql::new();
     let tenant = q.tenant(scope);
     let (since, trip_id) = (open(&mut q, "window_start"), open(&mut q, "id"));
@@ -225,7 +262,15 @@ pub fn check<'s>(scope: impl Into<Scope<'s>>, by: &Actor<'_>) -> Vec<Stmt> {
          AND purge_at <> {parked} AND id IN (SELECT h.user_id FROM activation h WHERE h.tenant_id = {tenant} \
          AND h.hold = 'held' AND h.kind = 'delete')"
     ));
-    vec![trip, logged, losses, deletions, parking]
+    vec![
+        trip,
+        logged,
+        held_events,
+        losses,
+        deletion_events,
+        deletions,
+        parking,
+    ]
 }
 
 /// How a hold ends without being applied.
@@ -345,7 +390,7 @@ fn decision_entries(
         String::new()
     };
     q.stmt(format!(
-        "INSERT INTO events (tenant_id, at, request_id, operation, user_id, user_name, status, detail, changes, \
+        "INSERT INTO activity (tenant_id, at, request_id, operation, user_id, user_name, status, detail, changes, \
          client, token_id) \
          SELECT h.tenant_id, {at}, {rid}, {op}, h.user_id, h.user_name, 200, \
          'held ' || CASE h.kind WHEN 'delete' THEN 'deletion' ELSE 'deactivation' END || ' received ' || h.at, \
@@ -358,6 +403,19 @@ fn decision_entries(
 /// deletion's retention starts now. Logged (`apply`), and the trip ends if nothing is left held.
 pub fn apply(tenant: &TenantId, selection: Selection<'_>, by: &Actor<'_>) -> Vec<Stmt> {
     let log = decision_entries(tenant, selection, "apply", by);
+    let mut q = Sql::new();
+    let t = q.bind(tenant);
+    let selected = selection.condition(&mut q, "h.user_id");
+    let rows = format!("h.tenant_id = {t} AND h.hold = 'held'{selected}");
+    let text = outbox::guard_events(
+        &mut q,
+        &by.emitter(),
+        EventType::HoldApplied,
+        &rows,
+        false,
+        false,
+    );
+    let events = q.stmt(text);
     let mut q = Sql::new();
     let t = q.bind(tenant);
     let at = q.bind(by.at);
@@ -375,6 +433,7 @@ pub fn apply(tenant: &TenantId, selection: Selection<'_>, by: &Actor<'_>) -> Vec
     ));
     vec![
         log,
+        events,
         retention,
         applied,
         end_trips(Scope::Tenant(tenant), by.at),
@@ -392,12 +451,31 @@ pub fn dismiss_deactivations(
     let log = decision_entries(tenant, selection, "dismiss", by);
     let mut q = Sql::new();
     let t = q.bind(tenant);
+    let selected = selection.condition(&mut q, "h.user_id");
+    let only = not_deleted(&t.to_string(), "h.user_id");
+    let rows = format!("h.tenant_id = {t} AND h.hold = 'held'{selected}{only}");
+    let text = outbox::guard_events(
+        &mut q,
+        &by.emitter(),
+        EventType::HoldDismissed,
+        &rows,
+        true,
+        false,
+    );
+    let events = q.stmt(text);
+    let mut q = Sql::new();
+    let t = q.bind(tenant);
     let selected = selection.condition(&mut q, "user_id");
     let only = not_deleted(&t.to_string(), "user_id");
     let dismissed = q.stmt(format!(
         "UPDATE activation SET hold = 'dismissed' WHERE tenant_id = {t} AND hold = 'held'{selected}{only}"
     ));
-    vec![log, dismissed, end_trips(Scope::Tenant(tenant), by.at)]
+    vec![
+        log,
+        events,
+        dismissed,
+        end_trips(Scope::Tenant(tenant), by.at),
+    ]
 }
 
 /// A trip of the guard.

@@ -36,12 +36,14 @@ pub mod guard;
 pub mod health;
 pub mod list_sql;
 pub mod maintenance;
+pub mod outbox;
 pub mod reports;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod sqlite;
 pub mod tenants;
 pub mod tokens;
 pub mod users;
+pub mod webhooks;
 
 pub use batch::{Batch, Handle, Query, Results};
 

@@ -222,10 +222,10 @@ impl FromRow for ActivityEntry {
 /// the value ignoring case: so one query shows an employee's whole history across renames, and
 /// refused creates (which have a name but no id) by the name they were sent with.
 ///
-/// Every filter has an index: `user` collects the employee's entries through `events_by_user`
-/// and `events_by_user_name` (the entries are then read by rowid, and `+tenant_id` keeps SQLite
-/// from walking the whole log by `events_by_tenant` instead), `operation` walks
-/// `events_by_operation`, failures `events_failed`; otherwise `events_by_tenant`.
+/// Every filter has an index: `user` collects the employee's entries through `activity_by_user`
+/// and `activity_by_user_name` (the entries are then read by rowid, and `+tenant_id` keeps SQLite
+/// from walking the whole log by `activity_by_tenant` instead), `operation` walks
+/// `activity_by_operation`, failures `activity_failed`; otherwise `activity_by_tenant`.
 pub fn activity_page(
     tenant: &TenantId,
     filter: &ActivityFilter<'_>,
@@ -236,7 +236,7 @@ pub fn activity_page(
     let t = q.bind(tenant);
     let mut sql = String::from(
         "SELECT seq, at, request_id, operation, user_id, user_name, status, detail, changes, client, token_id \
-         FROM events WHERE ",
+         FROM activity WHERE ",
     );
     match &filter.user {
         None => sql.push_str(&format!("tenant_id = {t}")),
@@ -244,11 +244,11 @@ pub fn activity_page(
             let (v, f) = (q.bind(*value), q.bind(fold.as_str()));
             sql.push_str(&format!(
                 "+tenant_id = {t} AND seq IN ( \
-                 SELECT seq FROM events WHERE tenant_id = {t} AND user_id = {v} \
-                 UNION ALL SELECT seq FROM events WHERE tenant_id = {t} AND user_name = {v} \
-                 UNION ALL SELECT seq FROM events WHERE tenant_id = {t} AND user_id IN \
+                 SELECT seq FROM activity WHERE tenant_id = {t} AND user_id = {v} \
+                 UNION ALL SELECT seq FROM activity WHERE tenant_id = {t} AND user_name = {v} \
+                 UNION ALL SELECT seq FROM activity WHERE tenant_id = {t} AND user_id IN \
                    (SELECT id FROM users WHERE tenant_id = {t} AND user_name_fold = {f}) \
-                 UNION ALL SELECT seq FROM events WHERE tenant_id = {t} AND user_id IN \
+                 UNION ALL SELECT seq FROM activity WHERE tenant_id = {t} AND user_id IN \
                    (SELECT user_id FROM activation WHERE tenant_id = {t} AND kind = 'delete' AND user_name_fold = {f}))"
             ));
         }
@@ -274,17 +274,17 @@ pub fn prunable_events(cutoff: Timestamp, chunk: i64) -> Query<i64> {
     let mut q = Sql::new();
     let (cutoff, chunk) = (q.bind(cutoff), q.bind(chunk));
     Query::count(q.stmt(format!(
-        "SELECT count(*) AS n FROM (SELECT 1 FROM events WHERE at < {cutoff} LIMIT {chunk})"
+        "SELECT count(*) AS n FROM (SELECT 1 FROM activity WHERE at < {cutoff} LIMIT {chunk})"
     )))
 }
 
 /// Removes up to `chunk` activity-log entries older than `cutoff`, of every tenant, oldest first
-/// (index `events_by_time`). Only the log: the activation history is never pruned, because the
+/// (index `activity_by_time`). Only the log: the activation history is never pruned, because the
 /// roster must answer for any past T (DESIGN §4).
 pub fn prune_events(cutoff: Timestamp, chunk: i64) -> Stmt {
     let mut q = Sql::new();
     let (cutoff, chunk) = (q.bind(cutoff), q.bind(chunk));
     q.stmt(format!(
-        "DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE at < {cutoff} ORDER BY at LIMIT {chunk})"
+        "DELETE FROM activity WHERE seq IN (SELECT seq FROM activity WHERE at < {cutoff} ORDER BY at LIMIT {chunk})"
     ))
 }

@@ -151,7 +151,7 @@ const fn table(name: &'static str, chunk: i64) -> TenantTable {
 /// a few MB at the sizes IdPs send).
 pub const TENANT_TABLES: &[TenantTable] = &[
     table("tokens", 5_000),
-    table("events", 5_000),
+    table("activity", 5_000),
     table("activation", 5_000),
     table("employee_refs", 5_000),
     table("user_emails", 5_000),
@@ -161,6 +161,10 @@ pub const TENANT_TABLES: &[TenantTable] = &[
     table("sign_in_links", 5_000),
     table("admin_sessions", 5_000),
     table("admin_audit", 5_000),
+    table("employee_events", 5_000),
+    table("webhook_deliveries", 5_000),
+    table("webhook_attempts", 5_000),
+    table("webhook_endpoints", 5_000),
     table("attribute_names", 5_000),
     table("attributes", 5_000),
 ];

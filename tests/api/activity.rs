@@ -7,12 +7,12 @@ use crate::helpers::TestApp;
 use serde_json::{json, Value};
 use std::cell::RefCell;
 
-fn events(app: &TestApp, tenant: &str) -> Vec<Value> {
+fn log_entries(app: &TestApp, tenant: &str) -> Vec<Value> {
     app.store.with_conn(|c| {
         let mut st = c
             .prepare(
                 "SELECT at, request_id, operation, user_id, user_name, status, detail, changes, client, token_id \
-                 FROM events WHERE tenant_id = ?1 ORDER BY seq",
+                 FROM activity WHERE tenant_id = ?1 ORDER BY seq",
             )
             .unwrap();
         st.query_map([tenant], |r| {
@@ -181,7 +181,7 @@ fn every_write_leaves_one_entry_with_its_fields() {
     )
     .expect(404);
 
-    let log = by_client_ids(events(&app, &t.id));
+    let log = by_client_ids(log_entries(&app, &t.id));
     let summary: Vec<(String, String, i64)> = log
         .iter()
         .map(|e| {
@@ -286,7 +286,7 @@ fn requests_with_bad_tokens_are_not_logged() {
         .expect(401);
     app.scim(&t.token, "POST", "/Users", Some(json!({})))
         .expect(401);
-    assert!(events(&app, &t.id).is_empty());
+    assert!(log_entries(&app, &t.id).is_empty());
 }
 
 #[test]
@@ -316,7 +316,7 @@ fn a_refused_put_changes_nothing() {
         .unwrap()
     });
     assert_eq!(before, after);
-    let last = events(&app, &t.id).pop().unwrap();
+    let last = log_entries(&app, &t.id).pop().unwrap();
     assert_eq!(
         (last["operation"].clone(), last["status"].clone()),
         (json!("replace"), json!(409))
@@ -341,7 +341,7 @@ fn deleting_a_tenant_purges_its_users_history_and_log() {
         .expect(201);
     app.admin("DELETE", &format!("/tenants/{}", t.id), None)
         .expect(204);
-    for table in ["users", "user_emails", "activation", "events", "tokens"] {
+    for table in ["users", "user_emails", "activation", "activity", "tokens"] {
         let n: i64 = app.store.with_conn(|c| {
             c.query_row(
                 &format!("SELECT count(*) FROM {table} WHERE tenant_id = ?1"),
@@ -377,7 +377,7 @@ fn an_ignored_deactivated_attribute_is_noted_in_the_log() {
     .expect(200);
     let body = json!({ "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "a@example.com", "urn:ietf:params:scim:schemas:extension:peakon:2.0:User": { "Shoe_size": 44 } });
     app.scim(&t.token, "POST", "/Users", Some(body)).expect(201);
-    let entry = events(&app, &t.id).pop().unwrap();
+    let entry = log_entries(&app, &t.id).pop().unwrap();
     assert_eq!(entry["status"], json!(201));
     assert_eq!(
         entry["detail"],
@@ -396,7 +396,7 @@ fn a_refused_oversized_user_name_is_logged_cut_to_the_limit() {
         json!({ "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": long });
     app.scim(&t.token, "POST", "/Users", Some(body))
         .expect_scim_error(400, Some("invalidValue"));
-    let entry = events(&app, &t.id).pop().unwrap();
+    let entry = log_entries(&app, &t.id).pop().unwrap();
     assert_eq!(entry["status"], json!(400));
     assert_eq!(
         entry["detail"],

@@ -246,7 +246,7 @@ fn the_retention_job_purges_each_tenant_at_its_own_retention() {
             &app,
             "SELECT (SELECT count(*) FROM users WHERE id = ?1) + (SELECT count(*) FROM user_emails WHERE user_id = ?1) \
              + (SELECT count(*) FROM employee_refs WHERE user_id = ?1 OR target_id = ?1) \
-             + (SELECT count(*) FROM events WHERE user_id = ?1 AND (user_name IS NOT NULL OR changes IS NOT NULL))",
+             + (SELECT count(*) FROM activity WHERE user_id = ?1 AND (user_name IS NOT NULL OR changes IS NOT NULL))",
             &[id],
         );
         assert_eq!((named, history, personal), (0, 2, 0), "{id}");
@@ -286,7 +286,7 @@ fn a_backlog_larger_than_a_batch_is_purged_in_bounded_batches() {
     assert_eq!(
         count(
             &app,
-            "SELECT count(*) FROM events WHERE operation = 'purge' AND tenant_id = ?1",
+            "SELECT count(*) FROM activity WHERE operation = 'purge' AND tenant_id = ?1",
             &[&t.id]
         ),
         n as i64

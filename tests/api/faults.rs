@@ -97,7 +97,7 @@ fn entries(app: &TestApp, t: &Tenant) -> Vec<Entry> {
     app.store.with_conn(|c| {
         let mut st = c
             .prepare(
-                "SELECT operation, status, user_id, user_name, detail, changes FROM events \
+                "SELECT operation, status, user_id, user_name, detail, changes FROM activity \
                  WHERE tenant_id = ?1 ORDER BY seq",
             )
             .unwrap();
@@ -273,7 +273,7 @@ fn writes_of_an_existing_user_refused_by_the_database_are_logged() {
 fn a_refusal_whose_log_fails_too_is_answered_all_the_same() {
     let app = TestApp::new();
     let t = app.new_tenant("Acme");
-    let faulty = Faulty::new(&app, NETWORK, |s| has(s, "INSERT INTO events"));
+    let faulty = Faulty::new(&app, NETWORK, |s| has(s, "INSERT INTO activity"));
     let r = scim(
         &app,
         &faulty,
@@ -308,7 +308,7 @@ fn a_failed_write_with_a_token_that_is_not_valid_is_a_401() {
     );
     r.expect_scim_error(401, None);
     let n: i64 = app.store.with_conn(|c| {
-        c.query_row("SELECT count(*) FROM events", [], |r| r.get(0))
+        c.query_row("SELECT count(*) FROM activity", [], |r| r.get(0))
             .unwrap()
     });
     assert_eq!(n, 0);

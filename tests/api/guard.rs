@@ -545,7 +545,7 @@ fn the_guard_statements_of_every_write_are_index_backed() {
         }
         for table in [
             "activation",
-            "events",
+            "activity",
             "deleted_users",
             "users",
             "guard_trips",

@@ -25,7 +25,7 @@ fn row(app: &TestApp, id: &str) -> (String, String, i64, String, String) {
 fn last_event(app: &TestApp, tenant: &str) -> (String, i64, Option<String>, Option<String>) {
     app.store.with_conn(|c| {
         c.query_row(
-            "SELECT operation, status, detail, changes FROM events WHERE tenant_id = ?1 ORDER BY seq DESC LIMIT 1",
+            "SELECT operation, status, detail, changes FROM activity WHERE tenant_id = ?1 ORDER BY seq DESC LIMIT 1",
             [tenant],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
         )
@@ -36,7 +36,7 @@ fn last_event(app: &TestApp, tenant: &str) -> (String, i64, Option<String>, Opti
 fn event_count(app: &TestApp, tenant: &str) -> i64 {
     app.store.with_conn(|c| {
         c.query_row(
-            "SELECT count(*) FROM events WHERE tenant_id = ?1",
+            "SELECT count(*) FROM activity WHERE tenant_id = ?1",
             [tenant],
             |r| r.get(0),
         )

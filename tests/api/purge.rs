@@ -45,6 +45,32 @@ fn snapshot(app: &TestApp, tenant: &str) -> Vec<String> {
 
 /// A tenant with something in every table: users with emails, an attribute with an alias,
 /// employee references (resolved and pending), history, activity, a second token.
+/// A webhook endpoint with an undelivered event and a failed attempt in its log (the webhook
+/// tables' rows of the tenant).
+fn webhooks_in_use(app: &TestApp, t: &Tenant) {
+    app.store.with_conn(|c| {
+        c.execute(
+            "INSERT INTO webhook_endpoints (tenant_id, id, url, secret, state, created, state_changed, fanned_seq) \
+             VALUES (?1, ?1 || '-whe', 'https://receiver.example/hook', 'sealed', 'active', \
+             '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z', 0)",
+            [&t.id],
+        )
+        .unwrap();
+        c.execute(
+            "INSERT INTO webhook_deliveries (tenant_id, endpoint_id, seq, user_id, next_attempt) \
+             SELECT tenant_id, ?1 || '-whe', seq, user_id, at FROM employee_events WHERE tenant_id = ?1",
+            [&t.id],
+        )
+        .unwrap();
+        c.execute(
+            "INSERT INTO webhook_attempts (tenant_id, endpoint_id, event_id, event_seq, attempt, at, status, latency_ms) \
+             SELECT tenant_id, ?1 || '-whe', 'evt_' || seq, seq, 1, at, 500, 3 FROM employee_events WHERE tenant_id = ?1",
+            [&t.id],
+        )
+        .unwrap();
+    });
+}
+
 fn populated(app: &TestApp, name: &str) -> Tenant {
     let t = app.new_tenant(name);
     app.admin(
@@ -88,6 +114,7 @@ fn populated(app: &TestApp, name: &str) -> Tenant {
     let gone = gone.json()["id"].as_str().unwrap().to_string();
     app.scim(&t.token, "DELETE", &format!("/Users/{gone}"), None)
         .expect(204);
+    webhooks_in_use(app, &t);
     let snap = snapshot(app, &t.id);
     for table in TENANT_TABLES {
         assert!(

@@ -362,24 +362,24 @@ fn roster_and_activity_reads_are_index_backed() {
             sql::activity_page(&t, &ActivityFilter::default(), Some(10), 101)
                 .stmt()
                 .clone(),
-            &["SCAN events", "TEMP B-TREE"],
-            "events_by_tenant",
+            &["SCAN activity", "TEMP B-TREE"],
+            "activity_by_tenant",
         ),
         (
             "activity by operation",
             sql::activity_page(&t, &by_operation, None, 101)
                 .stmt()
                 .clone(),
-            &["SCAN events", "TEMP B-TREE"],
-            "events_by_operation",
+            &["SCAN activity", "TEMP B-TREE"],
+            "activity_by_operation",
         ),
         (
             "activity failures",
             sql::activity_page(&t, &failures, Some(10), 101)
                 .stmt()
                 .clone(),
-            &["SCAN events", "TEMP B-TREE"],
-            "events_failed",
+            &["SCAN activity", "TEMP B-TREE"],
+            "activity_failed",
         ),
         (
             "activity by user",
@@ -387,11 +387,11 @@ fn roster_and_activity_reads_are_index_backed() {
                 .stmt()
                 .clone(),
             &[
-                "SCAN events",
+                "SCAN activity",
                 "SCAN users",
                 "SCAN activation",
                 "TEMP B-TREE",
-                "events_by_tenant",
+                "activity_by_tenant",
             ],
             "INTEGER PRIMARY KEY",
         ),
@@ -503,7 +503,7 @@ fn retention_removes_old_log_entries_of_every_tenant_and_keeps_the_history() {
     assert_eq!(
         count(
             &app,
-            "SELECT count(*) FROM events WHERE tenant_id = ?1",
+            "SELECT count(*) FROM activity WHERE tenant_id = ?1",
             &acme.id
         ),
         0

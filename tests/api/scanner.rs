@@ -173,7 +173,7 @@ fn scanner_refuses_sql_text_and_stack_traces() {
         "UNIQUE constraint failed: users.tenant_id, users.user_name_fold",
         "near \"FROM\": syntax error",
         "SELECT resource FROM users WHERE id = ?1",
-        "INSERT INTO events (seq) VALUES (1)",
+        "INSERT INTO activity (seq) VALUES (1)",
         "panicked at src/scim/patch/mod.rs:12:5: index out of bounds",
         "RuntimeError: unreachable\n    at wasm://wasm/0012:wasm-function[42]:0x1f",
         "Worker threw exception",

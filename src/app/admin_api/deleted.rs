@@ -20,7 +20,7 @@ use crate::app::employee_write::{eligibility, follow_up, new_write_id};
 use crate::app::plumbing::context::Ctx;
 use crate::app::plumbing::respond::empty;
 use crate::app::plumbing::Response;
-use crate::model::{Operation, TenantId, UserId};
+use crate::model::{EventType, Operation, TenantId, UserId};
 use crate::scim::columns;
 use crate::scim::fold::fold;
 use crate::scim::user::{folded, Doc};
@@ -28,6 +28,7 @@ use crate::store::activity::{log_event, Event, Outcome, When};
 use crate::store::attributes::definitions_of;
 use crate::store::deleted::{self as sql, DeletedUser, Purger, Purging};
 use crate::store::guard::{self, Actor, Settled};
+use crate::store::outbox::{self, Emitter, If};
 use crate::store::users::{self, Activation, Claim, Refusal, UserWrite};
 use crate::store::{After, Scope, Store};
 use serde_json::{json, Value};
@@ -237,7 +238,11 @@ pub async fn restore_employee<S: Store>(
         Activation::Restore,
         ctx.now,
     ));
-    batch.write_all(sql::restore_follow_up(scope, id, &write_id, ctx.now));
+    let by = Emitter {
+        at: ctx.now,
+        request_id: &ctx.request_id,
+    };
+    batch.write_all(sql::restore_follow_up(scope, id, &write_id, &by));
     match why {
         Why::Restore => batch.write_all(eligibility(
             scope,
@@ -256,6 +261,16 @@ pub async fn restore_employee<S: Store>(
             guard::end_trips(scope, ctx.now),
         ]),
     }
+    // The employee's event, after the guard's statements (a dismissal keeps it eligible); a
+    // dismissed held deletion is an `employee.restored` too: the employee exists again.
+    batch.write(outbox::emit(
+        scope,
+        &by,
+        EventType::Restored,
+        id,
+        None,
+        If::Written(&write_id),
+    ));
     batch.write(log_event(
         scope,
         &entry,

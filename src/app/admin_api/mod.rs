@@ -22,6 +22,7 @@ pub mod attributes;
 pub mod audit;
 pub mod deleted;
 pub mod error;
+pub mod events;
 pub mod guard;
 pub mod principal;
 pub mod reports;
@@ -29,6 +30,7 @@ pub mod request;
 pub mod tenants;
 pub mod throttle;
 pub mod tokens;
+pub mod webhooks;
 
 use crate::app::plumbing::context::{Ctx, CREDENTIAL_SECRET};
 use crate::app::plumbing::credential::CredentialKey;
@@ -171,6 +173,21 @@ async fn run<S: Store>(
             admins::revoke_sessions(&tenant(t), Some(&s), store, ctx).await
         }
         (Method::GET, AdminEndpoint::Audit(t)) => admins::audit(&tenant(t), &params, store).await,
+        (Method::GET, AdminEndpoint::Events(t)) => events::list(&tenant(t), &params, store).await,
+        (Method::POST, AdminEndpoint::Webhooks(t)) => {
+            webhooks::create(&tenant(t), body()?, store, ctx).await
+        }
+        (Method::GET, AdminEndpoint::Webhooks(t)) => webhooks::list(&tenant(t), store).await,
+        (Method::GET, AdminEndpoint::Webhook(t, w)) => webhooks::get(&tenant(t), &w, store).await,
+        (Method::PATCH, AdminEndpoint::Webhook(t, w)) => {
+            webhooks::update(&tenant(t), &w, body()?, store, ctx).await
+        }
+        (Method::POST, AdminEndpoint::WebhookRotate(t, w)) => {
+            webhooks::rotate(&tenant(t), &w, store, ctx).await
+        }
+        (Method::GET, AdminEndpoint::WebhookDeliveries(t, w)) => {
+            webhooks::deliveries(&tenant(t), &w, &params, store).await
+        }
         (Method::GET, AdminEndpoint::Purges) => tenants::purges(&params, store).await,
         (_, AdminEndpoint::Unknown) => Err(AdminError::NotFound("No such admin endpoint".into())),
         (_, endpoint) => Err(AdminError::MethodNotAllowed {

@@ -27,6 +27,8 @@ pub struct Config {
     /// The key of credential check values, from `CREDENTIAL_SECRET`, or why there is none
     /// (then tokens of the current format are neither issued nor accepted).
     credential_key: Result<CredentialKey, SecretProblem>,
+    /// Webhook delivery's secret key, URL policy and retry schedule (`app::webhooks`).
+    pub webhooks: crate::app::webhooks::WebhookConfig,
 }
 
 impl Config {
@@ -34,7 +36,13 @@ impl Config {
         Config {
             admin_token,
             credential_key: CredentialKey::from_secret(credential_secret),
+            webhooks: Default::default(),
         }
+    }
+
+    /// The same, with webhook delivery configured.
+    pub fn with_webhooks(self, webhooks: crate::app::webhooks::WebhookConfig) -> Config {
+        Config { webhooks, ..self }
     }
 
     pub fn credential_key(&self) -> Result<&CredentialKey, SecretProblem> {

@@ -35,6 +35,43 @@ pub fn hex(bytes: &[u8]) -> String {
     s
 }
 
+/// Padded standard base64 (RFC 4648 §4), as Standard Webhooks writes secrets and signatures.
+pub fn base64_std(bytes: &[u8]) -> String {
+    let mut s: String = base64url(bytes)
+        .chars()
+        .map(|c| match c {
+            '-' => '+',
+            '_' => '/',
+            c => c,
+        })
+        .collect();
+    while !s.len().is_multiple_of(4) {
+        s.push('=');
+    }
+    s
+}
+
+/// The inverse of [`base64_std`]; `None` for anything else (wrong padding included).
+pub fn base64_std_decode(s: &str) -> Option<Vec<u8>> {
+    if !s.len().is_multiple_of(4) || s.contains(['-', '_']) {
+        return None;
+    }
+    let body = s
+        .strip_suffix("==")
+        .or_else(|| s.strip_suffix('='))
+        .unwrap_or(s);
+    let url: String = body
+        .chars()
+        .map(|c| match c {
+            '+' => '-',
+            '/' => '_',
+            c => c,
+        })
+        .collect();
+    let bytes = base64url_decode(&url)?;
+    (base64_std(&bytes) == s).then_some(bytes)
+}
+
 /// Unpadded URL-safe base64 (RFC 4648 §5).
 pub fn base64url(bytes: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -124,6 +161,26 @@ mod tests {
             assert_eq!(base64url_decode(encoded).as_deref(), Some(raw.as_bytes()));
         }
         assert_eq!(base64url(&[0xfb, 0xff]), "-_8");
+    }
+
+    #[test]
+    fn base64_std_matches_rfc4648_test_vectors_and_round_trips() {
+        for (raw, encoded) in [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg=="),
+            ("fooba", "Zm9vYmE="),
+            ("foobar", "Zm9vYmFy"),
+        ] {
+            assert_eq!(base64_std(raw.as_bytes()), encoded);
+            assert_eq!(base64_std_decode(encoded).unwrap(), raw.as_bytes());
+        }
+        assert_eq!(base64_std(&[0xfb, 0xff]), "+/8=");
+        for bad in ["Zg", "Zg=", "-_8=", "Zm9v=", "Zh=="] {
+            assert_eq!(base64_std_decode(bad), None, "{bad}");
+        }
     }
 
     #[test]

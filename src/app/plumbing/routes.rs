@@ -81,6 +81,12 @@ pub enum AdminEndpoint {
     SessionOf(String, String),
     Audit(String),
     Session,
+    /// A tenant's change feed, and its webhook endpoints (issue 19).
+    Events(String),
+    Webhooks(String),
+    Webhook(String, String),
+    WebhookRotate(String, String),
+    WebhookDeliveries(String, String),
     /// Deleted tenants whose data is still being purged.
     Purges,
     Unknown,
@@ -110,6 +116,10 @@ impl AdminEndpoint {
             AdminEndpoint::SessionOf(..) => "DELETE",
             AdminEndpoint::Audit(_) => "GET",
             AdminEndpoint::Session => "GET, DELETE",
+            AdminEndpoint::Events(_) | AdminEndpoint::WebhookDeliveries(..) => "GET",
+            AdminEndpoint::Webhooks(_) => "GET, POST",
+            AdminEndpoint::Webhook(..) => "GET, PATCH",
+            AdminEndpoint::WebhookRotate(..) => "POST",
             AdminEndpoint::Unknown => "",
         }
     }
@@ -171,6 +181,11 @@ impl AdminEndpoint {
             AdminEndpoint::SessionOf(..) => "session_of",
             AdminEndpoint::Audit(_) => "audit",
             AdminEndpoint::Session => "session",
+            AdminEndpoint::Events(_) => "events",
+            AdminEndpoint::Webhooks(_) => "webhooks",
+            AdminEndpoint::Webhook(..) => "webhook",
+            AdminEndpoint::WebhookRotate(..) => "webhook_rotate",
+            AdminEndpoint::WebhookDeliveries(..) => "webhook_deliveries",
             AdminEndpoint::Purges => "purges",
             AdminEndpoint::Unknown => "unknown",
         }
@@ -197,7 +212,12 @@ impl AdminEndpoint {
             | AdminEndpoint::Disconnect(t)
             | AdminEndpoint::Sessions(t)
             | AdminEndpoint::SessionOf(t, _)
-            | AdminEndpoint::Audit(t) => Some(t),
+            | AdminEndpoint::Audit(t)
+            | AdminEndpoint::Events(t)
+            | AdminEndpoint::Webhooks(t)
+            | AdminEndpoint::Webhook(t, _)
+            | AdminEndpoint::WebhookRotate(t, _)
+            | AdminEndpoint::WebhookDeliveries(t, _) => Some(t),
             AdminEndpoint::Tenants
             | AdminEndpoint::Purges
             | AdminEndpoint::Session
@@ -345,6 +365,15 @@ fn admin_endpoint(segments: &[String]) -> AdminEndpoint {
         ["tenants", t, "sessions", s] => AdminEndpoint::SessionOf(t.to_string(), s.to_string()),
         ["tenants", t, "audit"] => AdminEndpoint::Audit(t.to_string()),
         ["session"] => AdminEndpoint::Session,
+        ["tenants", t, "events"] => AdminEndpoint::Events(t.to_string()),
+        ["tenants", t, "webhooks"] => AdminEndpoint::Webhooks(t.to_string()),
+        ["tenants", t, "webhooks", w] => AdminEndpoint::Webhook(t.to_string(), w.to_string()),
+        ["tenants", t, "webhooks", w, "rotate"] => {
+            AdminEndpoint::WebhookRotate(t.to_string(), w.to_string())
+        }
+        ["tenants", t, "webhooks", w, "deliveries"] => {
+            AdminEndpoint::WebhookDeliveries(t.to_string(), w.to_string())
+        }
         ["purges"] => AdminEndpoint::Purges,
         _ => AdminEndpoint::Unknown,
     }

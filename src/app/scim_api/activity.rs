@@ -3,15 +3,17 @@
 //! condition that makes it the outcome (`store::activity::When`). A request writes exactly one
 //! entry: the batch's conditions are mutually exclusive, and a refusal decided outside such a
 //! batch (before any, or by a failure that rolled one back) is logged in a batch of its own
-//! ([`Activity::refusal`], `write::refuse`).
+//! ([`Activity::refusal`], `write::refuse`). A write that took effect also writes its event of
+//! the change feed ([`Activity::event`]), under the same condition.
 
 use super::call::Call;
 use crate::app::plumbing::context::Ctx;
-use crate::model::{Operation, TokenHash, UserId, WriteId};
+use crate::model::{EventType, Operation, TokenHash, UserId, WriteId};
 use crate::scim::datetime::Timestamp;
 use crate::scim::error::ScimError;
 use crate::scim::limits;
 use crate::store::activity::{log_event, Event, Outcome, When};
+use crate::store::outbox::{self, Emitter, If};
 use crate::store::users::{Claim, Refusal};
 use crate::store::Stmt;
 
@@ -113,6 +115,19 @@ impl<'a> Activity<'a> {
                 write_id: w.write_id,
             },
         )
+    }
+
+    /// The change feed's event of a write that took effect (`store::outbox`), of the type the
+    /// logged operation makes (a replace that deactivates is `employee.deactivated`): written
+    /// `when` the write took effect, at the point of the batch where the caller puts it (after
+    /// the change, before the guard's statements, so that its state is the change's own).
+    pub fn event(&self, id: &UserId, changes: Option<&str>, when: If<'_>) -> Option<Stmt> {
+        let kind = EventType::of_write(self.operation)?;
+        let by = Emitter {
+            at: self.at,
+            request_id: &self.request_id,
+        };
+        Some(outbox::emit(self.hash, &by, kind, id, changes, when))
     }
 
     /// A write that changes nothing: 200 with no changes, while the user exists.

@@ -24,6 +24,7 @@ use crate::scim::fold::fold;
 use crate::scim::tenant::TenantSchema;
 use crate::scim::user::{folded, Doc, Parsed};
 use crate::store::guard::Actor;
+use crate::store::outbox::If;
 use crate::store::users::{self as sql, Activation, Claim, StoredUser, UserWrite};
 use crate::store::Store;
 
@@ -171,6 +172,10 @@ impl Try<'_> {
         batch.write_all(follow_up(hash, &write, &old.doc, schema));
         if let Some(change) = activation {
             batch.write(sql::record_activation(hash, id, &write_id, change, ctx.now));
+        }
+        let changes = changes_json(&old.doc, &parsed.doc, schema);
+        batch.write_all(logged.event(id, Some(&changes), If::Written(&write_id)));
+        if let Some(change) = activation {
             batch.write_all(eligibility(
                 hash,
                 change,
@@ -189,7 +194,7 @@ impl Try<'_> {
             write_id: &write_id,
             user_name: new_name,
             notes: notes.as_deref(),
-            changes: changes_json(&old.doc, &parsed.doc, schema),
+            changes,
         }));
         batch.write(logged.refused(RefusedWrite {
             claim: &claim,

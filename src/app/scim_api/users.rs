@@ -32,6 +32,7 @@ use crate::scim::tenant::TenantSchema;
 use crate::scim::user::{self, etag, folded, Doc, Parsed};
 use crate::store::deleted::{self, Deletion};
 use crate::store::guard::Actor;
+use crate::store::outbox::If;
 use crate::store::users::{self as sql, Activation, Claim, UserWrite};
 use crate::store::Store;
 use serde_json::Value;
@@ -94,13 +95,15 @@ pub async fn create<S: Store>(
         Activation::Create,
         ctx.now,
     ));
+    let changes = changes_json(&Doc::new(), &parsed.doc, &schema);
+    batch.write_all(activity.event(&id, Some(&changes), If::Written(&write_id)));
     batch.write(activity.written(Written {
         status: 201,
         id: &id,
         write_id: &write_id,
         user_name,
         notes: notes(&parsed).as_deref(),
-        changes: changes_json(&Doc::new(), &parsed.doc, &schema),
+        changes,
     }));
     batch.write(activity.refused(RefusedWrite {
         claim: &claim,
@@ -320,6 +323,7 @@ pub async fn delete<S: Store>(
             version,
         },
     ));
+    batch.write_all(activity.event(id, None, If::DeletedBy(&ctx.request_id)));
     batch.write_all(after_deletion(
         hash,
         &Actor {

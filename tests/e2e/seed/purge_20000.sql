@@ -57,7 +57,7 @@ SELECT 'tnt_e2e_purge_20000', printf('00000000-0000-4000-8000-%012d', i), '2026-
 FROM n;
 
 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000)
-INSERT INTO events (tenant_id, at, request_id, operation, user_id, user_name, status, detail, changes,
+INSERT INTO activity (tenant_id, at, request_id, operation, user_id, user_name, status, detail, changes,
                     client, token_id)
 SELECT 'tnt_e2e_purge_20000', '2026-01-01T00:00:00.000Z', printf('seed%016d', i), 'create',
        printf('00000000-0000-4000-8000-%012d', i), printf('employee%05d@example.com', i), 201, NULL,
