@@ -144,7 +144,7 @@ class ConfigCheck(unittest.TestCase):
         self.assertFails("secret ADMIN_TOKEN has a value under [vars]")
 
     def test_a_missing_secret_name_fails(self):
-        self.copy.edit("wrangler.toml", '[env.staging.secrets]\nrequired = ["ADMIN_TOKEN", "CREDENTIAL_SECRET"]', '[env.staging.secrets]\nrequired = ["ADMIN_TOKEN"]')
+        self.copy.edit("wrangler.toml", '[env.staging.secrets]\nrequired = ["ADMIN_TOKEN", "CREDENTIAL_SECRET", "WEBHOOK_SECRET_KEY"]', '[env.staging.secrets]\nrequired = ["ADMIN_TOKEN", "WEBHOOK_SECRET_KEY"]')
         self.assertFails("[staging]: secrets lacks CREDENTIAL_SECRET")
 
     def test_a_cron_the_code_does_not_know_fails(self):
