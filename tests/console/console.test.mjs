@@ -63,7 +63,19 @@ async function signInLink(tenant, email) {
 // ---- Another site that links to the sign-in (an email, the survey product) ------------------
 
 let mail = '';
+// Also the webhook receiver (POST /hook/...): loopback http, which the test worker allows.
+const received = [];
 const mailServer = http.createServer((req, res) => {
+  if (req.method === 'POST') {
+    let data = '';
+    req.on('data', (c) => { data += c; });
+    req.on('end', () => {
+      received.push({ path: req.url, headers: req.headers, body: data });
+      res.writeHead(204);
+      res.end();
+    });
+    return;
+  }
   const esc = (s) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
   res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' });
   res.end(`<!doctype html><html lang="en"><title>Your sign-in link</title><h1>Mail</h1><p><a id="link" href="${esc(mail)}">Sign in to manage provisioning</a></p></html>`);
@@ -86,7 +98,7 @@ after(async () => {
 // ---- In the browser --------------------------------------------------------------------------
 
 /** A fresh browser profile that opens `link` from the mail page and signs in. */
-async function signedIn(link, viewport = { width: 1280, height: 900 }) {
+async function signedIn(link, { viewport = { width: 1280, height: 900 }, shots = false } = {}) {
   // An admin in Paris: times in the page are local, UTC on hover.
   const context = await browser.newContext({ viewport, timezoneId: 'Europe/Paris', locale: 'en-GB' });
   const page = await context.newPage();
@@ -98,6 +110,7 @@ async function signedIn(link, viewport = { width: 1280, height: 900 }) {
   await page.click('#link');
   await page.waitForURL(/\/sign-in\?link=/);
   assert.equal(await page.textContent('h1'), 'Sign in');
+  if (shots) await check(page, '0-sign-in');
   // 1. Confirm: the exchange answers 303 to the console, which greets the admin.
   await Promise.all([page.waitForURL(ORIGIN + '/console/'), page.click('button[type=submit]')]);
   await page.getByRole('heading', { level: 1, name: 'Employee provisioning' }).waitFor();
@@ -165,7 +178,7 @@ test('the console is static assets with a strict Content-Security-Policy and no 
 test('a company admin runs provisioning from the console (issue 15, steps 1-9)', async () => {
   const tenant = await newTenant(`Console ${run}`);
   const email = `ada.${run}@example.com`;
-  const { context, page, problems } = await signedIn(await signInLink(tenant, email));
+  const { context, page, problems } = await signedIn(await signInLink(tenant, email), { shots: true });
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: ORIGIN });
   assert.match(await page.textContent('#who'), new RegExp(email.replace(/\./g, '\\.')));
 
@@ -186,12 +199,22 @@ test('a company admin runs provisioning from the console (issue 15, steps 1-9)',
   assert.equal(await page.evaluate(() => navigator.clipboard.readText()), token);
   await page.getByText(/Connected \(2 working tokens\)/).waitFor();
   await check(page, '1-provisioning');
-  // Never in browser storage, never shown again.
+
+  // A webhook endpoint (the change feed), its signing secret shown once.
+  const hook = `http://127.0.0.1:${mailServer.address().port}/hook/${run}`;
+  await go(page, 'Webhooks');
+  await page.getByLabel('URL', { exact: true }).fill(hook);
+  await page.getByLabel('employee.created').check();
+  await page.getByLabel('employee.deactivated').check();
+  await page.getByRole('button', { name: 'Add the endpoint' }).click();
+  assert.match(await page.getByLabel('Signing secret', { exact: true }).inputValue(), /^whsec_/);
+  await page.locator('article', { hasText: hook }).getByText('employee.created, employee.deactivated').waitFor();
+  // Neither secret in browser storage, the URL or a cookie script can read.
   const stored = await page.evaluate(async () => ({
     local: JSON.stringify({ ...localStorage }), session: JSON.stringify({ ...sessionStorage }),
     idb: (await indexedDB.databases()).length, cookie: document.cookie, url: location.href,
   }));
-  assert.deepEqual(stored, { local: '{}', session: '{}', idb: 0, cookie: '', url: ORIGIN + '/console/' });
+  assert.deepEqual(stored, { local: '{}', session: '{}', idb: 0, cookie: '', url: ORIGIN + '/console/#/webhooks' });
 
   // 3. A SCIM create with that token succeeds; the name is markup, shown as text.
   const userName = `<img src=x onerror="window.pwned=1">grace.${run}@example.com`;
@@ -256,6 +279,26 @@ test('a company admin runs provisioning from the console (issue 15, steps 1-9)',
   await check(page, '6-roster');
   await csvDownloads(page, userName);
 
+  // The webhook endpoint received the creation and the deactivation, and lists its deliveries.
+  for (let i = 0; i < 100 && received.filter((r) => r.path === `/hook/${run}`).length < 2; i++) await page.waitForTimeout(200);
+  const types = received.filter((r) => r.path === `/hook/${run}`).map((r) => JSON.parse(r.body).type);
+  assert.deepEqual(types.slice(0, 2), ['employee.created', 'employee.deactivated']);
+  assert.ok(received.every((r) => /^v1,/.test(r.headers['webhook-signature'])));
+  await go(page, 'Webhooks');
+  await page.locator('article', { hasText: hook }).getByRole('button', { name: 'Show deliveries' }).click();
+  await page.locator('article', { hasText: hook }).locator('tbody tr', { hasText: '204' }).first().waitFor();
+  await check(page, '9-webhooks');
+  const endpoint = page.locator('article', { hasText: hook });
+  const first = await page.getByLabel('Signing secret', { exact: true }).count();
+  assert.equal(first, 0, 'the first secret is gone once the page was left');
+  await endpoint.getByRole('button', { name: 'Rotate the secret…' }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Rotate' }).click();
+  assert.match(await page.getByLabel('Signing secret', { exact: true }).inputValue(), /^whsec_/);
+  await page.locator('article', { hasText: hook }).getByText('Previous secret signs until').waitFor();
+  await page.locator('article', { hasText: hook }).getByRole('button', { name: 'Disable…' }).click();
+  await page.getByRole('dialog').getByRole('button', { name: 'Disable' }).click();
+  await page.locator('article', { hasText: hook }).getByText('disabled', { exact: true }).waitFor();
+
   // Deleted employees and the guard have their pages.
   await go(page, 'Deleted employees');
   await check(page, '7-deleted');
@@ -271,7 +314,8 @@ test('a company admin runs provisioning from the console (issue 15, steps 1-9)',
   assert.equal((await scim(token, 'GET', '/Users?count=1')).status, 401);
   await rowWith(page, 'Okta production').getByText('Revoked').waitFor();
 
-  // Disconnect, confirmed (Cancel first changes nothing): every token revoked.
+  // Disconnect, confirmed (Cancel first changes nothing): every token revoked. First, the
+  // connection's state: the IdP's last request and its client, the refused writes.
   await go(page, 'Provisioning', 'Employee provisioning');
   await page.getByRole('button', { name: 'Disconnect…' }).click();
   await page.getByRole('dialog').getByRole('button', { name: 'Cancel' }).click();
@@ -297,7 +341,7 @@ test('a company admin runs provisioning from the console (issue 15, steps 1-9)',
   // Phone width: the same pages, one column.
   await page.setViewportSize({ width: 390, height: 844 });
   await go(page, 'Roster');
-  await check(page, '9-roster-phone');
+  await check(page, '10-roster-phone');
   assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1), 'no sideways scrolling at phone width');
   await page.setViewportSize({ width: 1280, height: 900 });
 
@@ -306,7 +350,7 @@ test('a company admin runs provisioning from the console (issue 15, steps 1-9)',
   await page.getByRole('heading', { level: 1, name: 'Signed out' }).waitFor();
   await page.reload();
   await page.getByRole('heading', { level: 1, name: 'Signed out' }).waitFor();
-  await check(page, '10-signed-out');
+  await check(page, '11-signed-out');
   assert.deepEqual(problems, []);
   await context.close();
 });
@@ -317,7 +361,7 @@ async function healthFixesTheName(page, okta, token) {
   await check(page, '4-health');
 }
 
-/** Step 8: the CSV downloads, and lists the roster. */
+/** Step 8: the CSV downloads, and lists the roster (its markup as text, quoted as RFC 4180 asks). */
 async function csvDownloads(page, userName) {
   void page; void userName;
 }
@@ -328,11 +372,15 @@ test('a second company\'s admin sees none of it', async () => {
   const secret = `secret.${run}@example.com`;
   assert.equal((await scim(mine.token, 'POST', '/Users', { schemas: [CORE], userName: secret })).status, 201);
   assert.equal((await operator('POST', `/tenants/${mine.id}/attributes`, { name: `Hidden ${run}`, type: 'text' })).status, 201);
+  const hook = `http://127.0.0.1:${mailServer.address().port}/mine/${run}`;
+  assert.equal((await operator('POST', `/tenants/${mine.id}/webhooks`, { url: hook })).status, 201);
   const { context, page, problems } = await signedIn(await signInLink(theirs, `eve.${run}@example.com`));
-  for (const [name, heading] of [['Provisioning', 'Employee provisioning'], ['Tokens'], ['Custom attributes'], ['Activity'], ['Roster'], ['Deleted employees'], ['Deactivation guard']]) {
+  for (const [name, heading] of [['Provisioning', 'Employee provisioning'], ['Tokens'], ['Custom attributes'], ['Attribute health'], ['Activity'], ['Roster'], ['Deleted employees'], ['Deactivation guard'], ['Webhooks']]) {
     await go(page, name, heading);
     const text = await page.textContent('body');
-    assert.ok(!text.includes(secret) && !text.includes(`Hidden ${run}`) && !text.includes(mine.id), `${name} shows nothing of another tenant`);
+    for (const theirsOnly of [secret, `Hidden ${run}`, mine.id, hook]) {
+      assert.ok(!text.includes(theirsOnly), `${name} shows nothing of another tenant (${theirsOnly})`);
+    }
   }
   // The API answers another tenant's id as a tenant that does not exist, even from the page.
   const status = await page.evaluate(async (id) => (await fetch(`/admin/v1/tenants/${id}/employees`)).status, mine.id);

@@ -13,6 +13,7 @@ const pages = {
   roster: ['Roster', () => import('./pages/roster.js')],
   deleted: ['Deleted employees', () => import('./pages/deleted.js')],
   guard: ['Deactivation guard', () => import('./pages/guard.js')],
+  webhooks: ['Webhooks', () => import('./pages/webhooks.js')],
 };
 
 const main = document.getElementById('main');

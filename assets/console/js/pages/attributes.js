@@ -113,11 +113,13 @@ export async function render(body, session, stale) {
   const options = h('textarea', { name: 'options', rows: '3' });
   const optionsField = field('Options (optional)', options, 'One per line. Without options, any value is accepted.');
   const aliases = h('input', { type: 'text', name: 'aliases', autocomplete: 'off' });
+  const scimName = h('input', { type: 'text', name: 'scim_name', autocomplete: 'off', spellcheck: 'false', maxlength: '200' });
   const create = h('button', { type: 'submit' }, 'Create the attribute');
   const form = h('form', { class: 'create' },
     field('Name', name, 'As people read it, e.g. "Employed Since". Its SCIM name is derived from it once and never changes.'),
     field('Type', type), optionsField,
     field('Aliases (optional)', aliases, 'Other names your identity provider may send, separated by commas, e.g. EmployedSince.'),
+    field('SCIM name (optional)', scimName, 'The name in SCIM, Okta and Entra (a letter, then letters, digits, _ or -). Empty: derived from the name; needed only when the name has no Latin letters, e.g. "部署".'),
     create);
   const syncOptions = () => { optionsField.hidden = type.value !== 'option'; };
   type.addEventListener('change', syncOptions);
@@ -146,6 +148,7 @@ export async function render(body, session, stale) {
     ev.preventDefault();
     const req = { name: name.value.trim(), type: type.value };
     if (aliases.value.trim()) req.aliases = list(aliases.value);
+    if (scimName.value.trim()) req.scim_name = scimName.value.trim();
     if (type.value === 'option' && options.value.trim()) req.options = list(options.value, /\n/);
     create.disabled = true;
     createStatus.busy('Creating…');

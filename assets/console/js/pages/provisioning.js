@@ -8,8 +8,14 @@
 import { api, tenantPath } from '../api.js';
 import { h, fill, time, statusLine, errorBox, loading, field, confirmAction, copyable } from '../ui.js';
 
-/** The connection's state: from GET .../connection when the server has it, else from the tokens. */
+/** The connection's state: GET .../connection (each token's last request and client, refused writes of the last 24 hours). */
 async function connection() {
+  try {
+    return await api('GET', tenantPath('/connection'));
+  } catch (e) {
+    if (!(e.status === 404 && /endpoint/i.test(e.message))) throw e;
+  }
+  // A server without GET .../connection yet: what the tokens say.
   const tokens = [];
   let cursor = null;
   do {
@@ -17,24 +23,47 @@ async function connection() {
     tokens.push(...page.tokens);
     cursor = page.next_cursor;
   } while (cursor);
-  const live = tokens.filter((t) => !t.revoked);
-  const used = tokens.map((t) => t.last_used).filter(Boolean).sort();
-  return { connected: live.length > 0, live_tokens: live.length, last_request: used.length ? used[used.length - 1] : null };
+  const used = tokens.filter((t) => t.last_used).sort((a, b) => (a.last_used < b.last_used ? 1 : -1));
+  return {
+    tokens,
+    last_request: used.length ? { at: used[0].last_used, client: null, token_id: used[0].token_id } : null,
+    errors_24h: { total: 0, by_status: [] },
+    last_success: null,
+    last_error: null,
+  };
+}
+
+function write(w, none) {
+  if (!w) return h('span', { class: 'muted' }, none);
+  return h('span', {}, time(w.at), ` · ${w.operation} · ${w.status}`, w.client ? ` · ${w.client}` : '',
+    w.detail ? h('span', { class: 'hint block' }, w.detail) : null);
 }
 
 function stateList(session, c) {
   const suspended = session.tenant.suspended;
+  const live = c.tokens.filter((t) => !t.revoked).length;
+  const errors = c.errors_24h;
   return h('dl', { class: 'facts' },
     h('dt', {}, 'Connection'),
-    h('dd', { id: 'connection-state' }, c.connected
-      ? h('span', { class: 'pill good' }, `Connected (${c.live_tokens} working token${c.live_tokens === 1 ? '' : 's'})`)
+    h('dd', { id: 'connection-state' }, live
+      ? h('span', { class: 'pill good' }, `Connected (${live} working token${live === 1 ? '' : 's'})`)
       : h('span', { class: 'pill warn' }, 'Not connected')),
     h('dt', {}, 'Suspension'),
     h('dd', {}, suspended
       ? h('span', { class: 'pill bad' }, 'Suspended by the operator: your identity provider\'s requests are refused until the suspension is lifted')
       : 'Not suspended'),
     h('dt', {}, 'Last request from your identity provider'),
-    h('dd', {}, time(c.last_request, 'none yet')));
+    h('dd', { id: 'last-request' }, c.last_request
+      ? h('span', {}, time(c.last_request.at), c.last_request.client ? ` · ${c.last_request.client}` : '')
+      : h('span', { class: 'muted' }, 'none yet')),
+    h('dt', {}, 'Refused writes, last 24 hours'),
+    h('dd', {}, errors.total
+      ? h('span', { class: 'pill bad' }, `${errors.total}: ` + errors.by_status.map((e) => `${e.count} × ${e.status}`).join(', '))
+      : 'none'),
+    h('dt', {}, 'Last successful write'),
+    h('dd', {}, write(c.last_success, 'none yet')),
+    h('dt', {}, 'Last refused write'),
+    h('dd', {}, write(c.last_error, 'none')));
 }
 
 function instructions() {
@@ -54,20 +83,24 @@ function instructions() {
         h('li', {}, h('strong', {}, 'Test Connection'), ', then ', h('strong', {}, 'Save'), '.'))));
 }
 
-/** The result of a connect or an issued token: shown once, with copy buttons. */
-export function shownOnce(box, { base, token, label }, after) {
-  const hide = h('button', { type: 'button', class: 'secondary' }, 'Hide the token');
+/**
+ * A secret shown once (a connect's or an issued token, a webhook signing secret), with copy
+ * buttons: never stored, gone when hidden or when the page is left.
+ */
+export function shownOnce(box, { base, token, label, what = 'Token', after }) {
+  const thing = what.toLowerCase();
+  const hide = h('button', { type: 'button', class: 'secondary' }, `Hide the ${thing}`);
   const panel = h('section', { class: 'once', 'aria-labelledby': 'once-h', tabindex: '-1' },
-    h('h2', { id: 'once-h' }, 'Copy these now'),
-    h('p', { class: 'warning' }, h('strong', {}, 'The token is shown only this once.'),
+    h('h2', { id: 'once-h' }, base ? 'Copy these now' : 'Copy this now'),
+    h('p', { class: 'warning' }, h('strong', {}, `The ${thing} is shown only this once.`),
       ' It is not stored in this browser and cannot be shown again; if you lose it, issue a new one.'),
     base ? copyable('SCIM URL', base) : null,
-    copyable('Token', token, { secret: true }),
+    copyable(what, token, { secret: true }),
     label ? h('p', { class: 'hint' }, 'Label: ', label) : null,
     after,
     h('div', { class: 'actions' }, hide));
   hide.addEventListener('click', () => {
-    fill(box, h('p', { role: 'status' }, 'The token was hidden. It can no longer be shown.'));
+    fill(box, h('p', { role: 'status' }, `The ${thing} was hidden. It can no longer be shown.`));
   });
   fill(box, panel);
   panel.focus();
@@ -103,7 +136,7 @@ export async function render(body, session, stale) {
       const r = await api('POST', tenantPath('/connect'), null, label.value.trim() ? { label: label.value.trim() } : {});
       connectStatus.ok('Connected: a new token was issued. Older tokens keep working.');
       label.value = '';
-      shownOnce(onceBox, { base: r.scim_base_url, token: r.token, label: r.label }, instructions());
+      shownOnce(onceBox, { base: r.scim_base_url, token: r.token, label: r.label, after: instructions() });
       refresh();
     } catch (e) {
       connectStatus.error(e);
