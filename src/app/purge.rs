@@ -292,6 +292,9 @@ mod tests {
                               '2026-01-02T00:00:00.000Z' FROM n",
             "attributes" => "INSERT INTO attributes (tenant_id, id, name, scim_name, type, created) \
                              SELECT ?1, 'a' || i, 'A' || i, 'A' || i, 'text', '2026-01-01T00:00:00.000Z' FROM n",
+            "attribute_misses" => "INSERT INTO attribute_misses (tenant_id, name_fold, name, count, first_seen, \
+                                   last_seen) SELECT ?1, 'm' || i, 'M' || i, 1, '2026-01-01T00:00:00.000Z', \
+                                   '2026-01-01T00:00:00.000Z' FROM n",
             other => panic!("no seed for the tenant table {other}: add one"),
         }
     }

@@ -11,5 +11,6 @@ pub mod patch;
 pub mod path;
 pub mod projection;
 pub mod schema;
+pub mod sent;
 pub mod tenant;
 pub mod user;

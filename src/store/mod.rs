@@ -23,10 +23,12 @@ pub mod attributes;
 pub mod batch;
 pub mod builder;
 pub mod classify;
+pub mod connection;
 #[cfg(target_arch = "wasm32")]
 pub mod d1;
 pub mod deleted;
 pub mod guard;
+pub mod health;
 pub mod list_sql;
 pub mod maintenance;
 pub mod reports;

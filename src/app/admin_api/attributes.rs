@@ -237,7 +237,7 @@ fn no_such_attribute() -> AdminError {
     AdminError::NotFound("No such attribute".into())
 }
 
-async fn fetch<S: Store>(
+pub(super) async fn fetch<S: Store>(
     tenant: &TenantId,
     id: &str,
     store: &S,
@@ -260,6 +260,18 @@ pub async fn update<S: Store>(
     id: &str,
     body: Map<String, Value>,
     store: &S,
+) -> Result<Response, AdminError> {
+    update_with(tenant, id, body, store, Vec::new()).await
+}
+
+/// [`update`], with further statements in the batch of the change (attribute health forgets
+/// the name that has just become an alias, `super::health`).
+pub(super) async fn update_with<S: Store>(
+    tenant: &TenantId,
+    id: &str,
+    body: Map<String, Value>,
+    store: &S,
+    also: Vec<crate::store::Stmt>,
 ) -> Result<Response, AdminError> {
     refuse_unknown_fields(&body, &["name", "aliases", "options", "active"])?;
     let current = fetch(tenant, id, store).await?.attr;
@@ -305,6 +317,7 @@ pub async fn update<S: Store>(
         }
         batch.write_all(sql::set_names(tenant, id, &names));
     }
+    batch.write_all(also);
     let updated = batch.read(sql::get(tenant, id));
     let (_, mut results) = batch.run(store).await.map_err(race)?;
     let row = results.take(updated)?.ok_or_else(no_such_attribute)?;

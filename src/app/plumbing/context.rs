@@ -58,6 +58,9 @@ pub struct Ctx<'a> {
     pub config: &'a Config,
     pub deferred: Vec<Stmt>,
     pub log: Vec<String>,
+    /// The client (User-Agent, bounded) of a SCIM request, set by the SCIM API: kept with the
+    /// token's `last_used` (connection status, DESIGN §7).
+    pub client: Option<String>,
 }
 
 impl<'a> Ctx<'a> {
@@ -76,6 +79,7 @@ impl<'a> Ctx<'a> {
             config,
             deferred: Vec::new(),
             log: Vec::new(),
+            client: None,
         }
     }
 }

@@ -5,6 +5,7 @@
 //! - `users`: create, read, replace, patch and delete; `retry` the optimistic write loop that
 //!   replace and patch share; `activity` the activity-log entries each outcome writes; `write`
 //!   what every write shares, including the log of a refusal no batch logged (a failure);
+//!   `health` what writes note for attribute health;
 //! - `list`: `GET /Users` and the searches; `discovery`: the service's self-description;
 //! - `conditional`: ETags and `If-Match`/`If-None-Match`; `tenancy`: the token check and the
 //!   tenant's schema in every batch; `respond`: SCIM answers and errors; `throttle`: what the
@@ -14,6 +15,7 @@ pub mod activity;
 pub mod call;
 pub mod conditional;
 pub mod discovery;
+pub mod health;
 pub mod list;
 pub mod respond;
 pub mod retry;
@@ -53,6 +55,7 @@ pub async fn handle<S: Store>(
     // The credential is read once, without the database; a current-format token that cannot
     // be checked for want of a secret is the operator's to fix, and the log says so.
     let token = presented_token(&req, ctx.config);
+    ctx.client = call::client(&req);
     if let Err(AuthFailure::NotConfigured(problem)) = token {
         ctx.log.push(format!(
             "scim: {}: tokens of the current format are neither issued nor accepted",

@@ -141,8 +141,12 @@ impl ScimBatch {
         };
         let stale_before = ctx.now.add_millis(-LAST_USED_INTERVAL_MS);
         if auth.last_used.is_none_or(|t| t < stale_before) {
-            ctx.deferred
-                .push(tokens::touch_token(&tenant.token_id, ctx.now, stale_before));
+            ctx.deferred.push(tokens::touch_token(
+                &tenant.token_id,
+                ctx.now,
+                stale_before,
+                ctx.client.as_deref(),
+            ));
         }
         Ok((tenant, ScimResults(results)))
     }
