@@ -8,15 +8,20 @@
 //! answers, once each: a created tenant's first token and a newly issued token.
 //!
 //! - `tenants`, `tokens`, `attributes`, `reports`, `deleted` (deleted employees), `guard` (the
-//!   mass-deactivation guard): the handlers, one room per resource;
+//!   mass-deactivation guard): the handlers, one room per resource; for the console, `health`
+//!   (attribute health), `export` (the roster as CSV, streamed) and `connection` (connection
+//!   status);
 //! - `request`: bodies, fields and paging; `error`: the error type and its answers;
 //! - `throttle`: what the edge's rate limiter counts (wrong admin credentials, per address);
 //! - [`TenantBatch`]: a batch behind the check that its tenant exists.
 
 pub mod attributes;
+pub mod connection;
 pub mod deleted;
 pub mod error;
+pub mod export;
 pub mod guard;
+pub mod health;
 pub mod reports;
 pub mod request;
 pub mod tenants;
@@ -149,6 +154,17 @@ async fn run<S: Store>(
             guard::dismiss(&tenant(t), body()?, store, ctx).await
         }
         (Method::GET, AdminEndpoint::Purges) => tenants::purges(&params, store).await,
+        // The console's reads (issue 23).
+        (Method::GET, AdminEndpoint::AttributeHealth(t)) => health::get(&tenant(t), store).await,
+        (Method::POST, AdminEndpoint::AttributeHealthAliases(t)) => {
+            health::alias(&tenant(t), body()?, store).await
+        }
+        (Method::GET, AdminEndpoint::EmployeesCsv(t)) => {
+            export::start(&tenant(t), &params, store, ctx).await
+        }
+        (Method::GET, AdminEndpoint::Connection(t)) => {
+            connection::get(&tenant(t), store, ctx).await
+        }
         (_, AdminEndpoint::Unknown) => Err(AdminError::NotFound("No such admin endpoint".into())),
         (_, endpoint) => Err(AdminError::MethodNotAllowed {
             allow: endpoint.allow(),

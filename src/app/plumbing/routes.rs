@@ -69,6 +69,12 @@ pub enum AdminEndpoint {
     GuardDismiss(String),
     /// Deleted tenants whose data is still being purged.
     Purges,
+    /// The console's reads of a tenant (issue 23): attribute health and its alias call, the
+    /// roster as CSV, the connection status.
+    AttributeHealth(String),
+    AttributeHealthAliases(String),
+    EmployeesCsv(String),
+    Connection(String),
     Unknown,
 }
 
@@ -89,6 +95,10 @@ impl AdminEndpoint {
             AdminEndpoint::RestoreEmployee(..) => "POST",
             AdminEndpoint::Guard(_) => "GET",
             AdminEndpoint::GuardApply(_) | AdminEndpoint::GuardDismiss(_) => "POST",
+            AdminEndpoint::AttributeHealth(_)
+            | AdminEndpoint::EmployeesCsv(_)
+            | AdminEndpoint::Connection(_) => "GET",
+            AdminEndpoint::AttributeHealthAliases(_) => "POST",
             AdminEndpoint::Unknown => "",
         }
     }
@@ -204,6 +214,13 @@ fn admin_endpoint(segments: &[String]) -> AdminEndpoint {
         ["tenants", t, "guard", "apply"] => AdminEndpoint::GuardApply(t.to_string()),
         ["tenants", t, "guard", "dismiss"] => AdminEndpoint::GuardDismiss(t.to_string()),
         ["purges"] => AdminEndpoint::Purges,
+        // The console's reads (issue 23).
+        ["tenants", t, "attribute-health"] => AdminEndpoint::AttributeHealth(t.to_string()),
+        ["tenants", t, "attribute-health", "aliases"] => {
+            AdminEndpoint::AttributeHealthAliases(t.to_string())
+        }
+        ["tenants", t, "employees.csv"] => AdminEndpoint::EmployeesCsv(t.to_string()),
+        ["tenants", t, "connection"] => AdminEndpoint::Connection(t.to_string()),
         _ => AdminEndpoint::Unknown,
     }
 }
@@ -306,6 +323,22 @@ mod tests {
             (
                 "/admin/v1/tenants/t1/deleted-employees/u1/restore",
                 Route::Admin(A::RestoreEmployee(s("t1"), s("u1"))),
+            ),
+            (
+                "/admin/v1/tenants/t1/attribute-health",
+                Route::Admin(A::AttributeHealth(s("t1"))),
+            ),
+            (
+                "/admin/v1/tenants/t1/attribute-health/aliases",
+                Route::Admin(A::AttributeHealthAliases(s("t1"))),
+            ),
+            (
+                "/admin/v1/tenants/t1/employees.csv",
+                Route::Admin(A::EmployeesCsv(s("t1"))),
+            ),
+            (
+                "/admin/v1/tenants/t1/connection",
+                Route::Admin(A::Connection(s("t1"))),
             ),
             ("/admin/v1/Tenants", Route::Admin(A::Unknown)),
             ("/admin/v1", Route::Admin(A::Unknown)),
