@@ -10,6 +10,7 @@ mod common;
 mod helpers;
 
 mod activity;
+mod console;
 mod credentials;
 mod deleted;
 mod faults;

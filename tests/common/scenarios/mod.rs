@@ -7,6 +7,7 @@
 //! something. Each scenario is named once in [`shared_tests!`]; the host suite's
 //! `every_scenario_is_listed_once` fails on a scenario missing from the list, so that no
 //! scenario runs in one suite only.
+pub mod console;
 pub mod custom;
 pub mod deleted;
 pub mod limits;
@@ -38,6 +39,12 @@ macro_rules! shared_tests {
     (@list [$($then:tt)*]) => {
         $crate::common::scenarios::shared_tests! {@$($then)* ;
             scenarios {
+                console: [
+                    an_unknown_extension_name_is_aliased_from_attribute_health,
+                    roster_search_ignores_case_and_accents,
+                    the_roster_exports_as_csv,
+                    connection_status_shows_requests_and_errors,
+                ],
                 custom: [
                     admin_defines_attributes,
                     okta_custom_attribute_flow,
