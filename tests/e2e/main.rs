@@ -13,6 +13,7 @@ mod http_client;
 mod concurrency;
 mod cron;
 mod deleted;
+mod export;
 mod guard;
 mod patch_concurrency;
 mod purge;
