@@ -16,7 +16,9 @@
 //! or repeated. Two exceptions, both narrow: a write in flight at T (its time is its request's,
 //! before T, but it commits just after the first page) shows on the pages not yet read; and a
 //! rename during the paging can move an employee across the cursor, as in any keyset paging over
-//! a mutable key. The cursor also keeps the `eligible` filter and `total`,
+//! a mutable key. `q=` searches the roster: each word must begin a word of the employee's
+//! names, userName or emails, ignoring case and accents (`store::reports::RosterFilter`). The
+//! cursor also keeps the `eligible` filter, the search and `total`,
 //! counted on the first page only: the page itself costs `limit` index steps, the count one pass
 //! over the tenant's history.
 //!
