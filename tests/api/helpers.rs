@@ -136,6 +136,9 @@ impl TestApp {
             batches: &self.batches,
         };
         let response = block_on(app::handle(req, &counting, &mut ctx));
+        // What the worker streams (the CSV export's later pages), concatenated.
+        let response = block_on(app::admin_api::export::collect(response, &counting))
+            .expect("every page of an export is read");
         // What the worker would log (a failing test shows it; a passing one hides it).
         for line in &ctx.log {
             eprintln!("worker log: {line}");

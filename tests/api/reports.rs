@@ -10,7 +10,7 @@ use crate::helpers::{block_on, TestApp};
 use scim_edge::app::retention::prune_activity;
 use scim_edge::model::{Operation, TenantId};
 use scim_edge::scim::datetime::Timestamp;
-use scim_edge::store::reports::{self as sql, ActivityFilter, RosterAfter};
+use scim_edge::store::reports::{self as sql, ActivityFilter, RosterAfter, RosterFilter};
 use scim_edge::store::{Stmt, Value as StoreValue};
 use serde_json::{json, Value};
 
@@ -337,17 +337,32 @@ fn roster_and_activity_reads_are_index_backed() {
     let table: [(&str, Stmt, &[&str], &str); 7] = [
         (
             "roster page",
-            sql::roster_page(&t, at, RosterAfter { key: "", id: "" }, None, 101)
-                .stmt()
-                .clone(),
+            sql::roster_page(
+                &t,
+                at,
+                RosterAfter { key: "", id: "" },
+                &RosterFilter::default(),
+                101,
+            )
+            .stmt()
+            .clone(),
             &["SCAN u", "SCAN d", "SCAN a", "SCAN s", "TEMP B-TREE"],
             "users_by_user_name",
         ),
         (
             "eligible roster page",
-            sql::roster_page(&t, at, RosterAfter { key: "k", id: "i" }, Some(true), 101)
-                .stmt()
-                .clone(),
+            sql::roster_page(
+                &t,
+                at,
+                RosterAfter { key: "k", id: "i" },
+                &RosterFilter {
+                    eligible: Some(true),
+                    words: &[],
+                },
+                101,
+            )
+            .stmt()
+            .clone(),
             &["SCAN u", "SCAN d", "SCAN a", "SCAN s", "TEMP B-TREE"],
             "activation_deletions",
         ),
@@ -413,7 +428,14 @@ fn roster_and_activity_reads_are_index_backed() {
     }
     let steps = plan(
         &app,
-        sql::roster_page(&t, at, RosterAfter { key: "", id: "" }, None, 1).stmt(),
+        sql::roster_page(
+            &t,
+            at,
+            RosterAfter { key: "", id: "" },
+            &RosterFilter::default(),
+            1,
+        )
+        .stmt(),
     );
     assert!(
         steps.iter().any(|s| s.contains("MERGE (UNION ALL)")),
