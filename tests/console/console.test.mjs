@@ -33,6 +33,8 @@ assert.ok(ADMIN_TOKEN, 'SCIM_EDGE_ADMIN_TOKEN is not set');
 mkdirSync(OUT, { recursive: true });
 
 const run = Date.now().toString(36);
+// The console's pages: the navigation's link, and the page's heading when it differs.
+const PAGES = [['Provisioning', 'Employee provisioning'], ['Tokens'], ['Custom attributes'], ['Attribute health'], ['Activity'], ['Roster'], ['Deleted employees'], ['Deactivation guard'], ['Webhooks']];
 
 // ---- HTTP to the worker, as the operator and as an IdP --------------------------------------
 
@@ -224,6 +226,17 @@ test('a company admin runs provisioning from the console (issue 15, steps 1-9)',
   // 4. The employee appears in the roster and the activity.
   await go(page, 'Tokens');
   assert.ok(!(await page.content()).includes(token), 'the token is not shown again');
+  // Issue another while the first keeps working (rotation).
+  await page.getByLabel('Label (optional)').fill('rotation');
+  await page.getByRole('button', { name: 'Issue a token' }).click();
+  const second = await page.getByLabel('Token', { exact: true }).inputValue();
+  assert.match(second, /^scim_1_0_/);
+  assert.equal((await scim(second, 'GET', '/Users?count=1')).status, 200);
+  assert.equal((await scim(token, 'GET', '/Users?count=1')).status, 200);
+  await rowWith(page, 'rotation').waitFor();
+  await page.getByRole('button', { name: 'Hide the token' }).click();
+  await page.getByText('The token was hidden. It can no longer be shown.').waitFor();
+  assert.ok(!(await page.content()).includes(second));
   await check(page, '2-tokens');
   await go(page, 'Roster');
   await rowWith(page, `grace.${run}@example.com`).first().waitFor();
@@ -268,12 +281,34 @@ test('a company admin runs provisioning from the console (issue 15, steps 1-9)',
   assert.equal(refused.status, 400, refused.text);
   await healthFixesTheName(page, okta, token);
 
+  // The activity's filters: the refusal with its detail; the audit log has the attribute.
+  await go(page, 'Activity');
+  await page.getByLabel('Result').selectOption('failure');
+  await page.getByLabel('Operation').selectOption('create');
+  await page.getByRole('button', { name: 'Filter' }).click();
+  const refusedRow = rowWith(page, `lin.${run}@example.com`);
+  await refusedRow.waitFor();
+  assert.match(await refusedRow.textContent(), /400.*refused.*StartDate/);
+  assert.equal(await page.locator('section', { hasText: 'Provisioning activity' }).locator('tbody tr').count(), 1);
+  await page.locator('section', { hasText: 'Audit log' }).locator('tbody tr', { hasText: 'attribute.created' }).first().waitFor();
+
   // Roster as of a date, and the CSV.
   await go(page, 'Roster');
   await page.getByLabel('As of date (empty: now)').fill('2000-01-01');
   await page.getByRole('button', { name: 'Show', exact: true }).click();
   await page.getByText('No employees existed at that time.').waitFor();
   await page.getByLabel('As of date (empty: now)').fill('');
+  await page.getByRole('button', { name: 'Show', exact: true }).click();
+  await rowWith(page, userName).waitFor();
+  // Search: by a word of the email, and one that finds nobody.
+  await page.getByLabel('Search (name or email)').fill('grace');
+  await page.getByRole('button', { name: 'Show', exact: true }).click();
+  await page.getByText(/1 employee at .* matching "grace"/).waitFor();
+  await rowWith(page, userName).waitFor();
+  await page.getByLabel('Search (name or email)').fill(`nobody${run}`);
+  await page.getByRole('button', { name: 'Show', exact: true }).click();
+  await page.getByText('Nobody matches this search.').waitFor();
+  await page.getByLabel('Search (name or email)').fill('');
   await page.getByRole('button', { name: 'Show', exact: true }).click();
   await rowWith(page, userName).waitFor();
   await check(page, '6-roster');
@@ -317,13 +352,15 @@ test('a company admin runs provisioning from the console (issue 15, steps 1-9)',
   // Disconnect, confirmed (Cancel first changes nothing): every token revoked. First, the
   // connection's state: the IdP's last request and its client, the refused writes.
   await go(page, 'Provisioning', 'Employee provisioning');
+  assert.match(await page.textContent('#last-request'), /node/);
+  await page.getByText(/1: 1 × 400/).waitFor();
   await page.getByRole('button', { name: 'Disconnect…' }).click();
   await page.getByRole('dialog').getByRole('button', { name: 'Cancel' }).click();
   await page.getByText('Nothing changed.').waitFor();
-  await page.getByText(/Connected \(1 working token\)/).waitFor();
+  await page.getByText(/Connected \(2 working tokens\)/).waitFor();
   await page.getByRole('button', { name: 'Disconnect…' }).click();
   await page.getByRole('dialog').getByRole('button', { name: 'Disconnect' }).click();
-  await page.getByText('Disconnected: 1 token revoked.').waitFor();
+  await page.getByText('Disconnected: 2 tokens revoked.').waitFor();
   await page.locator('#connection-state', { hasText: 'Not connected' }).waitFor();
   assert.equal((await scim(tenant.token, 'GET', '/Users?count=1')).status, 401);
 
@@ -340,9 +377,12 @@ test('a company admin runs provisioning from the console (issue 15, steps 1-9)',
 
   // Phone width: the same pages, one column.
   await page.setViewportSize({ width: 390, height: 844 });
+  for (const [name, heading] of PAGES) {
+    await go(page, name, heading);
+    assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1), `${name}: no sideways scrolling at phone width`);
+  }
   await go(page, 'Roster');
   await check(page, '10-roster-phone');
-  assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth + 1), 'no sideways scrolling at phone width');
   await page.setViewportSize({ width: 1280, height: 900 });
 
   // 9. Logout: the console says so, and the session no longer works.
@@ -358,12 +398,25 @@ test('a company admin runs provisioning from the console (issue 15, steps 1-9)',
 /** Step 6, the rest: Attribute health lists the unmatched name; one click aliases it; the retried create succeeds. */
 async function healthFixesTheName(page, okta, token) {
   await go(page, 'Attribute health');
+  const row = rowWith(page, 'StartDate');
+  assert.match(await row.textContent(), /StartDate.*1/);
   await check(page, '4-health');
+  await row.getByRole('button', { name: 'Add as alias' }).click();
+  await page.getByText(/StartDate is now an alias of Employed Since/).waitFor();
+  await page.getByText('None: every name your identity provider sent matched an attribute.').waitFor();
+  const retried = await scim(token, 'POST', '/Users', okta);
+  assert.equal(retried.status, 201, retried.text);
+  assert.equal(retried.json[NS].Employed_Since, '2024-02-01');
+  await go(page, 'Custom attributes');
+  assert.match(await page.locator('article', { hasText: 'Employed Since' }).textContent(), /Aliases\s*StartDate/);
 }
 
 /** Step 8: the CSV downloads, and lists the roster (its markup as text, quoted as RFC 4180 asks). */
 async function csvDownloads(page, userName) {
-  void page; void userName;
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download CSV' }).click()]);
+  const csv = readFileSync(await download.path(), 'utf8');
+  assert.match(csv.split(/\r?\n/)[0], /userName/i, csv.slice(0, 200));
+  assert.ok(csv.includes(`"${userName.replace(/"/g, '""')}"`), csv);
 }
 
 test('a second company\'s admin sees none of it', async () => {
@@ -375,7 +428,7 @@ test('a second company\'s admin sees none of it', async () => {
   const hook = `http://127.0.0.1:${mailServer.address().port}/mine/${run}`;
   assert.equal((await operator('POST', `/tenants/${mine.id}/webhooks`, { url: hook })).status, 201);
   const { context, page, problems } = await signedIn(await signInLink(theirs, `eve.${run}@example.com`));
-  for (const [name, heading] of [['Provisioning', 'Employee provisioning'], ['Tokens'], ['Custom attributes'], ['Attribute health'], ['Activity'], ['Roster'], ['Deleted employees'], ['Deactivation guard'], ['Webhooks']]) {
+  for (const [name, heading] of PAGES) {
     await go(page, name, heading);
     const text = await page.textContent('body');
     for (const theirsOnly of [secret, `Hidden ${run}`, mine.id, hook]) {

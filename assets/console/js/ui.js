@@ -149,7 +149,7 @@ export function copyable(label, value, { secret = false } = {}) {
  */
 export function table(caption, columns, rows, empty) {
   if (!rows.length) return h('p', { class: 'empty' }, empty);
-  return h('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': caption },
+  return h('div', { class: 'table-wrap', tabindex: '0', role: 'region', 'aria-label': `Table: ${caption}` },
     h('table', {},
       h('caption', { class: 'visually-hidden' }, caption),
       h('thead', {}, h('tr', {}, columns.map(([head]) => h('th', { scope: 'col' }, head || h('span', { class: 'visually-hidden' }, 'Actions'))))),

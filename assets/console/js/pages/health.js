@@ -57,9 +57,7 @@ export async function render(body, session, stale) {
         api('GET', tenantPath('/attributes'), { limit: 1000 }).then((x) => x.attributes.filter((a) => a.active)),
       ]);
     } catch (e) {
-      fill(box, e.status === 404 && /endpoint/i.test(e.message)
-        ? h('p', { class: 'empty' }, 'Attribute health is not available on this server yet.')
-        : errorBox(e, 'attribute health'));
+      fill(box, errorBox(e, 'attribute health'));
       return;
     }
     if (stale()) return;

@@ -10,27 +10,7 @@ import { h, fill, time, statusLine, errorBox, loading, field, confirmAction, cop
 
 /** The connection's state: GET .../connection (each token's last request and client, refused writes of the last 24 hours). */
 async function connection() {
-  try {
-    return await api('GET', tenantPath('/connection'));
-  } catch (e) {
-    if (!(e.status === 404 && /endpoint/i.test(e.message))) throw e;
-  }
-  // A server without GET .../connection yet: what the tokens say.
-  const tokens = [];
-  let cursor = null;
-  do {
-    const page = await api('GET', tenantPath('/tokens'), { limit: 1000, cursor });
-    tokens.push(...page.tokens);
-    cursor = page.next_cursor;
-  } while (cursor);
-  const used = tokens.filter((t) => t.last_used).sort((a, b) => (a.last_used < b.last_used ? 1 : -1));
-  return {
-    tokens,
-    last_request: used.length ? { at: used[0].last_used, client: null, token_id: used[0].token_id } : null,
-    errors_24h: { total: 0, by_status: [] },
-    last_success: null,
-    last_error: null,
-  };
+  return api('GET', tenantPath('/connection'));
 }
 
 function write(w, none) {

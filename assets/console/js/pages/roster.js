@@ -37,7 +37,7 @@ export async function render(body) {
     field('As of date (empty: now)', date, `In ${zone}.`),
     field('Time (optional)', clock, 'Empty: the end of that day.'),
     field('Show', which),
-    field('Search (name or email)', q),
+    field('Search (name or email)', q, 'Beginnings of words, any case and accents: "jose nun" finds José Núñez.'),
     h('button', { type: 'submit' }, 'Show'));
   const csv = h('a', { class: 'button secondary', download: 'roster.csv' }, 'Download CSV');
   const box = h('div');
