@@ -99,8 +99,12 @@ trap cleanup EXIT
 
 say "starting wrangler dev on $ORIGIN"
 # Webhook endpoints on this machine's loopback (a receiver under development) are allowed here.
+# The console's static assets on the command line (see wrangler.toml: with them, wrangler dev
+# 4.86 cannot run the Cron Triggers; CONSOLE=off make dev serves without the console, for that).
+ASSETS_ARGS=(--assets assets)
+[ "${CONSOLE:-on}" != off ] || ASSETS_ARGS=()
 node_modules/.bin/wrangler dev --ip 127.0.0.1 --port "$PORT" --inspector-port "$(free_port)" \
-  --var WEBHOOK_ALLOW_LOOPBACK_HTTP:on --show-interactive-dev-session=false &
+  --var WEBHOOK_ALLOW_LOOPBACK_HTTP:on --show-interactive-dev-session=false "${ASSETS_ARGS[@]}" &
 WRANGLER_PID=$!
 wait_for_http "$ORIGIN/scim/v2/ServiceProviderConfig" 60 "$WRANGLER_PID" \
   || die "wrangler dev did not answer on $ORIGIN"
@@ -143,6 +147,8 @@ else
   say "reusing the development tenant $TENANT_ID and its token"
 fi
 
+CONSOLE_NOTE=""
+[ "${CONSOLE:-on}" != off ] || CONSOLE_NOTE="  (not served: CONSOLE=off)"
 # A sign-in link for the development tenant's company admin (one use, 15 minutes): the console.
 SIGN_IN_URL=""
 out="$(api POST "/tenants/$TENANT_ID/sign-in-links" '{"email": "admin@example.com"}')"
@@ -172,7 +178,7 @@ cat >&2 <<EOF
   Tenant          $TENANT_ID
   Admin API       $ORIGIN/admin/v1/  (Authorization: Bearer \$ADMIN_TOKEN, from .dev.vars)
 
-  Console         $ORIGIN/console/
+  Console         $ORIGIN/console/${CONSOLE_NOTE:-}
   Sign-in link    $SIGN_IN_URL
                   (admin@example.com; works once, for 15 minutes; another: make sign-in-link)
 

@@ -224,7 +224,9 @@ stop_group() {
 #                           over 32 characters) and wrangler's log (DIR/wrangler.log, and its
 #                           debug log DIR/wrangler-debug.log)
 #   worker_d1 ARGS...       `wrangler d1 ARGS DB --local` on that database
-#   worker_start            `wrangler dev` on a free port, in a process group of its own; exports
+#   worker_start            `wrangler dev` on a free port, in a process group of its own (with the
+#                           console's static assets when WORKER_ASSETS is set: then the Cron
+#                           Triggers cannot be run, see wrangler.toml); exports
 #                           ORIGIN and sets WRANGLER_PID once the worker answers (WORKER_LOG_LEVEL,
 #                           e.g. warn, quiets wrangler's per-request log for benchmarks)
 #   worker_stop             stops it, by process id
@@ -270,6 +272,7 @@ worker_start() {
     --inspector-port "$(free_port)" --persist-to "$WORKER_DIR/state" --env-file "$WORKER_DIR/vars" \
     --var WEBHOOK_ALLOW_LOOPBACK_HTTP:on --var "WEBHOOK_RETRY_SCHEDULE:$WORKER_WEBHOOK_SCHEDULE" \
     --show-interactive-dev-session=false ${WORKER_LOG_LEVEL:+--log-level "$WORKER_LOG_LEVEL"} \
+    ${WORKER_ASSETS:+--assets "$ROOT/assets"} \
     >>"$WORKER_DIR/wrangler.log" 2>&1 </dev/null) &
   WRANGLER_PID=$!
   wait_for_http "$ORIGIN/scim/v2/ServiceProviderConfig" 60 "$WRANGLER_PID" || {
