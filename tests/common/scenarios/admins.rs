@@ -366,7 +366,12 @@ pub fn a_company_admin_fixes_an_attribute_and_exports_the_roster(c: &impl Client
         .expect_scim_error(400, Some("invalidValue"));
     let health = admin.api("GET", &format!("{own}/attribute-health"), None);
     health.expect(200);
-    assert_eq!(health.json()["unmatched"][0]["name"], json!("CostCentre"), "{}", health.body);
+    assert_eq!(
+        health.json()["unmatched"][0]["name"],
+        json!("CostCentre"),
+        "{}",
+        health.body
+    );
     admin
         .api(
             "POST",
@@ -378,7 +383,9 @@ pub fn a_company_admin_fixes_an_attribute_and_exports_the_roster(c: &impl Client
     created.expect(201);
     let id = created.json()["id"].as_str().unwrap().to_string();
     assert_eq!(
-        admin.api("GET", &format!("{own}/attribute-health"), None).json()["unmatched"],
+        admin
+            .api("GET", &format!("{own}/attribute-health"), None)
+            .json()["unmatched"],
         json!([])
     );
 
@@ -399,12 +406,19 @@ pub fn a_company_admin_fixes_an_attribute_and_exports_the_roster(c: &impl Client
     assert!(header.starts_with("id,userName,email,"), "{header}");
     assert!(header.ends_with(",Cost Center"), "{header}");
     let row = lines.next().unwrap();
-    assert!(row.starts_with(&format!("{id},{name},{name},José,Núñez,true,true,")), "{row}");
+    assert!(
+        row.starts_with(&format!("{id},{name},{name},José,Núñez,true,true,")),
+        "{row}"
+    );
     assert!(row.ends_with(r#","'=HYPERLINK(""http://x"")""#), "{row}");
     assert_eq!(lines.next(), None);
 
     // The connection: the token's last request and its client.
     let connection = admin.api("GET", &format!("{own}/connection"), None);
     connection.expect(200);
-    assert!(connection.json()["last_success"].is_object(), "{}", connection.body);
+    assert!(
+        connection.json()["last_success"].is_object(),
+        "{}",
+        connection.body
+    );
 }
