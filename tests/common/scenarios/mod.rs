@@ -44,6 +44,7 @@ macro_rules! shared_tests {
                 admins: [
                     a_company_admin_signs_in_and_connects_their_idp,
                     a_company_admin_stays_in_their_lane,
+                    a_company_admin_fixes_an_attribute_and_exports_the_roster,
                 ],
                 bulk: [
                     a_mixed_request_of_max_operations,
