@@ -4,13 +4,23 @@
 #   make fuzz   10^6 generated inputs through the filter parser, PATCH and the body parser
 #   make crash  the crash-consistency runs alone (make test runs them too)
 #   make deploy ENV=staging|production   (docs/operations.md)
-.PHONY: dev test fuzz crash build deploy clean
+#   make sign-in-link  a new one-time console sign-in link for the dev tenant (make dev running)
+.PHONY: dev test fuzz crash build deploy clean sign-in-link
 
 dev:
 	@scripts/dev.sh
 
 test:
 	@scripts/test.sh
+
+# A new one-time sign-in link to the console for the development tenant's admin (EMAIL=, default
+# admin@example.com), while `make dev` runs.
+sign-in-link:
+	@test -f .dev/tenant.env || { echo "make dev is not running (no .dev/tenant.env)" >&2; exit 1; }
+	@. ./.dev/tenant.env && curl -sf -X POST -H "Authorization: Bearer $$ADMIN_TOKEN" \
+	  -H 'Content-Type: application/json' -d "{\"email\": \"$${EMAIL:-admin@example.com}\"}" \
+	  "$$ADMIN_URL/admin/v1/tenants/$$TENANT_ID/sign-in-links" | \
+	  python3 -c 'import json, sys; print(json.load(sys.stdin)["url"])'
 
 # Unoptimised on purpose: overflow checks and debug assertions stay on, as in `cargo test`
 # (release builds wrap on overflow: the bug this found would pass there). INPUTS=, SEED= to vary.

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make dev: build the worker, serve it with `wrangler dev` (workerd + a local D1) on
 # 127.0.0.1:${PORT:-8787}, and hand the developer a tenant: its SCIM base URL and bearer token,
-# printed and written to .dev/tenant.env (DESIGN §7).
+# printed and written to .dev/tenant.env (DESIGN §7); and the console's URL with a one-time
+# sign-in link for the tenant's company admin.
 #
 # Stops what it started on Ctrl-C, on SIGTERM, and when its process group is killed (wrangler
 # and workerd stay in this script's process group). Uses a free port for the inspector, so it
@@ -98,8 +99,12 @@ trap cleanup EXIT
 
 say "starting wrangler dev on $ORIGIN"
 # Webhook endpoints on this machine's loopback (a receiver under development) are allowed here.
+# The console's static assets on the command line (see wrangler.toml: with them, wrangler dev
+# 4.86 cannot run the Cron Triggers; CONSOLE=off make dev serves without the console, for that).
+ASSETS_ARGS=(--assets assets)
+[ "${CONSOLE:-on}" != off ] || ASSETS_ARGS=()
 node_modules/.bin/wrangler dev --ip 127.0.0.1 --port "$PORT" --inspector-port "$(free_port)" \
-  --var WEBHOOK_ALLOW_LOOPBACK_HTTP:on --show-interactive-dev-session=false &
+  --var WEBHOOK_ALLOW_LOOPBACK_HTTP:on --show-interactive-dev-session=false "${ASSETS_ARGS[@]}" &
 WRANGLER_PID=$!
 wait_for_http "$ORIGIN/scim/v2/ServiceProviderConfig" 60 "$WRANGLER_PID" \
   || die "wrangler dev did not answer on $ORIGIN"
@@ -142,6 +147,17 @@ else
   say "reusing the development tenant $TENANT_ID and its token"
 fi
 
+CONSOLE_NOTE=""
+[ "${CONSOLE:-on}" != off ] || CONSOLE_NOTE="  (not served: CONSOLE=off)"
+# A sign-in link for the development tenant's company admin (one use, 15 minutes): the console.
+SIGN_IN_URL=""
+out="$(api POST "/tenants/$TENANT_ID/sign-in-links" '{"email": "admin@example.com"}')"
+if [ "${out##*$'\n'}" = 201 ]; then
+  SIGN_IN_URL="$(printf '%s' "${out%$'\n'*}" | json_field url)"
+else
+  SIGN_IN_URL="(none: ${out%$'\n'*})"
+fi
+
 umask 077
 cat >"$ENV_FILE.tmp" <<EOF
 SCIM_BASE_URL=$ORIGIN/scim/v2
@@ -161,6 +177,10 @@ cat >&2 <<EOF
   Bearer token    $SCIM_TOKEN
   Tenant          $TENANT_ID
   Admin API       $ORIGIN/admin/v1/  (Authorization: Bearer \$ADMIN_TOKEN, from .dev.vars)
+
+  Console         $ORIGIN/console/${CONSOLE_NOTE:-}
+  Sign-in link    $SIGN_IN_URL
+                  (admin@example.com; works once, for 15 minutes; another: make sign-in-link)
 
   These values are in .dev/tenant.env:  source .dev/tenant.env
   Stop with Ctrl-C.

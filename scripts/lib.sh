@@ -1,9 +1,11 @@
 # Shared by the scripts of scim-edge: where things live, and idempotent installs of the tools the
 # build needs. Source it; it defines functions and variables, and runs nothing by itself.
 #
-# Everything is installed from the package registries (crates.io, npm), never from GitHub:
+# Everything is installed from the package registries (crates.io, npm, Debian), never from GitHub:
 #   - the Rust target wasm32-unknown-unknown (rustup);
-#   - node_modules/ from package-lock.json: wrangler (workerd, esbuild) and binaryen (wasm-opt);
+#   - node_modules/ from package-lock.json: wrangler (workerd, esbuild), binaryen (wasm-opt), and
+#     for the console's browser tests playwright-core (no browser of its own) and axe-core;
+#   - for those tests, Debian's chromium (apt-get; `ensure_chromium`);
 #   - wasm-bindgen-cli at exactly the wasm-bindgen version of Cargo.lock, and worker-build, each
 #     built once with `cargo install` into a per-user cache keyed by version, so that every clone
 #     of the project reuses them.
@@ -45,7 +47,7 @@ ensure_node_modules() {
   if [ -x "$ROOT/node_modules/.bin/wrangler" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
     return 0
   fi
-  say "installing node tools (npm ci: wrangler, workerd, binaryen); about half a minute"
+  say "installing node tools (npm ci: wrangler, workerd, binaryen, playwright-core, axe-core); about half a minute"
   (cd "$ROOT" && npm ci --no-audit --no-fund --loglevel=error >&2)
   echo "$want" >"$stamp"
 }
@@ -100,6 +102,34 @@ ensure_tools() {
   export WASM_BINDGEN_BIN WORKER_BUILD_BIN
   export WASM_OPT_BIN="$ROOT/node_modules/.bin/wasm-opt"
   export ESBUILD_BIN="$ROOT/node_modules/.bin/esbuild"
+}
+
+# Debian's Chromium, for the console's browser tests (tests/console): installed once with
+# `apt-get install -y chromium` when missing (as root, as on CI; anyone else is told the command).
+# No browser is downloaded from anywhere else: playwright-core is handed this executable.
+CHROMIUM_BIN="${CHROMIUM:-/usr/bin/chromium}"
+chromium_works() {
+  [ -x "$CHROMIUM_BIN" ] && "$CHROMIUM_BIN" --version >/dev/null 2>&1
+}
+ensure_chromium() {
+  chromium_works && return 0
+  if [ "$(id -u)" != 0 ]; then
+    echo "error: the console's browser tests need Chromium: sudo apt-get install -y chromium" >&2
+    return 1
+  fi
+  with_lock apt _install_chromium
+}
+_install_chromium() {
+  chromium_works && return 0 # installed meanwhile by another process holding the lock
+  say "installing Chromium from Debian (apt-get install -y chromium, once per machine; a minute or two)"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get install -y -qq chromium >/dev/null 2>&1 || {
+    apt-get update -qq >&2 && apt-get install -y -qq chromium >&2
+  } || {
+    echo "error: apt-get install -y chromium failed" >&2
+    return 1
+  }
+  chromium_works
 }
 
 # The release build of the worker into build/ (worker-build: cargo, wasm-bindgen, wasm-opt).
@@ -194,7 +224,9 @@ stop_group() {
 #                           over 32 characters) and wrangler's log (DIR/wrangler.log, and its
 #                           debug log DIR/wrangler-debug.log)
 #   worker_d1 ARGS...       `wrangler d1 ARGS DB --local` on that database
-#   worker_start            `wrangler dev` on a free port, in a process group of its own; exports
+#   worker_start            `wrangler dev` on a free port, in a process group of its own (with the
+#                           console's static assets when WORKER_ASSETS is set: then the Cron
+#                           Triggers cannot be run, see wrangler.toml); exports
 #                           ORIGIN and sets WRANGLER_PID once the worker answers (WORKER_LOG_LEVEL,
 #                           e.g. warn, quiets wrangler's per-request log for benchmarks)
 #   worker_stop             stops it, by process id
@@ -240,6 +272,7 @@ worker_start() {
     --inspector-port "$(free_port)" --persist-to "$WORKER_DIR/state" --env-file "$WORKER_DIR/vars" \
     --var WEBHOOK_ALLOW_LOOPBACK_HTTP:on --var "WEBHOOK_RETRY_SCHEDULE:$WORKER_WEBHOOK_SCHEDULE" \
     --show-interactive-dev-session=false ${WORKER_LOG_LEVEL:+--log-level "$WORKER_LOG_LEVEL"} \
+    ${WORKER_ASSETS:+--assets "$ROOT/assets"} \
     >>"$WORKER_DIR/wrangler.log" 2>&1 </dev/null) &
   WRANGLER_PID=$!
   wait_for_http "$ORIGIN/scim/v2/ServiceProviderConfig" 60 "$WRANGLER_PID" || {

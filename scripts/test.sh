@@ -4,7 +4,10 @@
 #   2. end-to-end tests (tests/e2e) against the real worker under `wrangler dev`, with a fresh
 #      local D1 (seeded with the purge test's tenant of 20,000 employees), on free ports;
 #   3. the third-party SCIM conformance checkers against the same worker (scripts/conformance.sh);
-#   4. crash consistency (scripts/crash.sh): SIGKILL in a burst of writes, restart, check the D1;
+#   4. the company admin's console in Debian's headless Chromium (tests/console, node --test with
+#      playwright-core and axe-core) on a worker of its own with the static assets; screenshots
+#      in target/console/;
+#   5. crash consistency (scripts/crash.sh): SIGKILL in a burst of writes, restart, check the D1;
 # and before them, the configuration: scripts/config_check.py (every binding, var and secret the
 # code reads declared in each environment; the migrations apply to a fresh database), its own
 # tests against broken copies, and `wrangler deploy --dry-run` for each environment; after the
@@ -43,8 +46,28 @@ check_purged() {
 }
 rm -f "$ROOT/target/e2e-wrangler.log"
 
+# The console in Debian's headless Chromium (tests/console), on a worker of its own that serves
+# the static assets (the end-to-end worker runs without them, so that the suite can run the Cron
+# Triggers: wrangler dev 4.86 cannot with assets, see wrangler.toml). In a subshell: its worker,
+# variables and traps are its own.
+console_tests() (
+  worker_init "$(mktemp -d "$ROOT/.e2e/console.XXXXXX")"
+  trap 'worker_cleanup; exit 130' INT
+  trap 'worker_cleanup; exit 143' TERM
+  trap worker_cleanup EXIT
+  worker_d1 migrations apply
+  WORKER_ASSETS=1 worker_start
+  rm -rf "$ROOT/target/console"
+  SCIM_EDGE_URL="$ORIGIN" SCIM_EDGE_ADMIN_TOKEN="$ADMIN_TOKEN" CHROMIUM="$CHROMIUM_BIN" \
+    CONSOLE_TEST_OUT="$ROOT/target/console" \
+    timeout --foreground --kill-after=10 300 node --test --test-reporter=spec \
+    "$ROOT/tests/console/console.test.mjs" 2>&1
+)
+
 ensure_tools
 build_worker || die "the worker did not build"
+chromium_ok=1
+ensure_chromium || chromium_ok=0
 
 say "configuration: scripts/config_check.py, its tests, and a dry run of each environment"
 config_start=$(date +%s)
@@ -99,6 +122,15 @@ scan_out="$(SCIM_EDGE_WORKER_LOG="$WORKER_DIR/wrangler.log" SCIM_EDGE_E2E_RECORD
 scan_rc=$?
 printf '%s\n' "$scan_out" | grep -vE '^(running [0-9]+ tests?|\.|)$' >&2
 [ $scan_rc -eq 0 ] || failures+=("log scan")
+
+say "the console in headless Chromium (tests/console: playwright-core, axe-core), on a worker of its own"
+if [ "$chromium_ok" = 1 ]; then
+  console_start=$(date +%s)
+  console_tests || failures+=("console in Chromium")
+  say "console tests: $(($(date +%s) - console_start)) s (worker start included); screenshots in target/console/"
+else
+  failures+=("console in Chromium (no Chromium)")
+fi
 
 # Crash consistency: wrangler dev of its own on fresh local D1s, SIGKILLed in the middle of a
 # burst of writes and restarted (scripts/crash.sh; about a minute for its 3 runs).

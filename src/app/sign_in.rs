@@ -6,12 +6,16 @@
 //! only), and that exchange claims the link and creates a session in one batch: the answer sets
 //! the session cookie (`plumbing::session`). A link opened from another site (an email, the
 //! survey product) therefore still ends signed in: the POST comes from this origin's own page,
-//! so the `SameSite=Strict` cookie it sets is sent from then on. A used, expired or unknown link
-//! answers a page that says which. Both requests are throttled per client address before any
+//! so the `SameSite=Strict` cookie it sets is sent from then on. A successful exchange answers
+//! `303 See Other` to the console (`/console/`, the worker's static assets). A used, expired or
+//! unknown link answers a page that says which. Both requests are throttled per client address before any
 //! database access (`throttle_counts`).
 //!
-//! Pages carry no script and no style of their own, a Content-Security-Policy that allows
-//! nothing else, `Referrer-Policy: no-referrer` (the link is in the URL) and `no-store`.
+//! Pages carry no script and no style of their own (they link the console's stylesheet), a
+//! Content-Security-Policy that allows nothing else, `Referrer-Policy: same-origin` (the link
+//! is in the URL: it goes to no other site) and `no-store`. Not `no-referrer`: under it a
+//! browser sends the form's POST with `Origin: null`, which the same-origin check must refuse,
+//! so no one could sign in (the console's browser test found it).
 
 use crate::app::plumbing::context::Ctx;
 use crate::app::plumbing::ids::prefixed_id;
@@ -29,6 +33,8 @@ use http::{header, Method};
 pub const PATH: &str = crate::app::plumbing::routes::SIGN_IN_PATH;
 /// Where a signed-in admin goes next: the console (DESIGN §7).
 pub const CONSOLE: &str = "/console/";
+/// The console's stylesheet (a static asset), which these pages share.
+const STYLE: &str = "/console/console.css";
 
 /// What the edge's rate limiter counts for a sign-in request: every one, per client address.
 pub fn counts(req: &Request) -> Vec<Count> {
@@ -69,7 +75,8 @@ fn page_html(status: u16, title: &str, html: &str) -> Response {
     let doc = format!(
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{} · scim-edge</title></head>\n<body><main><h1>{}</h1>\n{html}\n</main></body></html>\n",
+         <title>{} · scim-edge</title><link rel=\"stylesheet\" href=\"{STYLE}\"></head>\n\
+         <body><main><h1>{}</h1>\n{html}\n</main></body></html>\n",
         escape(title),
         escape(title)
     );
@@ -78,9 +85,9 @@ fn page_html(status: u16, title: &str, html: &str) -> Response {
     set(
         &mut r,
         header::CONTENT_SECURITY_POLICY,
-        "default-src 'none'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+        "default-src 'none'; style-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
     );
-    set(&mut r, header::REFERRER_POLICY, "no-referrer");
+    set(&mut r, header::REFERRER_POLICY, "same-origin");
     set(&mut r, header::CACHE_CONTROL, "no-store");
     set(&mut r, header::X_CONTENT_TYPE_OPTIONS, "nosniff");
     set(&mut r, header::X_FRAME_OPTIONS, "DENY");
@@ -250,14 +257,17 @@ async fn exchange<S: Store>(req: &Request, store: &S, ctx: &mut Ctx<'_>) -> Resp
     let Some(created) = created else {
         return unusable(state);
     };
+    // 303 See Other: the browser follows with a GET of the console (a reload does not post the
+    // spent link again); the page says the same for a client that does not follow redirects.
     let mut r = page_html(
-        200,
+        303,
         "Signed in",
         &format!(
             "<p>You are signed in as {} for 8 hours.</p>\n<p><a href=\"{CONSOLE}\">Open the console</a></p>",
             escape(&created.email)
         ),
     );
+    set(&mut r, header::LOCATION, CONSOLE);
     set(
         &mut r,
         header::SET_COOKIE,

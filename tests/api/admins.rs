@@ -146,7 +146,7 @@ fn a_link_lasts_fifteen_minutes_and_a_session_eight_hours() {
     assert!(late.body.contains("expired"));
     let link = issue_link(&app, &t, "a@example.com");
     app.advance(15 * 60_000 - 10);
-    confirm(&app, &link, &app.origin()).expect(200);
+    confirm(&app, &link, &app.origin()).expect(303);
 
     let admin = sign_in(&app, &t, "a@example.com");
     let tokens = format!("/tenants/{}/tokens", t.id);

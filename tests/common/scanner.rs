@@ -144,7 +144,7 @@ pub fn scan(req: &Request, reply: &Reply) -> Result<(), String> {
         // The session a sign-in starts is its cookie (and only that answer's).
         let starts_session = path == "/sign-in"
             && req.method.eq_ignore_ascii_case("POST")
-            && reply.status == 200
+            && reply.status == 303
             && name.eq_ignore_ascii_case("set-cookie")
             && value.starts_with("__Host-session=session_");
         if !starts_session {

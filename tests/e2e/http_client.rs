@@ -42,6 +42,8 @@ pub fn worker() -> &'static Worker {
             std::env::var("SCIM_EDGE_ADMIN_TOKEN").expect("SCIM_EDGE_ADMIN_TOKEN is not set");
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
+            // Redirects are answers to check, not to follow (the sign-in's 303 sets the cookie).
+            .max_redirects(0)
             .timeout_global(Some(Duration::from_secs(30)))
             .max_idle_connections_per_host(16)
             .build()

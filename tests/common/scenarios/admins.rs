@@ -86,10 +86,13 @@ pub fn sign_in<'c, C: Client>(c: &'c C, t: &Tenant, email: &str) -> Browser<'c, 
             csp.contains("default-src 'none'") && csp.contains("frame-ancestors 'none'"),
             "{csp}"
         );
-        assert_eq!(page.header("referrer-policy"), Some("no-referrer"));
+        // Not no-referrer: browsers would post the form with `Origin: null`, refused.
+        assert_eq!(page.header("referrer-policy"), Some("same-origin"));
     }
     let signed = confirm(c, &link, &c.origin());
-    signed.expect(200);
+    // The exchange sends the browser on to the console.
+    signed.expect(303);
+    assert_eq!(signed.header("location"), Some("/console/"));
     assert!(signed.body.contains(&escape(email)), "{}", signed.body);
     let cookie = signed
         .header("set-cookie")
@@ -126,7 +129,7 @@ pub fn a_company_admin_signs_in_and_connects_their_idp(c: &impl Client) {
     let link = issue_link(c, &t, &email);
     let admin = {
         let signed = confirm(c, &link, &c.origin());
-        signed.expect(200);
+        signed.expect(303);
         let cookie = signed.header("set-cookie").unwrap().to_string();
         Browser {
             c,
@@ -315,7 +318,7 @@ pub fn a_company_admin_stays_in_their_lane(c: &impl Client) {
     // An exchange posted from another site is refused, and the link stays usable.
     let link = issue_link(c, &t, "second@example.com");
     assert_eq!(confirm(c, &link, "https://evil.example").status, 403);
-    confirm(c, &link, &c.origin()).expect(200);
+    confirm(c, &link, &c.origin()).expect(303);
     // A forged cookie is no session.
     let forged = Browser {
         c,
