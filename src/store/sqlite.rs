@@ -9,11 +9,21 @@ use super::{Consistency, Row, Stmt, Store, StoreError, Value};
 use rusqlite::limits::Limit;
 use rusqlite::types::ValueRef;
 use rusqlite::Connection;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::path::Path;
 
 pub struct SqliteStore {
     conn: RefCell<Connection>,
+    /// Batches the primary committed that changed something: what a bookmark counts.
+    position: Cell<u64>,
+    /// The read replica, when there is one.
+    replica: RefCell<Option<Replica>>,
+}
+
+/// A copy of the primary as of `position`.
+struct Replica {
+    conn: Connection,
+    position: u64,
 }
 
 impl SqliteStore {
@@ -42,7 +52,74 @@ impl SqliteStore {
         }
         Ok(SqliteStore {
             conn: RefCell::new(conn),
+            position: Cell::new(0),
+            replica: RefCell::new(None),
         })
+    }
+
+    /// The same store with a read replica, as of now (see the module doc).
+    pub fn with_replica(self) -> Result<SqliteStore, StoreError> {
+        let conn = Connection::open_in_memory().map_err(map_err)?;
+        *self.replica.borrow_mut() = Some(Replica { conn, position: 0 });
+        self.replicate()?;
+        Ok(self)
+    }
+
+    /// Brings the replica up to the primary.
+    pub fn replicate(&self) -> Result<(), StoreError> {
+        let mut replica = self.replica.borrow_mut();
+        let Some(replica) = replica.as_mut() else {
+            return Ok(());
+        };
+        let primary = self.conn.borrow();
+        rusqlite::backup::Backup::new(&primary, &mut replica.conn)
+            .and_then(|b| b.run_to_completion(-1, std::time::Duration::ZERO, None))
+            .map_err(map_err)?;
+        replica.position = self.position.get();
+        Ok(())
+    }
+
+    /// One request's session (see the module doc).
+    pub fn session(&self) -> SqliteSession<'_> {
+        SqliteSession {
+            store: self,
+            floor: Cell::new(0),
+            seen: Cell::new(None),
+        }
+    }
+
+    /// Runs a batch where `consistency` sends it, its reads at least as new as `floor`; the
+    /// position it saw.
+    fn run_at(
+        &self,
+        consistency: Consistency,
+        stmts: &[Stmt],
+        floor: u64,
+    ) -> Result<(Vec<Vec<Row>>, u64), StoreError> {
+        let reads_only = stmts.iter().all(|s| {
+            s.sql
+                .trim_start()
+                .get(..6)
+                .is_some_and(|w| w.eq_ignore_ascii_case("select"))
+        });
+        let replica = self.replica.borrow().is_some();
+        if consistency == Consistency::Primary || !reads_only || !replica {
+            let rows = self.run(stmts)?;
+            return Ok((rows, self.position.get()));
+        }
+        if self.replica.borrow().as_ref().map_or(0, |r| r.position) < floor {
+            // D1 serves a session's read from a replica that has its bookmark.
+            self.replicate()?;
+        }
+        let mut replica = self.replica.borrow_mut();
+        let replica = replica.as_mut().expect("checked above");
+        let tx = replica.conn.transaction().map_err(map_err)?;
+        let mut out = Vec::with_capacity(stmts.len());
+        for stmt in stmts {
+            out.push(run_one(&tx, stmt)?);
+        }
+        tx.commit().map_err(map_err)?;
+        Ok((out, replica.position))
     }
 
     /// The migrations directory of this crate.
@@ -57,12 +134,16 @@ impl SqliteStore {
 
     fn run(&self, stmts: &[Stmt]) -> Result<Vec<Vec<Row>>, StoreError> {
         let mut conn = self.conn.borrow_mut();
+        let before = conn.total_changes();
         let tx = conn.transaction().map_err(map_err)?;
         let mut out = Vec::with_capacity(stmts.len());
         for stmt in stmts {
             out.push(run_one(&tx, stmt)?);
         }
         tx.commit().map_err(map_err)?;
+        if conn.total_changes() != before {
+            self.position.set(self.position.get() + 1);
+        }
         Ok(out)
     }
 }
@@ -169,13 +250,47 @@ pub fn map_err(e: rusqlite::Error) -> StoreError {
     }
 }
 
+/// Each batch its own session, without a bookmark.
 impl Store for SqliteStore {
     async fn batch(
         &self,
-        _consistency: Consistency,
+        consistency: Consistency,
         stmts: Vec<Stmt>,
     ) -> Result<Vec<Vec<Row>>, StoreError> {
-        self.run(&stmts)
+        self.run_at(consistency, &stmts, 0).map(|(rows, _)| rows)
+    }
+}
+
+/// One request's session of a [`SqliteStore`]: what D1Store's session is to D1.
+pub struct SqliteSession<'a> {
+    store: &'a SqliteStore,
+    /// Its reads are at least this new: the bookmark it resumed, and what it saw since.
+    floor: Cell<u64>,
+    /// The newest position its batches saw.
+    seen: Cell<Option<u64>>,
+}
+
+impl Store for SqliteSession<'_> {
+    async fn batch(
+        &self,
+        consistency: Consistency,
+        stmts: Vec<Stmt>,
+    ) -> Result<Vec<Vec<Row>>, StoreError> {
+        let (rows, at) = self.store.run_at(consistency, &stmts, self.floor.get())?;
+        let at = at.max(self.floor.get());
+        self.floor.set(at);
+        self.seen.set(Some(at));
+        Ok(rows)
+    }
+
+    fn resume(&self, bookmark: &str) {
+        if let Ok(at) = u64::from_str_radix(bookmark, 16) {
+            self.floor.set(self.floor.get().max(at));
+        }
+    }
+
+    fn bookmark(&self) -> Option<String> {
+        self.seen.get().map(|at| format!("{at:016x}"))
     }
 }
 

@@ -207,7 +207,7 @@ pub async fn employees<S: Store>(
     let counts = cursor
         .is_none()
         .then(|| batch.read(sql::roster_counts(tenant, at)));
-    let (_, mut results) = batch.run(store).await?;
+    let (_, mut results) = batch.run_primary(store).await?;
     let total = match (&cursor, counts) {
         (Some(c), _) => c.total,
         (None, Some(counts)) => {
