@@ -73,7 +73,7 @@ impl SqliteStore {
         };
         let primary = self.conn.borrow();
         rusqlite::backup::Backup::new(&primary, &mut replica.conn)
-            .and_then(|b| b.run_to_completion(-1, std::time::Duration::ZERO, None))
+            .and_then(|b| b.run_to_completion(i32::MAX, std::time::Duration::ZERO, None))
             .map_err(map_err)?;
         replica.position = self.position.get();
         Ok(())
@@ -84,7 +84,8 @@ impl SqliteStore {
         SqliteSession {
             store: self,
             floor: Cell::new(0),
-            seen: Cell::new(None),
+            session_seen: Cell::new(None),
+            primary_seen: Cell::new(None),
         }
     }
 
@@ -102,14 +103,16 @@ impl SqliteStore {
                 .get(..6)
                 .is_some_and(|w| w.eq_ignore_ascii_case("select"))
         });
-        let replica = self.replica.borrow().is_some();
-        if consistency == Consistency::Primary || !reads_only || !replica {
+        // D1 serves a session's read from a replica that has its bookmark, or from the primary;
+        // this replica lags until `replicate`, so a newer bookmark is the primary's to serve.
+        let fresh_replica = self
+            .replica
+            .borrow()
+            .as_ref()
+            .is_some_and(|r| r.position >= floor);
+        if consistency == Consistency::Primary || !reads_only || !fresh_replica {
             let rows = self.run(stmts)?;
             return Ok((rows, self.position.get()));
-        }
-        if self.replica.borrow().as_ref().map_or(0, |r| r.position) < floor {
-            // D1 serves a session's read from a replica that has its bookmark.
-            self.replicate()?;
         }
         let mut replica = self.replica.borrow_mut();
         let replica = replica.as_mut().expect("checked above");
@@ -261,13 +264,15 @@ impl Store for SqliteStore {
     }
 }
 
-/// One request's session of a [`SqliteStore`]: what D1Store's session is to D1.
+/// One request's session of a [`SqliteStore`]: what D1Store's sessions are to D1 (one for its
+/// [`Consistency::Primary`] batches, one for its [`Consistency::Session`] batches).
 pub struct SqliteSession<'a> {
     store: &'a SqliteStore,
-    /// Its reads are at least this new: the bookmark it resumed, and what it saw since.
+    /// Its session's reads are at least this new: the bookmark it resumed, and what they saw.
     floor: Cell<u64>,
-    /// The newest position its batches saw.
-    seen: Cell<Option<u64>>,
+    /// The newest position its `Session` batches saw, and its `Primary` ones.
+    session_seen: Cell<Option<u64>>,
+    primary_seen: Cell<Option<u64>>,
 }
 
 impl Store for SqliteSession<'_> {
@@ -276,10 +281,19 @@ impl Store for SqliteSession<'_> {
         consistency: Consistency,
         stmts: Vec<Stmt>,
     ) -> Result<Vec<Vec<Row>>, StoreError> {
-        let (rows, at) = self.store.run_at(consistency, &stmts, self.floor.get())?;
-        let at = at.max(self.floor.get());
-        self.floor.set(at);
-        self.seen.set(Some(at));
+        let floor = match consistency {
+            Consistency::Primary => 0,
+            Consistency::Session => self.floor.get(),
+        };
+        let (rows, at) = self.store.run_at(consistency, &stmts, floor)?;
+        let at = at.max(floor);
+        match consistency {
+            Consistency::Primary => self.primary_seen.set(Some(at)),
+            Consistency::Session => {
+                self.floor.set(at);
+                self.session_seen.set(Some(at));
+            }
+        }
         Ok(rows)
     }
 
@@ -290,7 +304,10 @@ impl Store for SqliteSession<'_> {
     }
 
     fn bookmark(&self) -> Option<String> {
-        self.seen.get().map(|at| format!("{at:016x}"))
+        self.session_seen
+            .get()
+            .or(self.primary_seen.get())
+            .map(|at| format!("{at:016x}"))
     }
 }
 
@@ -455,5 +472,57 @@ mod tests {
                 .unwrap()
         });
         assert_eq!(n, 0);
+    }
+}
+
+#[cfg(test)]
+mod replica_tests {
+    use super::*;
+    use crate::store::{Consistency, Store};
+
+    fn block_on<F: std::future::Future>(f: F) -> F::Output {
+        let mut f = std::pin::pin!(f);
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        match f.as_mut().poll(&mut cx) {
+            std::task::Poll::Ready(v) => v,
+            std::task::Poll::Pending => panic!("pending"),
+        }
+    }
+
+    fn count(s: &impl Store, c: Consistency) -> i64 {
+        let rows = block_on(s.batch(
+            c,
+            vec![Stmt::new("SELECT count(*) AS n FROM tenants", vec![])],
+        ))
+        .unwrap();
+        rows[0][0]["n"].as_i64().unwrap()
+    }
+
+    #[test]
+    fn a_session_reads_the_lagging_replica_until_its_bookmark_asks_for_more() {
+        let store = SqliteStore::open_in_memory(&SqliteStore::crate_migrations())
+            .unwrap()
+            .with_replica()
+            .unwrap();
+        let writer = store.session();
+        block_on(writer.batch(
+            Consistency::Session,
+            vec![Stmt::new(
+                "INSERT INTO tenants (id, name, active, created) VALUES ('t', 'T', 1, 'x')",
+                vec![],
+            )],
+        ))
+        .unwrap();
+        let bookmark = writer.bookmark().expect("a bookmark after a batch");
+        // The writer's own session sees its write; another session, on the replica, does not.
+        assert_eq!(count(&writer, Consistency::Session), 1);
+        let other = store.session();
+        assert_eq!(count(&other, Consistency::Session), 0);
+        assert_eq!(count(&other, Consistency::Primary), 1);
+        // Once it resumes the writer's bookmark, it does.
+        let resumed = store.session();
+        resumed.resume(&bookmark);
+        assert_eq!(count(&resumed, Consistency::Session), 1);
+        assert!(resumed.bookmark().unwrap() >= bookmark);
     }
 }

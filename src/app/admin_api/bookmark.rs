@@ -45,7 +45,7 @@ pub fn presented(req: &Request, shard: u16) -> Option<String> {
 }
 
 /// Says where the request's session of `shard` stands: the header, and for a console session
-/// the cookie.
+/// the cookie (unless the answer sets a cookie of its own).
 pub fn hand_back(response: &mut Response, shard: u16, bookmark: Option<String>, session: bool) {
     let Some(bookmark) = bookmark.filter(|b| parse(&format!("{shard}:{b}"), shard).is_some())
     else {
@@ -53,7 +53,8 @@ pub fn hand_back(response: &mut Response, shard: u16, bookmark: Option<String>, 
     };
     let value = format!("{shard}:{bookmark}");
     set(response, HeaderName::from_static(HEADER), &value);
-    if session {
+    // Not beside a cookie the answer sets itself (a logout's).
+    if session && !response.headers().contains_key(http::header::SET_COOKIE) {
         let cookie = format!(
             "{COOKIE}={value}; Path=/; Max-Age={}; HttpOnly; Secure; SameSite=Strict",
             SESSION_HOURS * 3600

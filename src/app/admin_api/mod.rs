@@ -74,6 +74,7 @@ pub async fn handle<S: Store>(
         store.resume(&b);
     }
     let session = principal::session_cookie_only(&req);
+    let spans_every_shard = matches!(endpoint, AdminEndpoint::Tenants | AdminEndpoint::Purges);
     let mut response = match run(endpoint, req, store, shards, ctx).await {
         Ok(r) => r,
         Err(e) => {
@@ -85,7 +86,11 @@ pub async fn handle<S: Store>(
         }
     };
     let signed_in = session && ctx.caller.as_ref().is_some_and(|c| c.session_id.is_some());
-    bookmark::hand_back(&mut response, shard, store.bookmark(), signed_in);
+    // What spans every shard reads the primaries and says nothing (a created tenant's answer
+    // carries its own shard's bookmark).
+    if !spans_every_shard {
+        bookmark::hand_back(&mut response, shard, store.bookmark(), signed_in);
+    }
     response
 }
 
@@ -254,13 +259,19 @@ pub fn tenant_not_found() -> AdminError {
 pub struct TenantBatch {
     batch: Batch,
     tenant: Handle<Option<TenantRow>>,
+    /// Whether it writes (then it runs on the primary wherever it is sent).
+    writes: bool,
 }
 
 impl TenantBatch {
     pub fn new(tenant: &TenantId) -> TenantBatch {
         let mut batch = Batch::new();
         let tenant = batch.read(get_tenant(tenant));
-        TenantBatch { batch, tenant }
+        TenantBatch {
+            batch,
+            tenant,
+            writes: false,
+        }
     }
 
     pub fn read<T>(&mut self, query: Query<T>) -> Handle<T> {
@@ -268,10 +279,12 @@ impl TenantBatch {
     }
 
     pub fn write(&mut self, stmt: Stmt) {
+        self.writes = true;
         self.batch.write(stmt);
     }
 
     pub fn write_all(&mut self, stmts: impl IntoIterator<Item = Stmt>) {
+        self.writes = true;
         self.batch.write_all(stmts);
     }
 
@@ -288,13 +301,23 @@ impl TenantBatch {
         self.run_with(store, Consistency::Primary).await
     }
 
+    /// A read that a replica answers without the tenant is asked of the primary before it is a
+    /// 404: a tenant created a moment ago may not have reached the replica yet (a caller that
+    /// hands back its bookmark never needs this).
     async fn run_with<S: Store>(
         self,
         store: &S,
         consistency: Consistency,
     ) -> Result<(TenantRow, AdminResults), AdminError> {
+        let again =
+            (consistency == Consistency::Session && !self.writes).then(|| self.batch.clone());
         let mut results = self.batch.run(store, consistency).await?;
-        let tenant = results.take(self.tenant)?.ok_or_else(tenant_not_found)?;
+        let mut tenant = results.take(self.tenant.clone())?;
+        if let (None, Some(batch)) = (&tenant, again) {
+            results = batch.run(store, Consistency::Primary).await?;
+            tenant = results.take(self.tenant)?;
+        }
+        let tenant = tenant.ok_or_else(tenant_not_found)?;
         Ok((tenant, AdminResults(results)))
     }
 }

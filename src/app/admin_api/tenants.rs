@@ -168,7 +168,7 @@ pub async fn create<S: Store>(
         },
     ));
     run_batch(store, batch).await?;
-    Ok(json(
+    let mut response = json(
         201,
         &json!({
             "id": tenant.as_str(),
@@ -181,7 +181,10 @@ pub async fn create<S: Store>(
             "token_id": token_id.as_str(),
             "token": token.secret,
         }),
-    ))
+    );
+    // The bookmark of the tenant's shard: the caller's next requests about it see it.
+    super::bookmark::hand_back(&mut response, shard, store.bookmark(), false);
+    Ok(response)
 }
 
 /// `GET /admin/v1/tenants`: newest first (then by id), across every shard: each shard's next
