@@ -36,24 +36,31 @@ check_shards() {
     tables="$(d1_json "SELECT name FROM sqlite_schema WHERE type = 'table' AND sql LIKE '%tenant_id %'" "$binding" |
       python3 -c 'import json, sys; print(" ".join(r["name"] for r in json.load(sys.stdin)[0]["results"]))')" ||
       return 1
-    sql="SELECT 'tenants' AS t, id AS tenant_id, (SELECT count(*) FROM users u WHERE u.tenant_id = tenants.id) AS users FROM tenants"
+    # One row: for each table, the JSON list of the tenants it has rows of.
+    sql="SELECT (SELECT json_group_array(id) FROM tenants) AS tenants, (SELECT json_group_array(DISTINCT tenant_id) FROM users) AS with_users"
     for table in $tables; do
-      sql+=" UNION ALL SELECT '$table', tenant_id, 0 FROM (SELECT DISTINCT tenant_id FROM $table)"
+      sql+=", (SELECT json_group_array(DISTINCT tenant_id) FROM $table) AS $table"
     done
     out="$(d1_json "$sql" "$binding")" || return 1
     python3 - "$binding" "$out" <<'PY' || ok=1
 import json, re, sys
-binding, rows = sys.argv[1], json.loads(sys.argv[2])[0]["results"]
+binding = sys.argv[1]
+try:
+    row = json.loads(sys.argv[2])[0]["results"][0]
+except Exception:
+    print(f"shard {binding}: no answer: {sys.argv[2][:300]}", file=sys.stderr)
+    sys.exit(1)
+lists = {table: json.loads(value) for table, value in row.items()}
 def shard(t):
     m = re.fullmatch(r"tnt_(0|[1-9][0-9]{0,4})_.+", t)
     return int(m.group(1)) if m and int(m.group(1)) < 65536 else 0
 mine = 0 if binding == "DB" else int(binding.split("_")[1])
-wrong = sorted({(r["t"], r["tenant_id"]) for r in rows if shard(r["tenant_id"]) != mine})
-with_users = [r["tenant_id"] for r in rows if r["t"] == "tenants" and r["users"] > 0]
-print(f"shard {binding}: {sum(r['t'] == 'tenants' for r in rows)} tenants, {len(with_users)} with employees, {len(wrong)} rows of another shard's tenants", file=sys.stderr)
+wrong = sorted({(t, tenant) for t, ids in lists.items() for tenant in ids if shard(tenant) != mine})
+print(f"shard {binding}: {len(lists['tenants'])} tenants, {len(lists['with_users'])} with employees, "
+      f"{len(wrong)} tables holding rows of another shard's tenants", file=sys.stderr)
 for t, tenant in wrong[:10]:
     print(f"  {t}: rows of {tenant} (shard {shard(tenant)})", file=sys.stderr)
-sys.exit(1 if wrong or not with_users else 0)
+sys.exit(1 if wrong or not lists["with_users"] else 0)
 PY
   done
   return $ok
