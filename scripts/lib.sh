@@ -238,11 +238,13 @@ worker_init() {
   export ADMIN_TOKEN
   (
     umask 077
-    # The webhook tests' receivers are on loopback http, and their retries short.
-    printf 'ADMIN_TOKEN=%s\nCREDENTIAL_SECRET=%s\nWEBHOOK_SECRET_KEY=%s\nWEBHOOK_ALLOW_LOOPBACK_HTTP=on\nWEBHOOK_RETRY_SCHEDULE=%s\n' \
-      "$ADMIN_TOKEN" "$(random_secret '')" "$(random_secret '')" "${WEBHOOK_RETRY_SCHEDULE:-1s 2s 60s 3s}" \
-      >"$WORKER_DIR/vars"
+    # The secrets only: with `[secrets] required` in wrangler.toml, `wrangler dev` loads no
+    # other name from this file (vars go on its command line, worker_start).
+    printf 'ADMIN_TOKEN=%s\nCREDENTIAL_SECRET=%s\nWEBHOOK_SECRET_KEY=%s\n' \
+      "$ADMIN_TOKEN" "$(random_secret '')" "$(random_secret '')" >"$WORKER_DIR/vars"
   )
+  # The webhook tests' receivers are on loopback http, and their retries short.
+  WORKER_WEBHOOK_SCHEDULE="${WEBHOOK_RETRY_SCHEDULE:-1s 2s 60s 3s}"
 }
 
 worker_d1() {
@@ -270,6 +272,7 @@ worker_start() {
   # console calls) beside the database rather than piling up in .config/.wrangler/logs.
   (cd "$ROOT" && WRANGLER_LOG_PATH="$WORKER_DIR/wrangler-debug.log" exec setsid node_modules/.bin/wrangler dev --ip 127.0.0.1 --port "$port" \
     --inspector-port "$(free_port)" --persist-to "$WORKER_DIR/state" --env-file "$WORKER_DIR/vars" \
+    --var WEBHOOK_ALLOW_LOOPBACK_HTTP:on --var "WEBHOOK_RETRY_SCHEDULE:$WORKER_WEBHOOK_SCHEDULE" \
     --show-interactive-dev-session=false ${WORKER_LOG_LEVEL:+--log-level "$WORKER_LOG_LEVEL"} \
     >>"$WORKER_DIR/wrangler.log" 2>&1 </dev/null) &
   WRANGLER_PID=$!

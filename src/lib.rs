@@ -17,6 +17,7 @@ pub mod store;
 
 #[cfg(target_arch = "wasm32")]
 mod edge {
+    use crate::app::admin_api::export;
     use crate::app::plumbing::context::{ADMIN_TOKEN_SECRET, CREDENTIAL_SECRET};
     use crate::app::plumbing::ids::Random;
     use crate::app::plumbing::media::MAX_BODY_BYTES;
@@ -119,12 +120,64 @@ mod edge {
         }
     }
 
+    /// An answer's body: whole, or the CSV export's pages pulled one at a time from the
+    /// application as the client reads (`app::admin_api::export`).
+    type EdgeBody = http_body_util::Either<
+        String,
+        http_body_util::StreamBody<
+            std::pin::Pin<
+                Box<
+                    dyn futures_util::Stream<
+                        Item = Result<http_body::Frame<bytes::Bytes>, std::io::Error>,
+                    >,
+                >,
+            >,
+        >,
+    >;
+
+    /// The answer as the runtime takes it: an export's remaining pages streamed, each one D1
+    /// batch when the client has read the previous one, so the whole file is never in memory.
+    /// A page that fails ends the stream with an error (the client sees a failed download).
+    fn stream_rest(
+        response: app::Response,
+        store: D1Store,
+        request_id: String,
+    ) -> http::Response<EdgeBody> {
+        use futures_util::StreamExt;
+        let (mut parts, body) = response.into_parts();
+        let Some(export) = parts.extensions.remove::<export::Export>() else {
+            return http::Response::from_parts(parts, http_body_util::Either::Left(body));
+        };
+        let frame = |s: String| Ok(http_body::Frame::data(bytes::Bytes::from(s)));
+        let first = futures_util::stream::once(async move { frame(body) });
+        let rest = futures_util::stream::unfold(Some((export, store)), move |state| {
+            let request_id = request_id.clone();
+            async move {
+                let (mut export, store) = state?;
+                match export.next_chunk(&store).await {
+                    Ok(Some(chunk)) => Some((frame(chunk), Some((export, store)))),
+                    Ok(None) => None,
+                    Err(e) => {
+                        console_error!("{request_id} export: {e}; the download ends here");
+                        Some((Err(std::io::Error::other("export failed")), None))
+                    }
+                }
+            }
+        });
+        let stream: std::pin::Pin<Box<dyn futures_util::Stream<Item = _>>> =
+            Box::pin(first.chain(rest));
+        http::Response::from_parts(
+            parts,
+            http_body_util::Either::Right(http_body_util::StreamBody::new(stream)),
+        )
+    }
+
     #[event(fetch)]
     async fn fetch(
         req: HttpRequest,
         env: Env,
         worker_ctx: Context,
-    ) -> worker::Result<http::Response<String>> {
+    ) -> worker::Result<http::Response<EdgeBody>> {
         let started = Date::now().as_millis() as i64;
         let (parts, body) = req.into_parts();
         let body = read_body(body).await;
@@ -228,7 +281,7 @@ mod edge {
                     throttled_by: Some(binding),
                     notes: &notes,
                 });
-                return Ok(response);
+                return Ok(response.map(http_body_util::Either::Left));
             }
         }
 
@@ -274,6 +327,9 @@ mod edge {
             }
         }
         let deferred = std::mem::take(&mut ctx.deferred);
+        // An export's later pages, on the request's shard.
+        let rest = open(&env, shard, &request_id)?;
+        let rest_id = request_id.clone();
         if !deferred.is_empty() {
             let store = open(&env, shard, &request_id)?;
             worker_ctx.wait_until(async move {
@@ -281,7 +337,7 @@ mod edge {
                 let _ = store.batch(Consistency::Primary, deferred).await;
             });
         }
-        Ok(response)
+        Ok(stream_rest(response, rest, rest_id))
     }
 
     /// The Cron Triggers (`[triggers] crons` in wrangler.toml): the activity log's retention

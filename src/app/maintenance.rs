@@ -1,8 +1,9 @@
 //! The refold job, which the Cron Trigger runs: when a migration changes case folding (0006
 //! added NFC normalisation before folding), the rows folded before it are marked stale and
 //! rewritten here in bounded steps, with the folding every write now uses (`scim::fold`,
-//! `scim::user::folded`): each user's folded document and userName, email rows and pending
-//! employee references.
+//! `scim::user::folded`): each user's folded document and userName, roster search words, email
+//! rows and pending employee references. Migration 0016 marks every user so, to fill the new
+//! search words (`users.search`) of rows written before it.
 //!
 //! Two users whose userNames fold apart under the old folding and equal under the new one are
 //! not merged: the one met second keeps its old folds, is marked, and is reported in the
@@ -70,6 +71,7 @@ pub async fn refold<S: Store>(
                 version: u.version,
                 folded: Value::Object(folded(&u.doc, &schema)).to_string(),
                 user_name_fold: fold(columns::text_at(&u.doc, &["userName"]).unwrap_or_default()),
+                search: columns::search_words(&u.doc),
                 emails: email_rows_json(&u.doc),
                 pending: u
                     .pending

@@ -313,6 +313,9 @@ mod tests {
             "webhook_attempts" => "INSERT INTO webhook_attempts (tenant_id, endpoint_id, event_id, event_seq, attempt, \
                                    at, status, latency_ms) \
                                    SELECT ?1, ?1 || '-whe-1', 'e' || i, i, 1, '2026-01-01T00:00:00.000Z', 200, 5 FROM n",
+            "attribute_misses" => "INSERT INTO attribute_misses (tenant_id, name_fold, name, count, first_seen, \
+                                   last_seen) SELECT ?1, 'm' || i, 'M' || i, 1, '2026-01-01T00:00:00.000Z', \
+                                   '2026-01-01T00:00:00.000Z' FROM n",
             other => panic!("no seed for the tenant table {other}: add one"),
         }
     }

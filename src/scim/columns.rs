@@ -75,6 +75,8 @@ pub enum Fill {
     /// 0: the folded copies were made by the current case folding (a migration that changes
     /// folding sets it to 1 on the rows it leaves behind).
     FoldFresh,
+    /// The words the roster's search finds the employee by ([`search_words`]).
+    Search,
 }
 
 /// Who reads a column, besides the writes that fill it.
@@ -264,6 +266,7 @@ pub static USER_COLUMNS: &[Column] = &[
         .not_null()
         .index("users_fold_stale")
         .read_by(&[Reader::Maintenance]),
+    written("search", SqlType::Text, Fill::Search).read_by(&[Reader::Roster]),
 ];
 
 /// The column that filters and sorting read for an attribute path, if one serves it.
@@ -321,6 +324,57 @@ pub fn email_rows(doc: &Doc) -> Vec<EmailRow> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// Most emails of one employee that the roster's search finds them by.
+const MAX_SEARCH_EMAILS: usize = 10;
+/// Longest `search` value, in characters (the words past it are left out).
+pub const MAX_SEARCH_CHARS: usize = 2048;
+
+/// The words the roster's search (`GET .../employees?q=`) finds an employee by, each preceded
+/// by a space, so that a prefix of one word is `instr(search, ' ' || prefix)`: the words of the
+/// given, family and display names (split at spaces, hyphens and other punctuation: "García-
+/// López" is found by "lop"), and the userName and emails whole (found by their beginning),
+/// each as `fold::search_key` makes it (case-folded, accents removed), without repeats.
+/// `None` when there is no word at all.
+pub fn search_words(doc: &Doc) -> Option<String> {
+    use super::fold::search_key;
+    let mut words: Vec<String> = Vec::new();
+    let mut push = |w: String| {
+        if !w.is_empty() && !words.contains(&w) {
+            words.push(w);
+        }
+    };
+    for path in [
+        &["name", "givenName"][..],
+        &["name", "familyName"],
+        &["displayName"],
+    ] {
+        if let Some(text) = text_at(doc, path) {
+            for w in search_key(text).split(|c: char| !c.is_alphanumeric()) {
+                push(w.to_string());
+            }
+        }
+    }
+    if let Some(u) = text_at(doc, &["userName"]) {
+        push(search_key(u.trim()));
+    }
+    if let Some(emails) = doc.get("emails").and_then(Value::as_array) {
+        for e in emails.iter().take(MAX_SEARCH_EMAILS) {
+            if let Some(v) = e.get("value").and_then(Value::as_str) {
+                push(search_key(v.trim()));
+            }
+        }
+    }
+    let mut out = String::new();
+    for w in words {
+        if out.chars().count() + 1 + w.chars().count() > MAX_SEARCH_CHARS {
+            break;
+        }
+        out.push(' ');
+        out.push_str(&w);
+    }
+    (!out.is_empty()).then_some(out)
 }
 
 /// The employee's email (DESIGN §4): the primary one, else the work one, else the first.

@@ -56,6 +56,33 @@ pub fn fold(s: &str) -> String {
     }
 }
 
+/// The key of accent-insensitive search (the roster's `q=`, DESIGN §7): [`fold`], then every
+/// Latin letter with diacritics as its base letter and combining marks dropped (`"Núñez"` →
+/// `"nunez"`, `"Øre"` → `"ore"`, `"JOSÉ"` typed decomposed → `"jose"`), with the tables that
+/// derive attribute names (`scim::naming`). Other scripts keep their (folded) letters:
+/// `"Отдел"` → `"отдел"`. Only for finding, never for uniqueness: `"Müller"` and `"Muller"`
+/// are two people.
+pub fn search_key(s: &str) -> String {
+    let folded = fold(s);
+    if folded.is_ascii() {
+        return folded;
+    }
+    let nfd = icu_normalizer::DecomposingNormalizerBorrowed::new_nfd();
+    let mut out = String::with_capacity(folded.len());
+    for c in nfd.normalize(&folded).chars() {
+        if c.is_ascii() {
+            out.push(c);
+        } else if super::naming::is_combining_mark(c) {
+            continue;
+        } else if let Some(base) = super::naming::latin_base(c) {
+            out.push_str(&base.to_ascii_lowercase());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// `fold(a) == fold(b)`, without allocating when both are ASCII.
 pub fn eq_folded(a: &str, b: &str) -> bool {
     if a.is_ascii() && b.is_ascii() {

@@ -12,6 +12,7 @@ pub mod patch;
 pub mod path;
 pub mod projection;
 pub mod schema;
+pub mod sent;
 pub mod sizes;
 pub mod tenant;
 pub mod user;

@@ -129,7 +129,7 @@ fn classify(c: char) -> Piece {
 }
 
 /// The combining-mark blocks (diacritics that follow their letter in decomposed text).
-fn is_combining_mark(c: char) -> bool {
+pub(crate) fn is_combining_mark(c: char) -> bool {
     matches!(
         c,
         '\u{0300}'..='\u{036F}'     // Combining Diacritical Marks
@@ -138,6 +138,13 @@ fn is_combining_mark(c: char) -> bool {
             | '\u{20D0}'..='\u{20FF}' // Combining Diacritical Marks for Symbols
             | '\u{FE20}'..='\u{FE2F}' // Combining Half Marks
     )
+}
+
+/// The ASCII a Latin letter with diacritics, or without a decomposition, stands for (`é` →
+/// `e`, `ø` → `o`, `ß` → `ss`); `None` for any other character. Shared with the roster's
+/// accent-insensitive search (`scim::fold::search_key`).
+pub(crate) fn latin_base(c: char) -> Option<&'static str> {
+    lookup(BASE_LETTERS, c).or_else(|| lookup(TRANSLITERATIONS, c))
 }
 
 fn lookup(table: &'static [(char, &'static str)], c: char) -> Option<&'static str> {

@@ -69,8 +69,8 @@ pub fn delete_user<'s>(scope: impl Into<Scope<'s>>, id: &UserId, d: &Deletion<'_
     let (mut q, tenant, id_p, only_at) = start();
     let at_p = q.bind(d.at);
     let history = q.stmt(format!(
-        "INSERT INTO activation (tenant_id, user_id, at, kind, active, user_name, email, user_name_fold, loss) \
-         SELECT u.tenant_id, u.id, {at_p}, 'delete', 0, u.user_name, u.email, u.user_name_fold, {} FROM users u \
+        "INSERT INTO activation (tenant_id, user_id, at, kind, active, user_name, email, user_name_fold, search, loss) \
+         SELECT u.tenant_id, u.id, {at_p}, 'delete', 0, u.user_name, u.email, u.user_name_fold, u.search, {} FROM users u \
          WHERE u.tenant_id = {tenant} AND u.id = {id_p}{only_at}",
         guard::deletion_loss("u")
     ));
@@ -391,7 +391,7 @@ pub fn purge(tenant: &TenantId, selection: Purging<'_>, by: &Purger<'_>) -> Vec<
     ));
     let (q, t, ids) = start();
     let history = q.stmt(format!(
-        "UPDATE activation SET user_name = NULL, email = NULL, user_name_fold = '', \
+        "UPDATE activation SET user_name = NULL, email = NULL, user_name_fold = '', search = NULL, \
          hold = CASE hold WHEN 'held' THEN 'applied' ELSE hold END \
          WHERE tenant_id = {t} AND user_id IN ({ids})"
     ));

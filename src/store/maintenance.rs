@@ -73,6 +73,8 @@ pub struct Refold {
     /// The folded document, as JSON text.
     pub folded: String,
     pub user_name_fold: String,
+    /// The roster's search words (`scim::columns::search_words`).
+    pub search: Option<String>,
     /// `[[value, value_fold, type_fold, primary], ...]`, as a write stores the email rows.
     pub emails: serde_json::Value,
     /// `[[attribute id, pending_fold], ...]`.
@@ -85,11 +87,11 @@ pub struct Refold {
 /// is marked `fold_stale = 2` instead, and keeps its old folds.
 pub fn refold(tenant: &TenantId, write_id: &WriteId, chunk: &[Refold]) -> Vec<Stmt> {
     let json = serde_json::to_string(chunk).unwrap_or_else(|_| "[]".into());
-    // The chunk as a table: x(id, version, folded, name, emails, pending).
+    // The chunk as a table: x(id, version, folded, name, search, emails, pending).
     let rows = |q: &mut Sql| {
         format!(
             "(SELECT json_extract(value, '$.id') AS id, json_extract(value, '$.version') AS version, \
-             json_extract(value, '$.folded') AS folded, json_extract(value, '$.user_name_fold') AS name, \
+             json_extract(value, '$.folded') AS folded, json_extract(value, '$.user_name_fold') AS name, json_extract(value, '$.search') AS search, \
              json_extract(value, '$.emails') AS emails, json_extract(value, '$.pending') AS pending \
              FROM json_each({}))",
             q.bind(json.as_str())
@@ -101,7 +103,7 @@ pub fn refold(tenant: &TenantId, write_id: &WriteId, chunk: &[Refold]) -> Vec<St
     let x = rows(&mut q);
     // OR IGNORE: a userName now equal to another user's leaves that row as it was (below).
     stmts.push(q.stmt(format!(
-        "UPDATE OR IGNORE users SET folded = x.folded, user_name_fold = x.name, write_id = {w}, \
+        "UPDATE OR IGNORE users SET folded = x.folded, user_name_fold = x.name, search = x.search, write_id = {w}, \
          fold_stale = 0 FROM {x} AS x \
          WHERE users.tenant_id = {t} AND users.id = x.id AND users.version = x.version \
          AND users.fold_stale = 1"

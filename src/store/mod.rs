@@ -29,10 +29,12 @@ use std::borrow::Cow;
 
 pub mod activity;
 pub mod admins;
+pub mod attribute_health;
 pub mod attributes;
 pub mod batch;
 pub mod builder;
 pub mod classify;
+pub mod connection;
 #[cfg(target_arch = "wasm32")]
 pub mod d1;
 pub mod deleted;

@@ -167,6 +167,7 @@ pub const TENANT_TABLES: &[TenantTable] = &[
     table("webhook_endpoints", 5_000),
     table("attribute_names", 5_000),
     table("attributes", 5_000),
+    table("attribute_misses", 5_000),
 ];
 
 /// Deletes a tenant for everyone at once: its row goes (so no token of it passes the token

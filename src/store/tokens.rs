@@ -44,11 +44,17 @@ pub fn auth_check(hash: &TokenHash) -> Query<Option<AuthRow>> {
 
 /// Records a token's use unless it was recorded after `stale_before` (so that at most one write
 /// per token per interval happens, and reads do not become writes).
-pub fn touch_token(token: &TokenId, now: Timestamp, stale_before: Timestamp) -> Stmt {
+pub fn touch_token(
+    token: &TokenId,
+    now: Timestamp,
+    stale_before: Timestamp,
+    client: Option<&str>,
+) -> Stmt {
     let mut q = Sql::new();
     let (token, now, stale_before) = (q.bind(token), q.bind(now), q.bind(stale_before));
+    let client = q.bind(client);
     q.stmt(format!(
-        "UPDATE tokens SET last_used = {now} \
+        "UPDATE tokens SET last_used = {now}, last_client = {client} \
          WHERE id = {token} AND (last_used IS NULL OR last_used < {stale_before})"
     ))
 }

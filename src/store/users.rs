@@ -239,6 +239,7 @@ impl<'a> UserWrite<'a> {
             Fill::Email => columns::employee_email(doc).into(),
             Fill::Size => self.size().into(),
             Fill::FoldFresh => Value::Int(0),
+            Fill::Search => columns::search_words(doc).into(),
             Fill::Tenant | Fill::Version | Fill::Generated(_) => return None,
         })
     }

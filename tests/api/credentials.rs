@@ -254,7 +254,7 @@ fn old_format_tokens_are_counted_through_their_partial_index() {
     use scim_edge::store::After;
     let app = TestApp::new();
     let one = count_legacy_tokens(&TenantId::new("tnt_1"));
-    let plan = crate::query::plan_of(&app, one.stmt()).join("\n");
+    let plan = app.plan(one.stmt()).join("\n");
     assert!(plan.contains("tokens_legacy_live"), "{plan}");
     let after = After {
         created: scim_edge::scim::datetime::Timestamp(0),
@@ -264,7 +264,7 @@ fn old_format_tokens_are_counted_through_their_partial_index() {
         legacy_token_counts(None, 101),
         legacy_token_counts(Some(&after), 101),
     ] {
-        let plan = crate::query::plan_of(&app, page.stmt()).join("\n");
+        let plan = app.plan(page.stmt()).join("\n");
         assert!(plan.contains("tokens_legacy_live"), "{plan}");
         assert!(!plan.contains("SCAN tokens"), "{plan}");
     }

@@ -12,7 +12,7 @@ use scim_edge::app::plumbing::ids::SeededRandom;
 use scim_edge::model::{TenantId, UserId};
 use scim_edge::scim::datetime::Timestamp;
 use scim_edge::store::deleted::{self as sql, Purging};
-use scim_edge::store::{After, Stmt, Value as StoreValue};
+use scim_edge::store::{After, Stmt};
 use serde_json::{json, Value};
 
 const DAY: i64 = 86_400_000;
@@ -293,26 +293,6 @@ fn a_backlog_larger_than_a_batch_is_purged_in_bounded_batches() {
     );
 }
 
-fn plan(app: &TestApp, stmt: &Stmt) -> Vec<String> {
-    app.store.with_conn(|c| {
-        let mut st = c
-            .prepare(&format!("EXPLAIN QUERY PLAN {}", stmt.sql))
-            .unwrap();
-        let params = stmt.params.iter().map(|v| match v {
-            StoreValue::Null => rusqlite::types::Value::Null,
-            StoreValue::Int(i) => rusqlite::types::Value::Integer(*i),
-            StoreValue::Real(f) => rusqlite::types::Value::Real(*f),
-            StoreValue::Text(s) => rusqlite::types::Value::Text(s.clone()),
-        });
-        st.query_map(rusqlite::params_from_iter(params), |r| {
-            r.get::<_, String>(3)
-        })
-        .unwrap()
-        .map(Result::unwrap)
-        .collect()
-    })
-}
-
 #[test]
 fn deleted_employee_statements_are_index_backed() {
     let app = TestApp::new();
@@ -347,7 +327,7 @@ fn deleted_employee_statements_are_index_backed() {
         ),
     ];
     for (what, stmt, used) in table {
-        let steps = plan(&app, &stmt);
+        let steps = app.plan(&stmt);
         assert!(
             steps.iter().any(|s| s.contains(used)),
             "{what}: {used} not in {steps:#?}"
@@ -367,7 +347,7 @@ fn deleted_employee_statements_are_index_backed() {
             client: "retention",
         },
     ) {
-        let steps = plan(&app, &stmt);
+        let steps = app.plan(&stmt);
         assert!(
             !steps.iter().any(|s| s.starts_with("SCAN ")),
             "a scan in {steps:#?} of {}",

@@ -492,27 +492,6 @@ fn guard_settings_are_validated() {
         .expect_admin_error(404, "not_found");
 }
 
-fn plan(app: &TestApp, stmt: &scim_edge::store::Stmt) -> Vec<String> {
-    use scim_edge::store::Value as StoreValue;
-    app.store.with_conn(|c| {
-        let mut st = c
-            .prepare(&format!("EXPLAIN QUERY PLAN {}", stmt.sql))
-            .unwrap();
-        let params = stmt.params.iter().map(|v| match v {
-            StoreValue::Null => rusqlite::types::Value::Null,
-            StoreValue::Int(i) => rusqlite::types::Value::Integer(*i),
-            StoreValue::Real(f) => rusqlite::types::Value::Real(*f),
-            StoreValue::Text(s) => rusqlite::types::Value::Text(s.clone()),
-        });
-        st.query_map(rusqlite::params_from_iter(params), |r| {
-            r.get::<_, String>(3)
-        })
-        .unwrap()
-        .map(Result::unwrap)
-        .collect()
-    })
-}
-
 /// What every deactivation and deletion adds to its batch reaches its rows by indexes: a scan
 /// of the tenant-wide tables would make every deactivation as slow as the database is large.
 #[test]
@@ -531,7 +510,7 @@ fn the_guard_statements_of_every_write_are_index_backed() {
     stmts.extend(guard::apply(&tenant, Selection::Users("[\"u\"]"), &by));
     stmts.extend(guard::dismiss_deactivations(&tenant, Selection::All, &by));
     for (k, stmt) in stmts.into_iter().enumerate() {
-        let steps = plan(&app, &stmt);
+        let steps = app.plan(&stmt);
         // Only the trip check reads the whole tenant's history (its denominator, and only when
         // the count has reached the minimum).
         if k > 0 {

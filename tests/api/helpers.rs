@@ -146,6 +146,28 @@ impl TestApp {
     pub fn now(&self) -> Timestamp {
         Timestamp(self.now.get())
     }
+
+    /// SQLite's query plan of `stmt` on this database (`EXPLAIN QUERY PLAN`), one step a line.
+    pub fn plan(&self, stmt: &Stmt) -> Vec<String> {
+        use scim_edge::store::Value as StoreValue;
+        self.store.with_conn(|c| {
+            let mut st = c
+                .prepare(&format!("EXPLAIN QUERY PLAN {}", stmt.sql))
+                .unwrap();
+            let params = stmt.params.iter().map(|v| match v {
+                StoreValue::Null => rusqlite::types::Value::Null,
+                StoreValue::Int(i) => rusqlite::types::Value::Integer(*i),
+                StoreValue::Real(f) => rusqlite::types::Value::Real(*f),
+                StoreValue::Text(s) => rusqlite::types::Value::Text(s.clone()),
+            });
+            st.query_map(rusqlite::params_from_iter(params), |r| {
+                r.get::<_, String>(3)
+            })
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+        })
+    }
 }
 
 impl TestApp {
@@ -204,6 +226,12 @@ impl TestApp {
             app::Reach::Every => 0,
         };
         let response = block_on(app::handle(req, &counting, &mut ctx));
+        // What the worker streams (the CSV export's later pages), concatenated.
+        let response = block_on(app::admin_api::export::collect(
+            response,
+            counting.get(shard).expect("the request's shard"),
+        ))
+        .expect("every page of an export is read");
         // What the worker would log (a failing test shows it; a passing one hides it).
         for line in &ctx.log {
             eprintln!("worker log: {line}");

@@ -12,6 +12,7 @@ mod helpers;
 mod activity;
 mod admins;
 mod bulk;
+mod console;
 mod credentials;
 mod deleted;
 mod faults;

@@ -115,6 +115,12 @@ fn populated(app: &TestApp, name: &str) -> Tenant {
     app.scim(&t.token, "DELETE", &format!("/Users/{gone}"), None)
         .expect(204);
     webhooks_in_use(app, &t);
+    // A name the tenant's attributes do not answer to (`attribute_misses`): refused, noted.
+    let mut unknown = okta_user("dee@example.com");
+    unknown["schemas"].as_array_mut().unwrap().push(json!(ext));
+    unknown[ext] = json!({ "Cost_Center": "x" });
+    app.scim(&t.token, "POST", "/Users", Some(unknown))
+        .expect(400);
     let snap = snapshot(app, &t.id);
     for table in TENANT_TABLES {
         assert!(

@@ -10,30 +10,6 @@ use scim_edge::scim::list::ListParams;
 use scim_edge::scim::tenant::TenantSchema;
 use scim_edge::store::{Stmt, Value};
 
-/// The lines of SQLite's `EXPLAIN QUERY PLAN` for a statement.
-pub fn plan_of(app: &TestApp, stmt: &Stmt) -> Vec<String> {
-    app.store.with_conn(|conn| {
-        let mut p = conn
-            .prepare(&format!("EXPLAIN QUERY PLAN {}", stmt.sql))
-            .expect("the statement prepares");
-        for (i, v) in stmt.params.iter().enumerate() {
-            match v {
-                Value::Null => p.raw_bind_parameter(i + 1, rusqlite::types::Null),
-                Value::Int(x) => p.raw_bind_parameter(i + 1, x),
-                Value::Real(x) => p.raw_bind_parameter(i + 1, x),
-                Value::Text(x) => p.raw_bind_parameter(i + 1, x.as_str()),
-            }
-            .expect("parameters bind");
-        }
-        let mut rows = p.raw_query();
-        let mut out = Vec::new();
-        while let Some(r) = rows.next().expect("the plan reads") {
-            out.push(r.get::<_, String>(3).expect("a plan line"));
-        }
-        out
-    })
-}
-
 /// The statements `GET /Users?<query>` sends (the count, then the page).
 fn statements(query: &str) -> Vec<Stmt> {
     let params = ListParams::from_query(&scim_edge::app::plumbing::query::pairs(Some(query)))
@@ -124,7 +100,7 @@ fn idp_lookups_are_answered_from_indexes() {
         let stmts = statements(query);
         assert_eq!(stmts.len(), 2, "{query}");
         for stmt in &stmts {
-            let plan = plan_of(&app, stmt);
+            let plan = app.plan(stmt);
             assert!(
                 plan.iter().any(|l| l.contains(index)),
                 "{query}: no {index} in {plan:#?}"
@@ -157,7 +133,7 @@ fn pages_walk_the_order_index_and_read_only_their_users() {
         ),
     ];
     for (query, walk) in table {
-        let page = plan_of(&app, &statements(query)[1]);
+        let page = app.plan(&statements(query)[1]);
         assert!(page.iter().any(|l| l == walk), "{query}: {page:#?}");
         assert!(
             page.iter().any(
@@ -221,7 +197,7 @@ fn cursor_pages_seek_the_index_to_their_position() {
             Some(&Value::Int(0)),
             "the offset is 0"
         );
-        let page = plan_of(&app, &stmts[0]);
+        let page = app.plan(&stmts[0]);
         assert!(page.iter().any(|l| l == seek), "{sort}: {page:#?}");
     }
 }

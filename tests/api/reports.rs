@@ -10,8 +10,8 @@ use crate::helpers::{block_on, TestApp};
 use scim_edge::app::retention::prune_activity;
 use scim_edge::model::{Operation, TenantId};
 use scim_edge::scim::datetime::Timestamp;
-use scim_edge::store::reports::{self as sql, ActivityFilter, RosterAfter};
-use scim_edge::store::{Stmt, Value as StoreValue};
+use scim_edge::store::reports::{self as sql, ActivityFilter, RosterAfter, RosterFilter};
+use scim_edge::store::Stmt;
 use serde_json::{json, Value};
 
 fn ts(s: &str) -> i64 {
@@ -293,25 +293,6 @@ fn the_roster_is_in_user_name_order_with_everyone_named_as_last_known() {
 }
 
 /// The plan SQLite chooses for a statement, one line per step.
-fn plan(app: &TestApp, stmt: &Stmt) -> Vec<String> {
-    app.store.with_conn(|c| {
-        let mut st = c
-            .prepare(&format!("EXPLAIN QUERY PLAN {}", stmt.sql))
-            .unwrap();
-        let params = stmt.params.iter().map(|v| match v {
-            StoreValue::Null => rusqlite::types::Value::Null,
-            StoreValue::Int(i) => rusqlite::types::Value::Integer(*i),
-            StoreValue::Real(f) => rusqlite::types::Value::Real(*f),
-            StoreValue::Text(s) => rusqlite::types::Value::Text(s.clone()),
-        });
-        st.query_map(rusqlite::params_from_iter(params), |r| {
-            r.get::<_, String>(3)
-        })
-        .unwrap()
-        .map(Result::unwrap)
-        .collect()
-    })
-}
 
 #[test]
 fn roster_and_activity_reads_are_index_backed() {
@@ -337,17 +318,32 @@ fn roster_and_activity_reads_are_index_backed() {
     let table: [(&str, Stmt, &[&str], &str); 7] = [
         (
             "roster page",
-            sql::roster_page(&t, at, RosterAfter { key: "", id: "" }, None, 101)
-                .stmt()
-                .clone(),
+            sql::roster_page(
+                &t,
+                at,
+                RosterAfter { key: "", id: "" },
+                &RosterFilter::default(),
+                101,
+            )
+            .stmt()
+            .clone(),
             &["SCAN u", "SCAN d", "SCAN a", "SCAN s", "TEMP B-TREE"],
             "users_by_user_name",
         ),
         (
             "eligible roster page",
-            sql::roster_page(&t, at, RosterAfter { key: "k", id: "i" }, Some(true), 101)
-                .stmt()
-                .clone(),
+            sql::roster_page(
+                &t,
+                at,
+                RosterAfter { key: "k", id: "i" },
+                &RosterFilter {
+                    eligible: Some(true),
+                    words: &[],
+                },
+                101,
+            )
+            .stmt()
+            .clone(),
             &["SCAN u", "SCAN d", "SCAN a", "SCAN s", "TEMP B-TREE"],
             "activation_deletions",
         ),
@@ -397,7 +393,7 @@ fn roster_and_activity_reads_are_index_backed() {
         ),
     ];
     for (what, stmt, forbidden, used) in table {
-        let steps = plan(&app, &stmt);
+        let steps = app.plan(&stmt);
         assert!(
             steps.iter().any(|s| s.contains(used)),
             "{what}: {used} not in {steps:#?}"
@@ -411,9 +407,15 @@ fn roster_and_activity_reads_are_index_backed() {
             );
         }
     }
-    let steps = plan(
-        &app,
-        sql::roster_page(&t, at, RosterAfter { key: "", id: "" }, None, 1).stmt(),
+    let steps = app.plan(
+        sql::roster_page(
+            &t,
+            at,
+            RosterAfter { key: "", id: "" },
+            &RosterFilter::default(),
+            1,
+        )
+        .stmt(),
     );
     assert!(
         steps.iter().any(|s| s.contains("MERGE (UNION ALL)")),

@@ -15,6 +15,7 @@ mod bulk;
 mod concurrency;
 mod cron;
 mod deleted;
+mod export;
 mod guard;
 mod health;
 mod log_scan;

@@ -1,6 +1,6 @@
 //! The admin API for a tenant's own employee attributes (DESIGN §4, §7): create, list, read and
-//! change definitions. A definition's SCIM name is derived once from its first display name
-//! (`scim::naming`) and never changes; renaming, changing aliases or options, and deactivating
+//! change definitions. A definition's SCIM name is given at creation (`scim_name`) or derived
+//! once from its first display name (`scim::naming`), and never changes; renaming, changing aliases or options, and deactivating
 //! keep the stored values (they are keyed by attribute id). Display names, SCIM names and
 //! aliases share one namespace per tenant, compared with case folding: a clash is a 409.
 
@@ -74,6 +74,28 @@ fn aliases(value: &Value) -> Result<Vec<String>, AdminError> {
     Ok(out)
 }
 
+/// The SCIM name of a new attribute: the one given (`scim_name`, a valid ATTRNAME, checked like
+/// an alias), else the one derived from the display name. A display name in a script without
+/// Latin letters or digits ("部署", "Отдел") derives none: then `scim_name` is required, and the
+/// error says so.
+fn scim_name(display: &str, given: Option<&Value>) -> Result<String, AdminError> {
+    match given {
+        None | Some(Value::Null) => scim_name_for(display).ok_or_else(|| {
+            bad(format!(
+                "No SCIM name can be derived from \"{display}\" (it has no Latin letters or digits): \
+                 give one in \"scim_name\", e.g. \"Department\": a letter, then letters, digits, '_' or '-', \
+                 at most {MAX_ATTR_NAME_LEN} characters (RFC 7643 §2.1)"
+            ))
+        }),
+        Some(Value::String(n)) if is_attr_name(n) => Ok(n.clone()),
+        Some(Value::String(n)) => Err(bad(format!(
+            "\"scim_name\" \"{n}\" is not a valid SCIM attribute name: a letter, then letters, digits, '_' or '-', \
+             at most {MAX_ATTR_NAME_LEN} characters (RFC 7643 §2.1)"
+        ))),
+        Some(_) => Err(bad("\"scim_name\" must be a string".into())),
+    }
+}
+
 /// The options of an `option` attribute: non-empty strings, distinct case-insensitively.
 fn options(value: &Value) -> Result<Option<Vec<String>>, AdminError> {
     if value.is_null() {
@@ -143,7 +165,7 @@ pub async fn create<S: Store>(
     store: &S,
     ctx: &mut Ctx<'_>,
 ) -> Result<Response, AdminError> {
-    refuse_unknown_fields(&body, &["name", "type", "aliases", "options"])?;
+    refuse_unknown_fields(&body, &["name", "type", "aliases", "options", "scim_name"])?;
     let name = display_string(
         body.get("name").unwrap_or(&Value::Null),
         "name",
@@ -163,11 +185,7 @@ pub async fn create<S: Store>(
             "\"options\" apply only to attributes of type option".into()
         ));
     }
-    let scim_name = scim_name_for(&name).ok_or_else(|| {
-        bad(format!(
-            "No SCIM name can be derived from \"{name}\": use letters or digits in the name"
-        ))
-    })?;
+    let scim_name = scim_name(&name, body.get("scim_name"))?;
     let names = Value::from(names(&name, &scim_name, &aliases)).to_string();
     let mut check = TenantBatch::new(tenant);
     let taken = check.read(sql::names_taken(tenant, &names, None));
@@ -222,7 +240,7 @@ fn no_such_attribute() -> AdminError {
     AdminError::NotFound("No such attribute".into())
 }
 
-async fn fetch<S: Store>(
+pub(super) async fn fetch<S: Store>(
     tenant: &TenantId,
     id: &str,
     store: &S,
@@ -246,6 +264,19 @@ pub async fn update<S: Store>(
     body: Map<String, Value>,
     store: &S,
     ctx: &mut Ctx<'_>,
+) -> Result<Response, AdminError> {
+    update_with(tenant, id, body, store, ctx, Vec::new()).await
+}
+
+/// [`update`], with further statements in the batch of the change (attribute health forgets
+/// the name that has just become an alias, `super::attribute_health`).
+pub(super) async fn update_with<S: Store>(
+    tenant: &TenantId,
+    id: &str,
+    body: Map<String, Value>,
+    store: &S,
+    ctx: &mut Ctx<'_>,
+    also: Vec<crate::store::Stmt>,
 ) -> Result<Response, AdminError> {
     refuse_unknown_fields(&body, &["name", "aliases", "options", "active"])?;
     let current = fetch(tenant, id, store).await?.attr;
@@ -291,6 +322,7 @@ pub async fn update<S: Store>(
         }
         batch.write_all(sql::set_names(tenant, id, &names));
     }
+    batch.write_all(also);
     let fields: Vec<&str> = body.keys().map(String::as_str).collect();
     let changed = fields.join(", ");
     record(
@@ -326,6 +358,29 @@ mod tests {
             json!("x"),
         ] {
             assert!(aliases(&bad_alias).is_err(), "{bad_alias}");
+        }
+    }
+
+    #[test]
+    fn a_scim_name_is_given_or_derived_and_required_only_when_none_derives() {
+        assert_eq!(scim_name("Employed Since", None).unwrap(), "Employed_Since");
+        assert_eq!(
+            scim_name("部署", Some(&json!("Department"))).unwrap(),
+            "Department"
+        );
+        assert_eq!(scim_name("Team", Some(&json!("Squad"))).unwrap(), "Squad");
+        let AdminError::BadRequest(detail) = scim_name("Отдел", None).unwrap_err() else {
+            panic!("a 400");
+        };
+        assert!(detail.contains("give one in \"scim_name\""), "{detail}");
+        for bad_name in [
+            json!("Отдел"),
+            json!("2nd"),
+            json!("a b"),
+            json!(5),
+            json!(""),
+        ] {
+            assert!(scim_name("部署", Some(&bad_name)).is_err(), "{bad_name}");
         }
     }
 

@@ -12,6 +12,8 @@
 //!
 //! - `tenants`, `tokens`, `attributes`, `reports`, `deleted` (deleted employees), `guard` (the
 //!   mass-deactivation guard), `admins` (company admins): the handlers, one room per resource;
+//!   for the console, `attribute_health`, `export` (the roster as CSV, streamed) and
+//!   `connection` (connection status);
 //! - `principal`: who calls, and what each may do; `audit`: the audit log's entries;
 //! - `request`: bodies, fields and paging; `error`: the error type and its answers;
 //! - `throttle`: what the edge's rate limiter counts (wrong admin credentials, per address);
@@ -19,12 +21,15 @@
 //! - [`TenantBatch`]: a batch behind the check that its tenant exists.
 
 pub mod admins;
+pub mod attribute_health;
 pub mod attributes;
 pub mod audit;
 pub mod bookmark;
+pub mod connection;
 pub mod deleted;
 pub mod error;
 pub mod events;
+pub mod export;
 pub mod guard;
 pub mod principal;
 pub mod reports;
@@ -214,6 +219,19 @@ async fn run<S: Store>(
             webhooks::deliveries(&tenant(t), &w, &params, store).await
         }
         (Method::GET, AdminEndpoint::Purges) => tenants::purges(&params, shards).await,
+        // The console's reads (issue 23).
+        (Method::GET, AdminEndpoint::AttributeHealth(t)) => {
+            attribute_health::get(&tenant(t), store).await
+        }
+        (Method::POST, AdminEndpoint::AttributeHealthAliases(t)) => {
+            attribute_health::alias(&tenant(t), body()?, store, ctx).await
+        }
+        (Method::GET, AdminEndpoint::EmployeesCsv(t)) => {
+            export::start(&tenant(t), &params, store, ctx).await
+        }
+        (Method::GET, AdminEndpoint::Connection(t)) => {
+            connection::get(&tenant(t), store, ctx).await
+        }
         (_, AdminEndpoint::Unknown) => Err(AdminError::NotFound("No such admin endpoint".into())),
         (_, endpoint) => Err(AdminError::MethodNotAllowed {
             allow: endpoint.allow(),

@@ -16,7 +16,9 @@
 //! or repeated. Two exceptions, both narrow: a write in flight at T (its time is its request's,
 //! before T, but it commits just after the first page) shows on the pages not yet read; and a
 //! rename during the paging can move an employee across the cursor, as in any keyset paging over
-//! a mutable key. The cursor also keeps the `eligible` filter and `total`,
+//! a mutable key. `q=` searches the roster: each word must begin a word of the employee's
+//! names, userName or emails, ignoring case and accents (`store::reports::RosterFilter`). The
+//! cursor also keeps the `eligible` filter, the search and `total`,
 //! counted on the first page only: the page itself costs `limit` index steps, the count one pass
 //! over the tenant's history.
 //!
@@ -40,8 +42,10 @@ use crate::app::plumbing::query;
 use crate::app::plumbing::Response;
 use crate::model::{Operation, TenantId};
 use crate::scim::datetime::Timestamp;
-use crate::scim::fold::fold;
-use crate::store::reports::{self as sql, ActivityEntry, ActivityFilter, RosterAfter};
+use crate::scim::fold::{fold, search_key};
+use crate::store::reports::{
+    self as sql, ActivityEntry, ActivityFilter, RosterAfter, RosterFilter,
+};
 use crate::store::Store;
 use serde_json::{json, Value};
 
@@ -113,6 +117,8 @@ struct RosterCursor {
     total: i64,
     key: String,
     id: String,
+    /// The search (`q=`) as given, `None` without one.
+    q: Option<String>,
 }
 
 impl RosterCursor {
@@ -123,12 +129,23 @@ impl RosterCursor {
             self.eligible,
             self.total,
             self.key,
-            self.id
+            self.id,
+            self.q
         ]))
     }
 
     fn decode(cursor: &str) -> Option<RosterCursor> {
-        match decode_cursor(cursor, "employees")?.as_slice() {
+        let mut parts = decode_cursor(cursor, "employees")?;
+        // The search, last (cursors issued before it existed have none).
+        let q = match parts.len() {
+            6 => match parts.pop()? {
+                Value::Null => None,
+                Value::String(q) => Some(q),
+                _ => return None,
+            },
+            _ => None,
+        };
+        match parts.as_slice() {
             [Value::String(at), eligible, total, Value::String(key), Value::String(id)] => {
                 Some(RosterCursor {
                     at: Timestamp::parse_rfc3339(at)?,
@@ -140,6 +157,7 @@ impl RosterCursor {
                     total: total.as_i64().filter(|t| *t >= 0)?,
                     key: key.clone(),
                     id: id.clone(),
+                    q,
                 })
             }
             _ => None,
@@ -158,7 +176,67 @@ fn decode_activity_cursor(cursor: &str) -> Option<i64> {
     }
 }
 
-/// `GET /admin/v1/tenants/{tenant}/employees?eligible=&at=&limit=&cursor=` (DESIGN §7).
+/// `eligible=`: `true` or `false`, in any case; absent or empty for everyone.
+pub(super) fn eligible_param(params: &[(String, String)]) -> Result<Option<bool>, AdminError> {
+    match param(params, "eligible") {
+        None => Ok(None),
+        Some(v) => match choice(v, &["true", "false"]) {
+            Some(c) => Ok(Some(c == "true")),
+            None => Err(bad("\"eligible\" must be true or false")),
+        },
+    }
+}
+
+/// `at=`: the roster's time, if given.
+pub(super) fn at_param(params: &[(String, String)]) -> Result<Option<Timestamp>, AdminError> {
+    param(params, "at")
+        .map(|v| {
+            parse_at(v).ok_or_else(|| {
+                bad("\"at\" must be an RFC 3339 date-time with an offset, e.g. 2026-01-02T03:04:05Z")
+            })
+        })
+        .transpose()
+}
+
+/// Longest search (`q=`), in characters.
+pub const MAX_SEARCH_CHARS: usize = 100;
+
+/// `q=`: the search as given (trimmed; `None` when empty) and its words as the roster compares
+/// them (`scim::fold::search_key`): each must begin one of an employee's words (names, userName,
+/// emails), ignoring case and accents.
+pub(super) fn search_param(
+    params: &[(String, String)],
+) -> Result<(Option<String>, Vec<String>), AdminError> {
+    let Some(q) = param(params, "q").map(str::trim).filter(|q| !q.is_empty()) else {
+        return Ok((None, Vec::new()));
+    };
+    if q.chars().count() > MAX_SEARCH_CHARS {
+        return Err(bad(format!(
+            "\"q\" may be at most {MAX_SEARCH_CHARS} characters"
+        )));
+    }
+    let words = search_words(q);
+    if words.len() > sql::MAX_SEARCH_WORDS {
+        return Err(bad(format!(
+            "\"q\" may hold at most {} words",
+            sql::MAX_SEARCH_WORDS
+        )));
+    }
+    Ok((Some(q.to_string()), words))
+}
+
+/// The words of a search, as the roster's `search` column holds them.
+fn search_words(q: &str) -> Vec<String> {
+    let mut words: Vec<String> = Vec::new();
+    for w in q.split_whitespace().map(search_key) {
+        if !w.is_empty() && !words.contains(&w) {
+            words.push(w);
+        }
+    }
+    words
+}
+
+/// `GET /admin/v1/tenants/{tenant}/employees?eligible=&at=&q=&limit=&cursor=` (DESIGN §7).
 pub async fn employees<S: Store>(
     tenant: &TenantId,
     params: &[(String, String)],
@@ -166,19 +244,9 @@ pub async fn employees<S: Store>(
     ctx: &mut Ctx<'_>,
 ) -> Result<Response, AdminError> {
     let limit = limit(params)?;
-    let eligible = match param(params, "eligible") {
-        None => None,
-        Some(v) => match choice(v, &["true", "false"]) {
-            Some(c) => Some(c == "true"),
-            None => return Err(bad("\"eligible\" must be true or false")),
-        },
-    };
-    let asked = match param(params, "at") {
-        None => None,
-        Some(v) => Some(parse_at(v).ok_or_else(|| {
-            bad("\"at\" must be an RFC 3339 date-time with an offset, e.g. 2026-01-02T03:04:05Z")
-        })?),
-    };
+    let eligible = eligible_param(params)?;
+    let asked = at_param(params)?;
+    let (q, words) = search_param(params)?;
     let cursor = param(params, "cursor")
         .map(|c| RosterCursor::decode(c).ok_or_else(bad_cursor))
         .transpose()?;
@@ -194,6 +262,9 @@ pub async fn employees<S: Store>(
                 "\"cursor\" belongs to a listing with another \"eligible\"",
             ));
         }
+        if c.q != q {
+            return Err(bad("\"cursor\" belongs to a listing with another \"q\""));
+        }
     }
     let at = cursor.as_ref().map(|c| c.at).or(asked).unwrap_or(ctx.now);
     let after = cursor
@@ -202,11 +273,19 @@ pub async fn employees<S: Store>(
             key: &c.key,
             id: &c.id,
         });
+    let filter = RosterFilter {
+        eligible,
+        words: &words,
+    };
     let mut batch = TenantBatch::new(tenant);
-    let page = batch.read(sql::roster_page(tenant, at, after, eligible, limit + 1));
-    let counts = cursor
-        .is_none()
-        .then(|| batch.read(sql::roster_counts(tenant, at)));
+    let page = batch.read(sql::roster_page(tenant, at, after, &filter, limit + 1));
+    let counts = cursor.is_none().then(|| {
+        batch.read(if words.is_empty() {
+            sql::roster_counts(tenant, at)
+        } else {
+            sql::roster_search_counts(tenant, at, &filter)
+        })
+    });
     let (_, mut results) = batch.run_primary(store).await?;
     let total = match (&cursor, counts) {
         (Some(c), _) => c.total,
@@ -231,6 +310,7 @@ pub async fn employees<S: Store>(
                 total,
                 key: last.name_key.clone(),
                 id: last.id.to_string(),
+                q: q.clone(),
             }
             .encode(),
         ),
@@ -347,10 +427,12 @@ mod tests {
             total: 7,
             key: "åsa\n\"x\"".into(),
             id: "u-1".into(),
+            q: None,
         };
         assert_eq!(RosterCursor::decode(&c.encode()), Some(c.clone()));
         let c = RosterCursor {
             eligible: Some(false),
+            q: Some("José n".into()),
             ..c
         };
         assert_eq!(RosterCursor::decode(&c.encode()), Some(c));
@@ -381,6 +463,7 @@ mod tests {
             total: 1,
             key: "k".into(),
             id: "i".into(),
+            q: None,
         }
         .encode();
         for bad in [

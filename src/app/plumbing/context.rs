@@ -92,6 +92,9 @@ pub struct Ctx<'a> {
     pub config: &'a Config,
     pub deferred: Vec<Stmt>,
     pub log: Vec<String>,
+    /// The client (User-Agent, bounded) of a SCIM request, set by the SCIM API: kept with the
+    /// token's `last_used` (connection status, DESIGN §7).
+    pub client: Option<String>,
     /// The tenant the request turned out to serve (its token's, or the admin path's), for the
     /// log line; `None` until known.
     pub tenant: Option<TenantId>,
@@ -128,6 +131,7 @@ impl<'a> Ctx<'a> {
             caller: None,
             tenant: None,
             health_cache: None,
+            client: None,
         }
     }
 }

@@ -89,6 +89,12 @@ pub enum AdminEndpoint {
     WebhookDeliveries(String, String),
     /// Deleted tenants whose data is still being purged.
     Purges,
+    /// The console's reads of a tenant (issue 23): attribute health and its alias call, the
+    /// roster as CSV, the connection status.
+    AttributeHealth(String),
+    AttributeHealthAliases(String),
+    EmployeesCsv(String),
+    Connection(String),
     Unknown,
 }
 
@@ -120,6 +126,10 @@ impl AdminEndpoint {
             AdminEndpoint::Webhooks(_) => "GET, POST",
             AdminEndpoint::Webhook(..) => "GET, PATCH",
             AdminEndpoint::WebhookRotate(..) => "POST",
+            AdminEndpoint::AttributeHealth(_)
+            | AdminEndpoint::EmployeesCsv(_)
+            | AdminEndpoint::Connection(_) => "GET",
+            AdminEndpoint::AttributeHealthAliases(_) => "POST",
             AdminEndpoint::Unknown => "",
         }
     }
@@ -186,6 +196,10 @@ impl AdminEndpoint {
             AdminEndpoint::Webhook(..) => "webhook",
             AdminEndpoint::WebhookRotate(..) => "webhook_rotate",
             AdminEndpoint::WebhookDeliveries(..) => "webhook_deliveries",
+            AdminEndpoint::AttributeHealth(_) => "attribute_health",
+            AdminEndpoint::AttributeHealthAliases(_) => "attribute_health_aliases",
+            AdminEndpoint::EmployeesCsv(_) => "employees_csv",
+            AdminEndpoint::Connection(_) => "connection",
             AdminEndpoint::Purges => "purges",
             AdminEndpoint::Unknown => "unknown",
         }
@@ -217,7 +231,11 @@ impl AdminEndpoint {
             | AdminEndpoint::Webhooks(t)
             | AdminEndpoint::Webhook(t, _)
             | AdminEndpoint::WebhookRotate(t, _)
-            | AdminEndpoint::WebhookDeliveries(t, _) => Some(t),
+            | AdminEndpoint::WebhookDeliveries(t, _)
+            | AdminEndpoint::AttributeHealth(t)
+            | AdminEndpoint::AttributeHealthAliases(t)
+            | AdminEndpoint::EmployeesCsv(t)
+            | AdminEndpoint::Connection(t) => Some(t),
             AdminEndpoint::Tenants
             | AdminEndpoint::Purges
             | AdminEndpoint::Session
@@ -375,6 +393,13 @@ fn admin_endpoint(segments: &[String]) -> AdminEndpoint {
             AdminEndpoint::WebhookDeliveries(t.to_string(), w.to_string())
         }
         ["purges"] => AdminEndpoint::Purges,
+        // The console's reads (issue 23).
+        ["tenants", t, "attribute-health"] => AdminEndpoint::AttributeHealth(t.to_string()),
+        ["tenants", t, "attribute-health", "aliases"] => {
+            AdminEndpoint::AttributeHealthAliases(t.to_string())
+        }
+        ["tenants", t, "employees.csv"] => AdminEndpoint::EmployeesCsv(t.to_string()),
+        ["tenants", t, "connection"] => AdminEndpoint::Connection(t.to_string()),
         _ => AdminEndpoint::Unknown,
     }
 }
@@ -484,6 +509,22 @@ mod tests {
             (
                 "/admin/v1/tenants/t1/deleted-employees/u1/restore",
                 Route::Admin(A::RestoreEmployee(s("t1"), s("u1"))),
+            ),
+            (
+                "/admin/v1/tenants/t1/attribute-health",
+                Route::Admin(A::AttributeHealth(s("t1"))),
+            ),
+            (
+                "/admin/v1/tenants/t1/attribute-health/aliases",
+                Route::Admin(A::AttributeHealthAliases(s("t1"))),
+            ),
+            (
+                "/admin/v1/tenants/t1/employees.csv",
+                Route::Admin(A::EmployeesCsv(s("t1"))),
+            ),
+            (
+                "/admin/v1/tenants/t1/connection",
+                Route::Admin(A::Connection(s("t1"))),
             ),
             ("/admin/v1/Tenants", Route::Admin(A::Unknown)),
             ("/admin/v1", Route::Admin(A::Unknown)),

@@ -15,6 +15,11 @@ use crate::scim::projection::Projection;
 /// Longest User-Agent kept in the activity log.
 const MAX_CLIENT_CHARS: usize = 256;
 
+/// The request's client for the logs: its User-Agent, at most [`MAX_CLIENT_CHARS`].
+pub fn client(req: &Request) -> Option<String> {
+    header(req, http::header::USER_AGENT).map(|ua| ua.chars().take(MAX_CLIENT_CHARS).collect())
+}
+
 /// What every /Users handler needs from the request.
 pub struct Call {
     pub hash: TokenHash,
@@ -58,8 +63,7 @@ impl Call {
         Ok(Call {
             hash,
             base: routes::scim_base(req),
-            client: header(req, http::header::USER_AGENT)
-                .map(|ua| ua.chars().take(MAX_CLIENT_CHARS).collect()),
+            client: client(req),
             answer,
             projection,
             if_match: conditional::if_match(req.headers()),

@@ -7,12 +7,14 @@
 //!   what every write shares, including the log of a refusal no batch logged (a failure);
 //! - `bulk`: `POST /Bulk` (RFC 7644 §3.7), each operation run as its single request by
 //!   [`write_user`];
+//!   `attribute_health` what writes note for attribute health;
 //! - `list`: `GET /Users` and the searches; `discovery`: the service's self-description;
 //! - `conditional`: ETags and `If-Match`/`If-None-Match`; `tenancy`: the token check and the
 //!   tenant's schema in every batch; `respond`: SCIM answers and errors; `throttle`: what the
 //!   edge's rate limiter counts and how a throttled request is answered.
 
 pub mod activity;
+pub mod attribute_health;
 pub mod bulk;
 pub mod call;
 pub mod conditional;
@@ -56,6 +58,7 @@ pub async fn handle<S: Store>(
     // The credential is read once, without the database; a current-format token that cannot
     // be checked for want of a secret is the operator's to fix, and the log says so.
     let token = presented_token(&req, ctx.config);
+    ctx.client = call::client(&req);
     if let Err(AuthFailure::NotConfigured(problem)) = token {
         ctx.log.push(format!(
             "scim: {}: tokens of the current format are neither issued nor accepted",

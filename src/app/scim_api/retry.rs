@@ -9,11 +9,12 @@
 //! that also reads the outcome back; a retry starts from that read-back, so it is one.
 
 use super::activity::{refusal_error, Activity, RefusedWrite, Written};
+use super::attribute_health;
 use super::call::Call;
 use super::conditional::precondition_failed;
 use super::respond::{resource_answer, user_not_found};
 use super::tenancy::ScimBatch;
-use super::write::{changes_json, follow_up, new_write_id, notes, refuse};
+use super::write::{changes_json, follow_up, new_write_id, notes, refuse, refuse_noting};
 use crate::app::employee_write::eligibility;
 use crate::app::plumbing::context::Ctx;
 use crate::app::plumbing::Response;
@@ -21,6 +22,7 @@ use crate::model::{Operation, UserId};
 use crate::scim::columns;
 use crate::scim::error::ScimError;
 use crate::scim::fold::fold;
+use crate::scim::sent::Sent;
 use crate::scim::tenant::TenantSchema;
 use crate::scim::user::{folded, Doc, Parsed};
 use crate::store::guard::Actor;
@@ -51,6 +53,7 @@ pub async fn update_existing<S: Store>(
     ctx: &mut Ctx<'_>,
     call: &Call,
     operation: Operation,
+    sent: &Sent,
     compute: Compute<'_>,
 ) -> Result<Response, ScimError> {
     let activity = Activity::new(ctx, call, operation);
@@ -64,6 +67,7 @@ pub async fn update_existing<S: Store>(
         call,
         activity: &activity,
         expected: expected.as_ref(),
+        sent,
         compute,
     };
     // The user and schema the next attempt starts from: read by the first attempt, then taken
@@ -91,6 +95,8 @@ struct Try<'a> {
     call: &'a Call,
     activity: &'a Activity<'a>,
     expected: Option<&'a super::conditional::Condition>,
+    /// What the request sends under the tenant extension (attribute health).
+    sent: &'a Sent,
     compute: Compute<'a>,
 }
 
@@ -125,7 +131,12 @@ impl Try<'_> {
         }
         let parsed = match (self.compute)(&old.doc, schema) {
             Ok(p) => p,
-            Err(e) => return Err(refuse(store, ctx, activity, known, e).await),
+            Err(e) => {
+                let client = call.client.as_deref();
+                let noted =
+                    attribute_health::on_refusal(hash, self.sent, schema, &e, ctx.now, client);
+                return Err(refuse_noting(store, ctx, activity, known, e, noted).await);
+            }
         };
         let notes = notes(&parsed);
 
@@ -203,6 +214,7 @@ impl Try<'_> {
             logged_name: &user_name,
             new_user_name: new_name,
         }));
+        batch.write_all(attribute_health::on_write(hash, self.sent, schema, ctx.now));
         // Whether a refusal explains a write that did not take effect: read in the same batch,
         // so that a lost race (under contention, the common failure) costs no extra round trip.
         let why = batch.read(sql::refusal(hash, &claim));

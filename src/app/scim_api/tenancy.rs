@@ -143,7 +143,12 @@ impl ScimBatch {
         let stale_before = ctx.now.add_millis(-LAST_USED_INTERVAL_MS);
         if auth.last_used.is_none_or(|t| t < stale_before) {
             // Once per request, however many batches it runs (a Bulk request runs many).
-            let touch = tokens::touch_token(&tenant.token_id, ctx.now, stale_before);
+            let touch = tokens::touch_token(
+                &tenant.token_id,
+                ctx.now,
+                stale_before,
+                ctx.client.as_deref(),
+            );
             if !ctx.deferred.contains(&touch) {
                 ctx.deferred.push(touch);
             }

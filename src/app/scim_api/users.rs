@@ -10,13 +10,14 @@
 //! succeeds, in the batch that discovered the refusal, or in a batch of its own.
 
 use super::activity::{refusal_error, Activity, RefusedWrite, Written};
+use super::attribute_health;
 use super::body_object;
 use super::call::Call;
 use super::conditional::Condition;
 use super::respond::{resource_answer, user_not_found};
 use super::retry::update_existing;
 use super::tenancy::{tenant_of, ScimBatch};
-use super::write::{changes_json, follow_up, new_write_id, notes, refuse};
+use super::write::{changes_json, follow_up, new_write_id, notes, refuse, refuse_noting};
 use crate::app::employee_write::after_deletion;
 use crate::app::plumbing::context::Ctx;
 use crate::app::plumbing::ids::uuid_v4;
@@ -28,6 +29,7 @@ use crate::scim::error::ScimError;
 use crate::scim::fold::fold;
 use crate::scim::patch;
 use crate::scim::schema::TENANT_USER;
+use crate::scim::sent;
 use crate::scim::tenant::TenantSchema;
 use crate::scim::user::{self, etag, folded, Doc, Parsed};
 use crate::store::deleted::{self, Deletion};
@@ -65,9 +67,20 @@ pub async fn create<S: Store>(
         .iter()
         .find(|(k, _)| k.eq_ignore_ascii_case("userName"))
         .and_then(|(_, v)| v.as_str());
+    let sent = sent::in_resource(&body);
     let parsed = match user::parse_user(&body, &schema) {
         Ok(p) => p,
-        Err(e) => return Err(refuse(store, ctx, &activity, (None, sent_name), e).await),
+        Err(e) => {
+            let noted = attribute_health::on_refusal(
+                &call.hash,
+                &sent,
+                &schema,
+                &e,
+                ctx.now,
+                call.client.as_deref(),
+            );
+            return Err(refuse_noting(store, ctx, &activity, (None, sent_name), e, noted).await);
+        }
     };
     let id = UserId::new(uuid_v4(ctx.random).map_err(ScimError::Internal)?);
     let write_id = new_write_id(ctx)?;
@@ -112,6 +125,7 @@ pub async fn create<S: Store>(
         logged_name: user_name,
         new_user_name: user_name,
     }));
+    batch.write_all(attribute_health::on_write(hash, &sent, &schema, ctx.now));
     let created = batch.read(sql::get_user(hash, &id));
     let (tenant, mut results) = batch.run(store, ctx).await?;
     match results.take(created)? {
@@ -211,12 +225,14 @@ pub async fn replace<S: Store>(
             return Err(refuse(store, ctx, &activity, (Some(id), None), e).await);
         }
     };
+    let sent = sent::in_resource(&body);
     update_existing(
         id,
         store,
         ctx,
         call,
         Operation::Replace,
+        &sent,
         &|old: &Doc, schema: &TenantSchema| {
             Ok(keep_inactive(old, user::parse_user(&body, schema)?, schema))
         },
@@ -232,7 +248,9 @@ pub async fn patch<S: Store>(
     ctx: &mut Ctx<'_>,
     call: &Call,
 ) -> Result<Response, ScimError> {
-    let ops = match body_object(req).and_then(|b| patch::parse_request(&b)) {
+    let body = body_object(req);
+    let sent = body.as_ref().map(sent::in_patch).unwrap_or_default();
+    let ops = match body.and_then(|b| patch::parse_request(&b)) {
         Ok(ops) => ops,
         Err(e) => {
             let activity = Activity::new(ctx, call, Operation::Update);
@@ -245,6 +263,7 @@ pub async fn patch<S: Store>(
         ctx,
         call,
         Operation::Update,
+        &sent,
         &|old: &Doc, schema: &TenantSchema| {
             // No defaults here: a PATCH that removes `active` leaves it unassigned (read as active).
             let patched = patch::apply(old, &ops, schema)?;

@@ -87,11 +87,25 @@ pub async fn refuse<S: Store>(
     user: (Option<&UserId>, Option<&str>),
     err: ScimError,
 ) -> ScimError {
+    refuse_noting(store, ctx, activity, user, err, Vec::new()).await
+}
+
+/// [`refuse`], with further statements in the batch that logs the refusal (what attribute
+/// health notes of it, `super::health`): they commit with the log entry, at no extra round trip.
+pub async fn refuse_noting<S: Store>(
+    store: &S,
+    ctx: &mut Ctx<'_>,
+    activity: &Activity<'_>,
+    user: (Option<&UserId>, Option<&str>),
+    err: ScimError,
+    noted: Vec<Stmt>,
+) -> ScimError {
     let Some(entry) = activity.refusal(&err, user.0, user.1) else {
         return err;
     };
     let mut batch = ScimBatch::new(activity.hash());
     batch.write(entry);
+    batch.write_all(noted);
     match batch.run(store, ctx).await {
         Ok(_) => err,
         // The token is not valid after all: that is the answer, whatever else failed.

@@ -343,3 +343,88 @@ pub fn a_company_admin_stays_in_their_lane(c: &impl Client) {
         .api("GET", &format!("{own}/tokens"), None)
         .expect_admin_error(401, "unauthorized");
 }
+
+/// The console's reads and its one-click fix, through the session cookie: an Okta-style create
+/// with a name no attribute answers to is refused, shows in attribute health, the alias call
+/// fixes it and the same create succeeds; roster search; the CSV (formula escape included); the
+/// connection status.
+pub fn a_company_admin_fixes_an_attribute_and_exports_the_roster(c: &impl Client) {
+    let t = c.new_tenant(&unique("Console "));
+    let admin = sign_in(c, &t, &format!("{}@example.com", unique("console.")));
+    let own = format!("/tenants/{}", t.id);
+    let attribute = admin.api(
+        "POST",
+        &format!("{own}/attributes"),
+        Some(json!({ "name": "Cost Center", "type": "text" })),
+    );
+    attribute.expect(201);
+    let attribute_id = attribute.json()["id"].as_str().unwrap().to_string();
+    let connected = admin.api("POST", &format!("{own}/connect"), None);
+    let token = connected.json()["token"].as_str().unwrap().to_string();
+
+    let ext = "urn:ietf:params:scim:schemas:extension:peakon:2.0:User";
+    let name = format!("{}@example.com", unique("josé.núñez."));
+    let mut body = okta_user(&name);
+    body["name"] = json!({ "givenName": "José", "familyName": "Núñez" });
+    body["schemas"].as_array_mut().unwrap().push(json!(ext));
+    body[ext] = json!({ "CostCentre": "=HYPERLINK(\"http://x\")" });
+    c.scim(&token, "POST", "/Users", Some(body.clone()))
+        .expect_scim_error(400, Some("invalidValue"));
+    let health = admin.api("GET", &format!("{own}/attribute-health"), None);
+    health.expect(200);
+    assert_eq!(
+        health.json()["unmatched"][0]["name"],
+        json!("CostCentre"),
+        "{}",
+        health.body
+    );
+    admin
+        .api(
+            "POST",
+            &format!("{own}/attribute-health/aliases"),
+            Some(json!({ "name": "CostCentre", "attribute": attribute_id })),
+        )
+        .expect(200);
+    let created = c.scim(&token, "POST", "/Users", Some(body));
+    created.expect(201);
+    let id = created.json()["id"].as_str().unwrap().to_string();
+    assert_eq!(
+        admin
+            .api("GET", &format!("{own}/attribute-health"), None)
+            .json()["unmatched"],
+        json!([])
+    );
+
+    // Search ignores case and accents; another name finds nobody.
+    let found = admin.api("GET", &format!("{own}/employees?q=nunez"), None);
+    assert_eq!(found.json()["total"], json!(1), "{}", found.body);
+    assert_eq!(found.json()["employees"][0]["id"], json!(id));
+    let none = admin.api("GET", &format!("{own}/employees?q=zzz"), None);
+    assert_eq!(none.json()["total"], json!(0));
+
+    // The CSV: its header, the employee, the custom attribute by its display name, escaped.
+    let csv = admin.api("GET", &format!("{own}/employees.csv"), None);
+    csv.expect(200);
+    assert!(csv.header("content-type").unwrap().starts_with("text/csv"));
+    let text = csv.body.trim_start_matches('\u{feff}');
+    let mut lines = text.lines();
+    let header = lines.next().unwrap();
+    assert!(header.starts_with("id,userName,email,"), "{header}");
+    assert!(header.ends_with(",Cost Center"), "{header}");
+    let row = lines.next().unwrap();
+    assert!(
+        row.starts_with(&format!("{id},{name},{name},José,Núñez,true,true,")),
+        "{row}"
+    );
+    assert!(row.ends_with(r#","'=HYPERLINK(""http://x"")""#), "{row}");
+    assert_eq!(lines.next(), None);
+
+    // The connection: the token's last request and its client.
+    let connection = admin.api("GET", &format!("{own}/connection"), None);
+    connection.expect(200);
+    assert!(
+        connection.json()["last_success"].is_object(),
+        "{}",
+        connection.body
+    );
+}

@@ -158,13 +158,13 @@ pub fn a_mixed_request_of_max_operations(c: &impl Client) {
         );
     }
     // 16..19: PUT of old0..old2 (old2 deactivated by its PUT, as Okta does).
-    for i in 0..3 {
+    for (i, old) in before.iter().enumerate().take(3) {
         let mut data = user(&format!("{p}.old{i}@example.com"));
         data["displayName"] = json!(format!("Replaced {i}"));
         if i == 2 {
             data["active"] = json!(false);
         }
-        ops.push(json!({"method": "PUT", "path": format!("/Users/{}", before[i]), "data": data}));
+        ops.push(json!({"method": "PUT", "path": format!("/Users/{old}"), "data": data}));
     }
     // 19: PATCH of old3 with its current version; 20: with a stale one (412).
     ops.push(json!({"method": "PATCH", "path": format!("/Users/{}", before[3]), "version": "W/\"1\"", "data": title("Current")}));

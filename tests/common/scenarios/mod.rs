@@ -9,6 +9,7 @@
 //! scenario runs in one suite only.
 pub mod admins;
 pub mod bulk;
+pub mod console;
 pub mod custom;
 pub mod deleted;
 pub mod limits;
@@ -43,6 +44,7 @@ macro_rules! shared_tests {
                 admins: [
                     a_company_admin_signs_in_and_connects_their_idp,
                     a_company_admin_stays_in_their_lane,
+                    a_company_admin_fixes_an_attribute_and_exports_the_roster,
                 ],
                 bulk: [
                     a_mixed_request_of_max_operations,
@@ -51,6 +53,12 @@ macro_rules! shared_tests {
                     a_manager_created_in_the_same_request,
                     one_past_each_limit_is_413_and_nothing_is_stored,
                     bad_envelopes_and_bad_operations,
+                ],
+                console: [
+                    an_unknown_extension_name_is_aliased_from_attribute_health,
+                    roster_search_ignores_case_and_accents,
+                    the_roster_exports_as_csv,
+                    connection_status_shows_requests_and_errors,
                 ],
                 custom: [
                     admin_defines_attributes,
