@@ -48,11 +48,27 @@ python3 bench/query.py tenants "$ORIGIN" "$ADMIN_TOKEN" "$SIZES" >"$RUN_DIR/tena
 worker_stop
 say "writing the users through the application (examples/seed.rs)"
 seed_started=$(date +%s)
-cargo run --release --locked --quiet --example seed -- query "$RUN_DIR/tenants.json" >"$RUN_DIR/seed.sql" ||
-  die "could not write the seed"
+# The tenants are on several shards (the least full at creation): each shard's database gets
+# the SQL of its own tenants.
+for binding in $(shard_bindings); do
+  python3 - "$RUN_DIR/tenants.json" "$binding" >"$RUN_DIR/tenants-$binding.json" <<'PY'
+import json, re, sys
+def binding(t):
+    m = re.fullmatch(r"tnt_(0|[1-9][0-9]{0,4})_.+", t)
+    n = int(m.group(1)) if m else 0
+    return "DB" if n == 0 else f"DB_{n}"
+print(json.dumps([t for t in json.load(open(sys.argv[1])) if binding(t["tenant_id"]) == sys.argv[2]]))
+PY
+  [ "$(cat "$RUN_DIR/tenants-$binding.json")" != "[]" ] || continue
+  cargo run --release --locked --quiet --example seed -- query "$RUN_DIR/tenants-$binding.json" \
+    >"$RUN_DIR/seed-$binding.sql" || die "could not write the seed of $binding"
+done
 load_started=$(date +%s)
-say "loading $(du -h "$RUN_DIR/seed.sql" | cut -f1) of SQL (wrangler d1 execute --local)"
-worker_d1 execute --file "$RUN_DIR/seed.sql" --yes
+for binding in $(shard_bindings); do
+  [ -s "$RUN_DIR/seed-$binding.sql" ] || continue
+  say "loading $(du -h "$RUN_DIR/seed-$binding.sql" | cut -f1) of SQL into $binding (wrangler d1 execute --local)"
+  D1_BINDING="$binding" worker_d1 execute --file "$RUN_DIR/seed-$binding.sql" --yes
+done
 say "seeded in $(($(date +%s) - seed_started)) s (SQL written in $((load_started - seed_started)) s, loaded in $(($(date +%s) - load_started)) s)"
 worker_start
 say "measuring against $ORIGIN"

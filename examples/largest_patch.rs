@@ -29,6 +29,7 @@ use scim_edge::scim::limits::MAX_VALUES;
 use scim_edge::scim::patch::{self, MAX_OPERATIONS};
 use scim_edge::scim::tenant::TenantSchema;
 use scim_edge::scim::user::{self, Doc};
+use scim_edge::store::shards::Shards;
 use scim_edge::store::sqlite::SqliteStore;
 use scim_edge::store::{Consistency, Store};
 use serde_json::{json, Map, Value};
@@ -107,7 +108,7 @@ impl App {
         let clock = move || now;
         let request_id = app::request_id(&mut self.random);
         let mut ctx = Ctx::new(now, &clock, request_id, &mut self.random, &self.config);
-        let response = block_on(app::handle(req, &self.store, &mut ctx));
+        let response = block_on(app::handle(req, &Shards::all(vec![&self.store]), &mut ctx));
         let deferred = std::mem::take(&mut ctx.deferred);
         if !deferred.is_empty() {
             block_on(self.store.batch(Consistency::Primary, deferred)).expect("deferred run");

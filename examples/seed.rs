@@ -46,6 +46,7 @@ use scim_edge::app::plumbing::ids::{prefixed_id, Random, SeededRandom};
 use scim_edge::app::{self, Body, Config, Ctx};
 use scim_edge::model::{TenantId, TokenId};
 use scim_edge::scim::datetime::Timestamp;
+use scim_edge::store::shards::Shards;
 use scim_edge::store::sqlite::SqliteStore;
 use scim_edge::store::tenants::insert_tenant;
 use scim_edge::store::tokens::{insert_token, NewToken};
@@ -458,7 +459,7 @@ impl Seeder {
         let request_id = app::request_id(&mut self.random);
         let clock = move || at;
         let mut ctx = Ctx::new(at, &clock, request_id, &mut self.random, &self.config);
-        let response = block_on(app::handle(req, &self.store, &mut ctx));
+        let response = block_on(app::handle(req, &Shards::all(vec![&self.store]), &mut ctx));
         let deferred = std::mem::take(&mut ctx.deferred);
         if !deferred.is_empty() {
             block_on(self.store.batch(Consistency::Primary, deferred))

@@ -7,9 +7,10 @@ Always (every environment of wrangler.toml: the top level, which is local develo
 [env.staging], [env.production]):
   - every binding, var and secret the code reads is declared there. The list is derived from
     the code: each `env.<method>(<name>)` call under src/ (a string literal, a `const` of type
-    &str, or a local bound to a limiter's `.binding()`, whose names are the string literals of
-    `fn binding`); a call whose name cannot be resolved fails the check, so that a new read
-    cannot slip past it;
+    &str, a local bound to a limiter's `.binding()`, whose names are the string literals of
+    `fn binding`, or a local bound to `shards::binding(..)`, whose names are the string literals
+    of `const SHARD_BINDINGS`: every shard's D1 binding); a call whose name cannot be resolved
+    fails the check, so that a new read cannot slip past it;
   - var reads are declared under [vars], secrets under [secrets] required (named, never
     valued: a secret's name under [vars] fails), D1 bindings under [[d1_databases]] with
     migrations_dir = "migrations", limiters under [[ratelimits]] with the top level's limit and
@@ -21,8 +22,8 @@ Always (every environment of wrangler.toml: the top level, which is local develo
     route's host (Okta refuses a base URL with one); production never sets SCIM_RATE_LIMIT off.
 With --migrations: the migration files are named NNNN_<name>.sql, numbered uniquely, and apply
 in order, cleanly, to a fresh database (SQLite, foreign keys on, as D1 runs them).
-With --deploy ENV (`make deploy`): ENV's database id is a real one (not the all-zero
-placeholder), staging's and production's differ, and its routes are not placeholders
+With --deploy ENV (`make deploy`): ENV's database ids are real ones (not the all-zero
+placeholder), each shard's its own, staging's and production's differ, and its routes are not placeholders
 (example.com). The repository keeps placeholders, so `make test` does not ask for this.
 
 Exits 1 and says what is wrong, one line each; prints what it checked otherwise.
@@ -108,7 +109,17 @@ class Code:
             bound = re.findall(rf"\blet\s+{local.group(1)}\s*=\s*([^;]+);", before)
             if bound and re.search(r"\.binding\(\)\s*$", bound[-1].strip()):
                 return self.limiter_bindings()
+            if bound and re.match(r"(?:[a-z_]+::)*shards::binding\(", bound[-1].strip()):
+                return self.shard_bindings()
         return set()
+
+    def shard_bindings(self) -> set:
+        """The string literals of `const SHARD_BINDINGS` (the shards' D1 bindings)."""
+        names = set()
+        for text in self.files.values():
+            for m in re.finditer(r"\bconst\s+SHARD_BINDINGS\s*:[^=]*=\s*&?\[([^\]]*)\]", text):
+                names |= set(re.findall(r'"([A-Z][A-Z0-9_]*)"', m.group(1)))
+        return names
 
     def limiter_bindings(self) -> set:
         """The string literals `fn binding` returns (the rate limiters' binding names)."""
@@ -226,6 +237,14 @@ def check(root: pathlib.Path, deploy: str | None, migrations: bool) -> list:
             e: {db["binding"]: db.get("database_id", "") for db in envs[e].get("d1_databases", [])}
             for e in DEPLOYED
         }
+        by_id = {}
+        for binding, db_id in ids[deploy].items():
+            if db_id in by_id and not PLACEHOLDER_ID.match(db_id):
+                problems.append(
+                    f"wrangler.toml [{deploy}]: D1 bindings {by_id[db_id]} and {binding} share one database: "
+                    f"each shard is a database of its own (README, Adding a shard)"
+                )
+            by_id.setdefault(db_id, binding)
         for binding, db_id in ids[deploy].items():
             if PLACEHOLDER_ID.match(db_id) or not UUID.match(db_id):
                 problems.append(

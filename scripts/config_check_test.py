@@ -48,7 +48,12 @@ class Copy:
         envs = toml.split("\n[env.")
         for i, part in enumerate(envs[1:], start=1):
             new_id = REAL_ID if part.startswith("staging") else OTHER_ID
-            part = part.replace('database_id = "00000000-0000-0000-0000-000000000000"', f'database_id = "{new_id}"')
+            # Each shard a database of its own: DB gets the id, DB_<n> the id ending in n.
+            part = part.replace('database_id = "00000000-0000-0000-0000-000000000000"', f'database_id = "{new_id}"', 1)
+            n = 0
+            while 'database_id = "00000000-0000-0000-0000-000000000000"' in part:
+                n += 1
+                part = part.replace('database_id = "00000000-0000-0000-0000-000000000000"', f'database_id = "{new_id[:-1]}{n}"', 1)
             envs[i] = re.sub(r'pattern = "([a-z-]+)\.example\.com"', r'pattern = "\1.peakon-scim.net"', part)
         (self.dir / "wrangler.toml").write_text("\n[env.".join(envs))
 
@@ -142,6 +147,20 @@ class ConfigCheck(unittest.TestCase):
     def test_a_secret_given_a_value_fails(self):
         self.copy.edit("wrangler.toml", '[env.production.vars]\n', '[env.production.vars]\nADMIN_TOKEN = "oops"\n')
         self.assertFails("secret ADMIN_TOKEN has a value under [vars]")
+
+    def test_a_shard_missing_from_an_environment_fails(self):
+        self.copy.edit("wrangler.toml", '[[env.production.d1_databases]]\nbinding = "DB_1"', '[[env.production.d1_databases]]\nbinding = "DB_9"')
+        self.assertFails("[production]: d1_databases lacks DB_1")
+
+    def test_a_new_shard_fails_until_every_environment_has_it(self):
+        self.copy.edit("src/store/shards.rs", '&["DB", "DB_1"]', '&["DB", "DB_1", "DB_2"]')
+        self.assertFails("[staging]: d1_databases lacks DB_2")
+
+    def test_two_shards_on_one_database_fail(self):
+        self.copy.deployable()
+        self.assertPasses("--deploy", "staging")
+        self.copy.edit("wrangler.toml", f'database_id = "{REAL_ID[:-1]}1"', f'database_id = "{REAL_ID}"')
+        self.assertFails("D1 bindings DB and DB_1 share one database", "--deploy", "staging")
 
     def test_a_missing_secret_name_fails(self):
         self.copy.edit("wrangler.toml", '[env.staging.secrets]\nrequired = ["ADMIN_TOKEN", "CREDENTIAL_SECRET", "WEBHOOK_SECRET_KEY"]', '[env.staging.secrets]\nrequired = ["ADMIN_TOKEN", "WEBHOOK_SECRET_KEY"]')

@@ -26,11 +26,13 @@ if [ "${CRASH_SKIP_BUILD:-0}" != 1 ]; then
   build_worker || die "the worker did not build"
 fi
 
-# The local D1's SQLite file in a worker's state directory (the one with a users table).
+# The local D1's SQLite file in a worker's state directory that holds the run's tenant (one
+# database per shard; the tenant is on one of them).
 d1_file() {
-  local f
+  local f tenant
+  tenant="$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["tenant"])' "$WORKER_DIR/record.json")" || return 1
   for f in $(find "$WORKER_DIR/state" -name '*.sqlite' ! -name 'metadata.sqlite' 2>/dev/null); do
-    if python3 -c 'import sqlite3, sys; c = sqlite3.connect(f"file:{sys.argv[1]}?mode=ro", uri=True); c.execute("SELECT 1 FROM users LIMIT 1")' "$f" 2>/dev/null; then
+    if python3 -c 'import sqlite3, sys; c = sqlite3.connect(f"file:{sys.argv[1]}?mode=ro", uri=True); sys.exit(0 if c.execute("SELECT 1 FROM tenants WHERE id = ?", (sys.argv[2],)).fetchone() else 1)' "$f" "$tenant" 2>/dev/null; then
       echo "$f"
       return 0
     fi

@@ -32,12 +32,18 @@ have = {s["name"] for s in json.loads(sys.argv[1])}
 print(" ".join(n for n in sys.argv[2].split() if n not in have))' "$set_secrets" "$required")"
 [ -z "$missing" ] || die "$ENV lacks the secrets: $missing (npx wrangler secret put NAME --env $ENV)"
 
-say "4/6 applying the remote migrations of $ENV, in order, stopping at the first failure"
-migrations_preflight --remote --env "$ENV"
-# wrangler applies the pending migrations one by one, in file-name order, each in a transaction,
-# and stops (exit status 1) at the first that fails: the ones before it stay applied, it and the
-# ones after it do not, and set -e stops this script before the deploy.
-wrangler d1 migrations apply DB --remote --env "$ENV"
+say "4/6 applying the remote migrations of $ENV to every shard, in order, stopping at the first failure"
+# Shard by shard (DB, then DB_1, ...): wrangler applies a shard's pending migrations one by one,
+# in file-name order, each in a transaction, and stops (exit status 1) at the first that fails:
+# the ones before it stay applied, it and the ones after it do not. The first shard that fails
+# stops this script, saying which, before the next shards and before the deploy; the shards
+# before it keep their migrations (they apply to the code already deployed, and to the new).
+for binding in $(shard_bindings "$ENV"); do
+  say "   shard $binding"
+  D1_BINDING="$binding" migrations_preflight --remote --env "$ENV"
+  wrangler d1 migrations apply "$binding" --remote --env "$ENV" ||
+    die "the migrations of shard $binding ($ENV) failed: nothing was deployed, and the shards after it were not migrated; fix it and run make deploy ENV=$ENV again"
+done
 
 say "5/6 deploying (wrangler deploy --env $ENV)"
 wrangler deploy --env "$ENV"

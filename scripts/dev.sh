@@ -67,9 +67,12 @@ ensure_dev_secret CREDENTIAL_SECRET ""
 ensure_dev_secret WEBHOOK_SECRET_KEY ""
 ADMIN_TOKEN="$(dev_secret ADMIN_TOKEN)"
 
-say "applying D1 migrations to the local database (.wrangler/state)"
-migrations_preflight --local
-CI=true node_modules/.bin/wrangler d1 migrations apply DB --local >/dev/null
+say "applying D1 migrations to the local databases, one per shard (.wrangler/state)"
+for binding in $(shard_bindings); do
+  D1_BINDING="$binding" migrations_preflight --local
+  CI=true node_modules/.bin/wrangler d1 migrations apply "$binding" --local >/dev/null ||
+    die "the migrations did not apply to shard $binding"
+done
 
 WRANGLER_PID=""
 cleanup() {

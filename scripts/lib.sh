@@ -146,14 +146,37 @@ _build_worker() {
   }
 }
 
+# shard_bindings [ENV]: the D1 bindings of the shards, shard 0 first, as wrangler.toml declares
+# them (the top level, or [env.ENV]); src/store/shards.rs names the same (the config check sees to
+# it). Every shard has the same migrations.
+shard_bindings() {
+  python3 - "$ROOT/wrangler.toml" "${1:-}" <<'PY'
+import sys, tomllib
+config = tomllib.load(open(sys.argv[1], "rb"))
+env = config["env"][sys.argv[2]] if sys.argv[2] else config
+print(" ".join(db["binding"] for db in env.get("d1_databases", [])))
+PY
+}
+
+# shard_binding_of TENANT_ID: the binding of the tenant's shard (`tnt_<n>_…` is shard n, an id
+# without the mark shard 0; store::shards::of_tenant).
+shard_binding_of() {
+  python3 - "$1" <<'PY'
+import re, sys
+m = re.fullmatch(r"tnt_(0|[1-9][0-9]{0,4})_.+", sys.argv[1])
+n = int(m.group(1)) if m and int(m.group(1)) < 65536 else 0
+print("DB" if n == 0 else f"DB_{n}")
+PY
+}
+
 # migrations_preflight WRANGLER_D1_FLAGS...: before `wrangler d1 migrations apply`, lists what a
 # pending migration would refuse to run over, and stops: users of one tenant sharing an
 # externalId (migration 0006 makes externalId unique per tenant). Nothing is merged: the
 # operator decides which user keeps the externalId (for instance by a SCIM PATCH of the other).
-# A database without the users table yet has nothing to check.
+# A database without the users table yet has nothing to check. D1_BINDING names the shard (DB).
 migrations_preflight() {
   local out
-  out="$(cd "$ROOT" && CI=true node_modules/.bin/wrangler d1 execute DB "$@" --json --command \
+  out="$(cd "$ROOT" && CI=true node_modules/.bin/wrangler d1 execute "${D1_BINDING:-DB}" "$@" --json --command \
     "SELECT tenant_id, external_id, count(*) AS users FROM users WHERE external_id IS NOT NULL GROUP BY tenant_id, external_id HAVING count(*) > 1 LIMIT 100" \
     2>/dev/null)" || return 0
   python3 - "$out" <<'PY' || die "duplicate externalIds: resolve them before migrating (see above)"
@@ -223,7 +246,9 @@ stop_group() {
 #                           exported, and a random CREDENTIAL_SECRET, both of this run only and
 #                           over 32 characters) and wrangler's log (DIR/wrangler.log, and its
 #                           debug log DIR/wrangler-debug.log)
-#   worker_d1 ARGS...       `wrangler d1 ARGS DB --local` on that database
+#   worker_d1 ARGS...       `wrangler d1 ARGS <binding> --local` on that state: `migrations apply`
+#                           on every shard's database, anything else on shard 0's (DB), or on
+#                           D1_BINDING's
 #   worker_start            `wrangler dev` on a free port, in a process group of its own (with the
 #                           console's static assets when WORKER_ASSETS is set: then the Cron
 #                           Triggers cannot be run, see wrangler.toml); exports
@@ -255,11 +280,20 @@ worker_init() {
 }
 
 worker_d1() {
-  CI=true "$ROOT/node_modules/.bin/wrangler" d1 "$@" DB --local --persist-to "$WORKER_DIR/state" \
-    >"$WORKER_DIR/d1.log" 2>&1 || {
-    cat "$WORKER_DIR/d1.log" >&2
-    die "wrangler d1 $1 failed"
-  }
+  local binding bindings
+  if [ "$1 ${2:-}" = "migrations apply" ]; then
+    bindings="$(shard_bindings)"
+  else
+    bindings="${D1_BINDING:-DB}"
+  fi
+  : >"$WORKER_DIR/d1.log"
+  for binding in $bindings; do
+    CI=true "$ROOT/node_modules/.bin/wrangler" d1 "$@" "$binding" --local --persist-to "$WORKER_DIR/state" \
+      >>"$WORKER_DIR/d1.log" 2>&1 || {
+      cat "$WORKER_DIR/d1.log" >&2
+      die "wrangler d1 $1 failed on $binding"
+    }
+  done
 }
 
 worker_start() {

@@ -23,10 +23,50 @@ cd "$ROOT"
 
 failures=()
 
-# d1_json SQL: the local D1's answer to SQL, as wrangler's JSON.
+# d1_json SQL [BINDING]: a local D1's answer to SQL, as wrangler's JSON (shard 0's, DB, unless
+# BINDING names another shard).
 d1_json() {
-  CI=true "$ROOT/node_modules/.bin/wrangler" d1 execute DB --local --persist-to "$WORKER_DIR/state" \
+  CI=true "$ROOT/node_modules/.bin/wrangler" d1 execute "${2:-DB}" --local --persist-to "$WORKER_DIR/state" \
     --json --command "$1" 2>>"$WORKER_DIR/d1.log"
+}
+
+# check_shards: in every shard's local D1, every row of every tenant is on its tenant's shard
+# (the mark in its id; an id without one: shard 0), and every shard holds at least one tenant
+# with employees (tests/e2e/shards.rs creates one on each). Fails saying what it found where.
+check_shards() {
+  local binding tables sql out ok=0
+  for binding in $(shard_bindings); do
+    tables="$(d1_json "SELECT name FROM sqlite_schema WHERE type = 'table' AND sql LIKE '%tenant_id %'" "$binding" |
+      python3 -c 'import json, sys; print(" ".join(r["name"] for r in json.load(sys.stdin)[0]["results"]))')" ||
+      return 1
+    # One row: for each table, the JSON list of the tenants it has rows of.
+    sql="SELECT (SELECT json_group_array(id) FROM tenants) AS tenants, (SELECT json_group_array(DISTINCT tenant_id) FROM users) AS with_users"
+    for table in $tables; do
+      sql+=", (SELECT json_group_array(DISTINCT tenant_id) FROM $table) AS $table"
+    done
+    out="$(d1_json "$sql" "$binding")" || return 1
+    python3 - "$binding" "$out" <<'PY' || ok=1
+import json, re, sys
+binding = sys.argv[1]
+try:
+    row = json.loads(sys.argv[2])[0]["results"][0]
+except Exception:
+    print(f"shard {binding}: no answer: {sys.argv[2][:300]}", file=sys.stderr)
+    sys.exit(1)
+lists = {table: json.loads(value) for table, value in row.items()}
+def shard(t):
+    m = re.fullmatch(r"tnt_(0|[1-9][0-9]{0,4})_.+", t)
+    return int(m.group(1)) if m and int(m.group(1)) < 65536 else 0
+mine = 0 if binding == "DB" else int(binding.split("_")[1])
+wrong = sorted({(t, tenant) for t, ids in lists.items() for tenant in ids if shard(tenant) != mine})
+print(f"shard {binding}: {len(lists['tenants'])} tenants, {len(lists['with_users'])} with employees, "
+      f"{len(wrong)} tables holding rows of another shard's tenants", file=sys.stderr)
+for t, tenant in wrong[:10]:
+    print(f"  {t}: rows of {tenant} (shard {shard(tenant)})", file=sys.stderr)
+sys.exit(1 if wrong or not lists["with_users"] else 0)
+PY
+  done
+  return $ok
 }
 
 # check_purged TENANT: fails (saying where) when any row of TENANT is left.
@@ -94,6 +134,8 @@ worker_d1 migrations apply
 seed_start=$(date +%s)
 worker_d1 execute --file "$ROOT/tests/e2e/seed/purge_20000.sql" --yes
 say "seeded a tenant of 20,000 employees for the purge test in $(($(date +%s) - seed_start)) s"
+# The shards test's tenant from before shards, with an old-format token (tests/e2e/shards.rs).
+worker_d1 execute --file "$ROOT/tests/e2e/seed/shards.sql" --yes
 worker_start
 say "end-to-end tests against the worker under wrangler dev on $ORIGIN (fresh local D1)"
 SCIM_EDGE_URL="$ORIGIN" SCIM_EDGE_ADMIN_TOKEN="$ADMIN_TOKEN" \
@@ -110,6 +152,8 @@ say "SCIM conformance checkers against the same worker"
 worker_stop
 say "checking in the local D1 that the purged tenant left no row"
 check_purged "tnt_e2e_purge_20000" || failures+=("purge left rows")
+say "checking in each shard's local D1 that every tenant's rows are on its own shard"
+check_shards || failures+=("rows on another shard")
 
 # The worker's whole log of the run (the end-to-end suite and the conformance checkers): none of
 # the emails, userNames, filter values and credentials the suite sent or was issued, and nothing

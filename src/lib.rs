@@ -25,18 +25,19 @@ mod edge {
     use crate::app::webhooks::delivery;
     use crate::app::{
         self, auto_apply, erasure, maintenance, purge, retention, Body, Config, Ctx, HealthCache,
-        Limiter, RequestLine,
+        Limiter, Reach, RequestLine,
     };
     use crate::outbound::{webhook_config, Fetcher, QueueProducer};
     use crate::scim::datetime::Timestamp;
+    use crate::store::shards::{self, Shards};
     use crate::store::webhooks::Handed;
-    use crate::store::{d1::D1Store, Consistency, Store, DB_BINDING};
+    use crate::store::{d1::D1Store, Consistency, Store, Usage};
     use http_body_util::BodyExt;
     use std::cell::Cell;
     use worker::{console_error, console_log, event, Context, Date, Env, HttpRequest, MessageExt};
 
     // Every binding, var and secret this edge reads is named by a constant or a literal at the
-    // `env.` call (`env.secret(ADMIN_TOKEN_SECRET)`, `env.d1(DB_BINDING)`, ...), so that
+    // `env.` call (`env.secret(ADMIN_TOKEN_SECRET)`, `env.d1(name)` of `shards::binding`, ...), so that
     // scripts/config_check.py can find each one and check that every environment of
     // wrangler.toml declares it; it refuses a name it cannot resolve.
 
@@ -61,6 +62,26 @@ mod edge {
         fn fill(&mut self, buf: &mut [u8]) -> Result<(), String> {
             getrandom::fill(buf).map_err(|e| e.to_string())
         }
+    }
+
+    /// Shard `shard`'s database (`store::shards`: which binding serves it), for one request or
+    /// run; nothing is sent until its first batch.
+    fn open(env: &Env, shard: u16, request_id: &str) -> worker::Result<D1Store> {
+        let name = shards::binding(shard)
+            .ok_or_else(|| worker::Error::RustError(format!("no D1 binding for shard {shard}")))?;
+        Ok(D1Store::new(env.d1(name)?, request_id.to_string()))
+    }
+
+    /// The databases a request reaches (`app::reach`): its shard's, or every shard's.
+    fn open_reached(env: &Env, reach: Reach, request_id: &str) -> worker::Result<Shards<D1Store>> {
+        Ok(match reach {
+            Reach::Shard(n) => Shards::only(shards::count(), n, open(env, n, request_id)?),
+            Reach::Every => Shards::all(
+                (0..shards::count())
+                    .map(|n| open(env, n, request_id))
+                    .collect::<worker::Result<_>>()?,
+            ),
+        })
     }
 
     #[event(start)]
@@ -171,7 +192,8 @@ mod edge {
                 .map(|s| s.to_string())
                 .as_deref(),
         )
-        .with_webhooks(webhook_config(&env));
+        .with_webhooks(webhook_config(&env))
+        .with_shards(shards::count());
         let mut random = PlatformRandom;
         // Our own id, always; the client's id (bounded, printable) only beside it in the log.
         let request_id = app::request_id(&mut random);
@@ -183,8 +205,22 @@ mod edge {
         let elapsed = || Date::now().as_millis() as i64 - started;
 
         let now = Timestamp(Date::now().as_millis() as i64);
-        let db = env.d1(DB_BINDING)?;
-        let store = D1Store::new(db, request_id.clone());
+        // DESIGN §9: the request's shard, read off the request (its credential or tenant id);
+        // only that database is opened (every shard's for what spans them all).
+        let reach = app::reach(&req, &config);
+        let shard = match reach {
+            Reach::Shard(n) => n,
+            Reach::Every => 0,
+        };
+        let opened = open_reached(&env, reach, &request_id)?;
+        let store = opened
+            .get(shard)
+            .ok_or_else(|| worker::Error::RustError(format!("shard {shard} not opened")))?;
+        let usage = || {
+            opened
+                .iter()
+                .fold(Usage::default(), |u, (_, s)| u.plus(s.usage()))
+        };
         let clock = || Timestamp(Date::now().as_millis() as i64);
         // The isolate's health cache, copied in and out: requests of one isolate interleave
         // at their awaits, and the last check written wins, which is all a cache needs.
@@ -232,7 +268,7 @@ mod edge {
                 }
             }
             if refused {
-                let response = app::throttled_logged(&req, &count, &store, &mut ctx).await;
+                let response = app::throttled_logged(&req, &count, store, &mut ctx).await;
                 notes.append(&mut ctx.log);
                 log_line(&RequestLine {
                     request_id: &request_id,
@@ -241,7 +277,7 @@ mod edge {
                     tenant: ctx.tenant.as_ref(),
                     status: response.status().as_u16(),
                     duration_ms: elapsed(),
-                    usage: store.usage(),
+                    usage: usage(),
                     throttled_by: Some(binding),
                     notes: &notes,
                 });
@@ -250,7 +286,7 @@ mod edge {
         }
 
         let method = req.method().clone();
-        let response = app::handle(req, &store, &mut ctx).await;
+        let response = app::handle(req, &opened, &mut ctx).await;
         if let Some(check) = health.get() {
             HEALTH.with(|c| c.set(Some(check)));
         }
@@ -265,7 +301,7 @@ mod edge {
             tenant: ctx.tenant.as_ref(),
             status: response.status().as_u16(),
             duration_ms: elapsed(),
-            usage: store.usage(),
+            usage: usage(),
             throttled_by: None,
             notes: &notes,
         });
@@ -278,12 +314,11 @@ mod edge {
             http::Method::POST | http::Method::PUT | http::Method::PATCH | http::Method::DELETE
         ) && response.status().as_u16() < 400;
         if wrote {
-            let db = env.d1(DB_BINDING)?;
+            let store = open(&env, shard, &request_id)?;
             let schedule = config.webhooks.schedule;
-            if let Some(queue) = QueueProducer::of(&env) {
+            if let Some(queue) = QueueProducer::of(&env, shard) {
                 let request_id = request_id.clone();
                 worker_ctx.wait_until(async move {
-                    let store = D1Store::new(db, request_id.clone());
                     let now = Timestamp(Date::now().as_millis() as i64);
                     if let Err(e) = delivery::sweep(&store, &queue, now, &schedule).await {
                         console_error!("{request_id} webhooks: sweep: {e}");
@@ -292,15 +327,14 @@ mod edge {
             }
         }
         let deferred = std::mem::take(&mut ctx.deferred);
-        let rest = D1Store::new(env.d1(DB_BINDING)?, request_id.clone());
+        // An export's later pages, on the request's shard.
+        let rest = open(&env, shard, &request_id)?;
         let rest_id = request_id.clone();
         if !deferred.is_empty() {
-            let db = env.d1(DB_BINDING)?;
+            let store = open(&env, shard, &request_id)?;
             worker_ctx.wait_until(async move {
                 // A failure is logged by the store; last_used is only bookkeeping.
-                let _ = D1Store::new(db, request_id)
-                    .batch(Consistency::Primary, deferred)
-                    .await;
+                let _ = store.batch(Consistency::Primary, deferred).await;
             });
         }
         Ok(stream_rest(response, rest, rest_id))
@@ -312,45 +346,55 @@ mod edge {
     /// retention (`app::erasure`), the guard's held changes past their period
     /// (`app::auto_apply`) and a step of the refold (`app::maintenance`). A schedule
     /// this code does not know runs them all, so that a schedule changed in wrangler.toml alone
-    /// still runs its jobs; each job's failure is logged and leaves the others to run. Locally:
+    /// still runs its jobs; each job's failure is logged and leaves the others to run. Every
+    /// shard, one after the other, each its own budget (each is its own database). Locally:
     /// `/cdn-cgi/handler/scheduled?cron=<schedule>`.
     #[event(scheduled)]
     async fn scheduled(event: worker::ScheduledEvent, env: Env, _ctx: worker::ScheduleContext) {
-        let db = match env.d1(DB_BINDING) {
-            Ok(db) => db,
-            Err(e) => {
-                console_error!("scheduled: no database: {e}");
-                return;
+        for shard in 0..shards::count() {
+            match open(&env, shard, &format!("scheduled shard {shard}")) {
+                Ok(store) => scheduled_shard(&event, &env, &store, shard).await,
+                Err(e) => console_error!("scheduled: shard {shard}: no database: {e}"),
             }
-        };
-        let store = D1Store::new(db, "scheduled".to_string());
+        }
+    }
+
+    /// The scheduled jobs on one shard; each log line names it.
+    async fn scheduled_shard(
+        event: &worker::ScheduledEvent,
+        env: &Env,
+        store: &D1Store,
+        shard: u16,
+    ) {
         let cron = event.cron();
         if cron != purge::PURGE_CRON {
-            prune_activity(&event, &env, &store).await;
-            prune_employee_events(&event, &env, &store).await;
+            prune_activity(event, env, store, shard).await;
+            prune_employee_events(event, env, store, shard).await;
         }
         // Every run: undelivered events go (back) to the queue, so that a lost queue message
         // or a worker that died after a commit only delays a delivery.
-        sweep_webhooks(&env, &store).await;
+        sweep_webhooks(env, store, shard).await;
         if cron != retention::RETENTION_CRON {
-            purge_tenants(&store).await;
-            erase_deleted_employees(&event, &store).await;
-            apply_held_changes(&event, &store).await;
-            refold(&store).await;
+            purge_tenants(store, shard).await;
+            erase_deleted_employees(event, store, shard).await;
+            apply_held_changes(event, store, shard).await;
+            refold(store, shard).await;
         }
     }
 
     /// The webhook sweep: new events fanned out, due deliveries handed to the queue.
-    async fn sweep_webhooks(env: &Env, store: &D1Store) {
-        let Some(queue) = QueueProducer::of(env) else {
+    async fn sweep_webhooks(env: &Env, store: &D1Store, shard: u16) {
+        let Some(queue) = QueueProducer::of(env, shard) else {
             return;
         };
         let schedule = webhook_config(env).schedule;
         let now = Timestamp(Date::now().as_millis() as i64);
         match delivery::sweep(store, &queue, now, &schedule).await {
-            Ok(n) if n > 0 => console_log!("webhooks: handed {n} deliveries to the queue"),
+            Ok(n) if n > 0 => {
+                console_log!("shard {shard}: webhooks: handed {n} deliveries to the queue")
+            }
             Ok(_) => {}
-            Err(e) => console_error!("webhooks: sweep: {e}"),
+            Err(e) => console_error!("shard {shard}: webhooks: sweep: {e}"),
         }
     }
 
@@ -365,18 +409,23 @@ mod edge {
         env: Env,
         _ctx: Context,
     ) -> worker::Result<()> {
-        let db = env.d1(DB_BINDING)?;
-        let store = D1Store::new(db, "queue".to_string());
+        let stores = open_reached(&env, Reach::Every, "queue")?;
         let config = webhook_config(&env);
-        let Some(producer) = QueueProducer::of(&env) else {
-            return Ok(());
-        };
         let clock = || Timestamp(Date::now().as_millis() as i64);
         let mut random = PlatformRandom;
         for message in batch.messages()? {
             let handed = message.body();
+            // The delivery's shard (a message of an unknown shard is acknowledged and logged).
+            let (Some(store), Some(producer)) = (
+                stores.get(handed.shard),
+                QueueProducer::of(&env, handed.shard),
+            ) else {
+                console_error!("webhooks: a delivery of unknown shard {}", handed.shard);
+                message.ack();
+                continue;
+            };
             match delivery::deliver(
-                &store,
+                store,
                 &Fetcher,
                 &producer,
                 handed,
@@ -404,7 +453,12 @@ mod edge {
     }
 
     /// The change feed's retention (`EVENTS_RETENTION_DAYS`, default 30), as the activity log's.
-    async fn prune_employee_events(event: &worker::ScheduledEvent, env: &Env, store: &D1Store) {
+    async fn prune_employee_events(
+        event: &worker::ScheduledEvent,
+        env: &Env,
+        store: &D1Store,
+        shard: u16,
+    ) {
         let var = env
             .var(retention::EVENTS_RETENTION_VAR)
             .ok()
@@ -412,14 +466,14 @@ mod edge {
         let days = match retention::events_retention_days(var.as_deref()) {
             Ok(days) => days,
             Err(e) => {
-                console_error!("retention: {e}; no event removed");
+                console_error!("shard {shard}: retention: {e}; no event removed");
                 return;
             }
         };
         let now = Timestamp(event.schedule() as i64);
         match retention::prune_employee_events(store, now, days).await {
             Ok(p) => console_log!(
-                "retention: removed {} events older than {days} days{}",
+                "shard {shard}: retention: removed {} events older than {days} days{}",
                 p.removed,
                 if p.more {
                     "; more remain for the next run"
@@ -427,20 +481,20 @@ mod edge {
                     ""
                 }
             ),
-            Err(e) => console_error!("retention: events: {e}"),
+            Err(e) => console_error!("shard {shard}: retention: events: {e}"),
         }
     }
 
     /// Deleted employees past their tenant's retention. "Now" is the event's scheduled time, so
     /// a local run can be dated (`/cdn-cgi/handler/scheduled?time=<epoch ms>`).
-    async fn erase_deleted_employees(event: &worker::ScheduledEvent, store: &D1Store) {
+    async fn erase_deleted_employees(event: &worker::ScheduledEvent, store: &D1Store, shard: u16) {
         let now = Timestamp(event.schedule() as i64);
         match erasure::purge_due(store, now, &mut PlatformRandom).await {
             Ok(e) => {
                 if e.employees > 0 || e.more {
                     let tenants: Vec<&str> = e.tenants.iter().map(|t| t.as_str()).collect();
                     console_log!(
-                        "erasure: purged {} deleted employees of [{}]{}",
+                        "shard {shard}: erasure: purged {} deleted employees of [{}]{}",
                         e.employees,
                         tenants.join(", "),
                         if e.more {
@@ -451,35 +505,35 @@ mod edge {
                     );
                 }
             }
-            Err(e) => console_error!("erasure: {e}"),
+            Err(e) => console_error!("shard {shard}: erasure: {e}"),
         }
     }
 
     /// The eligibility guard's held changes past their tenant's period. "Now" is the event's
     /// scheduled time (`/cdn-cgi/handler/scheduled?time=<epoch ms>` dates a local run).
-    async fn apply_held_changes(event: &worker::ScheduledEvent, store: &D1Store) {
+    async fn apply_held_changes(event: &worker::ScheduledEvent, store: &D1Store, shard: u16) {
         let now = Timestamp(event.schedule() as i64);
         match auto_apply::apply_due(store, now, &mut PlatformRandom).await {
             Ok(tenants) if !tenants.is_empty() => {
                 let tenants: Vec<&str> = tenants.iter().map(|t| t.as_str()).collect();
                 console_log!(
-                    "guard: applied the held changes of [{}] after their period",
+                    "shard {shard}: guard: applied the held changes of [{}] after their period",
                     tenants.join(", ")
                 );
             }
             Ok(_) => {}
-            Err(e) => console_error!("guard: {e}"),
+            Err(e) => console_error!("shard {shard}: guard: {e}"),
         }
     }
 
     /// Rows an earlier case folding left behind, a bounded step a run; users whose userNames
     /// became equal are reported on every run until one is renamed.
-    async fn refold(store: &D1Store) {
+    async fn refold(store: &D1Store, shard: u16) {
         match maintenance::refold(store, &mut PlatformRandom, maintenance::MAX_REFOLD_STEPS).await {
             Ok(r) => {
                 if r.users > 0 || r.more {
                     console_log!(
-                        "refold: rewrote {} users{}",
+                        "shard {shard}: refold: rewrote {} users{}",
                         r.users,
                         if r.more {
                             "; more remain for the next run"
@@ -491,21 +545,26 @@ mod edge {
                 // The user's id and tenant, never the userName (the admin API shows it).
                 for c in &r.conflicts {
                     console_error!(
-                        "refold: user {} of tenant {} has a userName equal to another user's \
+                        "shard {shard}: refold: user {} of tenant {} has a userName equal to another user's \
                          under the current case folding; kept as it was: rename one of the two",
                         c.id,
                         c.tenant_id
                     );
                 }
             }
-            Err(e) => console_error!("refold: {e}"),
+            Err(e) => console_error!("shard {shard}: refold: {e}"),
         }
     }
 
     /// The activity log's retention. "Now" is the event's scheduled time, so a local run can be
     /// dated through wrangler's `/cdn-cgi/handler/scheduled?time=<epoch ms>`. A bad
     /// `ACTIVITY_RETENTION_DAYS` removes nothing and says why in the log.
-    async fn prune_activity(event: &worker::ScheduledEvent, env: &Env, store: &D1Store) {
+    async fn prune_activity(
+        event: &worker::ScheduledEvent,
+        env: &Env,
+        store: &D1Store,
+        shard: u16,
+    ) {
         let var = env
             .var(retention::RETENTION_VAR)
             .ok()
@@ -513,14 +572,14 @@ mod edge {
         let days = match retention::retention_days(var.as_deref()) {
             Ok(days) => days,
             Err(e) => {
-                console_error!("retention: {e}; nothing removed");
+                console_error!("shard {shard}: retention: {e}; nothing removed");
                 return;
             }
         };
         let now = Timestamp(event.schedule() as i64);
         match retention::prune_activity(store, now, days).await {
             Ok(p) => console_log!(
-                "retention: removed {} activity-log entries older than {days} days{}",
+                "shard {shard}: retention: removed {} activity-log entries older than {days} days{}",
                 p.removed,
                 if p.more {
                     "; more remain for the next run"
@@ -528,19 +587,19 @@ mod edge {
                     ""
                 }
             ),
-            Err(e) => console_error!("retention: {e}"),
+            Err(e) => console_error!("shard {shard}: retention: {e}"),
         }
     }
 
     /// Resumes the purge of deleted tenants, as far as one run's budget allows.
-    async fn purge_tenants(store: &D1Store) {
+    async fn purge_tenants(store: &D1Store, shard: u16) {
         let clock = || Timestamp(Date::now().as_millis() as i64);
         let mut budget = purge::Budget::new(purge::PER_RUN, clock());
         let p = purge::resume(store, &clock, &mut budget).await;
         if p.steps > 0 {
             let finished: Vec<&str> = p.finished.iter().map(|t| t.as_str()).collect();
             console_log!(
-                "purge: {} steps, {} rows deleted; finished: [{}]{}",
+                "shard {shard}: purge: {} steps, {} rows deleted; finished: [{}]{}",
                 p.steps,
                 p.rows,
                 finished.join(", "),
@@ -552,7 +611,7 @@ mod edge {
             );
         }
         if let Some(e) = p.error {
-            console_error!("purge: {e}; the next run resumes");
+            console_error!("shard {shard}: purge: {e}; the next run resumes");
         }
     }
 }

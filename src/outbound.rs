@@ -34,13 +34,14 @@ pub fn webhook_config(env: &Env) -> WebhookConfig {
     }
 }
 
-/// The queue producer.
-pub struct QueueProducer(pub worker::Queue);
+/// The queue producer, for the deliveries of one shard: each message says which
+/// (`Handed::shard`), so that the consumer records it in that shard's database.
+pub struct QueueProducer(pub worker::Queue, pub u16);
 
 impl QueueProducer {
-    pub fn of(env: &Env) -> Option<QueueProducer> {
+    pub fn of(env: &Env, shard: u16) -> Option<QueueProducer> {
         match env.queue(QUEUE_BINDING) {
-            Ok(q) => Some(QueueProducer(q)),
+            Ok(q) => Some(QueueProducer(q, shard)),
             Err(e) => {
                 console_error!("webhooks: no queue binding {QUEUE_BINDING}: {e}");
                 None
@@ -55,9 +56,12 @@ impl Queue for QueueProducer {
         for chunk in messages.chunks(100) {
             let batch = BatchMessageBuilder::new()
                 .messages(chunk.iter().map(|(h, delay)| {
-                    MessageBuilder::new(h.clone())
-                        .delay_seconds((*delay).min(MAX_DELAY_SECONDS))
-                        .build()
+                    MessageBuilder::new(Handed {
+                        shard: self.1,
+                        ..h.clone()
+                    })
+                    .delay_seconds((*delay).min(MAX_DELAY_SECONDS))
+                    .build()
                 }))
                 .build();
             self.0

@@ -1,8 +1,8 @@
-//! `GET /healthz`: whether this deployment answers and reaches its database, for uptime
-//! monitors and the runbook. No credential, outside both APIs.
+//! `GET /healthz`: whether this deployment answers and reaches its databases (every shard,
+//! `store::shards`), for uptime monitors and the runbook. No credential, outside both APIs.
 //!
-//! It cannot be used to load the database: the check is one statement that reads at most one
-//! row (`store::health::probe`), its result (passed or failed) is kept for [`CACHE_MS`] in the
+//! It cannot be used to load the databases: the check is one statement per shard that reads at
+//! most one row (`store::health::probe`), its result (passed or failed) is kept for [`CACHE_MS`] in the
 //! isolate (`Ctx::health_cache`), and the edge counts every request per client address
 //! (`Limiter::Health`) before it runs. Its answers say nothing about tenants or data:
 //! `{"status": "ok" | "unavailable" | "throttled", "checked_at": <the check's time>}`.
@@ -13,6 +13,7 @@
 use crate::app::plumbing::context::{Ctx, HealthCheck};
 use crate::app::plumbing::respond::{self, allow, retry_after};
 use crate::app::plumbing::{Request, Response};
+use crate::store::shards::Shards;
 use crate::store::{health, Batch, Consistency, Store};
 use http::Method;
 use serde_json::json;
@@ -23,7 +24,7 @@ pub const CACHE_MS: i64 = 5_000;
 /// The media type of every health answer.
 const JSON: &str = "application/json; charset=utf-8";
 
-pub async fn handle<S: Store>(req: &Request, store: &S, ctx: &mut Ctx<'_>) -> Response {
+pub async fn handle<S: Store>(req: &Request, shards: &Shards<S>, ctx: &mut Ctx<'_>) -> Response {
     if req.method() != Method::GET && req.method() != Method::HEAD {
         let mut r = answer(405, json!({ "status": "method_not_allowed" }));
         allow(&mut r, "GET, HEAD");
@@ -38,7 +39,7 @@ pub async fn handle<S: Store>(req: &Request, store: &S, ctx: &mut Ctx<'_>) -> Re
         None => {
             let check = HealthCheck {
                 at: ctx.now,
-                ok: probe(store, ctx).await,
+                ok: probe_all(shards, ctx).await,
             };
             if let Some(cache) = ctx.health_cache {
                 cache.set(Some(check));
@@ -60,9 +61,18 @@ pub async fn handle<S: Store>(req: &Request, store: &S, ctx: &mut Ctx<'_>) -> Re
     }
 }
 
+/// Every shard answers (one that was not opened does not).
+async fn probe_all<S: Store>(shards: &Shards<S>, ctx: &mut Ctx<'_>) -> bool {
+    let mut ok = shards.complete();
+    for (shard, store) in shards.iter() {
+        ok &= probe(shard, store, ctx).await;
+    }
+    ok
+}
+
 /// One statement on the primary; a failure is noted for the log line (the store logged its
 /// cause).
-async fn probe<S: Store>(store: &S, ctx: &mut Ctx<'_>) -> bool {
+async fn probe<S: Store>(shard: u16, store: &S, ctx: &mut Ctx<'_>) -> bool {
     let mut batch = Batch::new();
     let handle = batch.read(health::probe());
     let result = match batch.run(store, Consistency::Primary).await {
@@ -72,8 +82,9 @@ async fn probe<S: Store>(store: &S, ctx: &mut Ctx<'_>) -> bool {
     match result {
         Ok(()) => true,
         Err(e) => {
-            ctx.log
-                .push(format!("healthz: the database check failed: {e}"));
+            ctx.log.push(format!(
+                "healthz: the database check of shard {shard} failed: {e}"
+            ));
             false
         }
     }

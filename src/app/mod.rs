@@ -1,6 +1,8 @@
-//! The HTTP application, runtime-free: [`handle`] takes an `http::Request`, a [`Store`] and the
-//! request's context (time, request id, randomness, configuration) and returns the
-//! `http::Response`. The wasm edge (`lib.rs`) and the host tests call the very same function.
+//! The HTTP application, runtime-free: [`handle`] takes an `http::Request`, the stores of the
+//! shards it reaches ([`Shards`]) and the request's context (time, request id, randomness,
+//! configuration) and returns the `http::Response`. The wasm edge (`lib.rs`) and the host tests
+//! call the very same function; both open the databases [`reach`] names (one pure function of
+//! the request: its credential's or tenant id's shard, or every shard).
 //!
 //! Three rooms: `plumbing` (the HTTP plumbing both APIs use: context, credentials, media
 //! types, query strings, answers, ids, the URL space), `scim_api` (the SCIM service under
@@ -34,20 +36,40 @@ pub use plumbing::context::{
     client_request_id, request_id, with_request_id, Config, Ctx, HealthCache,
 };
 pub use plumbing::log::RequestLine;
+pub use plumbing::reach::{reach, Reach};
 pub use plumbing::routes::operation;
 pub use plumbing::throttle::{Count, Limiter};
 pub use plumbing::{Body, Request, Response};
 
+use crate::store::shards::Shards;
 use crate::store::Store;
 use plumbing::routes::{self, Route};
 
-/// The application: routes the request and answers it. Every answer carries `X-Request-Id`.
-pub async fn handle<S: Store>(req: Request, store: &S, ctx: &mut Ctx<'_>) -> Response {
+/// The application: routes the request and answers it, on the shard [`reach`] names (or every
+/// shard). Every answer carries `X-Request-Id`.
+pub async fn handle<S: Store>(req: Request, shards: &Shards<S>, ctx: &mut Ctx<'_>) -> Response {
+    let shard = match reach(&req, ctx.config) {
+        Reach::Shard(n) => n,
+        // What spans every shard authenticates without a database (the operator's token), or
+        // on shard 0.
+        Reach::Every => 0,
+    };
+    let Some(store) = shards.get(shard) else {
+        // The caller opened other databases than `reach` names: a bug of the edge's.
+        ctx.log
+            .push(format!("shard {shard} was not opened for this request"));
+        let response = plumbing::respond::json(
+            500,
+            &serde_json::json!({ "error": "internal", "detail": "Internal error" }),
+            admin_api::JSON,
+        );
+        return with_request_id(response, &ctx.request_id);
+    };
     let response = match routes::route(req.uri().path()) {
         Route::Scim(endpoint) => scim_api::handle(endpoint, req, store, ctx).await,
-        Route::Admin(endpoint) => admin_api::handle(endpoint, req, store, ctx).await,
+        Route::Admin(endpoint) => admin_api::handle(endpoint, req, shards, shard, ctx).await,
         Route::SignIn => sign_in::handle(req, store, ctx).await,
-        Route::Health => health::handle(&req, store, ctx).await,
+        Route::Health => health::handle(&req, shards, ctx).await,
         Route::NotFound => scim_api::no_such_service(),
     };
     with_request_id(response, &ctx.request_id)

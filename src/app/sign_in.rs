@@ -18,10 +18,11 @@
 //! so no one could sign in (the console's browser test found it).
 
 use crate::app::plumbing::context::Ctx;
+use crate::app::plumbing::credential::SIGN_IN_LINK;
 use crate::app::plumbing::ids::prefixed_id;
 use crate::app::plumbing::respond::{set, with_status};
 use crate::app::plumbing::session::{
-    genuine_link, issue_session, same_origin, session_set_cookie, SESSION_HOURS,
+    genuine_link, genuine_shard, issue_session, same_origin, session_set_cookie, SESSION_HOURS,
 };
 use crate::app::plumbing::throttle::{Count, Limiter};
 use crate::app::plumbing::{query, Request, Response};
@@ -228,8 +229,10 @@ async fn exchange<S: Store>(req: &Request, store: &S, ctx: &mut Ctx<'_>) -> Resp
     let Some(link_hash) = genuine_link(&link, key) else {
         return unusable(LinkState::Unknown);
     };
+    // The session lives where the link's tenant does: the link's shard (checked above).
+    let shard = genuine_shard(SIGN_IN_LINK, &link, key).unwrap_or(0);
     let (session, session_id) = match (
-        issue_session(key, ctx.random),
+        issue_session(key, shard, ctx.random),
         prefixed_id("ses", ctx.random),
     ) {
         (Ok(s), Ok(id)) => (s, id),

@@ -50,8 +50,18 @@ pub struct Handle<T> {
     _answer: PhantomData<T>,
 }
 
+impl<T> Clone for Handle<T> {
+    fn clone(&self) -> Self {
+        Handle {
+            index: self.index,
+            decode: self.decode,
+            _answer: PhantomData,
+        }
+    }
+}
+
 /// Statements that run together, in order, in one transaction (one D1 round trip).
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub struct Batch {
     stmts: Vec<Stmt>,
 }

@@ -1,8 +1,14 @@
 //! The production store: the application's batches on Cloudflare D1 (wasm32 only).
 //!
-//! A request gets one D1 session (Sessions API), opened on its first batch: `first-primary` for
-//! [`Consistency::Primary`], `first-unconstrained` for [`Consistency::Any`]. Later batches of
-//! the same request reuse the session, so they are sequentially consistent with the first.
+//! A request gets up to two D1 sessions (Sessions API), each opened on its first batch:
+//! `first-primary` for [`Consistency::Primary`] batches, and for [`Consistency::Session`]
+//! batches one that starts at the bookmark the request resumed ([`Store::resume`]), or
+//! `first-unconstrained` (any replica) without one. Later batches of either kind reuse their
+//! session, so they are sequentially consistent with the earlier ones; [`Store::bookmark`] is
+//! the replica session's latest (else the primary session's).
+//!
+//! A bookmark comes from a client: should D1 refuse it, the session is opened again on the
+//! primary (which is at least as new as any bookmark) and the batch sent once more.
 //!
 //! It counts what the request's batches cost ([`Usage`]: round trips, and the rows each
 //! statement's result metadata says it read and wrote) for the request's log line.
@@ -10,6 +16,7 @@
 use super::classify::classify;
 use super::{Consistency, Row, Stmt, Store, StoreError, Usage, Value};
 use std::cell::{Cell, RefCell};
+use std::rc::Rc;
 use wasm_bindgen::JsValue;
 use worker::{D1Database, D1DatabaseSession, D1SessionConstraint};
 
@@ -18,7 +25,10 @@ pub struct D1Store {
     /// The request's id, on the log line of a failed batch: every failure is logged here, once,
     /// whoever called (the client only ever sees a 503 or a 500 without the cause).
     request_id: String,
-    session: RefCell<Option<std::rc::Rc<D1DatabaseSession>>>,
+    primary: RefCell<Option<Rc<D1DatabaseSession>>>,
+    replica: RefCell<Option<Rc<D1DatabaseSession>>>,
+    /// The bookmark the replica session starts at, from the client.
+    resume: RefCell<Option<String>>,
     usage: Cell<Usage>,
 }
 
@@ -27,7 +37,9 @@ impl D1Store {
         D1Store {
             db,
             request_id,
-            session: RefCell::new(None),
+            primary: RefCell::new(None),
+            replica: RefCell::new(None),
+            resume: RefCell::new(None),
             usage: Cell::new(Usage::default()),
         }
     }
@@ -37,23 +49,25 @@ impl D1Store {
         self.usage.get()
     }
 
-    fn session(
-        &self,
-        consistency: Consistency,
-    ) -> Result<std::rc::Rc<D1DatabaseSession>, StoreError> {
-        if let Some(s) = self.session.borrow().as_ref() {
+    fn session(&self, consistency: Consistency) -> Result<Rc<D1DatabaseSession>, StoreError> {
+        let slot = match consistency {
+            Consistency::Primary => &self.primary,
+            Consistency::Session => &self.replica,
+        };
+        if let Some(s) = slot.borrow().as_ref() {
             return Ok(s.clone());
         }
-        let constraint = match consistency {
-            Consistency::Primary => D1SessionConstraint::FirstPrimary,
-            Consistency::Any => D1SessionConstraint::FirstUnconstrained,
+        let opened = match (consistency, self.resume.borrow().as_deref()) {
+            (Consistency::Session, Some(bookmark)) => self.db.with_session(Some(bookmark)),
+            (Consistency::Session, None) => self
+                .db
+                .with_session_constraint(D1SessionConstraint::FirstUnconstrained),
+            (Consistency::Primary, _) => self
+                .db
+                .with_session_constraint(D1SessionConstraint::FirstPrimary),
         };
-        let session = std::rc::Rc::new(
-            self.db
-                .with_session_constraint(constraint)
-                .map_err(|e| classify(&e.to_string()))?,
-        );
-        *self.session.borrow_mut() = Some(session.clone());
+        let session = Rc::new(opened.map_err(|e| classify(&e.to_string()))?);
+        *slot.borrow_mut() = Some(session.clone());
         Ok(session)
     }
 }
@@ -74,7 +88,22 @@ impl Store for D1Store {
         consistency: Consistency,
         stmts: Vec<Stmt>,
     ) -> Result<Vec<Vec<Row>>, StoreError> {
-        let result = self.run(consistency, stmts).await;
+        let resumed = consistency == Consistency::Session
+            && self.replica.borrow().is_none()
+            && self.resume.borrow().is_some();
+        let again = resumed.then(|| stmts.clone());
+        let mut result = self.run(consistency, stmts).await;
+        if let Some(stmts) = again {
+            if result
+                .as_ref()
+                .is_err_and(|e| e.cause().contains("ookmark"))
+            {
+                // D1 refused the client's bookmark: the primary instead, once.
+                self.resume.borrow_mut().take();
+                *self.replica.borrow_mut() = self.session(Consistency::Primary).ok();
+                result = self.run(consistency, stmts).await;
+            }
+        }
         if let Err(e) = &result {
             // The message may hold SQL text, never bound values (tokens are bound values).
             let line =
@@ -82,6 +111,21 @@ impl Store for D1Store {
             worker::console_error!("{line}");
         }
         result
+    }
+
+    fn resume(&self, bookmark: &str) {
+        if self.replica.borrow().is_none() {
+            *self.resume.borrow_mut() = Some(bookmark.to_string());
+        }
+    }
+
+    fn bookmark(&self) -> Option<String> {
+        let latest = |slot: &RefCell<Option<Rc<D1DatabaseSession>>>| {
+            slot.borrow()
+                .as_ref()
+                .and_then(|s| s.get_bookmark().ok().flatten())
+        };
+        latest(&self.replica).or_else(|| latest(&self.primary))
     }
 }
 

@@ -11,8 +11,13 @@
 //! and a batch's answers are read by typed handle, decoded here (`batch.rs`), so `app` gets
 //! typed values and never a column name or a result position.
 //!
-//! Which database serves a tenant is decided here and nowhere else: today one D1 binding,
-//! `DB`, serves every tenant (see `lib.rs`).
+//! Which database serves a tenant is decided here and nowhere else (`shards.rs`): tenants are
+//! spread over several D1 databases, and the shard is in the tenant's id and credentials.
+//!
+//! Read replicas (D1 Sessions API, DESIGN §9): a batch says how fresh its reads must be
+//! ([`Consistency`]). SCIM reads the primary; the admin API reads through the request's
+//! session, which a client's bookmark ([`Store::resume`], [`Store::bookmark`]) keeps at least
+//! as new as what that client saw or wrote before.
 //!
 //! What a request cost the database ([`Usage`]: round trips, rows read and written) is counted
 //! by the store that ran its batches (`D1Store::usage` from D1's result metadata), for the
@@ -40,6 +45,7 @@ pub mod list_sql;
 pub mod maintenance;
 pub mod outbox;
 pub mod reports;
+pub mod shards;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod sqlite;
 pub mod tenants;
@@ -49,8 +55,6 @@ pub mod webhooks;
 
 pub use batch::{Batch, Handle, Query, Results};
 
-/// The D1 binding (`[[d1_databases]]` in `wrangler.toml`) that serves every tenant today.
-pub const DB_BINDING: &str = "DB";
 pub use builder::{Param, Scope, Sql};
 
 /// A bound SQL parameter. D1 takes JavaScript numbers, so integers stay within ±2^53.
@@ -153,6 +157,15 @@ pub struct Usage {
 }
 
 impl Usage {
+    /// What two stores' batches cost together.
+    pub fn plus(self, other: Usage) -> Usage {
+        Usage {
+            round_trips: self.round_trips + other.round_trips,
+            rows_read: self.rows_read + other.rows_read,
+            rows_written: self.rows_written + other.rows_written,
+        }
+    }
+
     /// One more batch, with what its statements read and wrote.
     pub fn add_batch(&mut self, rows_read: u64, rows_written: u64) {
         self.round_trips += 1;
@@ -164,11 +177,15 @@ impl Usage {
 /// How fresh a batch's reads must be (D1 read replication, DESIGN §9).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Consistency {
-    /// The primary: everything a client wrote before is visible (all SCIM traffic: an IdP that
-    /// writes and then reads must not see stale data).
+    /// The primary: everything anyone wrote before is visible (all SCIM traffic: an IdP that
+    /// writes and then reads must not see stale data; credentials and sessions, whose
+    /// revocation counts from the next request).
     Primary,
-    /// Any replica (admin reports that tolerate a little lag).
-    Any,
+    /// The request's read session (D1 Sessions API): any replica at least as new as the
+    /// bookmark the request resumed ([`Store::resume`]) and as every batch the session ran
+    /// before; a batch that writes goes to the primary all the same. The admin API's reads:
+    /// an admin who hands back the bookmark of their last answer sees their own changes.
+    Session,
 }
 
 /// Why a batch failed, sorted by what the application does about it (DESIGN §8). A failed batch
@@ -236,10 +253,43 @@ impl std::fmt::Display for StoreError {
 /// The database. `batch` runs its statements in order, in one transaction: all of them take
 /// effect or none does (an error rolls back the whole batch). Each statement's rows come back
 /// in order. Futures are `!Send` on wasm32, hence a plain `async fn` used through generics.
+///
+/// A store serves one request (or one scheduled run): the session of [`Consistency::Session`]
+/// lasts as long as it does. [`Store::resume`] continues a session a client's earlier request
+/// left at a bookmark, and [`Store::bookmark`] tells where this one stands, for the client to
+/// hand back. A store without replicas ignores both.
 pub trait Store {
     async fn batch(
         &self,
         consistency: Consistency,
         stmts: Vec<Stmt>,
     ) -> Result<Vec<Vec<Row>>, StoreError>;
+
+    /// Before the first [`Consistency::Session`] batch: that session's reads are at least as
+    /// new as `bookmark` (text a [`Store::bookmark`] of the same database gave).
+    fn resume(&self, _bookmark: &str) {}
+
+    /// Where this request's session stands after its batches (`None` before any, or without
+    /// replicas): at least as new as everything it read and wrote.
+    fn bookmark(&self) -> Option<String> {
+        None
+    }
+}
+
+impl<S: Store> Store for &S {
+    async fn batch(
+        &self,
+        consistency: Consistency,
+        stmts: Vec<Stmt>,
+    ) -> Result<Vec<Vec<Row>>, StoreError> {
+        (**self).batch(consistency, stmts).await
+    }
+
+    fn resume(&self, bookmark: &str) {
+        (**self).resume(bookmark)
+    }
+
+    fn bookmark(&self) -> Option<String> {
+        (**self).bookmark()
+    }
 }

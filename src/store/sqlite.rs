@@ -9,11 +9,21 @@ use super::{Consistency, Row, Stmt, Store, StoreError, Value};
 use rusqlite::limits::Limit;
 use rusqlite::types::ValueRef;
 use rusqlite::Connection;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::path::Path;
 
 pub struct SqliteStore {
     conn: RefCell<Connection>,
+    /// Batches the primary committed that changed something: what a bookmark counts.
+    position: Cell<u64>,
+    /// The read replica, when there is one.
+    replica: RefCell<Option<Replica>>,
+}
+
+/// A copy of the primary as of `position`.
+struct Replica {
+    conn: Connection,
+    position: u64,
 }
 
 impl SqliteStore {
@@ -42,7 +52,77 @@ impl SqliteStore {
         }
         Ok(SqliteStore {
             conn: RefCell::new(conn),
+            position: Cell::new(0),
+            replica: RefCell::new(None),
         })
+    }
+
+    /// The same store with a read replica, as of now (see the module doc).
+    pub fn with_replica(self) -> Result<SqliteStore, StoreError> {
+        let conn = Connection::open_in_memory().map_err(map_err)?;
+        *self.replica.borrow_mut() = Some(Replica { conn, position: 0 });
+        self.replicate()?;
+        Ok(self)
+    }
+
+    /// Brings the replica up to the primary.
+    pub fn replicate(&self) -> Result<(), StoreError> {
+        let mut replica = self.replica.borrow_mut();
+        let Some(replica) = replica.as_mut() else {
+            return Ok(());
+        };
+        let primary = self.conn.borrow();
+        rusqlite::backup::Backup::new(&primary, &mut replica.conn)
+            .and_then(|b| b.run_to_completion(i32::MAX, std::time::Duration::ZERO, None))
+            .map_err(map_err)?;
+        replica.position = self.position.get();
+        Ok(())
+    }
+
+    /// One request's session (see the module doc).
+    pub fn session(&self) -> SqliteSession<'_> {
+        SqliteSession {
+            store: self,
+            floor: Cell::new(0),
+            session_seen: Cell::new(None),
+            primary_seen: Cell::new(None),
+        }
+    }
+
+    /// Runs a batch where `consistency` sends it, its reads at least as new as `floor`; the
+    /// position it saw.
+    fn run_at(
+        &self,
+        consistency: Consistency,
+        stmts: &[Stmt],
+        floor: u64,
+    ) -> Result<(Vec<Vec<Row>>, u64), StoreError> {
+        let reads_only = stmts.iter().all(|s| {
+            s.sql
+                .trim_start()
+                .get(..6)
+                .is_some_and(|w| w.eq_ignore_ascii_case("select"))
+        });
+        // D1 serves a session's read from a replica that has its bookmark, or from the primary;
+        // this replica lags until `replicate`, so a newer bookmark is the primary's to serve.
+        let fresh_replica = self
+            .replica
+            .borrow()
+            .as_ref()
+            .is_some_and(|r| r.position >= floor);
+        if consistency == Consistency::Primary || !reads_only || !fresh_replica {
+            let rows = self.run(stmts)?;
+            return Ok((rows, self.position.get()));
+        }
+        let mut replica = self.replica.borrow_mut();
+        let replica = replica.as_mut().expect("checked above");
+        let tx = replica.conn.transaction().map_err(map_err)?;
+        let mut out = Vec::with_capacity(stmts.len());
+        for stmt in stmts {
+            out.push(run_one(&tx, stmt)?);
+        }
+        tx.commit().map_err(map_err)?;
+        Ok((out, replica.position))
     }
 
     /// The migrations directory of this crate.
@@ -57,12 +137,16 @@ impl SqliteStore {
 
     fn run(&self, stmts: &[Stmt]) -> Result<Vec<Vec<Row>>, StoreError> {
         let mut conn = self.conn.borrow_mut();
+        let before = conn.total_changes();
         let tx = conn.transaction().map_err(map_err)?;
         let mut out = Vec::with_capacity(stmts.len());
         for stmt in stmts {
             out.push(run_one(&tx, stmt)?);
         }
         tx.commit().map_err(map_err)?;
+        if conn.total_changes() != before {
+            self.position.set(self.position.get() + 1);
+        }
         Ok(out)
     }
 }
@@ -169,13 +253,61 @@ pub fn map_err(e: rusqlite::Error) -> StoreError {
     }
 }
 
+/// Each batch its own session, without a bookmark.
 impl Store for SqliteStore {
     async fn batch(
         &self,
-        _consistency: Consistency,
+        consistency: Consistency,
         stmts: Vec<Stmt>,
     ) -> Result<Vec<Vec<Row>>, StoreError> {
-        self.run(&stmts)
+        self.run_at(consistency, &stmts, 0).map(|(rows, _)| rows)
+    }
+}
+
+/// One request's session of a [`SqliteStore`]: what D1Store's sessions are to D1 (one for its
+/// [`Consistency::Primary`] batches, one for its [`Consistency::Session`] batches).
+pub struct SqliteSession<'a> {
+    store: &'a SqliteStore,
+    /// Its session's reads are at least this new: the bookmark it resumed, and what they saw.
+    floor: Cell<u64>,
+    /// The newest position its `Session` batches saw, and its `Primary` ones.
+    session_seen: Cell<Option<u64>>,
+    primary_seen: Cell<Option<u64>>,
+}
+
+impl Store for SqliteSession<'_> {
+    async fn batch(
+        &self,
+        consistency: Consistency,
+        stmts: Vec<Stmt>,
+    ) -> Result<Vec<Vec<Row>>, StoreError> {
+        let floor = match consistency {
+            Consistency::Primary => 0,
+            Consistency::Session => self.floor.get(),
+        };
+        let (rows, at) = self.store.run_at(consistency, &stmts, floor)?;
+        let at = at.max(floor);
+        match consistency {
+            Consistency::Primary => self.primary_seen.set(Some(at)),
+            Consistency::Session => {
+                self.floor.set(at);
+                self.session_seen.set(Some(at));
+            }
+        }
+        Ok(rows)
+    }
+
+    fn resume(&self, bookmark: &str) {
+        if let Ok(at) = u64::from_str_radix(bookmark, 16) {
+            self.floor.set(self.floor.get().max(at));
+        }
+    }
+
+    fn bookmark(&self) -> Option<String> {
+        self.session_seen
+            .get()
+            .or(self.primary_seen.get())
+            .map(|at| format!("{at:016x}"))
     }
 }
 
@@ -340,5 +472,57 @@ mod tests {
                 .unwrap()
         });
         assert_eq!(n, 0);
+    }
+}
+
+#[cfg(test)]
+mod replica_tests {
+    use super::*;
+    use crate::store::{Consistency, Store};
+
+    fn block_on<F: std::future::Future>(f: F) -> F::Output {
+        let mut f = std::pin::pin!(f);
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        match f.as_mut().poll(&mut cx) {
+            std::task::Poll::Ready(v) => v,
+            std::task::Poll::Pending => panic!("pending"),
+        }
+    }
+
+    fn count(s: &impl Store, c: Consistency) -> i64 {
+        let rows = block_on(s.batch(
+            c,
+            vec![Stmt::new("SELECT count(*) AS n FROM tenants", vec![])],
+        ))
+        .unwrap();
+        rows[0][0]["n"].as_i64().unwrap()
+    }
+
+    #[test]
+    fn a_session_reads_the_lagging_replica_until_its_bookmark_asks_for_more() {
+        let store = SqliteStore::open_in_memory(&SqliteStore::crate_migrations())
+            .unwrap()
+            .with_replica()
+            .unwrap();
+        let writer = store.session();
+        block_on(writer.batch(
+            Consistency::Session,
+            vec![Stmt::new(
+                "INSERT INTO tenants (id, name, active, created) VALUES ('t', 'T', 1, 'x')",
+                vec![],
+            )],
+        ))
+        .unwrap();
+        let bookmark = writer.bookmark().expect("a bookmark after a batch");
+        // The writer's own session sees its write; another session, on the replica, does not.
+        assert_eq!(count(&writer, Consistency::Session), 1);
+        let other = store.session();
+        assert_eq!(count(&other, Consistency::Session), 0);
+        assert_eq!(count(&other, Consistency::Primary), 1);
+        // Once it resumes the writer's bookmark, it does.
+        let resumed = store.session();
+        resumed.resume(&bookmark);
+        assert_eq!(count(&resumed, Consistency::Session), 1);
+        assert!(resumed.bookmark().unwrap() >= bookmark);
     }
 }

@@ -220,6 +220,10 @@ pub struct Handed {
     /// Not before this (the delay of a retry).
     #[serde(rename = "n")]
     pub next_attempt: String,
+    /// The shard whose database holds the delivery (`store::shards`): set by the queue
+    /// producer of that shard; messages from before shards have none, and are shard 0's.
+    #[serde(rename = "d", default)]
+    pub shard: u16,
 }
 
 impl FromRow for Handed {
@@ -230,6 +234,7 @@ impl FromRow for Handed {
             seq: c.int("seq")?,
             lease: c.text("leased_until")?.to_string(),
             next_attempt: c.text("next_attempt")?.to_string(),
+            shard: 0,
         })
     }
 }

@@ -9,6 +9,7 @@ use scim_edge::app::plumbing::ids::SeededRandom;
 use scim_edge::app::{self, Body, Config, Ctx, HealthCache};
 use scim_edge::scim::datetime::Timestamp;
 use scim_edge::store::classify::classify;
+use scim_edge::store::shards::Shards;
 use scim_edge::store::sqlite::SqliteStore;
 use scim_edge::store::{Consistency, Row, Stmt, Store, StoreError};
 use serde_json::Value;
@@ -121,7 +122,7 @@ fn a_database_without_its_schema_is_503() {
     let req = http::Request::get("https://h/healthz")
         .body(Body::empty())
         .unwrap();
-    let r = block_on(app::handle(req, &store, &mut ctx));
+    let r = block_on(app::handle(req, &Shards::all(vec![&store]), &mut ctx));
     assert_eq!(r.status(), 503, "{}", r.body());
     assert!(
         ctx.log.iter().any(|l| l.contains("no such table")),

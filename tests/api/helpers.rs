@@ -6,6 +6,7 @@ use scim_edge::app::plumbing::ids::SeededRandom;
 use scim_edge::app::{self, Body, Config, Ctx, HealthCache};
 use scim_edge::model::TenantId;
 use scim_edge::scim::datetime::Timestamp;
+use scim_edge::store::shards::Shards;
 use scim_edge::store::{sqlite::SqliteStore, Consistency, Row, Stmt, Store, StoreError};
 use std::cell::{Cell, RefCell};
 use std::future::Future;
@@ -19,7 +20,10 @@ pub const CREDENTIAL_SECRET: &str = "host-tests-credential-secret-0123456789abcd
 pub const START: i64 = 1_767_323_045_000;
 
 pub struct TestApp {
+    /// Shard 0's database (the only one, unless the test asked for more).
     pub store: SqliteStore,
+    /// Shards 1 and up (`TestApp::with_shards`).
+    pub more_shards: Vec<SqliteStore>,
     pub config: Config,
     pub now: Cell<i64>,
     random: RefCell<SeededRandom>,
@@ -47,6 +51,14 @@ impl<S: Store> Store for Counting<'_, S> {
     ) -> Result<Vec<Vec<Row>>, StoreError> {
         self.batches.set(self.batches.get() + 1);
         self.store.batch(consistency, stmts).await
+    }
+
+    fn resume(&self, bookmark: &str) {
+        self.store.resume(bookmark)
+    }
+
+    fn bookmark(&self) -> Option<String> {
+        self.store.bookmark()
     }
 }
 
@@ -76,6 +88,7 @@ impl TestApp {
             .expect("migrations apply");
         TestApp {
             store,
+            more_shards: Vec::new(),
             config,
             now: Cell::new(START),
             random: RefCell::new(SeededRandom(1)),
@@ -83,6 +96,39 @@ impl TestApp {
             log: RefCell::new(Vec::new()),
             last_tenant: RefCell::new(None),
             health: HealthCache::new(None),
+        }
+    }
+
+    /// A deployment of `n` shards, each a database of its own.
+    pub fn with_shards(n: u16) -> TestApp {
+        let mut app = TestApp::with_config(
+            Config::new(Some(ADMIN_TOKEN.to_string()), Some(CREDENTIAL_SECRET)).with_shards(n),
+        );
+        app.more_shards = (1..n)
+            .map(|_| {
+                SqliteStore::open_in_memory(&SqliteStore::crate_migrations())
+                    .expect("migrations apply")
+            })
+            .collect();
+        app
+    }
+
+    /// The same deployment, each database with a read replica that lags until a bookmark (or
+    /// `SqliteStore::replicate`) brings it up.
+    pub fn with_replicas(mut self) -> TestApp {
+        self.store = self.store.with_replica().expect("a replica");
+        self.more_shards = std::mem::take(&mut self.more_shards)
+            .into_iter()
+            .map(|s| s.with_replica().expect("a replica"))
+            .collect();
+        self
+    }
+
+    /// Shard `n`'s database.
+    pub fn shard(&self, n: u16) -> &SqliteStore {
+        match n {
+            0 => &self.store,
+            n => &self.more_shards[usize::from(n) - 1],
         }
     }
 
@@ -136,6 +182,19 @@ impl TestApp {
         headers: &[(&str, &str)],
         body: Option<&[u8]>,
     ) -> Reply {
+        self.send_on(Shards::all(vec![store]), method, path, headers, body)
+    }
+
+    /// Sends a request to the app running on `shards` (each request its own session of each
+    /// database, as the edge's stores are).
+    pub fn send_on<S: Store>(
+        &self,
+        shards: Shards<S>,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<&[u8]>,
+    ) -> Reply {
         let mut builder = http::Request::builder()
             .method(method)
             .uri(format!("http://scim.test{path}"));
@@ -153,14 +212,26 @@ impl TestApp {
         let clock = move || now;
         let mut ctx = Ctx::new(now, &clock, request_id, &mut *random, &self.config);
         ctx.health_cache = Some(&self.health);
-        let counting = Counting {
-            store,
-            batches: &self.batches,
+        let counting: Vec<Option<Counting<'_, S>>> = (0..shards.count())
+            .map(|n| {
+                shards.get(n).map(|store| Counting {
+                    store,
+                    batches: &self.batches,
+                })
+            })
+            .collect();
+        let counting = Shards::all(counting.into_iter().flatten().collect());
+        let shard = match app::reach(&req, &self.config) {
+            app::Reach::Shard(n) => n,
+            app::Reach::Every => 0,
         };
         let response = block_on(app::handle(req, &counting, &mut ctx));
         // What the worker streams (the CSV export's later pages), concatenated.
-        let response = block_on(app::admin_api::export::collect(response, &counting))
-            .expect("every page of an export is read");
+        let response = block_on(app::admin_api::export::collect(
+            response,
+            counting.get(shard).expect("the request's shard"),
+        ))
+        .expect("every page of an export is read");
         // What the worker would log (a failing test shows it; a passing one hides it).
         for line in &ctx.log {
             eprintln!("worker log: {line}");
@@ -169,6 +240,7 @@ impl TestApp {
         *self.last_tenant.borrow_mut() = ctx.tenant.take();
         let deferred = std::mem::take(&mut ctx.deferred);
         if !deferred.is_empty() {
+            let store = shards.get(shard).expect("the request's shard");
             block_on(store.batch(Consistency::Primary, deferred)).expect("deferred statements run");
         }
         let reply = Reply {
@@ -208,7 +280,10 @@ impl Client for TestApp {
         headers: &[(&str, &str)],
         body: Option<&[u8]>,
     ) -> Reply {
-        self.send_via(&self.store, method, path, headers, body)
+        let sessions: Vec<_> = (0..self.config.shards)
+            .map(|n| self.shard(n).session())
+            .collect();
+        self.send_on(Shards::all(sessions), method, path, headers, body)
     }
 
     fn admin_token(&self) -> &str {

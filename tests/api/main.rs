@@ -29,5 +29,6 @@ mod reports;
 mod robustness;
 mod scanner;
 mod scenarios;
+mod shards;
 mod tenants;
 mod webhooks;

@@ -4,8 +4,8 @@
 //!
 //! `scenarios` runs the shared list (`common::scenarios::shared_tests!`); the other modules hold
 //! what only the real worker can run: concurrent requests, rate limiting and throttles, the Cron
-//! Triggers (retention, and the purge of a deleted tenant of 20,000 employees), `/healthz`, and
-//! the scan of the worker's log after the whole run (`log_scan`, which `scripts/test.sh` runs).
+//! Triggers (retention, and the purge of a deleted tenant of 20,000 employees), `/healthz`,
+//! tenants on two local D1 databases (`shards`), and the scan of the worker's log after the whole run (`log_scan`, which `scripts/test.sh` runs).
 
 #[path = "../common/mod.rs"]
 mod common;
@@ -24,4 +24,5 @@ mod purge;
 mod rate_limit;
 mod reports;
 mod scenarios;
+mod shards;
 mod throttle;

@@ -81,7 +81,7 @@ pub async fn issue_sign_in_link<S: Store>(
     let email = email(body.get("email"))?;
     let internal = AdminError::Internal;
     let key = credential_key(ctx)?;
-    let link = issue_link(key, ctx.random).map_err(internal)?;
+    let link = issue_link(key, shard_of(tenant), ctx.random).map_err(internal)?;
     let id = prefixed_id("lnk", ctx.random).map_err(AdminError::Internal)?;
     let expires_at = ctx.now.add_millis(LINK_MINUTES * 60_000);
     let mut batch = TenantBatch::new(tenant);

@@ -17,12 +17,14 @@
 //! - `principal`: who calls, and what each may do; `audit`: the audit log's entries;
 //! - `request`: bodies, fields and paging; `error`: the error type and its answers;
 //! - `throttle`: what the edge's rate limiter counts (wrong admin credentials, per address);
+//! - `bookmark`: the D1 bookmark an admin's requests carry, so reads may come from replicas;
 //! - [`TenantBatch`]: a batch behind the check that its tenant exists.
 
 pub mod admins;
 pub mod attribute_health;
 pub mod attributes;
 pub mod audit;
+pub mod bookmark;
 pub mod connection;
 pub mod deleted;
 pub mod error;
@@ -44,6 +46,7 @@ use crate::app::plumbing::session::own_origin;
 use crate::app::plumbing::{log, query, respond};
 use crate::app::plumbing::{Request, Response};
 use crate::model::{TenantId, UserId};
+use crate::store::shards::Shards;
 use crate::store::tenants::{get_tenant, TenantRow};
 use crate::store::{Batch, Consistency, Handle, Query, Results, Stmt, Store};
 use error::AdminError;
@@ -59,13 +62,25 @@ pub fn json(status: u16, body: &Value) -> Response {
     respond::json(status, body, JSON)
 }
 
+/// Answers an admin request on `shard` (the one `app::reach` names; `shards` for the lists
+/// that span every shard). The request's session resumes the bookmark it carries, and the
+/// answer says where the session stands (`bookmark`).
 pub async fn handle<S: Store>(
     endpoint: AdminEndpoint,
     req: Request,
-    store: &S,
+    shards: &Shards<S>,
+    shard: u16,
     ctx: &mut Ctx<'_>,
 ) -> Response {
-    match run(endpoint, req, store, ctx).await {
+    let Some(store) = shards.get(shard) else {
+        return AdminError::Internal(format!("shard {shard} is not open")).response();
+    };
+    if let Some(b) = bookmark::presented(&req, shard) {
+        store.resume(&b);
+    }
+    let session = principal::session_cookie_only(&req);
+    let spans_every_shard = matches!(endpoint, AdminEndpoint::Tenants | AdminEndpoint::Purges);
+    let mut response = match run(endpoint, req, store, shards, ctx).await {
         Ok(r) => r,
         Err(e) => {
             // A missing secret was logged, with its name, where it was found missing.
@@ -74,13 +89,21 @@ pub async fn handle<S: Store>(
             }
             e.response()
         }
+    };
+    let signed_in = session && ctx.caller.as_ref().is_some_and(|c| c.session_id.is_some());
+    // What spans every shard reads the primaries and says nothing (a created tenant's answer
+    // carries its own shard's bookmark).
+    if !spans_every_shard {
+        bookmark::hand_back(&mut response, shard, store.bookmark(), signed_in);
     }
+    response
 }
 
 async fn run<S: Store>(
     endpoint: AdminEndpoint,
     req: Request,
     store: &S,
+    shards: &Shards<S>,
     ctx: &mut Ctx<'_>,
 ) -> Result<Response, AdminError> {
     let principal = principal::authenticate(&req, store, ctx).await?;
@@ -104,8 +127,10 @@ async fn run<S: Store>(
     let body = || request_object(&req);
     let tenant = |t: String| TenantId::new(t);
     match (method, endpoint) {
-        (Method::POST, AdminEndpoint::Tenants) => tenants::create(body()?, &base, store, ctx).await,
-        (Method::GET, AdminEndpoint::Tenants) => tenants::list(&params, &base, store).await,
+        (Method::POST, AdminEndpoint::Tenants) => {
+            tenants::create(body()?, &base, shards, ctx).await
+        }
+        (Method::GET, AdminEndpoint::Tenants) => tenants::list(&params, &base, shards).await,
         (Method::GET, AdminEndpoint::Tenant(t)) => tenants::get(&tenant(t), &base, store).await,
         (Method::PATCH, AdminEndpoint::Tenant(t)) => {
             tenants::update(&tenant(t), body()?, &base, store, ctx).await
@@ -193,7 +218,7 @@ async fn run<S: Store>(
         (Method::GET, AdminEndpoint::WebhookDeliveries(t, w)) => {
             webhooks::deliveries(&tenant(t), &w, &params, store).await
         }
-        (Method::GET, AdminEndpoint::Purges) => tenants::purges(&params, store).await,
+        (Method::GET, AdminEndpoint::Purges) => tenants::purges(&params, shards).await,
         // The console's reads (issue 23).
         (Method::GET, AdminEndpoint::AttributeHealth(t)) => {
             attribute_health::get(&tenant(t), store).await
@@ -231,10 +256,9 @@ pub fn credential_key<'c>(ctx: &mut Ctx<'c>) -> Result<&'c CredentialKey, AdminE
     })
 }
 
-/// The shard a tenant's tokens carry: 0 until tenants are spread over several databases
-/// (DESIGN §9), when the tenant id will carry it.
-pub fn shard_of(_tenant: &TenantId) -> u16 {
-    0
+/// The shard a tenant's credentials carry: its id's (`store::shards`).
+pub fn shard_of(tenant: &TenantId) -> u16 {
+    crate::store::shards::of_tenant(tenant)
 }
 
 pub fn tenant_not_found() -> AdminError {
@@ -244,22 +268,28 @@ pub fn tenant_not_found() -> AdminError {
 /// A batch of an admin request about one tenant: the tenant's row first, so that a tenant that
 /// does not exist is a 404 whatever the rest found, in the same round trip.
 ///
-/// Reads go to the primary, not a replica: the roster decides who receives the next survey, so
-/// a deactivation must count from the moment its request was answered; an admin who just
-/// watched their IdP act expects to find it in the log; and the next page of a list must not
-/// come from a replica older than the one that served the previous page (a D1 session, which
-/// would prevent that, does not outlive a request). Admin reads are rare next to provisioning
-/// traffic, so the primary can afford them.
+/// Reads go through the request's session ([`Consistency::Session`]): a read replica, at least
+/// as new as the bookmark the caller handed back (`bookmark`), so an admin sees their own
+/// changes, and the next page of a list never comes from a replica older than the previous
+/// page's; a batch that writes goes to the primary. The roster is the exception
+/// ([`TenantBatch::run_primary`]): it decides who receives the next survey, so an IdP's
+/// deactivation counts from the moment its request was answered, whoever reads it.
 pub struct TenantBatch {
     batch: Batch,
     tenant: Handle<Option<TenantRow>>,
+    /// Whether it writes (then it runs on the primary wherever it is sent).
+    writes: bool,
 }
 
 impl TenantBatch {
     pub fn new(tenant: &TenantId) -> TenantBatch {
         let mut batch = Batch::new();
         let tenant = batch.read(get_tenant(tenant));
-        TenantBatch { batch, tenant }
+        TenantBatch {
+            batch,
+            tenant,
+            writes: false,
+        }
     }
 
     pub fn read<T>(&mut self, query: Query<T>) -> Handle<T> {
@@ -267,17 +297,45 @@ impl TenantBatch {
     }
 
     pub fn write(&mut self, stmt: Stmt) {
+        self.writes = true;
         self.batch.write(stmt);
     }
 
     pub fn write_all(&mut self, stmts: impl IntoIterator<Item = Stmt>) {
+        self.writes = true;
         self.batch.write_all(stmts);
     }
 
-    /// Runs the batch; 404 when the tenant does not exist.
+    /// Runs the batch in the request's session; 404 when the tenant does not exist.
     pub async fn run<S: Store>(self, store: &S) -> Result<(TenantRow, AdminResults), AdminError> {
-        let mut results = self.batch.run(store, Consistency::Primary).await?;
-        let tenant = results.take(self.tenant)?.ok_or_else(tenant_not_found)?;
+        self.run_with(store, Consistency::Session).await
+    }
+
+    /// Runs the batch on the primary; 404 when the tenant does not exist.
+    pub async fn run_primary<S: Store>(
+        self,
+        store: &S,
+    ) -> Result<(TenantRow, AdminResults), AdminError> {
+        self.run_with(store, Consistency::Primary).await
+    }
+
+    /// A read that a replica answers without the tenant is asked of the primary before it is a
+    /// 404: a tenant created a moment ago may not have reached the replica yet (a caller that
+    /// hands back its bookmark never needs this).
+    async fn run_with<S: Store>(
+        self,
+        store: &S,
+        consistency: Consistency,
+    ) -> Result<(TenantRow, AdminResults), AdminError> {
+        let again =
+            (consistency == Consistency::Session && !self.writes).then(|| self.batch.clone());
+        let mut results = self.batch.run(store, consistency).await?;
+        let mut tenant = results.take(self.tenant.clone())?;
+        if let (None, Some(batch)) = (&tenant, again) {
+            results = batch.run(store, Consistency::Primary).await?;
+            tenant = results.take(self.tenant)?;
+        }
+        let tenant = tenant.ok_or_else(tenant_not_found)?;
         Ok((tenant, AdminResults(results)))
     }
 }
@@ -291,7 +349,8 @@ impl AdminResults {
     }
 }
 
-/// Runs a batch that is not about one tenant.
+/// Runs a batch that is not about one tenant, on the primary (creating a tenant, and the lists
+/// that span every shard, whose reads carry no bookmark).
 pub async fn run_batch<S: Store>(store: &S, batch: Batch) -> Result<AdminResults, AdminError> {
     Ok(AdminResults(batch.run(store, Consistency::Primary).await?))
 }

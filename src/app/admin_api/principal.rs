@@ -52,13 +52,20 @@ fn not_signed_in() -> AdminError {
     )
 }
 
-/// The caller of `req`: the operator's token, or a live session.
+/// Whether `req` is a company admin's (a session cookie and no `Authorization`), before any
+/// check.
+pub fn session_cookie_only(req: &Request) -> bool {
+    header(req, http::header::AUTHORIZATION).is_none() && session_cookie(req).is_some()
+}
+
+/// The caller of `req`: the operator's token, or a live session (read on the primary: a
+/// revoked session is refused from the next request on).
 pub async fn authenticate<S: Store>(
     req: &Request,
     store: &S,
     ctx: &mut Ctx<'_>,
 ) -> Result<Principal, AdminError> {
-    if header(req, http::header::AUTHORIZATION).is_some() || session_cookie(req).is_none() {
+    if !session_cookie_only(req) {
         return operator(req, ctx).map(|()| Principal::Operator);
     }
     let cookie = session_cookie(req).unwrap_or_default();

@@ -286,7 +286,7 @@ pub async fn employees<S: Store>(
             sql::roster_search_counts(tenant, at, &filter)
         })
     });
-    let (_, mut results) = batch.run(store).await?;
+    let (_, mut results) = batch.run_primary(store).await?;
     let total = match (&cursor, counts) {
         (Some(c), _) => c.total,
         (None, Some(counts)) => {

@@ -2,6 +2,10 @@
 //! list, read, rename or disable, and delete with everything it holds. The tenant as read,
 //! listed or updated carries `legacy_tokens`: how many live tokens it still has from before the
 //! credential format (to rotate; a tenant created now has none).
+//!
+//! Tenants live on several shards (`store::shards`): a new one goes to the least full, for
+//! good, and its id says which; the list and the purges page across every shard in one order
+//! (newest first, then id), each page asking every shard for a page and keeping the first.
 
 use super::audit::{did, record};
 use super::error::AdminError;
@@ -11,13 +15,14 @@ use super::{credential_key, json, run_batch, shard_of, TenantBatch};
 use crate::app::plumbing::auth::generate_token;
 use crate::app::plumbing::context::Ctx;
 use crate::app::plumbing::credential;
-use crate::app::plumbing::ids::prefixed_id;
+use crate::app::plumbing::ids::{hex, prefixed_id};
 use crate::app::plumbing::respond::empty;
 use crate::app::plumbing::Response;
 use crate::app::purge::{self, Budget, Progress};
 use crate::model::{TenantId, TokenId};
 use crate::store::admins::Action;
 use crate::store::guard as guard_sql;
+use crate::store::shards::{self, Shards};
 use crate::store::tenants::{
     self as sql, TenantChange, TenantRow, DEFAULT_MAX_BYTES, DEFAULT_MAX_EMPLOYEES,
 };
@@ -100,11 +105,36 @@ fn internal(e: String) -> AdminError {
     AdminError::Internal(e)
 }
 
-/// `POST /admin/v1/tenants`: the tenant and its first token, in one batch.
+/// Where a new tenant goes: the least full shard (`shards::least_full`), asked of every shard's
+/// primary (a round trip each; tenants are created rarely). A shard that does not answer is
+/// left out (and logged); none answering is that shard's failure.
+async fn place<S: Store>(shards: &Shards<S>, ctx: &mut Ctx<'_>) -> Result<u16, AdminError> {
+    let mut fullness = vec![None; usize::from(shards.count())];
+    let mut failure = None;
+    for (shard, store) in shards.iter() {
+        let mut batch = Batch::new();
+        let f = batch.read(shards::placement());
+        match run_batch(store, batch).await.and_then(|mut r| r.take(f)) {
+            Ok(f) => fullness[usize::from(shard)] = Some(f),
+            Err(e) => {
+                ctx.log.push(format!("placement: shard {shard}: {e}"));
+                failure = Some(e);
+            }
+        }
+    }
+    match (shards::least_full(&fullness), failure) {
+        (Some(shard), _) => Ok(shard),
+        (None, Some(e)) => Err(e),
+        (None, None) => Err(internal("no shard is open".into())),
+    }
+}
+
+/// `POST /admin/v1/tenants`: the tenant and its first token, in one batch, on the least full
+/// shard.
 pub async fn create<S: Store>(
     body: Map<String, Value>,
     base: &str,
-    store: &S,
+    shards: &Shards<S>,
     ctx: &mut Ctx<'_>,
 ) -> Result<Response, AdminError> {
     refuse_unknown_fields(&body, &["name"])?;
@@ -113,7 +143,13 @@ pub async fn create<S: Store>(
         "name",
         MAX_NAME_CHARS,
     )?;
-    let tenant = TenantId::new(prefixed_id("tnt", ctx.random).map_err(internal)?);
+    let shard = place(shards, ctx).await?;
+    let store = shards
+        .get(shard)
+        .ok_or_else(|| internal(format!("shard {shard} is not open")))?;
+    let mut random = [0u8; 10];
+    ctx.random.fill(&mut random).map_err(internal)?;
+    let tenant = shards::new_tenant_id(shard, &hex(&random));
     let token_id = TokenId::new(prefixed_id("tok", ctx.random).map_err(internal)?);
     let key = credential_key(ctx)?;
     let token = generate_token(key, shard_of(&tenant), ctx.random).map_err(internal)?;
@@ -132,7 +168,7 @@ pub async fn create<S: Store>(
         },
     ));
     run_batch(store, batch).await?;
-    Ok(json(
+    let mut response = json(
         201,
         &json!({
             "id": tenant.as_str(),
@@ -145,36 +181,48 @@ pub async fn create<S: Store>(
             "token_id": token_id.as_str(),
             "token": token.secret,
         }),
-    ))
+    );
+    // The bookmark of the tenant's shard: the caller's next requests about it see it.
+    super::bookmark::hand_back(&mut response, shard, store.bookmark(), false);
+    Ok(response)
 }
 
-/// `GET /admin/v1/tenants`: newest first.
+/// `GET /admin/v1/tenants`: newest first (then by id), across every shard: each shard's next
+/// page, merged, and the first `limit` of them kept (a round trip per shard, on the primaries).
 pub async fn list<S: Store>(
     params: &[(String, String)],
     base: &str,
-    store: &S,
+    shards: &Shards<S>,
 ) -> Result<Response, AdminError> {
     let (limit, after) = paging(params)?;
-    let mut batch = Batch::new();
-    let rows = batch.read(sql::list_tenants(after.as_ref(), limit + 1));
-    let legacy = batch.read(legacy_token_counts(after.as_ref(), limit + 1));
-    let mut results = run_batch(store, batch).await?;
-    let rows = results.take(rows)?;
-    // At most one count per tenant of the page, sorted for the lookup.
-    let mut legacy = results.take(legacy)?;
-    legacy.sort_unstable_by(|a, b| a.tenant_id.cmp(&b.tenant_id));
-    let legacy_of = |t: &TenantId| {
-        legacy
-            .binary_search_by(|c| c.tenant_id.cmp(t))
-            .map_or(0, |i| legacy[i].n)
-    };
-    let (rows, next) = page(rows, limit, |t| After {
+    let mut merged: Vec<(TenantRow, i64)> = Vec::new();
+    for (_, store) in shards.iter() {
+        let mut batch = Batch::new();
+        let rows = batch.read(sql::list_tenants(after.as_ref(), limit + 1));
+        let legacy = batch.read(legacy_token_counts(after.as_ref(), limit + 1));
+        let mut results = run_batch(store, batch).await?;
+        let rows = results.take(rows)?;
+        // At most one count per tenant of the page, sorted for the lookup.
+        let mut legacy = results.take(legacy)?;
+        legacy.sort_unstable_by(|a, b| a.tenant_id.cmp(&b.tenant_id));
+        let legacy_of = |t: &TenantId| {
+            legacy
+                .binary_search_by(|c| c.tenant_id.cmp(t))
+                .map_or(0, |i| legacy[i].n)
+        };
+        merged.extend(rows.into_iter().map(|t| {
+            let n = legacy_of(&t.id);
+            (t, n)
+        }));
+    }
+    merged.sort_by(|(a, _), (b, _)| (b.created, &b.id).cmp(&(a.created, &a.id)));
+    let (rows, next) = page(merged, limit, |(t, _)| After {
         created: t.created,
         id: t.id.to_string(),
     });
     let tenants: Vec<Value> = rows
         .iter()
-        .map(|t| tenant_json(t, base, legacy_of(&t.id)))
+        .map(|(t, legacy)| tenant_json(t, base, *legacy))
         .collect();
     Ok(json(
         200,
@@ -287,16 +335,21 @@ pub async fn delete<S: Store>(
 }
 
 /// `GET /admin/v1/purges`: deleted tenants whose data is still being purged, newest deletion
-/// first, paged like every list. A tenant leaves this list when the last of its rows is gone.
+/// first (then by id), across every shard, paged like every list. A tenant leaves this list
+/// when the last of its rows is gone.
 pub async fn purges<S: Store>(
     params: &[(String, String)],
-    store: &S,
+    shards: &Shards<S>,
 ) -> Result<Response, AdminError> {
     let (limit, after) = paging(params)?;
-    let mut batch = Batch::new();
-    let rows = batch.read(sql::list_purges(after.as_ref(), limit + 1));
-    let rows = run_batch(store, batch).await?.take(rows)?;
-    let (rows, next) = page(rows, limit, |p| After {
+    let mut merged = Vec::new();
+    for (_, store) in shards.iter() {
+        let mut batch = Batch::new();
+        let rows = batch.read(sql::list_purges(after.as_ref(), limit + 1));
+        merged.extend(run_batch(store, batch).await?.take(rows)?);
+    }
+    merged.sort_by(|a, b| (b.requested, &b.tenant).cmp(&(a.requested, &a.tenant)));
+    let (rows, next) = page(merged, limit, |p| After {
         created: p.requested,
         id: p.tenant.to_string(),
     });

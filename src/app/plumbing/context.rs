@@ -29,6 +29,8 @@ pub struct Config {
     credential_key: Result<CredentialKey, SecretProblem>,
     /// Webhook delivery's secret key, URL policy and retry schedule (`app::webhooks`).
     pub webhooks: crate::app::webhooks::WebhookConfig,
+    /// How many shards (D1 databases) this deployment serves (`store::shards`); 1 unless said.
+    pub shards: u16,
 }
 
 impl Config {
@@ -37,6 +39,15 @@ impl Config {
             admin_token,
             credential_key: CredentialKey::from_secret(credential_secret),
             webhooks: Default::default(),
+            shards: 1,
+        }
+    }
+
+    /// The same, serving `shards` databases (at least one).
+    pub fn with_shards(self, shards: u16) -> Config {
+        Config {
+            shards: shards.max(1),
+            ..self
         }
     }
 

@@ -1,7 +1,7 @@
 //! The HTTP plumbing both APIs use: the request's context, credentials (the credential format,
 //! company admins' sign-in links, sessions and their cookie,
 //! and the tokens made of it), media types and request bodies, query strings, building answers,
-//! ids and secrets from randomness, the URL space, what rate limiting counts, and the
+//! ids and secrets from randomness, the URL space, which database a request reaches (`reach`), what rate limiting counts, and the
 //! request's log line; and the request and response types of the whole application. Nothing here knows SCIM resources or
 //! admin rows; each API maps the plumbing's errors to its own.
 
@@ -12,6 +12,7 @@ pub mod ids;
 pub mod log;
 pub mod media;
 pub mod query;
+pub mod reach;
 pub mod respond;
 pub mod routes;
 pub mod session;

@@ -24,20 +24,41 @@ pub struct Issued {
     pub hash: TokenHash,
 }
 
-fn issue(kind: Kind, key: &CredentialKey, random: &mut dyn Random) -> Result<Issued, String> {
-    let secret = credential::issue(kind, 0, key, random)?;
+fn issue(
+    kind: Kind,
+    shard: u16,
+    key: &CredentialKey,
+    random: &mut dyn Random,
+) -> Result<Issued, String> {
+    let secret = credential::issue(kind, shard, key, random)?;
     Ok(Issued {
         hash: TokenHash::of(&secret),
         secret,
     })
 }
 
-pub fn issue_link(key: &CredentialKey, random: &mut dyn Random) -> Result<Issued, String> {
-    issue(SIGN_IN_LINK, key, random)
+/// A sign-in link for an admin of a tenant of `shard`.
+pub fn issue_link(
+    key: &CredentialKey,
+    shard: u16,
+    random: &mut dyn Random,
+) -> Result<Issued, String> {
+    issue(SIGN_IN_LINK, shard, key, random)
 }
 
-pub fn issue_session(key: &CredentialKey, random: &mut dyn Random) -> Result<Issued, String> {
-    issue(SESSION, key, random)
+/// A session, in the shard of the link it was exchanged for.
+pub fn issue_session(
+    key: &CredentialKey,
+    shard: u16,
+    random: &mut dyn Random,
+) -> Result<Issued, String> {
+    issue(SESSION, shard, key, random)
+}
+
+/// The shard a genuine credential of `kind` carries (its check value verifies); `None` for
+/// anything else. Read without the database.
+pub fn genuine_shard(kind: Kind, text: &str, key: &CredentialKey) -> Option<u16> {
+    Some(credential::parse(kind, text)?.verify(key).ok()?.shard)
 }
 
 /// The hash of `text` when it is a genuine credential of `kind` (its check value verifies:
@@ -58,13 +79,18 @@ pub fn genuine_session(text: &str, key: &CredentialKey) -> Option<TokenHash> {
 
 /// The session cookie's value, when the request carries one.
 pub fn session_cookie(req: &Request) -> Option<&str> {
+    cookie(req, COOKIE)
+}
+
+/// The value of the cookie `name`, when the request carries one.
+pub fn cookie<'r>(req: &'r Request, name: &str) -> Option<&'r str> {
     req.headers()
         .get_all(::http::header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == COOKIE)
+        .find(|(n, _)| *n == name)
         .map(|(_, value)| value.trim())
 }
 
@@ -129,8 +155,8 @@ mod tests {
     #[test]
     fn links_and_sessions_are_told_apart_and_checked_without_the_database() {
         let mut r = SeededRandom(3);
-        let link = issue_link(&key(), &mut r).unwrap();
-        let session = issue_session(&key(), &mut r).unwrap();
+        let link = issue_link(&key(), 0, &mut r).unwrap();
+        let session = issue_session(&key(), 0, &mut r).unwrap();
         assert!(link.secret.starts_with("signin_1_0_"), "{}", link.secret);
         assert!(session.secret.starts_with("session_1_0_"));
         assert_eq!(genuine_link(&link.secret, &key()), Some(link.hash.clone()));
@@ -142,6 +168,22 @@ mod tests {
         let other =
             CredentialKey::from_secret(Some("another-secret-0123456789abcdefghij")).unwrap();
         assert_eq!(genuine_session(&session.secret, &other), None);
+    }
+
+    #[test]
+    fn links_and_sessions_carry_their_tenant_s_shard_under_the_check_value() {
+        let mut r = SeededRandom(4);
+        let link = issue_link(&key(), 1, &mut r).unwrap();
+        let session = issue_session(&key(), 1, &mut r).unwrap();
+        assert!(link.secret.starts_with("signin_1_1_"), "{}", link.secret);
+        assert!(session.secret.starts_with("session_1_1_"));
+        assert_eq!(genuine_shard(SIGN_IN_LINK, &link.secret, &key()), Some(1));
+        assert_eq!(genuine_shard(SESSION, &session.secret, &key()), Some(1));
+        // The mark moved to another shard: the check value fails.
+        let moved = session.secret.replacen("session_1_1_", "session_1_0_", 1);
+        assert_eq!(genuine_shard(SESSION, &moved, &key()), None);
+        assert_eq!(genuine_session(&moved, &key()), None);
+        assert_eq!(genuine_shard(SESSION, &link.secret, &key()), None);
     }
 
     #[test]

@@ -77,20 +77,17 @@ pub async fn handle<S: Store>(
     }
 }
 
-/// The shards this deployment serves: one database, shard 0 (DESIGN §9). A genuine token of
-/// another shard was issued by a deployment with more databases; here it is unknown.
-const SHARDS: u16 = 1;
-
 /// The SCIM token a request presents, read without the database: `None` without an
 /// `Authorization` header (discovery answers anonymous requests); an error when the header or
-/// the token is refused as it stands.
+/// the token is refused as it stands. A genuine token of a shard this deployment does not serve
+/// (`Config::shards`) was issued by a deployment with more databases: here it is unknown.
 pub fn presented_token(req: &Request, config: &Config) -> Result<Option<ScimToken>, AuthFailure> {
     if !req.headers().contains_key(http::header::AUTHORIZATION) {
         return Ok(None);
     }
     let bearer = auth::bearer(header(req, http::header::AUTHORIZATION))?;
     match auth::scim_token(bearer, config.credential_key())? {
-        ScimToken::Genuine { shard, .. } if shard >= SHARDS => Err(AuthFailure::Invalid),
+        ScimToken::Genuine { shard, .. } if shard >= config.shards => Err(AuthFailure::Invalid),
         token => Ok(Some(token)),
     }
 }

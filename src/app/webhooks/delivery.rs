@@ -232,6 +232,7 @@ pub async fn deliver<S: Store, O: Outbound, Q: Queue>(
                 seq: handed.seq,
                 lease: lease.to_rfc3339(),
                 next_attempt: next.to_rfc3339(),
+                shard: handed.shard,
             };
             enqueue(queue, vec![retry], finished).await?;
             Delivery::Retry { delay_ms, error }

@@ -46,8 +46,10 @@ pub fn issue_link(c: &impl Client, t: &Tenant, email: &str) -> String {
     let body = r.json();
     let url = body["url"].as_str().unwrap();
     let origin = c.origin();
+    // The link carries its tenant's shard (issue 20).
+    let shard = scim_edge::store::shards::of_tenant(&scim_edge::model::TenantId::new(&t.id));
     assert!(
-        url.starts_with(&format!("{origin}/sign-in?link=signin_1_0_")),
+        url.starts_with(&format!("{origin}/sign-in?link=signin_1_{shard}_")),
         "{url}"
     );
     url[origin.len()..].to_string()
@@ -112,7 +114,11 @@ pub fn sign_in<'c, C: Client>(c: &'c C, t: &Tenant, email: &str) -> Browser<'c, 
         .and_then(|v| v.split(';').next())
         .unwrap()
         .to_string();
-    assert!(value.starts_with("session_1_0_"), "{cookie}");
+    let shard = scim_edge::store::shards::of_tenant(&scim_edge::model::TenantId::new(&t.id));
+    assert!(
+        value.starts_with(&format!("session_1_{shard}_")),
+        "{cookie}"
+    );
     Browser { c, cookie: value }
 }
 
