@@ -19,6 +19,7 @@
 use super::batch::{Columns, FromRow, Query};
 use super::builder::{Param, Scope, Sql};
 use super::deletion_clock::purge_time;
+use super::eligibility;
 use super::guard;
 use super::outbox::{self, Emitter};
 use super::{After, Row, Stmt, StoreError};
@@ -72,7 +73,7 @@ pub fn delete_user<'s>(scope: impl Into<Scope<'s>>, id: &UserId, d: &Deletion<'_
         "INSERT INTO activation (tenant_id, user_id, at, kind, active, user_name, email, user_name_fold, search, loss) \
          SELECT u.tenant_id, u.id, {at_p}, 'delete', 0, u.user_name, u.email, u.user_name_fold, u.search, {} FROM users u \
          WHERE u.tenant_id = {tenant} AND u.id = {id_p}{only_at}",
-        guard::deletion_loss("u")
+        eligibility::deletion_loss("u")
     ));
     // The values that named it, held (as sent, and folded) before they leave the documents.
     let (mut q, tenant, id_p, only_at) = start();

@@ -22,6 +22,7 @@
 use super::batch::{Columns, FromRow, Query};
 use super::builder::{Scope, Sql};
 use super::deletion_clock::{purge_time, PARKED};
+use super::eligibility::{eligible, gone};
 use super::outbox::{self, Emitter};
 use super::{Row, Stmt, StoreError};
 use crate::model::{EventType, TenantId, UserId};
@@ -32,28 +33,6 @@ pub const DEFAULT_PERCENT: i64 = 10;
 pub const DEFAULT_MINIMUM: i64 = 20;
 pub const DEFAULT_WINDOW_MINUTES: i64 = 60;
 pub const DEFAULT_AUTO_APPLY_DAYS: i64 = 7;
-
-/// The holds under which a row keeps its employee eligible.
-pub const KEEPS: &str = "('held', 'dismissed', 'cleared')";
-
-/// Whether the history row `a` (an alias) leaves its employee gone: a deletion not kept by a hold.
-pub fn gone(a: &str) -> String {
-    format!("({a}.kind = 'delete' AND coalesce({a}.hold, '') NOT IN {KEEPS})")
-}
-
-/// Whether the history row `a` leaves its employee eligible: active, or kept by a hold.
-pub fn eligible(a: &str) -> String {
-    format!("({a}.active = 1 OR coalesce({a}.hold, '') IN {KEEPS})")
-}
-
-/// The `loss` of the deletion of the user row `u`: it was eligible (active, or inactive but
-/// kept eligible by a hold or a dismissal of its last change).
-pub fn deletion_loss(u: &str) -> String {
-    format!(
-        "(CASE WHEN {u}.active = 1 OR (SELECT p.hold FROM activation p WHERE p.tenant_id = {u}.tenant_id \
-         AND p.user_id = {u}.id ORDER BY p.seq DESC LIMIT 1) IN ('held', 'dismissed') THEN 1 ELSE 0 END)"
-    )
-}
 
 /// The text of `at` (an SQL expression) moved by `modifier` (an SQL expression such as
 /// `'-' || 60 || ' minutes'`), in the canonical form of `scim::datetime`.

@@ -39,6 +39,7 @@ pub mod connection;
 pub mod d1;
 pub mod deleted;
 pub mod deletion_clock;
+pub mod eligibility;
 pub mod guard;
 pub mod health;
 pub mod list_sql;

@@ -12,14 +12,14 @@
 //! **State after.** An event carries the employee's `active`, `eligible` and `held` after the
 //! change, read in SQL at the point of the batch where the event is written (after the change,
 //! before anything the batch does later): eligibility as the roster counts it (the employee's
-//! last activation-history row, `store::guard::eligible`), unless the writer knows it (the
+//! last activation-history row, `store::eligibility::eligible`), unless the writer knows it (the
 //! guard's events, written just before the hold they announce).
 //!
 //! Leaves out: delivery to webhook endpoints (`store::webhooks`, `app::webhooks`).
 
 use super::batch::{Columns, FromRow, Query};
 use super::builder::{Param, Scope, Sql};
-use super::guard;
+use super::eligibility;
 use super::{Row, Stmt, StoreError};
 use crate::model::{EventType, TenantId, UserId, WriteId};
 use crate::scim::datetime::Timestamp;
@@ -41,7 +41,7 @@ pub(super) fn insert_from(q: &mut Sql, by: &Emitter<'_>, source: &str) -> String
     let (at, rid) = (q.bind(by.at), q.bind(by.request_id));
     let last = "FROM activation x WHERE x.tenant_id = s.tenant_id AND x.user_id = s.user_id \
                 ORDER BY x.seq DESC LIMIT 1";
-    let (gone, eligible) = (guard::gone("x"), guard::eligible("x"));
+    let (gone, eligible) = (eligibility::gone("x"), eligibility::eligible("x"));
     format!(
         "INSERT INTO employee_events (tenant_id, at, type, user_id, user_name, email, active, eligible, \
          held, changes, request_id) \

@@ -14,7 +14,7 @@
 
 use super::batch::{Columns, FromRow, Query};
 use super::builder::{Param, Sql};
-use super::guard;
+use super::eligibility;
 use super::{Row, Stmt, StoreError};
 use crate::model::{Operation, TenantId, UserId};
 use crate::scim::datetime::Timestamp;
@@ -119,13 +119,13 @@ fn roster_union(
         search_gone.push_str(&format!(" AND instr(d.search, ' ' || {w}) > 0"));
     }
     let (live, deleted) = (state_at("u.id", t, at), state_at("d.user_id", t, at));
-    let (s_gone, s_eligible) = (guard::gone("s"), guard::eligible("s"));
+    let (s_gone, s_eligible) = (eligibility::gone("s"), eligibility::eligible("s"));
     // What both sources read of the state row.
     let state = format!(
         "s.active AS active, {s_eligible} AS eligible, coalesce(s.hold = 'held', 0) AS held, \
          coalesce(s.hold = 'dismissed' AND s.active = 0, 0) AS overridden, s.at AS changed_at"
     );
-    let keeps = guard::KEEPS;
+    let keeps = eligibility::KEEPS;
     format!(
         "SELECT u.id AS id, u.user_name AS user_name, u.email AS email, u.user_name_fold AS name_key, {state}{live_extra} \
          FROM users u JOIN activation s ON s.seq = {live} \
@@ -285,8 +285,8 @@ pub fn roster_counts(tenant: &TenantId, at: Timestamp) -> Query<RosterCounts> {
                SELECT kind, active, hold, max(seq) FROM activation WHERE tenant_id = {t} AND at <= {at} \
                GROUP BY user_id \
              ) x WHERE NOT {x_gone}",
-            x_eligible = guard::eligible("x"),
-            x_gone = guard::gone("x")
+            x_eligible = eligibility::eligible("x"),
+            x_gone = eligibility::gone("x")
         )),
         |rows| match rows.first() {
             Some(row) => RosterCounts::from_row(row),
