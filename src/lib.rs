@@ -452,6 +452,15 @@ mod edge {
         Ok(())
     }
 
+    /// What a Cron Trigger job's log line adds when its run left work for the next one.
+    fn more_remain(more: bool) -> &'static str {
+        if more {
+            "; more remain for the next run"
+        } else {
+            ""
+        }
+    }
+
     /// The change feed's retention (`EVENTS_RETENTION_DAYS`, default 30), as the activity log's.
     async fn prune_employee_events(
         event: &worker::ScheduledEvent,
@@ -475,11 +484,7 @@ mod edge {
             Ok(p) => console_log!(
                 "shard {shard}: retention: removed {} events older than {days} days{}",
                 p.removed,
-                if p.more {
-                    "; more remain for the next run"
-                } else {
-                    ""
-                }
+                more_remain(p.more)
             ),
             Err(e) => console_error!("shard {shard}: retention: events: {e}"),
         }
@@ -497,11 +502,7 @@ mod edge {
                         "shard {shard}: erasure: purged {} deleted employees of [{}]{}",
                         e.employees,
                         tenants.join(", "),
-                        if e.more {
-                            "; more remain for the next run"
-                        } else {
-                            ""
-                        }
+                        more_remain(e.more)
                     );
                 }
             }
@@ -535,11 +536,7 @@ mod edge {
                     console_log!(
                         "shard {shard}: refold: rewrote {} users{}",
                         r.users,
-                        if r.more {
-                            "; more remain for the next run"
-                        } else {
-                            ""
-                        }
+                        more_remain(r.more)
                     );
                 }
                 // The user's id and tenant, never the userName (the admin API shows it).
@@ -581,11 +578,7 @@ mod edge {
             Ok(p) => console_log!(
                 "shard {shard}: retention: removed {} activity-log entries older than {days} days{}",
                 p.removed,
-                if p.more {
-                    "; more remain for the next run"
-                } else {
-                    ""
-                }
+                more_remain(p.more)
             ),
             Err(e) => console_error!("shard {shard}: retention: {e}"),
         }
@@ -603,11 +596,7 @@ mod edge {
                 p.steps,
                 p.rows,
                 finished.join(", "),
-                if p.pending {
-                    "; more remain for the next run"
-                } else {
-                    ""
-                }
+                more_remain(p.pending)
             );
         }
         if let Some(e) = p.error {

@@ -2,7 +2,7 @@
 //! end-to-end client records what it sent and received that must never reach the log
 //! ([`Recorder`]: every email and userName of its requests, the quoted values of its filters,
 //! every bearer credential it sent and every token it was issued); after the whole run
-//! (`scripts/test.sh`, `tests/e2e/log_scan.rs`) [`scan`] looks for each of them in the worker's
+//! (`scripts/test.sh`, `tests/log_scan.rs`) [`scan`] looks for each of them in the worker's
 //! log, case-insensitively, and for anything of an email's or a token's shape
 //! (`scanner::find_token`), which also covers what the conformance checkers sent.
 //!

@@ -5,7 +5,7 @@
 //! `scenarios` runs the shared list (`common::scenarios::shared_tests!`); the other modules hold
 //! what only the real worker can run: concurrent requests, rate limiting and throttles, the Cron
 //! Triggers (retention, and the purge of a deleted tenant of 20,000 employees), `/healthz`,
-//! tenants on two local D1 databases (`shards`), and the scan of the worker's log after the whole run (`log_scan`, which `scripts/test.sh` runs).
+//! tenants on two local D1 databases (`shards`). The scan of the worker's log after the whole run is a test target of its own (`tests/log_scan.rs`).
 
 #[path = "../common/mod.rs"]
 mod common;
@@ -18,7 +18,6 @@ mod deleted;
 mod export;
 mod guard;
 mod health;
-mod log_scan;
 mod patch_concurrency;
 mod purge;
 mod rate_limit;

@@ -6,7 +6,7 @@
 //! What it never holds, by construction: a token or secret, an email, a userName, a filter or
 //! any other text of the path, the query string, the headers or the body. The notes are the
 //! application's own sentences (a missing secret's name, a store failure's cause, which holds
-//! SQL text but never bound values); none quotes a request. `tests/e2e/log_scan.rs` proves it
+//! SQL text but never bound values); none quotes a request. `tests/log_scan.rs` proves it
 //! over the whole end-to-end run's log.
 
 use crate::model::TenantId;
