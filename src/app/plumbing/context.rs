@@ -100,6 +100,9 @@ pub struct Ctx<'a> {
     pub tenant: Option<TenantId>,
     /// The isolate's health-check cache; `None`: every `/healthz` asks the database.
     pub health_cache: Option<&'a HealthCache>,
+    /// The isolate's memory of recent users and definitions (`app::recent`); `None`: every
+    /// write reads before it writes.
+    pub recent: Option<&'a crate::app::recent::RecentCache>,
     /// Who calls the admin API, once authenticated (its audit log names them).
     pub caller: Option<Caller>,
 }
@@ -131,6 +134,7 @@ impl<'a> Ctx<'a> {
             caller: None,
             tenant: None,
             health_cache: None,
+            recent: None,
             client: None,
         }
     }
