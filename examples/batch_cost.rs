@@ -1,9 +1,9 @@
 //! What each statement of a write's batch costs (issue 22, "fewer statements per batch"): runs
 //! the application on the host store (`SqliteStore`, the crate's migrations, in memory) with a
-//! tenant of `USERS` employees and one company attribute, records the batch of each measured
+//! tenant of `USERS` employees and one company attribute, and before each batch of a measured
 //! request (a create, a create with the company's attribute, a PATCH of the displayName after a
-//! GET, a deactivation after a GET, a DELETE), then runs each recorded batch again statement by
-//! statement inside a transaction that is rolled back, `RUNS` times, and prints per statement
+//! GET, a deactivation after a GET, a DELETE) runs, runs it statement by statement inside a
+//! transaction that is rolled back, `RUNS` times, and prints per statement
 //! the median time to prepare it and to run it, and what it is; a slow one (over 50 µs to run)
 //! with its query plan.
 //!
@@ -30,15 +30,20 @@ const ADMIN: &str = "adm_batch_cost_0123456789abcdefghijklmnop";
 const SECRET: &str = "batch-cost-credential-secret-0123456789abcdef";
 const PEAKON: &str = "urn:ietf:params:scim:schemas:extension:peakon:2.0:User";
 
-/// The host store, recording every batch sent to it.
+/// The host store, measuring every batch sent to it before it runs it: each statement timed
+/// `runs` times on the database as the batch finds it (a transaction rolled back each time).
 struct Recording<'a> {
     store: &'a SqliteStore,
-    batches: RefCell<Vec<Vec<Stmt>>>,
+    runs: usize,
+    batches: RefCell<Vec<(Vec<Stmt>, Vec<(f64, f64)>)>>,
 }
 
 impl Store for Recording<'_> {
     async fn batch(&self, c: Consistency, stmts: Vec<Stmt>) -> Result<Vec<Vec<Row>>, StoreError> {
-        self.batches.borrow_mut().push(stmts.clone());
+        if self.runs > 0 {
+            let costs = cost(self.store, &stmts, self.runs);
+            self.batches.borrow_mut().push((stmts.clone(), costs));
+        }
         self.store.batch(c, stmts).await
     }
     fn resume(&self, bookmark: &str) {
@@ -61,6 +66,8 @@ fn block_on<F: Future>(f: F) -> F::Output {
 
 struct Harness {
     store: SqliteStore,
+    /// Runs of each statement of a measured request's batches (0: not measured).
+    runs: usize,
     config: Config,
     random: SeededRandom,
     recent: RecentCache,
@@ -75,7 +82,7 @@ impl Harness {
         path: &str,
         token: &str,
         body: Option<Value>,
-    ) -> (u16, Value, Vec<Vec<Stmt>>) {
+    ) -> (u16, Value, Batches) {
         self.now += 1;
         let mut builder = http::Request::builder()
             .method(method)
@@ -95,6 +102,7 @@ impl Harness {
         let req = builder.body(Body::from(bytes)).expect("a request");
         let recording = Recording {
             store: &self.store,
+            runs: self.runs,
             batches: RefCell::new(Vec::new()),
         };
         let at = Timestamp(self.now);
@@ -119,12 +127,15 @@ impl Harness {
         path: &str,
         token: &str,
         body: Option<Value>,
-    ) -> (Value, Vec<Vec<Stmt>>) {
+    ) -> (Value, Batches) {
         let (got, body, batches) = self.send(method, path, token, body);
         assert_eq!(got, status, "{method} {path}: {body}");
         (body, batches)
     }
 }
+
+/// The batches of a request, each statement with its median times (prepare, run).
+type Batches = Vec<(Vec<Stmt>, Vec<(f64, f64)>)>;
 
 fn user(name: &str) -> Value {
     json!({
@@ -211,6 +222,7 @@ fn main() {
     let runs: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(200);
     let mut h = Harness {
         store: SqliteStore::open_in_memory(&SqliteStore::crate_migrations()).expect("migrations"),
+        runs: 0,
         config: Config::new(Some(ADMIN.into()), Some(SECRET)),
         random: SeededRandom(7),
         recent: RecentCache::default(),
@@ -243,7 +255,8 @@ fn main() {
             Some(user(&format!("seed{i}@example.com"))),
         );
     }
-    let mut measured: Vec<(&str, Vec<Vec<Stmt>>)> = Vec::new();
+    let mut measured: Vec<(&str, Batches)> = Vec::new();
+    h.runs = runs;
     let (_, b) = h.expect(
         201,
         "POST",
@@ -257,7 +270,9 @@ fn main() {
     let (created, b) = h.expect(201, "POST", "/scim/v2/Users", &token, Some(custom));
     measured.push(("create with the company's attribute", b));
     let id = created["id"].as_str().unwrap().to_string();
+    h.runs = 0;
     h.expect(200, "GET", &format!("/scim/v2/Users/{id}"), &token, None);
+    h.runs = runs;
     let patch = |path: &str, value: Value| {
         json!({ "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
                 "Operations": [{ "op": "replace", "path": path, "value": value }] })
@@ -285,8 +300,7 @@ fn main() {
     println!("# statements of each batch: median µs of {runs} runs on in-process SQLite, {users} employees");
     for (name, batches) in &measured {
         println!("\n## {name}: {} round trip(s)", batches.len());
-        for (n, batch) in batches.iter().enumerate() {
-            let times = cost(&h.store, batch, runs);
+        for (n, (batch, times)) in batches.iter().enumerate() {
             let prepared: f64 = times.iter().map(|t| t.0).sum();
             let ran: f64 = times.iter().map(|t| t.1).sum();
             println!(
@@ -295,7 +309,7 @@ fn main() {
                 batch.len()
             );
             println!("   prepare      run");
-            for (stmt, (p, t)) in batch.iter().zip(&times) {
+            for (stmt, (p, t)) in batch.iter().zip(times) {
                 println!("  {p:>7.1}  {t:>7.1} µs  {}", what(&stmt.sql));
                 if *t > SLOW_US {
                     for step in plan(&h.store, stmt) {

@@ -587,9 +587,16 @@ fn written(q: &mut Sql, scope: Scope<'_>, id: &UserId, write_id: &WriteId) -> St
     )
 }
 
-/// The user's `user_emails` rows, rewritten if this request's write took effect.
-pub fn replace_emails<'s>(scope: impl Into<Scope<'s>>, w: &UserWrite<'_>) -> Vec<Stmt> {
+/// The user's `user_emails` rows, rewritten if this request's write took effect and changed
+/// them: nothing when the write keeps the emails of `old` (the document it replaces, as of the
+/// version the write is conditional on), no delete when `old` had none (a create, a restore:
+/// a deleted user's rows went with it).
+pub fn replace_emails<'s>(scope: impl Into<Scope<'s>>, w: &UserWrite<'_>, old: &Doc) -> Vec<Stmt> {
     let scope: Scope<'s> = scope.into();
+    let old_rows = email_rows_json(old);
+    if old_rows == email_rows_json(w.doc) {
+        return Vec::new();
+    }
     let mut q = Sql::new();
     let tenant = q.tenant(scope);
     let id = q.bind(w.id);
@@ -607,7 +614,10 @@ pub fn replace_emails<'s>(scope: impl Into<Scope<'s>>, w: &UserWrite<'_>) -> Vec
          FROM users u, json_each({emails}) j \
          WHERE u.tenant_id = {tenant} AND u.id = {id} AND u.write_id = {write_id}"
     ));
-    vec![delete, insert]
+    match old_rows.as_array().is_none_or(Vec::is_empty) {
+        true => vec![insert],
+        false => vec![delete, insert],
+    }
 }
 
 /// The activation changes a write records (DESIGN §4); a deletion is recorded by
