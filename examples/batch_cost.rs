@@ -35,7 +35,7 @@ const PEAKON: &str = "urn:ietf:params:scim:schemas:extension:peakon:2.0:User";
 struct Recording<'a> {
     store: &'a SqliteStore,
     runs: usize,
-    batches: RefCell<Vec<(Vec<Stmt>, Vec<(f64, f64)>)>>,
+    batches: RefCell<Batches>,
 }
 
 impl Store for Recording<'_> {
