@@ -316,10 +316,13 @@ mod edge {
         // A write that may have committed events: the webhook sweep, after the answer (a
         // change's events reach the queue at once; the Cron Trigger's sweep catches whatever
         // this misses).
+        // Not for a SCIM write of a tenant without an active endpoint (its batch said so): no
+        // event of it is for a receiver, and the sweep would be a D1 round trip per write.
         let wrote = matches!(
             method,
             http::Method::POST | http::Method::PUT | http::Method::PATCH | http::Method::DELETE
-        ) && response.status().as_u16() < 400;
+        ) && response.status().as_u16() < 400
+            && ctx.webhooks != Some(false);
         if wrote {
             let store = open(&env, shard, &request_id)?;
             let schedule = config.webhooks.schedule;

@@ -21,6 +21,9 @@ pub struct AuthRow {
     pub last_used: Option<Timestamp>,
     /// The version of the tenant's attribute definitions (`tenants.attributes_version`).
     pub attributes_version: i64,
+    /// Whether the tenant has an active webhook endpoint (then a write's events are swept to
+    /// the queue right after its answer).
+    pub webhooks: bool,
 }
 
 impl FromRow for AuthRow {
@@ -32,6 +35,7 @@ impl FromRow for AuthRow {
             tenant_active: c.flag("tenant_active")?,
             last_used: c.opt_time("last_used")?,
             attributes_version: c.int("attributes_version")?,
+            webhooks: c.flag("webhooks")?,
         })
     }
 }
@@ -46,7 +50,7 @@ pub struct Authorized {
 }
 
 /// The first statement of every SCIM batch: the token's row, if it is not revoked, with its
-/// tenant's state and the tenant's attribute definitions (one row per definition, in creation
+/// tenant's state (active, webhooks) and the tenant's attribute definitions (one row per definition, in creation
 /// order; one row without any). Definitions still at version `known` are not read again: the
 /// caller has them.
 pub fn auth_check(hash: &TokenHash, known: Option<i64>) -> Query<Option<Authorized>> {
@@ -57,7 +61,9 @@ pub fn auth_check(hash: &TokenHash, known: Option<i64>) -> Query<Option<Authoriz
         q.stmt(format!(
             "SELECT tk.id AS token_id, tk.tenant_id AS tenant_id, tn.active AS tenant_active, \
              tk.last_used AS last_used, tn.attributes_version AS attributes_version, \
-             {known} AS known_version, {DEFINITION_COLUMNS_OF_A} \
+             {known} AS known_version, EXISTS (SELECT 1 FROM webhook_endpoints w \
+             WHERE w.tenant_id = tk.tenant_id AND w.state = 'active') AS webhooks, \
+             {DEFINITION_COLUMNS_OF_A} \
              FROM tokens tk JOIN tenants tn ON tn.id = tk.tenant_id \
              LEFT JOIN attributes a ON a.tenant_id = tk.tenant_id \
              AND tn.attributes_version IS NOT {known} \

@@ -105,6 +105,10 @@ pub struct Ctx<'a> {
     pub recent: Option<&'a crate::app::recent::RecentCache>,
     /// Who calls the admin API, once authenticated (its audit log names them).
     pub caller: Option<Caller>,
+    /// Whether the request's tenant has an active webhook endpoint, when a SCIM batch found
+    /// out: a write of a tenant without one has no event to sweep to the queue after its
+    /// answer (`None`: not known, sweep).
+    pub webhooks: Option<bool>,
 }
 
 /// An admin API caller: the operator, or a company admin's session.
@@ -135,6 +139,7 @@ impl<'a> Ctx<'a> {
             tenant: None,
             health_cache: None,
             recent: None,
+            webhooks: None,
             client: None,
         }
     }

@@ -139,6 +139,7 @@ impl ScimBatch {
             .map_err(store_error)?
             .ok_or_else(|| unauthorized(AuthFailure::Invalid))?;
         ctx.tenant = Some(auth.tenant_id.clone());
+        ctx.webhooks = Some(auth.webhooks);
         if !auth.tenant_active {
             return Err(unauthorized(AuthFailure::TenantDisabled));
         }
