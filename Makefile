@@ -5,7 +5,8 @@
 #   make crash  the crash-consistency runs alone (make test runs them too)
 #   make deploy ENV=staging|production   (docs/operations.md)
 #   make sign-in-link  a new one-time console sign-in link for the dev tenant (make dev running)
-.PHONY: dev test fuzz crash build deploy clean sign-in-link
+#   make bench  the worker against the team's ceiling worker and peers (figures, not a test)
+.PHONY: dev test fuzz crash build deploy clean sign-in-link bench
 
 dev:
 	@scripts/dev.sh
@@ -39,6 +40,14 @@ build:
 # migrations in order (stopping at the first failure), deploys, and asks /healthz.
 deploy:
 	@scripts/deploy.sh $(ENV)
+
+# Benchmarks print figures and assert nothing; make test runs none. `make bench` builds the
+# working tree and measures it beside the team's ceiling worker and the peer SCIM servers
+# (../shared/bench, set up into /tmp/bench-env when missing) under wrangler dev, interleaved, and
+# prints each ratio with today's goal (bench/ceiling.sh: REVS="REV ... worktree" compares
+# revisions; RUNS, REQUESTS, CONC, CAP, USERS, PEERS from the environment).
+bench:
+	@bench/ceiling.sh $(REVS)
 
 clean:
 	rm -rf build target .e2e .wrangler
