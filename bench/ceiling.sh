@@ -70,6 +70,10 @@ export WORKER_LOG_LEVEL="${WORKER_LOG_LEVEL:-warn}"
 export WRANGLER_SEND_METRICS=false NO_UPDATE_NOTIFIER=1
 unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY
 
+# bench_unthrottle (this checkout's bench/lib.sh), applied to each revision's worker_start.
+# shellcheck source=bench/lib.sh
+source "$PROJECT/bench/lib.sh"
+
 # Own names (bc_*), so that sourcing a revision's scripts/lib.sh cannot replace them.
 bc_say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 bc_die() { printf 'bench/ceiling.sh: %s\n' "$*" >&2; exit 1; }
@@ -245,7 +249,10 @@ for i in "${!LABELS[@]}"; do
   done
   worker_init "$RUN/worker-$i"
   printf '%s' "$label" | tr -c 'A-Za-z0-9._-' '_' >"$WORKER_DIR/label"
-  # Throughput beyond the per-token rate limit is what is measured here.
+  # Throughput beyond the per-token rate limit is what is measured here: on wrangler dev's
+  # command line (bench/lib.sh), and in the vars file for a revision whose wrangler dev read
+  # every var from it.
+  bench_unthrottle
   echo "SCIM_RATE_LIMIT=off" >>"$WORKER_DIR/vars"
   bc_say "$label: a fresh local D1 with its migrations; wrangler dev"
   # wrangler reads the wrangler.toml (and so the migrations) of the directory it runs in.

@@ -24,7 +24,7 @@
 #
 # One tenant per size, created through the admin API, then filled with the users of
 # examples/seed.rs's `query` scenario written through the application itself and loaded with
-# `wrangler d1 execute --local` (bench/seed.sh, as bench/query.sh does: the API would take many
+# `wrangler d1 execute --local` (bench/lib.sh, as bench/query.sh does: the API would take many
 # minutes for 100,000 users). All the tenants share the worker and its databases, so the
 # smallest tenant is measured beside 110,000 other users, as a tenant is in production. Then
 # bench/scale.py measures with one client on one keep-alive connection, the sizes interleaved.
@@ -36,7 +36,7 @@
 # On the 2-core machine: about 3 minutes to seed 111,000 users, 2-5 minutes to measure.
 set -uo pipefail
 source "$(dirname "$0")/../scripts/lib.sh"
-source "$ROOT/bench/seed.sh"
+source "$ROOT/bench/lib.sh"
 cd "$ROOT"
 
 SIZES="${1:-${SIZES:-1000,10000,100000}}"
@@ -61,7 +61,7 @@ OUT_TXT="$ROOT/.bench/scale-$SITTING.txt"
 OUT_JSON="$ROOT/.bench/scale-$SITTING.jsonl"
 worker_init "$(mktemp -d "$ROOT/.bench/scale.XXXXXX")"
 # Throughput beyond the per-token rate limit is what is measured here.
-echo "SCIM_RATE_LIMIT=off" >>"$WORKER_DIR/vars"
+bench_unthrottle
 RUN_DIR="$WORKER_DIR"
 trap 'worker_cleanup; exit 130' INT
 trap 'worker_cleanup; exit 143' TERM

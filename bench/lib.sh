@@ -1,6 +1,14 @@
-# Filling tenants quickly, for the benchmarks (sourced after scripts/lib.sh; defines functions,
-# runs nothing by itself). bench/scale.sh uses it; bench/query.sh does the same steps inline.
+# What the benchmarks share (sourced after scripts/lib.sh; defines functions, runs nothing by
+# itself). bench/scale.sh, bench/roster.sh and bench/ceiling.sh use it; bench/query.sh does the
+# seeding steps inline.
 #
+#   bench_unthrottle         makes worker_start (scripts/lib.sh) start `wrangler dev` with
+#                            `--var SCIM_RATE_LIMIT:off`, which lifts the per-token rate limit
+#                            (1,000 requests in 10 s) that a benchmark goes beyond. A line
+#                            SCIM_RATE_LIMIT=off in WORKER_DIR/vars does not: with `[secrets]
+#                            required` in wrangler.toml, wrangler dev reads only the secrets' names
+#                            from that file. An older scripts/lib.sh without `--var` on its command
+#                            line is left as it is (its wrangler dev read every var from the file).
 #   seed_build               builds the seed tool (examples/seed.rs, release)
 #   seed_query TENANTS_JSON  fills each tenant of TENANTS_JSON ([{"size", "tenant_id",
 #                            "token_id", ...}], the tenants the admin API created on the worker of
@@ -10,6 +18,15 @@
 #                            loaded with `wrangler d1 execute --local --file`, each shard's tenants
 #                            into that shard's database. The worker must be stopped meanwhile: the
 #                            database is written by one process at a time. Prints the times.
+
+bench_unthrottle() {
+  local def
+  def="$(declare -f worker_start)" || { echo "bench_unthrottle: source scripts/lib.sh first" >&2; return 1; }
+  case "$def" in
+    *"SCIM_RATE_LIMIT:off"*) ;;
+    *"--var "*) eval "${def/--var /--var SCIM_RATE_LIMIT:off --var }" ;;
+  esac
+}
 
 seed_build() {
   say "building the seed tool (examples/seed.rs, release)"
