@@ -30,9 +30,12 @@ import http.client
 import json
 import os
 import random
+import secrets
 import signal
 import statistics
+import subprocess
 import sys
+import tempfile
 import textwrap
 import time
 import urllib.parse
@@ -159,9 +162,6 @@ def run_pair(url, token, op, conc, requests, cap, targets_file, wrk, workdir):
     """A read-then-write run of bench/pair.lua: requests ÷ 2 pairs (at least one per
     connection), wrk with one thread per connection. Returns bench.py's run_wrk record, with
     the pair's figures (pairs, read_*, write_*); p50_us/p99_us/mean_us are the write's."""
-    import secrets
-    import subprocess
-    import tempfile
     env = dict(os.environ, BENCH_TOKEN=token or "")
     for k in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"):
         env.pop(k, None)
