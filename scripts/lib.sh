@@ -161,6 +161,31 @@ _build_worker() {
     die "stripping the worker's name section failed (log: target/worker-build.log)"
 }
 
+# The size budget of the worker's module, in bytes of build/index_bg.wasm gzipped at level 9
+# (Cloudflare counts the gzip of the uploaded bundle: this module and the small JavaScript glue).
+# `make test` fails above it (wasm_size_check). Issue 22's goal is WASM_GZIP_TARGET; until the
+# module gets there, the budget in force is an interim ceiling just above the size reached
+# (README "The worker's size"): lower it as the module shrinks; raise it only on purpose, saying
+# why in the commit.
+WASM_GZIP_TARGET=300000
+WASM_GZIP_BUDGET=490000
+
+# wasm_size_check: prints the module's gzipped and raw sizes against WASM_GZIP_BUDGET, and fails
+# when the gzipped size exceeds it. Deterministic: the build is, and so is zlib at level 9
+# (Python's gzip module, mtime 0).
+wasm_size_check() {
+  python3 - "$ROOT/build/index_bg.wasm" "$WASM_GZIP_BUDGET" "$WASM_GZIP_TARGET" <<'PY'
+import gzip, sys
+data = open(sys.argv[1], "rb").read()
+budget, target = int(sys.argv[2]), int(sys.argv[3])
+packed = len(gzip.compress(data, compresslevel=9, mtime=0))
+label = f"budget {budget:,}" if budget <= target else f"interim budget {budget:,}, target {target:,}"
+verdict = "within the budget" if packed <= budget else "OVER THE BUDGET"
+print(f"wasm size: {packed:,} bytes gzip ({label}), {len(data):,} raw: {verdict}", file=sys.stderr)
+sys.exit(0 if packed <= budget else 1)
+PY
+}
+
 # shard_bindings [ENV]: the D1 bindings of the shards, shard 0 first, as wrangler.toml declares
 # them (the top level, or [env.ENV]); src/store/shards.rs names the same (the config check sees to
 # it). Every shard has the same migrations.
