@@ -8,12 +8,16 @@
 //! and D1's 50-byte LIKE pattern limit does not apply (DESIGN §9). Values that filters read come
 //! from the folded document (`u.folded`) or from columns; `emails` equality is answered from the
 //! `user_emails` index; employee references ([`Resolved::Refers`]) from `employee_refs`,
-//! naming the employee as writes do ([`employee_named`]).
+//! naming the employee as writes do ([`employee_named`]). A substring comparison of three
+//! characters or more on an attribute the substring index covers (`store::substrings`) is
+//! that comparison and a lookup in the index, which finds its candidates: the comparison still
+//! decides, so the answer is the one [`scan_filter_sql`] (the comparisons alone) gives.
 //!
 //! Everything is rendered into the statement's own [`Sql`] builder, which numbers the
 //! parameters. D1 allows 100 bound parameters and 100 KB of SQL per statement (DESIGN §9). A
-//! filter costs at most two parameters per comparison (two only for an employee reference
-//! whose folded literal differs from the literal), and [`filter_sql`] refuses (400
+//! filter costs at most two parameters per comparison (two only for a substring comparison the
+//! index answers, and for an employee reference whose folded literal differs from the
+//! literal), and [`filter_sql`] refuses (400
 //! `invalidFilter`) one whose SQL or parameters would not leave room for the rest of its
 //! statement ([`FILTER_MAX_PARAMS`], [`FILTER_MAX_SQL_BYTES`]); the parser's limits keep real
 //! filters well below both. (An employee reference renders to about 1 KB of SQL, so a filter
@@ -27,6 +31,7 @@
 //! condition "after this position" for cursor pages, which an index can answer without OFFSET.
 
 use super::builder::Sql;
+use super::substrings::Lookup;
 use super::Value;
 use crate::model::TokenHash;
 use crate::scim::columns;
@@ -71,21 +76,33 @@ fn never_null(column: &str) -> bool {
 }
 
 /// Whether every user the filter can match is found by an index lookup: an equality on an
-/// indexed column or an `emails` lookup, in every branch of an `or`, in some side of an `and`.
-/// These are the look-ups IdPs make (`userName eq`, `externalId eq`, `id eq`,
-/// `emails[type eq "work"].value eq`). A page of them is sorted after the lookup; without this
+/// indexed column, an `emails` lookup or a substring the substring index answers, in every
+/// branch of an `or`, in some side of an `and`. These are the look-ups IdPs make
+/// (`userName eq`, `externalId eq`, `id eq`, `emails[type eq "work"].value eq`), and searches
+/// (`name.familyName co "berg"`). A page of them is sorted after the lookup; without this
 /// knowledge SQLite, which has no statistics and guesses that a tenant has few users, would
 /// rather walk the order's index through the whole tenant and test every row.
 pub fn selective(f: &Resolved) -> bool {
+    selective_with(f, true)
+}
+
+/// [`selective`], with or without the substring index.
+fn selective_with(f: &Resolved, substrings: bool) -> bool {
     match f {
         Resolved::Compare {
             target: Target::Column(c),
             op: CompareOp::Eq,
             ..
         } => indexed(c),
-        Resolved::Any { array, filter } => is_emails_lookup(array, filter),
-        Resolved::And(a, b) => selective(a) || selective(b),
-        Resolved::Or(a, b) => selective(a) && selective(b),
+        Resolved::Compare { target, op, value } => {
+            substrings && Lookup::of_compare(target, *op, value).is_some()
+        }
+        Resolved::Any { array, filter } => {
+            is_emails_lookup(array, filter)
+                || (substrings && Lookup::of_any(array, filter).is_some())
+        }
+        Resolved::And(a, b) => selective_with(a, substrings) || selective_with(b, substrings),
+        Resolved::Or(a, b) => selective_with(a, substrings) && selective_with(b, substrings),
         Resolved::Const(false) => true,
         _ => false,
     }
@@ -129,6 +146,8 @@ struct Render<'q> {
     hash: &'q TokenHash,
     /// `json_each` aliases used so far.
     aliases: usize,
+    /// Whether substring comparisons look their candidates up in the substring index.
+    substrings: bool,
 }
 
 impl Render<'_> {
@@ -159,11 +178,32 @@ fn read(target: &Target, elem: Option<&str>) -> Result<String, ScimError> {
 /// Renders `filter` into the statement `q` (whose tenant is the token's with `hash`); 400
 /// `invalidFilter` when it would not fit in a D1 statement.
 pub fn filter_sql(filter: &Resolved, q: &mut Sql, hash: &TokenHash) -> Result<Where, ScimError> {
+    render_where(filter, q, hash, true)
+}
+
+/// [`filter_sql`] without the substring index: each substring comparison reads every user of
+/// the tenant. What filters rendered to before the index, and the reference its tests compare
+/// the indexed SQL with.
+pub fn scan_filter_sql(
+    filter: &Resolved,
+    q: &mut Sql,
+    hash: &TokenHash,
+) -> Result<Where, ScimError> {
+    render_where(filter, q, hash, false)
+}
+
+fn render_where(
+    filter: &Resolved,
+    q: &mut Sql,
+    hash: &TokenHash,
+    substrings: bool,
+) -> Result<Where, ScimError> {
     let before = q.len();
     let mut b = Render {
         q,
         hash,
         aliases: 0,
+        substrings,
     };
     let sql = render(filter, &mut b, None)?;
     let params = q.len() - before;
@@ -176,7 +216,7 @@ pub fn filter_sql(filter: &Resolved, q: &mut Sql, hash: &TokenHash) -> Result<Wh
     }
     Ok(Where {
         sql,
-        selective: selective(filter),
+        selective: selective_with(filter, substrings),
     })
 }
 
@@ -215,7 +255,15 @@ fn render(f: &Resolved, b: &mut Render<'_>, elem: Option<&str>) -> Result<String
         }
         Resolved::Compare { target, op, value } => {
             let never_null = matches!(target, Target::Column(c) if never_null(c));
-            compare(&read(target, elem)?, never_null, *op, value, b)
+            let comparison = compare(&read(target, elem)?, never_null, *op, value, b);
+            match Lookup::of_compare(target, *op, value).filter(|_| b.substrings) {
+                // The lookup finds the candidates, the comparison decides.
+                Some(lookup) => {
+                    let tenant = b.q.tenant_of_token(b.hash);
+                    format!("({} AND {comparison})", lookup.sql(b.q, &tenant))
+                }
+                None => comparison,
+            }
         }
         Resolved::Refers {
             attribute,
@@ -245,10 +293,17 @@ fn render(f: &Resolved, b: &mut Render<'_>, elem: Option<&str>) -> Result<String
             b.aliases += 1;
             let alias = format!("e{}", b.aliases);
             let inner = render(filter, b, Some(&alias))?;
-            format!(
+            let any = format!(
                 "EXISTS (SELECT 1 FROM json_each(u.folded, '{}') {alias} WHERE {inner})",
                 json_path(array)?
-            )
+            );
+            match Lookup::of_any(array, filter).filter(|_| b.substrings) {
+                Some(lookup) => {
+                    let tenant = b.q.tenant_of_token(b.hash);
+                    format!("({} AND {any})", lookup.sql(b.q, &tenant))
+                }
+                None => any,
+            }
         }
     })
 }
@@ -523,6 +578,18 @@ mod tests {
         statement().tenant_of_token(&hash())
     }
 
+    /// The substring index's lookup of the FTS5 query bound as `terms` (`store::substrings`).
+    fn lookup(terms: &str) -> String {
+        let tenant = tenant();
+        format!(
+            "u.id IN (SELECT t.id FROM user_substrings f CROSS JOIN users t ON t.rowid = f.rowid \
+             WHERE f.user_substrings MATCH ((SELECT 'tenant : \"' || replace(substr(g, 1, 3), '\"', '\"\"') \
+             || '\" AND tenant : \"' || replace(substr(g, 2, 3), '\"', '\"\"') || '\" AND ' \
+             FROM (SELECT substr('____' || coalesce({tenant}, ''), -4) AS g)) || {terms}) \
+             AND t.tenant_id = {tenant})"
+        )
+    }
+
     #[test]
     fn resolved_filters_render_to_sql_and_parameters() {
         let table: Vec<(&str, String, Vec<Value>)> = vec![
@@ -548,8 +615,23 @@ mod tests {
             ),
             (
                 "emails[type eq \"work\" and value co \"@example.com\"]",
-                "EXISTS (SELECT 1 FROM json_each(u.folded, '$.\"emails\"') e1 WHERE ((json_extract(e1.value, '$.\"type\"') IS ?2) AND (json_extract(e1.value, '$.\"value\"') IS NOT NULL AND instr(json_extract(e1.value, '$.\"value\"'), ?3) > 0)))".into(),
-                vec![t("work"), t("@example.com")],
+                format!("({} AND EXISTS (SELECT 1 FROM json_each(u.folded, '$.\"emails\"') e1 WHERE ((json_extract(e1.value, '$.\"type\"') IS ?2) AND (json_extract(e1.value, '$.\"value\"') IS NOT NULL AND instr(json_extract(e1.value, '$.\"value\"'), ?3) > 0))))", lookup("?4")),
+                vec![
+                    t("work"),
+                    t("@example.com"),
+                    t("emails : \"@ex\" AND emails : \"exa\" AND emails : \"xam\" AND emails : \"amp\" AND emails : \"ple\" AND emails : \"le.\" AND emails : \"e.c\" AND emails : \"com\""),
+                ],
+            ),
+            // Two characters: no trigram, the comparison alone.
+            (
+                "emails co \"@x\"",
+                "EXISTS (SELECT 1 FROM json_each(u.folded, '$.\"emails\"') e1 WHERE (json_extract(e1.value, '$.\"value\"') IS NOT NULL AND instr(json_extract(e1.value, '$.\"value\"'), ?2) > 0))".into(),
+                vec![t("@x")],
+            ),
+            (
+                "userName co \"Ann\"",
+                format!("({} AND (instr(u.user_name_fold, ?2) > 0))", lookup("?3")),
+                vec![t("ann"), t("user_name : \"ann\"")],
             ),
             (
                 "name.familyName sw \"O'\"",
@@ -569,8 +651,14 @@ mod tests {
             ("title co \"\"", "(json_extract(u.folded, '$.\"title\"') IS NOT NULL)".into(), vec![]),
             (
                 "displayName ew \"Straße\"",
-                "(json_extract(u.folded, '$.\"displayName\"') IS NOT NULL AND substr(json_extract(u.folded, '$.\"displayName\"'), -7) = ?2)".into(),
-                vec![t("strasse")],
+                format!("({} AND (json_extract(u.folded, '$.\"displayName\"') IS NOT NULL AND substr(json_extract(u.folded, '$.\"displayName\"'), -7) = ?2))", lookup("?3")),
+                vec![t("strasse"), t("display_name : \"str\" AND display_name : \"tra\" AND display_name : \"ras\" AND display_name : \"ass\" AND display_name : \"sse\"")],
+            ),
+            // Not covered: the comparison alone.
+            (
+                "title co \"Engineer\"",
+                "(json_extract(u.folded, '$.\"title\"') IS NOT NULL AND instr(json_extract(u.folded, '$.\"title\"'), ?2) > 0)".into(),
+                vec![t("engineer")],
             ),
             ("active eq false", "(u.active = ?2)".into(), vec![Value::Int(0)]),
             (
@@ -642,6 +730,13 @@ mod tests {
         .unwrap();
         let (sql, params) = render_filter(&resolve(&f, &TenantSchema::default()).unwrap());
         assert_eq!(params.len(), Limits::DEFAULT.max_terms);
+        assert!(sql.len() <= FILTER_MAX_SQL_BYTES, "{} bytes", sql.len());
+        // The most expensive the substring index answers: a document value with its lookup
+        // (two parameters), as many times as the parser allows.
+        let text = vec!["name.formatted ew \"xyz\""; Limits::DEFAULT.max_terms].join(" or ");
+        let f = parse_filter(&text, &Limits::DEFAULT).unwrap();
+        let (sql, params) = render_filter(&resolve(&f, &TenantSchema::default()).unwrap());
+        assert_eq!(params.len(), 2 * Limits::DEFAULT.max_terms);
         assert!(sql.len() <= FILTER_MAX_SQL_BYTES, "{} bytes", sql.len());
     }
 
