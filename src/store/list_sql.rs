@@ -31,7 +31,7 @@
 //! condition "after this position" for cursor pages, which an index can answer without OFFSET.
 
 use super::builder::Sql;
-use super::substrings::Lookup;
+use super::substrings::{Candidates, Lookup};
 use super::Value;
 use crate::model::TokenHash;
 use crate::scim::columns;
@@ -76,33 +76,28 @@ fn never_null(column: &str) -> bool {
 }
 
 /// Whether every user the filter can match is found by an index lookup: an equality on an
-/// indexed column, an `emails` lookup or a substring the substring index answers, in every
-/// branch of an `or`, in some side of an `and`. These are the look-ups IdPs make
-/// (`userName eq`, `externalId eq`, `id eq`, `emails[type eq "work"].value eq`), and searches
-/// (`name.familyName co "berg"`). A page of them is sorted after the lookup; without this
+/// indexed column or an `emails` lookup, in every branch of an `or`, in some side of an `and`;
+/// else candidates the substring index finds (`substrings::Candidates`). These are the
+/// look-ups IdPs make (`userName eq`, `externalId eq`, `id eq`,
+/// `emails[type eq "work"].value eq`), and searches (`name.familyName co "berg"`). A page of them is sorted after the lookup; without this
 /// knowledge SQLite, which has no statistics and guesses that a tenant has few users, would
 /// rather walk the order's index through the whole tenant and test every row.
 pub fn selective(f: &Resolved) -> bool {
-    selective_with(f, true)
+    by_equalities(f) || Candidates::of(f).is_some()
 }
 
-/// [`selective`], with or without the substring index.
-fn selective_with(f: &Resolved, substrings: bool) -> bool {
+/// [`selective`] by equalities alone (the substring index aside): then no candidates are looked
+/// up in it, the equality's index finds the rows.
+fn by_equalities(f: &Resolved) -> bool {
     match f {
         Resolved::Compare {
             target: Target::Column(c),
             op: CompareOp::Eq,
             ..
         } => indexed(c),
-        Resolved::Compare { target, op, value } => {
-            substrings && Lookup::of_compare(target, *op, value).is_some()
-        }
-        Resolved::Any { array, filter } => {
-            is_emails_lookup(array, filter)
-                || (substrings && Lookup::of_any(array, filter).is_some())
-        }
-        Resolved::And(a, b) => selective_with(a, substrings) || selective_with(b, substrings),
-        Resolved::Or(a, b) => selective_with(a, substrings) && selective_with(b, substrings),
+        Resolved::Any { array, filter } => is_emails_lookup(array, filter),
+        Resolved::And(a, b) => by_equalities(a) || by_equalities(b),
+        Resolved::Or(a, b) => by_equalities(a) && by_equalities(b),
         Resolved::Const(false) => true,
         _ => false,
     }
@@ -146,8 +141,11 @@ struct Render<'q> {
     hash: &'q TokenHash,
     /// `json_each` aliases used so far.
     aliases: usize,
-    /// Whether substring comparisons look their candidates up in the substring index.
-    substrings: bool,
+    /// Whether the filter's candidates are looked up in the substring index: the columns its
+    /// substring comparisons read are then read as `+u.<column>`, the same value that no index
+    /// answers (otherwise SQLite, without statistics, would rather walk such a column's index
+    /// for `IS NOT NULL` than look the candidates up).
+    looked_up: bool,
 }
 
 impl Render<'_> {
@@ -199,13 +197,24 @@ fn render_where(
     substrings: bool,
 ) -> Result<Where, ScimError> {
     let before = q.len();
+    let by_equalities = by_equalities(filter);
+    let candidates = Candidates::of(filter).filter(|_| substrings && !by_equalities);
     let mut b = Render {
         q,
         hash,
         aliases: 0,
-        substrings,
+        looked_up: candidates.is_some(),
     };
     let sql = render(filter, &mut b, None)?;
+    // The candidates found by the index, and the filter deciding on each.
+    let candidates_sql = candidates.is_some();
+    let sql = match candidates {
+        Some(c) => {
+            let tenant = q.tenant_of_token(hash);
+            format!("({} AND {sql})", c.sql(q, &tenant))
+        }
+        None => sql,
+    };
     let params = q.len() - before;
     if params > FILTER_MAX_PARAMS || sql.len() > FILTER_MAX_SQL_BYTES {
         return Err(ScimError::InvalidFilter(format!(
@@ -215,8 +224,8 @@ fn render_where(
         )));
     }
     Ok(Where {
+        selective: by_equalities || candidates_sql,
         sql,
-        selective: selective_with(filter, substrings),
     })
 }
 
@@ -255,15 +264,16 @@ fn render(f: &Resolved, b: &mut Render<'_>, elem: Option<&str>) -> Result<String
         }
         Resolved::Compare { target, op, value } => {
             let never_null = matches!(target, Target::Column(c) if never_null(c));
-            let comparison = compare(&read(target, elem)?, never_null, *op, value, b);
-            match Lookup::of_compare(target, *op, value).filter(|_| b.substrings) {
-                // The lookup finds the candidates, the comparison decides.
-                Some(lookup) => {
-                    let tenant = b.q.tenant_of_token(b.hash);
-                    format!("({} AND {comparison})", lookup.sql(b.q, &tenant))
+            let x = read(target, elem)?;
+            let x = match target {
+                Target::Column(_)
+                    if b.looked_up && Lookup::of_compare(target, *op, value).is_some() =>
+                {
+                    format!("+{x}")
                 }
-                None => comparison,
-            }
+                _ => x,
+            };
+            compare(&x, never_null, *op, value, b)
         }
         Resolved::Refers {
             attribute,
@@ -293,17 +303,10 @@ fn render(f: &Resolved, b: &mut Render<'_>, elem: Option<&str>) -> Result<String
             b.aliases += 1;
             let alias = format!("e{}", b.aliases);
             let inner = render(filter, b, Some(&alias))?;
-            let any = format!(
+            format!(
                 "EXISTS (SELECT 1 FROM json_each(u.folded, '{}') {alias} WHERE {inner})",
                 json_path(array)?
-            );
-            match Lookup::of_any(array, filter).filter(|_| b.substrings) {
-                Some(lookup) => {
-                    let tenant = b.q.tenant_of_token(b.hash);
-                    format!("({} AND {any})", lookup.sql(b.q, &tenant))
-                }
-                None => any,
-            }
+            )
         }
     })
 }
@@ -630,7 +633,7 @@ mod tests {
             ),
             (
                 "userName co \"Ann\"",
-                format!("({} AND (instr(u.user_name_fold, ?2) > 0))", lookup("?3")),
+                format!("({} AND (instr(+u.user_name_fold, ?2) > 0))", lookup("?3")),
                 vec![t("ann"), t("user_name : \"ann\"")],
             ),
             (
@@ -732,8 +735,11 @@ mod tests {
         assert_eq!(params.len(), Limits::DEFAULT.max_terms);
         assert!(sql.len() <= FILTER_MAX_SQL_BYTES, "{} bytes", sql.len());
         // The most expensive the substring index answers: a document value with its lookup
-        // (two parameters), as many times as the parser allows.
-        let text = vec!["name.formatted ew \"xyz\""; Limits::DEFAULT.max_terms].join(" or ");
+        // (two parameters), as many times as the parser allows, each pattern another.
+        let text = (0..Limits::DEFAULT.max_terms)
+            .map(|i| format!("name.formatted ew \"x{i:02}\""))
+            .collect::<Vec<_>>()
+            .join(" or ");
         let f = parse_filter(&text, &Limits::DEFAULT).unwrap();
         let (sql, params) = render_filter(&resolve(&f, &TenantSchema::default()).unwrap());
         assert_eq!(params.len(), 2 * Limits::DEFAULT.max_terms);

@@ -186,10 +186,10 @@ impl Lookup {
         })
     }
 
-    /// The lookup as an SQL condition on `users u`: `u.id` among the ids of the tenant
-    /// `tenant` (SQL) whose indexed column holds every trigram. One parameter (the trigrams,
-    /// as an FTS5 query); the tenant's tag is computed in SQL from `tenant`.
-    pub fn sql(&self, q: &mut Sql, tenant: &str) -> String {
+    /// The lookup as a SELECT of the ids of the tenant `tenant` (SQL) whose indexed column
+    /// holds every trigram. One parameter (the trigrams, as an FTS5 query); the tenant's tag is
+    /// computed in SQL from `tenant`.
+    fn select(&self, q: &mut Sql, tenant: &str) -> String {
         let terms = self
             .terms
             .iter()
@@ -198,10 +198,62 @@ impl Lookup {
             .join(" AND ");
         let terms = q.bind(terms);
         format!(
-            "u.id IN (SELECT t.id FROM {TABLE} f CROSS JOIN users t ON t.rowid = f.rowid \
-             WHERE f.{TABLE} MATCH ({} || {terms}) AND t.tenant_id = {tenant})",
+            "SELECT t.id FROM {TABLE} f CROSS JOIN users t ON t.rowid = f.rowid \
+             WHERE f.{TABLE} MATCH ({} || {terms}) AND t.tenant_id = {tenant}",
             tag_terms(tenant)
         )
+    }
+
+    /// How many trigrams it asks for (more: likely fewer candidates).
+    fn strength(&self) -> usize {
+        self.terms.len()
+    }
+}
+
+/// The users a filter can match, as lookups in the index (their union), when every match is
+/// in them: a lookup answers a substring comparison (or an element's), an `and` takes the
+/// stronger side's, an `or` needs both sides'. `None`: some match may be outside the index's
+/// reach (`not`, a short pattern, an attribute it does not cover).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Candidates(Vec<Lookup>);
+
+impl Candidates {
+    pub fn of(filter: &Resolved) -> Option<Candidates> {
+        match filter {
+            Resolved::Compare { target, op, value } => {
+                Lookup::of_compare(target, *op, value).map(|l| Candidates(vec![l]))
+            }
+            Resolved::Any { array, filter } => {
+                Lookup::of_any(array, filter).map(|l| Candidates(vec![l]))
+            }
+            Resolved::And(a, b) => match (Candidates::of(a), Candidates::of(b)) {
+                (Some(x), Some(y)) => Some(if y.better_than(&x) { y } else { x }),
+                (x, y) => x.or(y),
+            },
+            Resolved::Or(a, b) => {
+                let (mut x, y) = (Candidates::of(a)?, Candidates::of(b)?);
+                for l in y.0 {
+                    if !x.0.contains(&l) {
+                        x.0.push(l);
+                    }
+                }
+                Some(x)
+            }
+            _ => None,
+        }
+    }
+
+    /// Fewer lookups (a union reads each), then more trigrams.
+    fn better_than(&self, other: &Candidates) -> bool {
+        let weakest = |c: &Candidates| c.0.iter().map(Lookup::strength).min().unwrap_or(0);
+        (self.0.len(), usize::MAX - weakest(self)) < (other.0.len(), usize::MAX - weakest(other))
+    }
+
+    /// The condition on `users u`: `u.id` among the candidates of the tenant `tenant` (SQL).
+    /// One parameter a lookup.
+    pub fn sql(&self, q: &mut Sql, tenant: &str) -> String {
+        let selects: Vec<String> = self.0.iter().map(|l| l.select(q, tenant)).collect();
+        format!("u.id IN ({})", selects.join(" UNION "))
     }
 }
 
@@ -353,6 +405,39 @@ mod tests {
         }
     }
 
+    fn candidates(filter: &str) -> Option<Vec<&'static str>> {
+        let f = resolve(
+            &parse_filter(filter, &Limits::DEFAULT).unwrap(),
+            &TenantSchema::default(),
+        )
+        .unwrap();
+        Candidates::of(&f).map(|c| c.0.iter().map(|l| l.column).collect())
+    }
+
+    /// Which filters have their candidates in the index, from which lookups: `and` takes the
+    /// side with fewer lookups, then more trigrams; `or` needs both sides' (a lookup once);
+    /// `not`, short patterns and other attributes none.
+    #[test]
+    fn filters_find_their_candidates_in_the_index_when_every_match_is_there() {
+        let table: Vec<(&str, Option<Vec<&str>>)> = vec![
+            ("name.familyName co \"berg\"", Some(vec!["family_name"])),
+            ("name.familyName co \"berg\" and title co \"x\"", Some(vec!["family_name"])),
+            ("userName co \"ann\" and name.familyName co \"berg\"", Some(vec!["family_name"])),
+            ("name.familyName co \"ber\" and userName co \"anna\"", Some(vec!["user_name"])),
+            ("(userName co \"ann\" or emails co \"ann\") and displayName co \"xyz\"", Some(vec!["display_name"])),
+            ("userName co \"ann\" or emails co \"ann\"", Some(vec!["user_name", "emails"])),
+            ("userName co \"ann\" or userName co \"ann\"", Some(vec!["user_name"])),
+            ("userName co \"ann\" or title co \"ann\"", None),
+            ("userName co \"ann\" or userName co \"an\"", None),
+            ("not (userName co \"ann\")", None),
+            ("not (userName co \"ann\") and emails co \"@ex\"", Some(vec!["emails"])),
+            ("active eq true", None),
+        ];
+        for (filter, expected) in table {
+            assert_eq!(candidates(filter), expected, "{filter}");
+        }
+    }
+
     #[test]
     fn long_patterns_ask_for_evenly_spaced_trigrams_first_and_last_included() {
         let t = trigrams("abcdefghijklmnopqrstuvwxyz").unwrap();
@@ -371,7 +456,7 @@ mod tests {
     fn the_lookup_binds_one_fts5_query_with_quotes_doubled() {
         let mut q = Sql::new();
         let l = lookup("name.formatted co \"a\\\"b\"").unwrap();
-        let sql = l.sql(&mut q, "'tnt_x'");
+        let sql = Candidates(vec![l]).sql(&mut q, "'tnt_x'");
         assert_eq!(
             q.bound(),
             &[super::super::Value::Text("formatted : \"a\"\"b\"".into())]
