@@ -459,3 +459,29 @@ pub fn reschedule(tenant: &TenantId) -> Stmt {
         "UPDATE deleted_users SET purge_at = {purge_at} WHERE tenant_id = {t}"
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The erasure job budgets its statements by [`PURGE_STATEMENTS`] (D1's 1,000 a run).
+    #[test]
+    fn purge_returns_as_many_statements_as_it_says() {
+        let tenant = TenantId::new("tnt_a");
+        let by = Purger {
+            at: Timestamp(0),
+            request_id: "r",
+            client: "c",
+        };
+        let id = UserId::new("u");
+        for selection in [
+            Purging::One(&id),
+            Purging::Due {
+                now: Timestamp(0),
+                limit: 5,
+            },
+        ] {
+            assert_eq!(purge(&tenant, selection, &by).len(), PURGE_STATEMENTS);
+        }
+    }
+}
