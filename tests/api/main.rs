@@ -30,5 +30,6 @@ mod robustness;
 mod scanner;
 mod scenarios;
 mod shards;
+mod substrings;
 mod tenants;
 mod webhooks;
