@@ -273,7 +273,8 @@ fn required_substring<'f>(
         } if substring_op(*op) && pattern.chars().count() >= MIN_CHARS => {
             Some((column(key)?, pattern.as_str()))
         }
-        Resolved::And(a, b) => match (required_substring(a, column), required_substring(b, column)) {
+        Resolved::And(a, b) => match (required_substring(a, column), required_substring(b, column))
+        {
             (Some(l), Some(r)) if r.1.chars().count() > l.1.chars().count() => Some(r),
             (l, r) => l.or(r),
         },
@@ -421,16 +422,37 @@ mod tests {
     fn filters_find_their_candidates_in_the_index_when_every_match_is_there() {
         let table: Vec<(&str, Option<Vec<&str>>)> = vec![
             ("name.familyName co \"berg\"", Some(vec!["family_name"])),
-            ("name.familyName co \"berg\" and title co \"x\"", Some(vec!["family_name"])),
-            ("userName co \"ann\" and name.familyName co \"berg\"", Some(vec!["family_name"])),
-            ("name.familyName co \"ber\" and userName co \"anna\"", Some(vec!["user_name"])),
-            ("(userName co \"ann\" or emails co \"ann\") and displayName co \"xyz\"", Some(vec!["display_name"])),
-            ("userName co \"ann\" or emails co \"ann\"", Some(vec!["user_name", "emails"])),
-            ("userName co \"ann\" or userName co \"ann\"", Some(vec!["user_name"])),
+            (
+                "name.familyName co \"berg\" and title co \"x\"",
+                Some(vec!["family_name"]),
+            ),
+            (
+                "userName co \"ann\" and name.familyName co \"berg\"",
+                Some(vec!["family_name"]),
+            ),
+            (
+                "name.familyName co \"ber\" and userName co \"anna\"",
+                Some(vec!["user_name"]),
+            ),
+            (
+                "(userName co \"ann\" or emails co \"ann\") and displayName co \"xyz\"",
+                Some(vec!["display_name"]),
+            ),
+            (
+                "userName co \"ann\" or emails co \"ann\"",
+                Some(vec!["user_name", "emails"]),
+            ),
+            (
+                "userName co \"ann\" or userName co \"ann\"",
+                Some(vec!["user_name"]),
+            ),
             ("userName co \"ann\" or title co \"ann\"", None),
             ("userName co \"ann\" or userName co \"an\"", None),
             ("not (userName co \"ann\")", None),
-            ("not (userName co \"ann\") and emails co \"@ex\"", Some(vec!["emails"])),
+            (
+                "not (userName co \"ann\") and emails co \"@ex\"",
+                Some(vec!["emails"]),
+            ),
             ("active eq true", None),
         ];
         for (filter, expected) in table {

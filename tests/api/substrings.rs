@@ -90,9 +90,36 @@ fn ids(app: &TestApp, t: &Tenant, filter: &str, indexed: bool) -> BTreeSet<Strin
 /// Pieces of values: case pairs, Unicode folds ("ß"/"SS", "İ"), canonically equivalent forms,
 /// LIKE's wildcards and escape, quotes, separators, digits.
 const PIECES: &[&str] = &[
-    "ann", "Ann", "ANNA", "berg", "Berg", "ÖBERG", "öberg", "ß", "SS", "ss", "é", "e\u{301}",
-    "É", "İ", "i\u{307}", "%", "_", "\\", "\"", "'", "@", ".", "-", " ", "x@ex.com",
-    "@Example.COM", "12", "0", "ﬃ", "straße",
+    "ann",
+    "Ann",
+    "ANNA",
+    "berg",
+    "Berg",
+    "ÖBERG",
+    "öberg",
+    "ß",
+    "SS",
+    "ss",
+    "é",
+    "e\u{301}",
+    "É",
+    "İ",
+    "i\u{307}",
+    "%",
+    "_",
+    "\\",
+    "\"",
+    "'",
+    "@",
+    ".",
+    "-",
+    " ",
+    "x@ex.com",
+    "@Example.COM",
+    "12",
+    "0",
+    "ﬃ",
+    "straße",
 ];
 
 fn text() -> impl Strategy<Value = String> + Clone {
@@ -141,7 +168,8 @@ fn user() -> impl Strategy<Value = Value> {
                         name.insert(k.into(), json!(v));
                     }
                 }
-                let mut u = json!({ "schemas": [CORE, ENTERPRISE], "userName": user_name, "name": name });
+                let mut u =
+                    json!({ "schemas": [CORE, ENTERPRISE], "userName": user_name, "name": name });
                 if let Some(d) = display {
                     u["displayName"] = json!(d);
                 }
@@ -165,11 +193,18 @@ fn user() -> impl Strategy<Value = Value> {
 /// A pattern: some pieces, or a part of the users' values (so that filters match), in either
 /// case.
 fn pattern(values: Vec<String>) -> impl Strategy<Value = String> + Clone {
-    let part = (prop::sample::select(values), any::<prop::sample::Index>(), 1..=8usize, any::<bool>())
+    let part = (
+        prop::sample::select(values),
+        any::<prop::sample::Index>(),
+        1..=8usize,
+        any::<bool>(),
+    )
         .prop_map(|(v, at, len, upper)| {
             let chars: Vec<char> = v.chars().collect();
             let start = at.index(chars.len().max(1)).min(chars.len());
-            let s: String = chars[start..(start + len).min(chars.len())].iter().collect();
+            let s: String = chars[start..(start + len).min(chars.len())]
+                .iter()
+                .collect();
             if upper {
                 s.to_uppercase()
             } else {
@@ -339,18 +374,20 @@ fn segments(c: &Connection) -> i64 {
 
 fn owed(app: &TestApp) -> i64 {
     app.store.with_conn(|c| {
-        c.query_row(
-            "SELECT count(*) FROM user_substrings_compaction",
-            [],
-            |r| r.get(0),
-        )
+        c.query_row("SELECT count(*) FROM user_substrings_compaction", [], |r| {
+            r.get(0)
+        })
         .unwrap()
     })
 }
 
+/// An index's entries, each (trigram, rowid, column) with how often it is there, and its
+/// averages record.
+type Entries = (Vec<(String, i64, String, i64)>, Vec<u8>);
+
 /// Every entry of an index: each (trigram, rowid, column) with how often it is there
 /// (`fts5vocab`'s instances), and its averages record (row count and token totals).
-fn entries(c: &Connection, table: &str) -> (Vec<(String, i64, String, i64)>, Vec<u8>) {
+fn entries(c: &Connection, table: &str) -> Entries {
     c.execute_batch(&format!(
         "DROP TABLE IF EXISTS temp.{table}_instances; \
          CREATE VIRTUAL TABLE temp.{table}_instances USING fts5vocab(main, {table}, instance);"
@@ -367,7 +404,11 @@ fn entries(c: &Connection, table: &str) -> (Vec<(String, i64, String, i64)>, Vec
         .map(Result::unwrap)
         .collect();
     let averages = c
-        .query_row(&format!("SELECT block FROM {table}_data WHERE id = 1"), [], |r| r.get(0))
+        .query_row(
+            &format!("SELECT block FROM {table}_data WHERE id = 1"),
+            [],
+            |r| r.get(0),
+        )
         .unwrap();
     (all, averages)
 }
@@ -428,29 +469,88 @@ fn the_index_holds_exactly_what_users_hold_after_every_kind_of_write() {
     let other = app.new_tenant("Other writes");
     let mut ids = Vec::new();
     for (i, family) in ["Berg", "Öberg", "Straße", "Lind"].iter().enumerate() {
-        let body = person(&format!("u{i}@example.com"), family, &[&format!("u{i}@example.com"), "Shared@Example.org"]);
-        ids.push(app.scim(&t.token, "POST", "/Users", Some(body.clone())).json()["id"].as_str().unwrap().to_string());
-        app.scim(&other.token, "POST", "/Users", Some(body)).expect(201);
+        let body = person(
+            &format!("u{i}@example.com"),
+            family,
+            &[&format!("u{i}@example.com"), "Shared@Example.org"],
+        );
+        ids.push(
+            app.scim(&t.token, "POST", "/Users", Some(body.clone()))
+                .json()["id"]
+                .as_str()
+                .unwrap()
+                .to_string(),
+        );
+        app.scim(&other.token, "POST", "/Users", Some(body))
+            .expect(201);
     }
     assert_index_is_users(&app, "after the creates");
 
     let patch = |ops: Value| json!({ "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"], "Operations": ops });
     let user = |i: usize| format!("/Users/{}", ids[i]);
     // An indexed value changes; then one that is not indexed (the index is left alone).
-    app.scim(&t.token, "PATCH", &user(0), Some(patch(json!([{ "op": "replace", "path": "name.familyName", "value": "Bergström" }])))).expect(200);
+    app.scim(
+        &t.token,
+        "PATCH",
+        &user(0),
+        Some(patch(
+            json!([{ "op": "replace", "path": "name.familyName", "value": "Bergström" }]),
+        )),
+    )
+    .expect(200);
     app.scim(&t.token, "PATCH", &user(0), Some(patch(json!([{ "op": "replace", "path": "title", "value": "Lead" }, { "op": "replace", "path": "active", "value": false }])))).expect(200);
-    app.scim(&t.token, "PATCH", &user(1), Some(patch(json!([{ "op": "add", "path": "emails", "value": [{ "value": "second@ÖBERG.se" }] }])))).expect(200);
-    app.scim(&t.token, "PATCH", &user(1), Some(patch(json!([{ "op": "remove", "path": "emails[value eq \"shared@example.org\"]" }])))).expect(200);
-    app.scim(&t.token, "PATCH", &user(2), Some(patch(json!([{ "op": "remove", "path": "name" }, { "op": "remove", "path": "displayName" }])))).expect(200);
-    app.scim(&t.token, "PUT", &user(3), Some(person("renamed@example.com", "Lindqvist", &[]))).expect(200);
+    app.scim(
+        &t.token,
+        "PATCH",
+        &user(1),
+        Some(patch(
+            json!([{ "op": "add", "path": "emails", "value": [{ "value": "second@ÖBERG.se" }] }]),
+        )),
+    )
+    .expect(200);
+    app.scim(
+        &t.token,
+        "PATCH",
+        &user(1),
+        Some(patch(
+            json!([{ "op": "remove", "path": "emails[value eq \"shared@example.org\"]" }]),
+        )),
+    )
+    .expect(200);
+    app.scim(
+        &t.token,
+        "PATCH",
+        &user(2),
+        Some(patch(
+            json!([{ "op": "remove", "path": "name" }, { "op": "remove", "path": "displayName" }]),
+        )),
+    )
+    .expect(200);
+    app.scim(
+        &t.token,
+        "PUT",
+        &user(3),
+        Some(person("renamed@example.com", "Lindqvist", &[])),
+    )
+    .expect(200);
     assert_index_is_users(&app, "after PATCHes and a replace");
 
     // Deleted, then restored; another deleted for good (purged by the admin).
     app.scim(&t.token, "DELETE", &user(1), None).expect(204);
     app.scim(&t.token, "DELETE", &user(2), None).expect(204);
     assert_index_is_users(&app, "after deletes");
-    app.admin("POST", &format!("/tenants/{}/deleted-employees/{}/restore", t.id, ids[1]), None).expect(200);
-    app.admin("DELETE", &format!("/tenants/{}/deleted-employees/{}", t.id, ids[2]), None).expect(204);
+    app.admin(
+        "POST",
+        &format!("/tenants/{}/deleted-employees/{}/restore", t.id, ids[1]),
+        None,
+    )
+    .expect(200);
+    app.admin(
+        "DELETE",
+        &format!("/tenants/{}/deleted-employees/{}", t.id, ids[2]),
+        None,
+    )
+    .expect(204);
     assert_index_is_users(&app, "after a restore and a purge");
 
     // Bulk.
@@ -486,22 +586,44 @@ fn a_purge_leaves_nothing_of_its_employees_in_the_index() {
     let kept = app.new_tenant("Kept");
     for i in 0..30 {
         let u = format!("zq{i}@purged.example");
-        app.scim(&gone.token, "POST", "/Users", Some(okta_user(&u))).expect(201);
+        app.scim(&gone.token, "POST", "/Users", Some(okta_user(&u)))
+            .expect(201);
         let u = format!("kept{i}@example.com");
-        app.scim(&kept.token, "POST", "/Users", Some(okta_user(&u))).expect(201);
+        app.scim(&kept.token, "POST", "/Users", Some(okta_user(&u)))
+            .expect(201);
     }
     // A deleted employee of the kept tenant, to be erased by the retention.
-    let leaver = app.scim(&kept.token, "POST", "/Users", Some(okta_user("leaver@purged.example"))).json();
+    let leaver = app
+        .scim(
+            &kept.token,
+            "POST",
+            "/Users",
+            Some(okta_user("leaver@purged.example")),
+        )
+        .json();
     let leaver = leaver["id"].as_str().unwrap().to_string();
-    app.scim(&kept.token, "DELETE", &format!("/Users/{leaver}"), None).expect(204);
-    assert_eq!(owed(&app), 0, "a SCIM delete keeps the employee (restorable)");
+    app.scim(&kept.token, "DELETE", &format!("/Users/{leaver}"), None)
+        .expect(204);
+    assert_eq!(
+        owed(&app),
+        0,
+        "a SCIM delete keeps the employee (restorable)"
+    );
 
     // The tenant's deletion purges it within the request, which owes the index a compaction.
-    app.admin("DELETE", &format!("/tenants/{}", gone.id), None).expect(204);
+    app.admin("DELETE", &format!("/tenants/{}", gone.id), None)
+        .expect(204);
     assert_eq!(owed(&app), 1);
     let index_segments = app.store.with_conn(segments);
-    assert!(index_segments > 1, "{index_segments} segments: the purged rows' trigrams are still in older ones");
-    let p = block_on(purge::resume(&app.store, &|| app.now(), &mut Budget::new(purge::PER_RUN, app.now())));
+    assert!(
+        index_segments > 1,
+        "{index_segments} segments: the purged rows' trigrams are still in older ones"
+    );
+    let p = block_on(purge::resume(
+        &app.store,
+        &|| app.now(),
+        &mut Budget::new(purge::PER_RUN, app.now()),
+    ));
     assert_eq!((p.error, p.pending), (None, false));
 
     // The erasure job: the leaver is erased, and the index compacted.
@@ -536,10 +658,21 @@ fn migration_0018_indexes_the_employees_already_there() {
     let app = TestApp::new();
     let t = app.new_tenant("Before");
     for (i, family) in ["Berg", "Öberg", "Lind"].iter().enumerate() {
-        app.scim(&t.token, "POST", "/Users", Some(person(&format!("b{i}@example.com"), family, &[&format!("b{i}@example.com")]))).expect(201);
+        app.scim(
+            &t.token,
+            "POST",
+            "/Users",
+            Some(person(
+                &format!("b{i}@example.com"),
+                family,
+                &[&format!("b{i}@example.com")],
+            )),
+        )
+        .expect(201);
     }
     let migration = std::fs::read_to_string(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations/0018_substring_index.sql"),
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("migrations/0018_substring_index.sql"),
     )
     .unwrap();
     app.store.with_conn(|c| {

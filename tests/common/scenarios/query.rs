@@ -899,7 +899,8 @@ pub fn substring_filters_of_three_characters_or_more(c: &impl Client) {
     // Another tenant with the same names: none of its users is ever an answer.
     let other = c.new_tenant(&unique("Substrings elsewhere "));
     for body in bodies.iter().cloned() {
-        c.scim(&other.token, "POST", "/Users", Some(body)).expect(201);
+        c.scim(&other.token, "POST", "/Users", Some(body))
+            .expect(201);
     }
     let p = People { t, users };
     let check = |p: &People, table: &[(&str, Vec<usize>)]| {
@@ -961,12 +962,22 @@ pub fn substring_filters_of_three_characters_or_more(c: &impl Client) {
     );
     // A PATCH renames, a replace changes the emails: the old values are no longer found.
     let patch = json!({ "schemas": [PATCH_OP], "Operations": [{ "op": "replace", "path": "name.familyName", "value": "Lindqvist" }] });
-    c.scim(&p.t.token, "PATCH", &format!("/Users/{}", p.id(0)), Some(patch))
-        .expect(200);
+    c.scim(
+        &p.t.token,
+        "PATCH",
+        &format!("/Users/{}", p.id(0)),
+        Some(patch),
+    )
+    .expect(200);
     let mut replaced = bodies[2].clone();
     replaced["emails"] = json!([{ "value": "pepe@example.net" }]);
-    c.scim(&p.t.token, "PUT", &format!("/Users/{}", p.id(2)), Some(replaced))
-        .expect(200);
+    c.scim(
+        &p.t.token,
+        "PUT",
+        &format!("/Users/{}", p.id(2)),
+        Some(replaced),
+    )
+    .expect(200);
     check(
         &p,
         &[
