@@ -10,10 +10,15 @@
 # their folded copies, emails, history and activity log are what a create writes, and prints
 # them with the column names the database has. Then, per tenant, p50/p99 of
 #   - `userName eq` (random users), the look-up IdPs make before every create;
-#   - a `co` filter (`name.familyName co "99"`, ~2% of users), which reads every user;
+#   - a `co` filter (`name.familyName co "99"`, ~2% of users): two characters, shorter than a
+#     trigram, so it reads every user;
 #   - `startIndex` near the end (the last 100 users by index paging: OFFSET cost);
-#   - a cursor walk (RFC 9865) of the whole tenant, 200 users a page (keyset: no OFFSET).
-# Prints a table; asserts nothing about speed (that is for people to read).
+#   - a cursor walk (RFC 9865) of the whole tenant, 200 users a page (keyset: no OFFSET);
+# and then, in a table of their own, substring filters of three characters and more, which the
+# substring index answers (README, "Filters"): `co`, `sw` and `ew` on `name.familyName` and
+# `emails`, matching one user at every size, about 1 % or 0.1 % of users, and every user (the
+# index's worst case).
+# Prints tables; asserts nothing about speed (that is for people to read).
 #
 # It builds the worker (scripts/lib.sh), starts `wrangler dev` on free ports with a database of
 # its own under .bench/, and stops it, by process id, when done or interrupted.
@@ -73,3 +78,41 @@ say "seeded in $(($(date +%s) - seed_started)) s (SQL written in $((load_started
 worker_start
 say "measuring against $ORIGIN"
 python3 bench/query.py measure "$ORIGIN" "$RUN_DIR/tenants.json"
+# Substring filters of three characters and more (the substring index). bench/query.py's own
+# helpers time them: same client, same percentiles.
+python3 - "$ORIGIN" "$RUN_DIR/tenants.json" <<'PY'
+import http.client, json, sys
+sys.path.insert(0, "bench")
+from query import loopback, request, timings, users_path
+
+FILTERS = [
+    ('emails co "r777@"', "1 user"),
+    ('name.familyName co "y99"', "~1.1 %"),
+    ('name.familyName sw "family99"', "~1.1 %"),
+    ('name.familyName ew "y99"', "0.1 %"),
+    ('emails co "r99"', "~1.1 %"),
+    ('emails co "example"', "all"),
+]
+origin, tenants_file = sys.argv[1], sys.argv[2]
+conn = http.client.HTTPConnection(*loopback(origin), timeout=300)
+rows = []
+for t in json.load(open(tenants_file)):
+    size, token = int(t["size"]), t["token"]
+    cells = []
+    for f, _ in FILTERS:
+        print(f"  {size:,} users: {f}", file=sys.stderr, flush=True)
+        samples = []
+        for _ in range(30 if size >= 100000 else 50):
+            body, ms = request(conn, "GET", users_path(filter=f, count=100), token)
+            assert body["totalResults"] > 0, (f, body)
+            samples.append(ms)
+        cells.append(timings(samples))
+    rows.append((size, cells))
+print()
+print("Substring filters of three characters and more, count=100; latency in ms, p50 / p99:")
+print()
+print("| users in the tenant | " + " | ".join(f"`{f}` ({share})" for f, share in FILTERS) + " |")
+print("| ---: |" + " ---: |" * len(FILTERS))
+for size, cells in rows:
+    print(f"| {size:,} | " + " | ".join(cells) + " |")
+PY

@@ -21,7 +21,8 @@ Always (every environment of wrangler.toml: the top level, which is local develo
   - staging and production serve only their routes: workers_dev = false, and no `_` in a
     route's host (Okta refuses a base URL with one); production never sets SCIM_RATE_LIMIT off.
 With --migrations: the migration files are named NNNN_<name>.sql, numbered uniquely, and apply
-in order, cleanly, to a fresh database (SQLite, foreign keys on, as D1 runs them).
+in order, cleanly, to a fresh database (SQLite, foreign keys on, as D1 runs them; Python's
+SQLite must have FTS5's trigram tokenizer, which migration 0018 uses, or the check says so).
 With --deploy ENV (`make deploy`): ENV's database ids are real ones (not the all-zero
 placeholder), each shard's its own, staging's and production's differ, and its routes are not placeholders
 (example.com). The repository keeps placeholders, so `make test` does not ask for this.
@@ -280,6 +281,17 @@ def check_migrations(folder: pathlib.Path) -> list:
         numbers[m.group(1)] = f.name
     db = sqlite3.connect(":memory:")
     db.execute("PRAGMA foreign_keys = ON")
+    # Migration 0018's substring index is an FTS5 table with the trigram tokenizer (SQLite 3.34
+    # and later, built with FTS5, as D1's is). Without them here the migrations could not be
+    # checked: say so, rather than call a migration broken.
+    try:
+        db.execute("CREATE VIRTUAL TABLE temp.trigram_probe USING fts5(x, tokenize = 'trigram')")
+        db.execute("DROP TABLE temp.trigram_probe")
+    except sqlite3.Error as e:
+        return problems + [
+            f"this Python's SQLite ({sqlite3.sqlite_version}) has no FTS5 trigram tokenizer ({e}), "
+            "which migration 0018 needs: check the migrations with a Python whose SQLite is 3.34 or later with FTS5"
+        ]
     for f in files:  # in file-name order, as wrangler applies them
         try:
             db.executescript(f.read_text())

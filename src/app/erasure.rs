@@ -3,7 +3,12 @@
 //! erased (`store::deleted::purge`) in batches of [`CHUNK`], within one run's statement budget
 //! ([`STATEMENTS_PER_RUN`]); a backlog beyond it is finished by the next runs. Each purge is in
 //! the tenant's activity log, as `purge` with client [`RETENTION_CLIENT`] and no token.
+//!
+//! Then, in every run, the substring index's compaction (`app::compaction`) if a purge owes it:
+//! this run's, a deleted tenant's (`app::purge`, earlier in the same Cron Trigger run), or an
+//! admin's purge of one employee since the last run.
 
+use crate::app::compaction;
 use crate::app::plumbing::context::request_id;
 use crate::app::plumbing::ids::Random;
 use crate::model::TenantId;
@@ -20,10 +25,11 @@ pub const CHUNK: i64 = 200;
 const TENANTS_PER_RUN: i64 = 50;
 /// Purge batches per run.
 pub const MAX_BATCHES: usize = 12;
-/// Statements of one purge batch: the count, then `store::deleted::purge`'s seven.
-const STATEMENTS_PER_BATCH: usize = 8;
-/// The statements of a run at most: the tenants' read, then its batches.
-pub const STATEMENTS_PER_RUN: usize = 1 + MAX_BATCHES * STATEMENTS_PER_BATCH;
+/// Statements of one purge batch: the count, then `store::deleted::purge`'s.
+const STATEMENTS_PER_BATCH: usize = 1 + sql::PURGE_STATEMENTS;
+/// The statements of a run at most: the tenants' read, its batches, the compaction.
+pub const STATEMENTS_PER_RUN: usize =
+    1 + MAX_BATCHES * STATEMENTS_PER_BATCH + compaction::STATEMENTS;
 
 /// What a run did.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -32,11 +38,24 @@ pub struct Erased {
     pub tenants: Vec<TenantId>,
     /// Employees due remain (more than one run's worth): the next run continues.
     pub more: bool,
+    /// The substring index was compacted (a purge owed it).
+    pub compacted: bool,
 }
 
 /// Purges the deleted employees due at `now` (the run's scheduled time), as far as one run's
-/// budget goes. A failed batch stops the run; what it did not erase stays due for the next.
+/// budget goes, then compacts the substring index if a purge owes it. A failed batch stops the
+/// run; what it did not erase stays due for the next, and a compaction owed stays owed.
 pub async fn purge_due<S: Store>(
+    store: &S,
+    now: Timestamp,
+    random: &mut dyn Random,
+) -> Result<Erased, StoreError> {
+    let mut erased = erase_due(store, now, random).await?;
+    erased.compacted = compaction::compact(store).await?;
+    Ok(erased)
+}
+
+async fn erase_due<S: Store>(
     store: &S,
     now: Timestamp,
     random: &mut dyn Random,

@@ -10,7 +10,8 @@
 //! admins' sessions) and `sign_in` (a company admin's sign-in pages); `employee_write`
 //! (what every write of an employee's row sends besides it, for both APIs); and the jobs the
 //! Cron Triggers run: `retention` (the activity log's), `purge` (deleted tenants' data, which
-//! a tenant's deletion starts), `erasure` (deleted employees past their tenant's retention),
+//! a tenant's deletion starts), `erasure` (deleted employees past their tenant's retention;
+//! then the substring index's `compaction`, which removes what purges left in it),
 //! `auto_apply` (the eligibility guard's held changes nobody decided) and `maintenance` (the
 //! refold). The two APIs share nothing but `plumbing` and
 //! `employee_write`; `health` answers `GET /healthz` beside them. Besides [`handle`], the edge
@@ -21,6 +22,7 @@
 
 pub mod admin_api;
 pub mod auto_apply;
+pub mod compaction;
 pub mod employee_write;
 pub mod erasure;
 pub mod health;

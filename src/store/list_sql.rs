@@ -8,12 +8,16 @@
 //! and D1's 50-byte LIKE pattern limit does not apply (DESIGN §9). Values that filters read come
 //! from the folded document (`u.folded`) or from columns; `emails` equality is answered from the
 //! `user_emails` index; employee references ([`Resolved::Refers`]) from `employee_refs`,
-//! naming the employee as writes do ([`employee_named`]).
+//! naming the employee as writes do ([`employee_named`]). A substring comparison of three
+//! characters or more on an attribute the substring index covers (`store::substrings`) is
+//! that comparison and a lookup in the index, which finds its candidates: the comparison still
+//! decides, so the answer is the one [`scan_filter_sql`] (the comparisons alone) gives.
 //!
 //! Everything is rendered into the statement's own [`Sql`] builder, which numbers the
 //! parameters. D1 allows 100 bound parameters and 100 KB of SQL per statement (DESIGN §9). A
-//! filter costs at most two parameters per comparison (two only for an employee reference
-//! whose folded literal differs from the literal), and [`filter_sql`] refuses (400
+//! filter costs at most two parameters per comparison (two only for a substring comparison the
+//! index answers, and for an employee reference whose folded literal differs from the
+//! literal), and [`filter_sql`] refuses (400
 //! `invalidFilter`) one whose SQL or parameters would not leave room for the rest of its
 //! statement ([`FILTER_MAX_PARAMS`], [`FILTER_MAX_SQL_BYTES`]); the parser's limits keep real
 //! filters well below both. (An employee reference renders to about 1 KB of SQL, so a filter
@@ -27,6 +31,7 @@
 //! condition "after this position" for cursor pages, which an index can answer without OFFSET.
 
 use super::builder::Sql;
+use super::substrings::{Candidates, Lookup};
 use super::Value;
 use crate::model::TokenHash;
 use crate::scim::columns;
@@ -71,12 +76,19 @@ fn never_null(column: &str) -> bool {
 }
 
 /// Whether every user the filter can match is found by an index lookup: an equality on an
-/// indexed column or an `emails` lookup, in every branch of an `or`, in some side of an `and`.
-/// These are the look-ups IdPs make (`userName eq`, `externalId eq`, `id eq`,
-/// `emails[type eq "work"].value eq`). A page of them is sorted after the lookup; without this
+/// indexed column or an `emails` lookup, in every branch of an `or`, in some side of an `and`;
+/// else candidates the substring index finds (`substrings::Candidates`). These are the
+/// look-ups IdPs make (`userName eq`, `externalId eq`, `id eq`,
+/// `emails[type eq "work"].value eq`), and searches (`name.familyName co "berg"`). A page of them is sorted after the lookup; without this
 /// knowledge SQLite, which has no statistics and guesses that a tenant has few users, would
 /// rather walk the order's index through the whole tenant and test every row.
 pub fn selective(f: &Resolved) -> bool {
+    by_equalities(f) || Candidates::of(f).is_some()
+}
+
+/// [`selective`] by equalities alone (the substring index aside): then no candidates are looked
+/// up in it, the equality's index finds the rows.
+fn by_equalities(f: &Resolved) -> bool {
     match f {
         Resolved::Compare {
             target: Target::Column(c),
@@ -84,8 +96,8 @@ pub fn selective(f: &Resolved) -> bool {
             ..
         } => indexed(c),
         Resolved::Any { array, filter } => is_emails_lookup(array, filter),
-        Resolved::And(a, b) => selective(a) || selective(b),
-        Resolved::Or(a, b) => selective(a) && selective(b),
+        Resolved::And(a, b) => by_equalities(a) || by_equalities(b),
+        Resolved::Or(a, b) => by_equalities(a) && by_equalities(b),
         Resolved::Const(false) => true,
         _ => false,
     }
@@ -129,6 +141,11 @@ struct Render<'q> {
     hash: &'q TokenHash,
     /// `json_each` aliases used so far.
     aliases: usize,
+    /// Whether the filter's candidates are looked up in the substring index: the columns its
+    /// substring comparisons read are then read as `+u.<column>`, the same value that no index
+    /// answers (otherwise SQLite, without statistics, would rather walk such a column's index
+    /// for `IS NOT NULL` than look the candidates up).
+    looked_up: bool,
 }
 
 impl Render<'_> {
@@ -159,13 +176,45 @@ fn read(target: &Target, elem: Option<&str>) -> Result<String, ScimError> {
 /// Renders `filter` into the statement `q` (whose tenant is the token's with `hash`); 400
 /// `invalidFilter` when it would not fit in a D1 statement.
 pub fn filter_sql(filter: &Resolved, q: &mut Sql, hash: &TokenHash) -> Result<Where, ScimError> {
+    render_where(filter, q, hash, true)
+}
+
+/// [`filter_sql`] without the substring index: each substring comparison reads every user of
+/// the tenant. What filters rendered to before the index, and the reference its tests compare
+/// the indexed SQL with.
+pub fn scan_filter_sql(
+    filter: &Resolved,
+    q: &mut Sql,
+    hash: &TokenHash,
+) -> Result<Where, ScimError> {
+    render_where(filter, q, hash, false)
+}
+
+fn render_where(
+    filter: &Resolved,
+    q: &mut Sql,
+    hash: &TokenHash,
+    substrings: bool,
+) -> Result<Where, ScimError> {
     let before = q.len();
+    let by_equalities = by_equalities(filter);
+    let candidates = Candidates::of(filter).filter(|_| substrings && !by_equalities);
     let mut b = Render {
         q,
         hash,
         aliases: 0,
+        looked_up: candidates.is_some(),
     };
     let sql = render(filter, &mut b, None)?;
+    // The candidates found by the index, and the filter deciding on each.
+    let candidates_sql = candidates.is_some();
+    let sql = match candidates {
+        Some(c) => {
+            let tenant = q.tenant_of_token(hash);
+            format!("({} AND {sql})", c.sql(q, &tenant))
+        }
+        None => sql,
+    };
     let params = q.len() - before;
     if params > FILTER_MAX_PARAMS || sql.len() > FILTER_MAX_SQL_BYTES {
         return Err(ScimError::InvalidFilter(format!(
@@ -175,8 +224,8 @@ pub fn filter_sql(filter: &Resolved, q: &mut Sql, hash: &TokenHash) -> Result<Wh
         )));
     }
     Ok(Where {
+        selective: by_equalities || candidates_sql,
         sql,
-        selective: selective(filter),
     })
 }
 
@@ -215,7 +264,16 @@ fn render(f: &Resolved, b: &mut Render<'_>, elem: Option<&str>) -> Result<String
         }
         Resolved::Compare { target, op, value } => {
             let never_null = matches!(target, Target::Column(c) if never_null(c));
-            compare(&read(target, elem)?, never_null, *op, value, b)
+            let x = read(target, elem)?;
+            let x = match target {
+                Target::Column(_)
+                    if b.looked_up && Lookup::of_compare(target, *op, value).is_some() =>
+                {
+                    format!("+{x}")
+                }
+                _ => x,
+            };
+            compare(&x, never_null, *op, value, b)
         }
         Resolved::Refers {
             attribute,
@@ -523,6 +581,18 @@ mod tests {
         statement().tenant_of_token(&hash())
     }
 
+    /// The substring index's lookup of the FTS5 query bound as `terms` (`store::substrings`).
+    fn lookup(terms: &str) -> String {
+        let tenant = tenant();
+        format!(
+            "u.id IN (SELECT t.id FROM user_substrings f CROSS JOIN users t ON t.rowid = f.rowid \
+             WHERE f.user_substrings MATCH ((SELECT 'tenant : \"' || replace(substr(g, 1, 3), '\"', '\"\"') \
+             || '\" AND tenant : \"' || replace(substr(g, 2, 3), '\"', '\"\"') || '\" AND ' \
+             FROM (SELECT substr('____' || coalesce({tenant}, ''), -4) AS g)) || {terms}) \
+             AND t.tenant_id = {tenant})"
+        )
+    }
+
     #[test]
     fn resolved_filters_render_to_sql_and_parameters() {
         let table: Vec<(&str, String, Vec<Value>)> = vec![
@@ -548,8 +618,23 @@ mod tests {
             ),
             (
                 "emails[type eq \"work\" and value co \"@example.com\"]",
-                "EXISTS (SELECT 1 FROM json_each(u.folded, '$.\"emails\"') e1 WHERE ((json_extract(e1.value, '$.\"type\"') IS ?2) AND (json_extract(e1.value, '$.\"value\"') IS NOT NULL AND instr(json_extract(e1.value, '$.\"value\"'), ?3) > 0)))".into(),
-                vec![t("work"), t("@example.com")],
+                format!("({} AND EXISTS (SELECT 1 FROM json_each(u.folded, '$.\"emails\"') e1 WHERE ((json_extract(e1.value, '$.\"type\"') IS ?2) AND (json_extract(e1.value, '$.\"value\"') IS NOT NULL AND instr(json_extract(e1.value, '$.\"value\"'), ?3) > 0))))", lookup("?4")),
+                vec![
+                    t("work"),
+                    t("@example.com"),
+                    t("emails : \"@ex\" AND emails : \"exa\" AND emails : \"xam\" AND emails : \"amp\" AND emails : \"ple\" AND emails : \"le.\" AND emails : \"e.c\" AND emails : \"com\""),
+                ],
+            ),
+            // Two characters: no trigram, the comparison alone.
+            (
+                "emails co \"@x\"",
+                "EXISTS (SELECT 1 FROM json_each(u.folded, '$.\"emails\"') e1 WHERE (json_extract(e1.value, '$.\"value\"') IS NOT NULL AND instr(json_extract(e1.value, '$.\"value\"'), ?2) > 0))".into(),
+                vec![t("@x")],
+            ),
+            (
+                "userName co \"Ann\"",
+                format!("({} AND (instr(+u.user_name_fold, ?2) > 0))", lookup("?3")),
+                vec![t("ann"), t("user_name : \"ann\"")],
             ),
             (
                 "name.familyName sw \"O'\"",
@@ -569,8 +654,14 @@ mod tests {
             ("title co \"\"", "(json_extract(u.folded, '$.\"title\"') IS NOT NULL)".into(), vec![]),
             (
                 "displayName ew \"Straße\"",
-                "(json_extract(u.folded, '$.\"displayName\"') IS NOT NULL AND substr(json_extract(u.folded, '$.\"displayName\"'), -7) = ?2)".into(),
-                vec![t("strasse")],
+                format!("({} AND (json_extract(u.folded, '$.\"displayName\"') IS NOT NULL AND substr(json_extract(u.folded, '$.\"displayName\"'), -7) = ?2))", lookup("?3")),
+                vec![t("strasse"), t("display_name : \"str\" AND display_name : \"tra\" AND display_name : \"ras\" AND display_name : \"ass\" AND display_name : \"sse\"")],
+            ),
+            // Not covered: the comparison alone.
+            (
+                "title co \"Engineer\"",
+                "(json_extract(u.folded, '$.\"title\"') IS NOT NULL AND instr(json_extract(u.folded, '$.\"title\"'), ?2) > 0)".into(),
+                vec![t("engineer")],
             ),
             ("active eq false", "(u.active = ?2)".into(), vec![Value::Int(0)]),
             (
@@ -642,6 +733,16 @@ mod tests {
         .unwrap();
         let (sql, params) = render_filter(&resolve(&f, &TenantSchema::default()).unwrap());
         assert_eq!(params.len(), Limits::DEFAULT.max_terms);
+        assert!(sql.len() <= FILTER_MAX_SQL_BYTES, "{} bytes", sql.len());
+        // The most expensive the substring index answers: a document value with its lookup
+        // (two parameters), as many times as the parser allows, each pattern another.
+        let text = (0..Limits::DEFAULT.max_terms)
+            .map(|i| format!("name.formatted ew \"x{i:02}\""))
+            .collect::<Vec<_>>()
+            .join(" or ");
+        let f = parse_filter(&text, &Limits::DEFAULT).unwrap();
+        let (sql, params) = render_filter(&resolve(&f, &TenantSchema::default()).unwrap());
+        assert_eq!(params.len(), 2 * Limits::DEFAULT.max_terms);
         assert!(sql.len() <= FILTER_MAX_SQL_BYTES, "{} bytes", sql.len());
     }
 

@@ -49,6 +49,7 @@ pub mod reports;
 pub mod shards;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod sqlite;
+pub mod substrings;
 pub mod tenants;
 pub mod tokens;
 pub mod users;

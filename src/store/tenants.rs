@@ -6,6 +6,7 @@ use super::batch::{Columns, FromRow, Query};
 use super::builder::Sql;
 use super::deletion_clock::DEFAULT_RETENTION_DAYS;
 use super::guard::Settings;
+use super::substrings;
 use super::{After, Row, Stmt, StoreError};
 use crate::model::TenantId;
 use crate::scim::datetime::Timestamp;
@@ -138,10 +139,17 @@ pub struct TenantTable {
     /// Rows per step: small enough that a step (one D1 batch) takes well under a second, far
     /// from D1's 30 s per batch.
     pub chunk: i64,
+    /// Its rows are in the substring index (`store::substrings`): deleting them owes the index
+    /// a compaction.
+    pub substrings: bool,
 }
 
 const fn table(name: &'static str, chunk: i64) -> TenantTable {
-    TenantTable { name, chunk }
+    TenantTable {
+        name,
+        chunk,
+        substrings: false,
+    }
 }
 
 /// Every table that holds a tenant's data: what a purge deletes, in this order (credentials
@@ -155,7 +163,10 @@ pub const TENANT_TABLES: &[TenantTable] = &[
     table("activation", 5_000),
     table("employee_refs", 5_000),
     table("user_emails", 5_000),
-    table("users", 500),
+    TenantTable {
+        substrings: true,
+        ..table("users", 500)
+    },
     table("deleted_users", 500),
     table("guard_trips", 5_000),
     table("sign_in_links", 5_000),
@@ -195,6 +206,33 @@ pub fn purge_count(table: &TenantTable, tenant: &TenantId, chunk: i64) -> Query<
     Query::count(q.stmt(format!(
         "SELECT count(*) AS n FROM (SELECT 1 FROM {name} WHERE tenant_id = {t} LIMIT {chunk})"
     )))
+}
+
+/// The statements of one purge step of `table`: [`purge_count`], [`purge_step`] and, for the
+/// table in the substring index, [`purge_owes_compaction`] before it.
+pub fn purge_step_statements(table: &TenantTable) -> usize {
+    2 + usize::from(table.substrings)
+}
+
+/// For a table in the substring index, before a [`purge_step`] of it in the same batch:
+/// records that the index owes a compaction if the tenant has rows there (`None` for the
+/// other tables).
+pub fn purge_owes_compaction(
+    table: &TenantTable,
+    tenant: &TenantId,
+    now: Timestamp,
+) -> Option<Stmt> {
+    if !table.substrings {
+        return None;
+    }
+    let mut q = Sql::new();
+    let t = q.bind(tenant);
+    let name = table.name;
+    Some(substrings::owe_compaction_if(
+        q,
+        &format!("EXISTS (SELECT 1 FROM {name} WHERE tenant_id = {t})"),
+        now,
+    ))
 }
 
 /// Deletes up to `chunk` of the tenant's rows from `table`, found through the index that starts

@@ -31,5 +31,6 @@ mod round_trips;
 mod scanner;
 mod scenarios;
 mod shards;
+mod substrings;
 mod tenants;
 mod webhooks;

@@ -113,6 +113,59 @@ fn idp_lookups_are_answered_from_indexes() {
     }
 }
 
+/// Substring filters of three characters or more on the attributes the substring index covers
+/// find their candidates in it (`store::substrings`), in the count and in the page: the FTS5
+/// table's MATCH drives, each candidate is joined back to `users` by rowid, and the tenant's
+/// users are read by primary key; nothing walks the tenant. Shorter patterns, other
+/// attributes and `not` are answered as before the index, without it.
+#[test]
+fn substring_filters_are_answered_from_the_substring_index() {
+    let app = TestApp::new();
+    let lookup = "SCAN f VIRTUAL TABLE INDEX 0:M";
+    let by_rowid = "SEARCH t USING INTEGER PRIMARY KEY (rowid=?)";
+    let by_key = "SEARCH u USING INDEX sqlite_autoindex_users_1 (tenant_id=? AND id=?)";
+    for query in [
+        "filter=name.familyName co \"berg\"",
+        "filter=name.familyName sw \"Öbe\"&count=10",
+        "filter=name.givenName ew \"nna\"&sortBy=userName",
+        "filter=userName co \"@example\"&cursor=",
+        "filter=emails co \"@example.com\"",
+        "filter=emails[type eq \"work\" and value ew \".org\"]",
+        "filter=displayName co \"Straße\" or name.formatted co \"lund\"",
+        "filter=employeeNumber sw \"E-10\" and active eq true",
+    ] {
+        let stmts = statements(query);
+        assert_eq!(stmts.len(), 2, "{query}");
+        for stmt in &stmts {
+            let plan = app.plan(stmt);
+            assert!(
+                plan.iter().any(|l| l.starts_with(lookup)),
+                "{query}: no lookup in {plan:#?}"
+            );
+            assert!(plan.iter().any(|l| l == by_rowid), "{query}: {plan:#?}");
+            assert!(plan.iter().any(|l| l == by_key), "{query}: {plan:#?}");
+            assert!(
+                !plan.iter().any(|l| walks_the_tenant(l)),
+                "{query}: walks the tenant: {plan:#?}"
+            );
+        }
+    }
+    for query in [
+        "filter=name.familyName co \"be\"",
+        "filter=title co \"engineer\"",
+        "filter=not (name.familyName co \"berg\")",
+        "filter=name.familyName co \"berg\" or title co \"engineer\"",
+    ] {
+        for stmt in &statements(query) {
+            let plan = app.plan(stmt);
+            assert!(
+                !plan.iter().any(|l| l.starts_with(lookup)),
+                "{query}: {plan:#?}"
+            );
+        }
+    }
+}
+
 /// Pages without a selective filter walk the order's index and stop after the page: the page
 /// is chosen on the index alone, and only its users are read, by primary key.
 #[test]

@@ -105,6 +105,7 @@ macro_rules! shared_tests {
                     cursor_paging_walks_forward_and_back,
                     service_provider_config_advertises_sort_and_pagination,
                     entra_reference_checks_and_unquoted_values,
+                    substring_filters_of_three_characters_or_more,
                 ],
                 quota: [
                     external_ids_are_unique_in_a_tenant,

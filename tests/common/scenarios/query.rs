@@ -849,3 +849,153 @@ pub fn entra_reference_checks_and_unquoted_values(c: &impl Client) {
         assert!(got.contains(detail), "{filter}: {got}");
     }
 }
+
+/// Substring filters of three characters and more (issue 22), which the substring index
+/// answers on the worker's D1 as on the host: the same users as a comparison of every employee
+/// would give, ignoring case (Unicode folding, canonically equivalent forms), with `%`, `_`,
+/// `\` and quotes literal, any of the emails, under `not`, `and`, `or`; after the writes that
+/// change what the index holds (a PATCH, a replace, a delete, a restore); and never a user of
+/// another tenant with the same names.
+pub fn substring_filters_of_three_characters_or_more(c: &impl Client) {
+    let e = ENTERPRISE;
+    let bodies = [
+        json!({
+            "schemas": [CORE, e], "userName": "Anna.Berg@Example.com",
+            "name": { "givenName": "Anna", "familyName": "Berg", "formatted": "Anna Berg" },
+            "displayName": "Anna Berg",
+            "emails": [{ "value": "anna.berg@example.com", "type": "work" }, { "value": "ANNA@Berg.ORG", "type": "home" }],
+            e: { "employeeNumber": "E-1001" }
+        }),
+        json!({
+            "schemas": [CORE, e], "userName": "Åsa.Öberg",
+            "name": { "givenName": "ÅSA", "middleName": "Maria", "familyName": "Öberg" },
+            "displayName": "Åsa Öberg", "emails": [{ "value": "asa@oberg.se", "type": "work" }],
+            e: { "employeeNumber": "E-1002" }
+        }),
+        json!({
+            "schemas": [CORE], "userName": "jose",
+            "name": { "givenName": "Jose\u{301}", "familyName": "García-López" },
+            "displayName": "José García",
+            "emails": [{ "value": "jose@example.com", "type": "work" }, { "value": "j.garcia@example.com" }]
+        }),
+        json!({
+            "schemas": [CORE], "userName": "pct",
+            "name": { "familyName": "Sure%_\\Thing" }, "displayName": "Say \"Hi\" now",
+            "emails": [{ "value": "x_y%z@ex.com" }]
+        }),
+        json!({
+            "schemas": [CORE], "userName": "strasse",
+            "name": { "familyName": "Straße" }, "displayName": "STRASSE",
+            "emails": [{ "value": "gross@strasse.de" }]
+        }),
+    ];
+    let t = c.new_tenant(&unique("Substrings "));
+    let mut users = Vec::new();
+    for body in bodies.iter().cloned() {
+        let r = c.scim(&t.token, "POST", "/Users", Some(body));
+        r.expect(201);
+        users.push(r.json());
+    }
+    // Another tenant with the same names: none of its users is ever an answer.
+    let other = c.new_tenant(&unique("Substrings elsewhere "));
+    for body in bodies.iter().cloned() {
+        c.scim(&other.token, "POST", "/Users", Some(body))
+            .expect(201);
+    }
+    let p = People { t, users };
+    let check = |p: &People, table: &[(&str, Vec<usize>)]| {
+        for (filter, expected) in table {
+            let body = list(c, &p.t, &format!("filter={}", enc(filter)));
+            let mut got = p.positions(&body);
+            got.sort_unstable();
+            assert_eq!(&got, expected, "{filter}");
+            assert_eq!(body["totalResults"], json!(expected.len()), "{filter}");
+        }
+    };
+    check(
+        &p,
+        &[
+            // Case and Unicode folding; no accent removal.
+            (r#"name.familyName co "BERG""#, vec![0, 1]),
+            (r#"name.familyName sw "berg""#, vec![0]),
+            (r#"name.familyName ew "BERG""#, vec![0, 1]),
+            (r#"name.familyName co "ÖBE""#, vec![1]),
+            (r#"name.familyName co "obe""#, vec![]),
+            (r#"name.givenName co "josé""#, vec![2]),
+            ("name.givenName co \"jose\u{301}\"", vec![2]),
+            (r#"name.givenName sw "åsa""#, vec![1]),
+            (r#"name.middleName co "ARI""#, vec![1]),
+            (r#"name.formatted co "na be""#, vec![0]),
+            (r#"displayName co "Straße""#, vec![4]),
+            (r#"name.familyName ew "SSE""#, vec![4]),
+            (r#"displayName sw "josé g""#, vec![2]),
+            (r#"userName co "BERG""#, vec![0, 1]),
+            (r#"employeeNumber sw "e-10""#, vec![0, 1]),
+            (
+                "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber ew \"002\"",
+                vec![1],
+            ),
+            // %, _, \ and quotes are literal.
+            (r#"name.familyName co "%_\\th""#, vec![3]),
+            (r#"name.familyName co "e%_""#, vec![3]),
+            (r#"name.familyName co "a%_""#, vec![]),
+            (r#"name.familyName co "e__""#, vec![]),
+            (r#"displayName co "\"hi\"""#, vec![3]),
+            (r#"emails co "x_y%z""#, vec![3]),
+            // Any of the emails.
+            (r#"emails co "@EXAMPLE.com""#, vec![0, 2]),
+            (r#"emails.value sw "anna@""#, vec![0]),
+            (r#"emails ew ".org""#, vec![0]),
+            (r#"emails co "j.gar""#, vec![2]),
+            (r#"emails[type eq "home" and value co "berg.org"]"#, vec![0]),
+            (r#"emails[type eq "work" and value co "berg.org"]"#, vec![]),
+            // not, and, or, pr.
+            (r#"not (name.familyName co "berg")"#, vec![2, 3, 4]),
+            (r#"name.familyName co "berg" and emails co "oberg""#, vec![1]),
+            (
+                r#"name.familyName co "berg" or displayName co "strasse""#,
+                vec![0, 1, 4],
+            ),
+            (r#"name.middleName pr and name.familyName co "berg""#, vec![1]),
+            (r#"name.familyName co "xyz""#, vec![]),
+        ],
+    );
+    // A PATCH renames, a replace changes the emails: the old values are no longer found.
+    let patch = json!({ "schemas": [PATCH_OP], "Operations": [{ "op": "replace", "path": "name.familyName", "value": "Lindqvist" }] });
+    c.scim(
+        &p.t.token,
+        "PATCH",
+        &format!("/Users/{}", p.id(0)),
+        Some(patch),
+    )
+    .expect(200);
+    let mut replaced = bodies[2].clone();
+    replaced["emails"] = json!([{ "value": "pepe@example.net" }]);
+    c.scim(
+        &p.t.token,
+        "PUT",
+        &format!("/Users/{}", p.id(2)),
+        Some(replaced),
+    )
+    .expect(200);
+    check(
+        &p,
+        &[
+            (r#"name.familyName co "berg""#, vec![1]),
+            (r#"name.familyName co "lindq""#, vec![0]),
+            (r#"emails co "@example.com""#, vec![0]),
+            (r#"emails co "pepe@""#, vec![2]),
+        ],
+    );
+    // Deleted: not found; restored (the admin API): found again.
+    c.scim(&p.t.token, "DELETE", &format!("/Users/{}", p.id(1)), None)
+        .expect(204);
+    check(&p, &[(r#"name.familyName co "berg""#, vec![])]);
+    c.admin(
+        "POST",
+        &format!("/tenants/{}/deleted-employees/{}/restore", p.t.id, p.id(1)),
+        None,
+    )
+    .expect(200);
+    check(&p, &[(r#"name.familyName co "berg""#, vec![1])]);
+}
