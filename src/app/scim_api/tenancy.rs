@@ -229,22 +229,10 @@ pub async fn tenant_of<S: Store>(
     Ok(ScimBatch::new(hash, ctx).run(store, ctx).await?.0)
 }
 
-/// The tenant's attribute definitions, for requests that need them before they can write
-/// their main batch: the isolate's, else read (one round trip). Whatever is computed from them
-/// must be conditional on their version (a write) or checked against the version its batch
-/// reads (a query).
-pub async fn definitions<S: Store>(
-    store: &S,
-    ctx: &mut Ctx<'_>,
-    hash: &TokenHash,
-) -> Result<Definitions, ScimError> {
-    match recalled_definitions(ctx, hash) {
-        Some(known) => Ok(known),
-        None => definitions_read(store, ctx, hash).await,
-    }
-}
-
-/// The tenant's attribute definitions as the database has them now (one round trip).
+/// The tenant's attribute definitions as the database has them now (one round trip), for a
+/// request that needs them before its main batch and has none the isolate remembers (or whose
+/// remembered ones refused it). What is computed from them is conditional on their version
+/// (a write) or checked against the version its batch reads (a query).
 pub async fn definitions_read<S: Store>(
     store: &S,
     ctx: &mut Ctx<'_>,

@@ -63,13 +63,19 @@ pub async fn create<S: Store>(
     // The company's attributes are needed to read the body only when it uses them: then the
     // isolate's (`app::recent`), else read first (one more round trip), and the insert happens
     // only while they are still at that version.
-    let mut definitions = match mentions_tenant_extension(&body) {
-        true => Some(tenancy::definitions(store, ctx, &call.hash).await?),
-        false => None,
+    // `recalled`: the definitions are the isolate's, not read by this request.
+    let (mut definitions, mut recalled) = match mentions_tenant_extension(&body) {
+        false => (None, false),
+        true => match tenancy::recalled_definitions(ctx, &call.hash) {
+            Some(known) => (Some(known), true),
+            None => (
+                Some(tenancy::definitions_read(store, ctx, &call.hash).await?),
+                false,
+            ),
+        },
     };
     let id = UserId::new(uuid_v4(ctx.random).map_err(ScimError::Internal)?);
     let sent = sent::in_resource(&body);
-    let mut recalled = definitions.is_some();
     loop {
         let (schema, version) = match &definitions {
             Some(d) => (d.schema.clone(), Some(d.version)),
