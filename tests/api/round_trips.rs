@@ -55,6 +55,22 @@ fn warm_tenant(app: &TestApp) -> Tenant {
     t
 }
 
+/// A new user of `t` (Okta's body, a unique userName from `name`); its id.
+fn new_user(app: &TestApp, t: &Tenant, name: &str) -> String {
+    create(app, t, okta_user(&unique(name)))["id"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+/// PATCHes user `id` in another isolate (this one's memory left as it was).
+fn patch_elsewhere(app: &TestApp, t: &Tenant, id: &str, body: Value) {
+    in_another_isolate(app, || {
+        app.scim(&t.token, "PATCH", &format!("/Users/{id}"), Some(body))
+            .expect(200);
+    });
+}
+
 fn user(app: &TestApp, t: &Tenant, id: &str) -> Value {
     let r = app.scim(&t.token, "GET", &format!("/Users/{id}"), None);
     r.expect(200);
@@ -200,10 +216,7 @@ fn the_idps_read_then_write_costs_one_round_trip_for_the_write() {
     assert_eq!(n, 1, "PATCH after a PATCH");
 
     // A create's too.
-    let other = create(&app, &t, okta_user(&unique("new@example.com")))["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let other = new_user(&app, &t, "new@example.com");
     let (n, r) = trips(&app, || {
         app.scim(
             &t.token,
@@ -264,21 +277,15 @@ fn an_isolate_that_does_not_know_the_user_or_the_definitions_reads_first() {
 fn a_write_from_a_remembered_user_another_isolate_changed_keeps_both_changes() {
     let app = TestApp::new();
     let t = warm_tenant(&app);
-    let id = create(&app, &t, okta_user(&unique("both@example.com")))["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let id = new_user(&app, &t, "both@example.com");
     user(&app, &t, &id);
     // Another isolate renames the user: this one still remembers version 1.
-    in_another_isolate(&app, || {
-        app.scim(
-            &t.token,
-            "PATCH",
-            &format!("/Users/{id}"),
-            Some(set("displayName", json!("Renamed Elsewhere"))),
-        )
-        .expect(200);
-    });
+    patch_elsewhere(
+        &app,
+        &t,
+        &id,
+        set("displayName", json!("Renamed Elsewhere")),
+    );
     let (n, r) = trips(&app, || {
         app.scim(
             &t.token,
@@ -302,20 +309,9 @@ fn a_write_from_a_remembered_user_another_isolate_changed_keeps_both_changes() {
 fn a_patch_that_changes_nothing_by_a_remembered_user_is_checked_against_the_database() {
     let app = TestApp::new();
     let t = warm_tenant(&app);
-    let id = create(&app, &t, okta_user(&unique("noop@example.com")))["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let id = new_user(&app, &t, "noop@example.com");
     user(&app, &t, &id);
-    in_another_isolate(&app, || {
-        app.scim(
-            &t.token,
-            "PATCH",
-            &format!("/Users/{id}"),
-            Some(deactivate()),
-        )
-        .expect(200);
-    });
+    patch_elsewhere(&app, &t, &id, deactivate());
     // By what this isolate remembers, `active: true` changes nothing; it does change the user.
     let r = app.scim(
         &t.token,
@@ -334,20 +330,9 @@ fn a_patch_that_changes_nothing_by_a_remembered_user_is_checked_against_the_data
 fn if_match_is_decided_on_the_database_not_on_a_remembered_user() {
     let app = TestApp::new();
     let t = warm_tenant(&app);
-    let id = create(&app, &t, okta_user(&unique("etag@example.com")))["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let id = new_user(&app, &t, "etag@example.com");
     user(&app, &t, &id);
-    in_another_isolate(&app, || {
-        app.scim(
-            &t.token,
-            "PATCH",
-            &format!("/Users/{id}"),
-            Some(set("displayName", json!("V2"))),
-        )
-        .expect(200);
-    });
+    patch_elsewhere(&app, &t, &id, set("displayName", json!("V2")));
     // The client knows version 2 (this isolate remembers 1): not a 412.
     let auth = format!("Bearer {}", t.token);
     let body = deactivate().to_string();
@@ -365,15 +350,7 @@ fn if_match_is_decided_on_the_database_not_on_a_remembered_user() {
     assert_eq!(r.json()["meta"]["version"], json!("W/\"3\""));
     // And a version this isolate remembers but the database has left is a 412.
     user(&app, &t, &id);
-    in_another_isolate(&app, || {
-        app.scim(
-            &t.token,
-            "PATCH",
-            &format!("/Users/{id}"),
-            Some(set("displayName", json!("V4"))),
-        )
-        .expect(200);
-    });
+    patch_elsewhere(&app, &t, &id, set("displayName", json!("V4")));
     let r = app.send(
         "PATCH",
         &format!("/scim/v2/Users/{id}"),
@@ -419,10 +396,7 @@ fn writes_computed_with_definitions_that_changed_are_computed_again() {
         dept["id"].as_str().unwrap(),
         division["id"].as_str().unwrap(),
     );
-    let id = create(&app, &t, okta_user(&unique("defs@example.com")))["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let id = new_user(&app, &t, "defs@example.com");
     // This isolate remembers the user and the definitions: `Team` is the department.
     user(&app, &t, &id);
     move_alias(&app, &t, dept, division, "Team");
@@ -485,10 +459,7 @@ fn a_remembered_user_is_nothing_to_a_revoked_token_another_tenant_or_after_a_del
     let app = TestApp::new();
     let t = warm_tenant(&app);
     let other = warm_tenant(&app);
-    let id = create(&app, &t, okta_user(&unique("mine@example.com")))["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let id = new_user(&app, &t, "mine@example.com");
     user(&app, &t, &id);
     // Another tenant's token, with the id: 404, whatever this isolate remembers.
     let r: Reply = app.scim(
@@ -516,10 +487,7 @@ fn a_remembered_user_is_nothing_to_a_revoked_token_another_tenant_or_after_a_del
         .expect_scim_error(404, None);
 
     // Revoked after this isolate remembered the user: 401, nothing written.
-    let id = create(&app, &t, okta_user(&unique("rev@example.com")))["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let id = new_user(&app, &t, "rev@example.com");
     user(&app, &t, &id);
     let second = app.admin("POST", &format!("/tenants/{}/tokens", t.id), None);
     second.expect(201);
