@@ -5,7 +5,9 @@
 #   make crash  the crash-consistency runs alone (make test runs them too)
 #   make deploy ENV=staging|production   (docs/operations.md)
 #   make sign-in-link  a new one-time console sign-in link for the dev tenant (make dev running)
-.PHONY: dev test fuzz crash build deploy clean sign-in-link
+#   make bench  the worker against the team's ceiling worker and peers (figures, not a test)
+#   make bench-scale   p50/p99 per operation at 1,000, 10,000 and 100,000 users per tenant
+.PHONY: dev test fuzz crash build deploy clean sign-in-link bench bench-scale
 
 dev:
 	@scripts/dev.sh
@@ -39,6 +41,18 @@ build:
 # migrations in order (stopping at the first failure), deploys, and asks /healthz.
 deploy:
 	@scripts/deploy.sh $(ENV)
+
+# Benchmarks print figures and assert nothing; make test runs none. `make bench` builds the
+# working tree and measures it beside the team's ceiling worker and the peer SCIM servers
+# (../shared/bench, set up into /tmp/bench-env when missing) under wrangler dev, interleaved, and
+# prints each ratio with today's goal (bench/ceiling.sh: REVS="REV ... worktree" compares
+# revisions; RUNS, REQUESTS, CONC, CAP, USERS, PEERS from the environment). `make bench-scale`
+# (bench/scale.sh; SIZES=, N=, CAP=) prints p50/p99 per operation by tenant size.
+bench:
+	@bench/ceiling.sh $(REVS)
+
+bench-scale:
+	@bench/scale.sh $(SIZES)
 
 clean:
 	rm -rf build target .e2e .wrangler

@@ -22,6 +22,7 @@
 # stopped by its process id. Needs python3 and curl.
 set -euo pipefail
 source "$(dirname "$0")/../scripts/lib.sh"
+source "$ROOT/bench/lib.sh"
 cd "$ROOT"
 
 EMPLOYEES="${EMPLOYEES:-100000}"
@@ -37,7 +38,7 @@ build_worker
 mkdir -p "$ROOT/.bench"
 worker_init "$(mktemp -d "$ROOT/.bench/roster.XXXXXX")"
 # Throughput beyond the per-token rate limit is what is measured here.
-echo "SCIM_RATE_LIMIT=off" >>"$WORKER_DIR/vars"
+bench_unthrottle
 RUN_DIR="$WORKER_DIR"
 trap 'worker_cleanup; exit 130' INT
 trap 'worker_cleanup; exit 143' TERM

@@ -132,18 +132,58 @@ _install_chromium() {
   chromium_works
 }
 
-# The release build of the worker into build/ (worker-build: cargo, wasm-bindgen, wasm-opt).
+# The release build of the worker into build/ (worker-build: cargo with the `worker` profile of
+# Cargo.toml, the release profile optimised for size; wasm-bindgen; wasm-opt), then the module's
+# `name` section stripped (below).
 build_worker() {
   with_lock "build-$(echo "$ROOT" | sha256sum | cut -c1-12)" _build_worker
 }
 
+# The wasm-opt features worker-build 0.8.7 enables (the same list: no newer encoding than
+# workerd reads).
+WASM_FEATURES=(--enable-mutable-globals --enable-sign-ext --enable-nontrapping-float-to-int
+  --enable-bulk-memory --enable-multivalue --enable-reference-types --enable-exception-handling)
+
 _build_worker() {
   say "building the worker (wasm32, release)"
   mkdir -p "$ROOT/target"
-  (cd "$ROOT" && "$WORKER_BUILD_BIN" --release >"$ROOT/target/worker-build.log" 2>&1) || {
+  (cd "$ROOT" && "$WORKER_BUILD_BIN" --profile worker >"$ROOT/target/worker-build.log" 2>&1) || {
     tail -40 "$ROOT/target/worker-build.log" >&2
     die "worker build failed (full log: target/worker-build.log)"
   }
+  # worker-build's wasm-opt keeps the `name` section (function names, 180 KB, 55 KB of the
+  # gzipped module): only stack traces read it, as `wasm-function[N]` without it. A panic's
+  # message and its file:line are data of the module and stay (console_error_panic_hook logs
+  # them). Debug info and the producers section go too.
+  "$WASM_OPT_BIN" "$ROOT/build/index_bg.wasm" -o "$ROOT/build/index_bg.stripped.wasm" \
+    --strip-debug --strip-producers "${WASM_FEATURES[@]}" >>"$ROOT/target/worker-build.log" 2>&1 &&
+    mv "$ROOT/build/index_bg.stripped.wasm" "$ROOT/build/index_bg.wasm" ||
+    die "stripping the worker's name section failed (log: target/worker-build.log)"
+}
+
+# The size budget of the worker's module, in bytes of build/index_bg.wasm gzipped at level 9
+# (Cloudflare counts the gzip of the uploaded bundle: this module and the small JavaScript glue).
+# `make test` fails above it (wasm_size_check). Issue 22's goal is WASM_GZIP_TARGET; until the
+# module gets there, the budget in force is an interim ceiling just above the size reached
+# (README "The worker's size"): lower it as the module shrinks; raise it only on purpose, saying
+# why in the commit.
+WASM_GZIP_TARGET=300000
+WASM_GZIP_BUDGET=495000
+
+# wasm_size_check: prints the module's gzipped and raw sizes against WASM_GZIP_BUDGET, and fails
+# when the gzipped size exceeds it. Deterministic: the build is, and so is zlib at level 9
+# (Python's gzip module, mtime 0).
+wasm_size_check() {
+  python3 - "$ROOT/build/index_bg.wasm" "$WASM_GZIP_BUDGET" "$WASM_GZIP_TARGET" <<'PY'
+import gzip, sys
+data = open(sys.argv[1], "rb").read()
+budget, target = int(sys.argv[2]), int(sys.argv[3])
+packed = len(gzip.compress(data, compresslevel=9, mtime=0))
+label = f"budget {budget:,}" if budget <= target else f"interim budget {budget:,}, target {target:,}"
+verdict = "within the budget" if packed <= budget else "OVER THE BUDGET"
+print(f"wasm size: {packed:,} bytes gzip ({label}), {len(data):,} raw: {verdict}", file=sys.stderr)
+sys.exit(0 if packed <= budget else 1)
+PY
 }
 
 # shard_bindings [ENV]: the D1 bindings of the shards, shard 0 first, as wrangler.toml declares

@@ -16,6 +16,8 @@
 #   5. webhook delivery end to end (scripts/webhooks.sh): receivers on 127.0.0.1, signatures
 #      verified with the Standard Webhooks reference library, a SIGKILL between commit and
 #      delivery (about 30 s).
+# Right after the build, the worker's size: build/index_bg.wasm gzipped at level 9 against
+# WASM_GZIP_BUDGET (scripts/lib.sh, README "The worker's size"); above it, make test fails.
 # Exits non-zero when anything failed; stops everything it started, by process id.
 set -uo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -107,6 +109,9 @@ console_tests() (
 
 ensure_tools
 build_worker || die "the worker did not build"
+# The release module's size against its budget (WASM_GZIP_BUDGET in scripts/lib.sh): a test, not
+# a benchmark, since the build is deterministic.
+wasm_size_check || failures+=("wasm size over budget")
 chromium_ok=1
 ensure_chromium || chromium_ok=0
 

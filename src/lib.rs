@@ -22,6 +22,7 @@ mod edge {
     use crate::app::plumbing::ids::Random;
     use crate::app::plumbing::media::MAX_BODY_BYTES;
     use crate::app::plumbing::throttle::RATE_LIMIT_VAR;
+    use crate::app::recent::RecentCache;
     use crate::app::webhooks::delivery;
     use crate::app::{
         self, auto_apply, erasure, maintenance, purge, retention, Body, Config, Ctx, HealthCache,
@@ -34,6 +35,7 @@ mod edge {
     use crate::store::{d1::D1Store, Consistency, Store, Usage};
     use http_body_util::BodyExt;
     use std::cell::Cell;
+    use std::rc::Rc;
     use worker::{console_error, console_log, event, Context, Date, Env, HttpRequest, MessageExt};
 
     // Every binding, var and secret this edge reads is named by a constant or a literal at the
@@ -44,6 +46,9 @@ mod edge {
     thread_local! {
         /// The isolate's last health check (`app::health`), reused for a few seconds.
         static HEALTH: HealthCache = const { Cell::new(None) };
+        /// The isolate's recent users and definitions (`app::recent`), shared by the requests
+        /// it serves.
+        static RECENT: Rc<RecentCache> = Rc::new(RecentCache::default());
     }
 
     /// Writes a request's log line: one JSON object, at error level when it needs reading.
@@ -225,8 +230,10 @@ mod edge {
         // The isolate's health cache, copied in and out: requests of one isolate interleave
         // at their awaits, and the last check written wins, which is all a cache needs.
         let health = HealthCache::new(HEALTH.with(Cell::get));
+        let recent = RECENT.with(Rc::clone);
         let mut ctx = Ctx::new(now, &clock, request_id.clone(), &mut random, &config);
         ctx.health_cache = Some(&health);
+        ctx.recent = Some(&recent);
 
         // DESIGN §8: the rate limiters, before the application and any D1 access (but the one
         // activity-log entry of a Bulk request refused whole); a throttled request changes
@@ -309,10 +316,13 @@ mod edge {
         // A write that may have committed events: the webhook sweep, after the answer (a
         // change's events reach the queue at once; the Cron Trigger's sweep catches whatever
         // this misses).
+        // Not for a SCIM write of a tenant without an active endpoint (its batch said so): no
+        // event of it is for a receiver, and the sweep would be a D1 round trip per write.
         let wrote = matches!(
             method,
             http::Method::POST | http::Method::PUT | http::Method::PATCH | http::Method::DELETE
-        ) && response.status().as_u16() < 400;
+        ) && response.status().as_u16() < 400
+            && ctx.webhooks != Some(false);
         if wrote {
             let store = open(&env, shard, &request_id)?;
             let schedule = config.webhooks.schedule;

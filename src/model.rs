@@ -57,7 +57,7 @@ text_id!(
 
 /// The SHA-256 of a SCIM token, lower-case hex: the only form in which tokens are stored and
 /// looked up (DESIGN §3).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct TokenHash(String);
 
 impl TokenHash {

@@ -7,6 +7,7 @@
 use crate::app::plumbing::context::Ctx;
 use crate::app::plumbing::ids::hex;
 use crate::model::{UserId, WriteId};
+use crate::scim::columns;
 use crate::scim::fold::fold;
 use crate::scim::schema::TENANT_USER;
 use crate::scim::tenant::TenantSchema;
@@ -51,7 +52,9 @@ pub fn after_deletion<'s>(scope: impl Into<Scope<'s>>, by: &Actor<'_>) -> Vec<St
 
 /// The statements that follow a user's row in a write batch, each applying only if the row
 /// carries this write's id: the email rows, then the employee references (its own, and the
-/// pending ones that name it).
+/// pending ones that name it). Only what the write changes from `old` (the document it
+/// replaces, as of the version it is conditional on; empty for a create or a restore): a
+/// deactivation rewrites no email and resolves no pending reference.
 pub fn follow_up<'s>(
     scope: impl Into<Scope<'s>>,
     w: &UserWrite<'_>,
@@ -59,10 +62,19 @@ pub fn follow_up<'s>(
     schema: &TenantSchema,
 ) -> Vec<Stmt> {
     let scope: Scope<'s> = scope.into();
-    let mut stmts = sql::replace_emails(scope, w);
+    let mut stmts = sql::replace_emails(scope, w, old);
+    // Pending references name a user by userName or email: only a user that is new, or whose
+    // userName or emails change, can be the one they wait for.
+    let named_anew = old.is_empty()
+        || !stmts.is_empty()
+        || columns::text_at(old, &["userName"]).map(fold)
+            != columns::text_at(w.doc, &["userName"]).map(fold);
     stmts.extend(reference_statements(
         scope, w.id, w.write_id, old, w.doc, schema,
     ));
+    if named_anew {
+        stmts.push(sql::resolve_pending(scope, w.id, w.write_id));
+    }
     stmts
 }
 
@@ -103,6 +115,5 @@ fn reference_statements(
             &Value::Array(added).to_string(),
         ));
     }
-    stmts.push(sql::resolve_pending(scope, id, write_id));
     stmts
 }

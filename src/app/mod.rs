@@ -29,6 +29,7 @@ pub mod health;
 pub mod maintenance;
 pub mod plumbing;
 pub mod purge;
+pub mod recent;
 pub mod retention;
 pub mod scim_api;
 pub mod sign_in;

@@ -309,11 +309,14 @@ pub fn substitute(
                 .map(|v| substitute(v, resolve))
                 .collect::<Result<_, _>>()?,
         ),
-        Value::Object(o) => Value::Object(
-            o.iter()
-                .map(|(k, v)| Ok((k.clone(), substitute(v, resolve)?)))
-                .collect::<Result<_, String>>()?,
-        ),
+        Value::Object(o) => {
+            // A loop, not `collect`: each `collect` into a map instantiates a sort.
+            let mut out = Map::new();
+            for (k, v) in o {
+                out.insert(k.clone(), substitute(v, resolve)?);
+            }
+            Value::Object(out)
+        }
         other => other.clone(),
     })
 }

@@ -154,15 +154,14 @@ impl Projection {
                 let Value::Object(attributes) = value else {
                     continue;
                 };
-                let kept: Map<String, Value> = attributes
-                    .into_iter()
-                    .filter_map(|(name, v)| {
-                        let def = definition(container, &name, schema);
-                        chosen
-                            .decide(container, def.as_ref(), &name, v)
-                            .map(|v| (name, v))
-                    })
-                    .collect();
+                // `extend`, not `collect`: each `collect` into a map instantiates a sort.
+                let mut kept = Map::new();
+                kept.extend(attributes.into_iter().filter_map(|(name, v)| {
+                    let def = definition(container, &name, schema);
+                    chosen
+                        .decide(container, def.as_ref(), &name, v)
+                        .map(|v| (name, v))
+                }));
                 if !kept.is_empty() {
                     out.insert(key, Value::Object(kept));
                 }
@@ -321,7 +320,8 @@ fn sub_returned(def: Option<&Def>, name: &str) -> Returned {
 fn map_subs(value: Value, keep: &dyn Fn(&str) -> bool) -> Option<Value> {
     match value {
         Value::Object(o) => {
-            let kept: Map<String, Value> = o.into_iter().filter(|(k, _)| keep(k)).collect();
+            let mut kept = Map::new();
+            kept.extend(o.into_iter().filter(|(k, _)| keep(k)));
             (!kept.is_empty()).then_some(Value::Object(kept))
         }
         Value::Array(items) => {

@@ -194,20 +194,19 @@ impl TenantSchema {
         let Some(obj) = stored.as_object() else {
             return stored.clone();
         };
-        let folded = obj
-            .iter()
-            .map(|(id, v)| {
-                let f = match (self.by_id(id).map(|a| a.ty), v) {
-                    (Some(CustomType::Date), Value::String(s)) => {
-                        Value::String(date_instant(s).unwrap_or_else(|| s.clone()))
-                    }
-                    (Some(CustomType::Number), _) => v.clone(),
-                    (_, Value::String(s)) => Value::String(fold(s)),
-                    _ => v.clone(),
-                };
-                (id.clone(), f)
-            })
-            .collect();
+        // `extend`, not `collect`: each `collect` into a map instantiates a sort.
+        let mut folded = Map::new();
+        folded.extend(obj.iter().map(|(id, v)| {
+            let f = match (self.by_id(id).map(|a| a.ty), v) {
+                (Some(CustomType::Date), Value::String(s)) => {
+                    Value::String(date_instant(s).unwrap_or_else(|| s.clone()))
+                }
+                (Some(CustomType::Number), _) => v.clone(),
+                (_, Value::String(s)) => Value::String(fold(s)),
+                _ => v.clone(),
+            };
+            (id.clone(), f)
+        }));
         Value::Object(folded)
     }
 

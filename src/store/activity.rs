@@ -45,6 +45,9 @@ pub enum When<'a> {
         write_id: Option<&'a WriteId>,
         claim: &'a Claim<'a>,
         outcomes: &'a [Outcome],
+        /// The version of the attribute definitions the write was computed with: a write that
+        /// did not happen because they changed is computed again, not refused.
+        definitions: Option<i64>,
     },
     /// Only if a user with this id exists (before the batch deletes it).
     Exists { id: &'a UserId },
@@ -52,6 +55,13 @@ pub enum When<'a> {
     AtVersion { id: &'a UserId, version: i64 },
     /// Only if a user with this id exists at another version (an If-Match that fails).
     NotAtVersion { id: &'a UserId, version: i64 },
+    /// Only if a user with this id exists at this version and the tenant's attribute
+    /// definitions are at `definitions` (a write found to change nothing, by what it read).
+    Unchanged {
+        id: &'a UserId,
+        version: i64,
+        definitions: i64,
+    },
 }
 
 /// How the log records a write refused for `reason`.
@@ -98,6 +108,7 @@ pub fn log_event<'s>(scope: impl Into<Scope<'s>>, event: &Event<'_>, when: &When
             write_id,
             claim,
             outcomes,
+            definitions,
         } => {
             let not_written = match write_id {
                 None => user(&mut q, claim.id),
@@ -115,7 +126,14 @@ pub fn log_event<'s>(scope: impl Into<Scope<'s>>, event: &Event<'_>, when: &When
                 format!("CASE {} END", statuses.join(" ")),
                 format!("CASE {} END", details.join(" ")),
             ));
-            format!(" AND NOT EXISTS ({not_written}) AND ({})", any.join(" OR "))
+            let definitions = match definitions {
+                None => String::new(),
+                Some(v) => format!(" AND {}", definitions_at(&mut q, *v)),
+            };
+            format!(
+                " AND NOT EXISTS ({not_written}) AND ({}){definitions}",
+                any.join(" OR ")
+            )
         }
         When::Exists { id } => format!(" AND EXISTS ({})", user(&mut q, id)),
         When::AtVersion { id, version } => format!(
@@ -127,6 +145,16 @@ pub fn log_event<'s>(scope: impl Into<Scope<'s>>, event: &Event<'_>, when: &When
             " AND EXISTS ({} AND version <> {})",
             user(&mut q, id),
             q.bind(*version)
+        ),
+        When::Unchanged {
+            id,
+            version,
+            definitions,
+        } => format!(
+            " AND EXISTS ({} AND version = {}) AND {}",
+            user(&mut q, id),
+            q.bind(*version),
+            definitions_at(&mut q, *definitions)
         ),
     };
     let (status, detail) = match decided {
@@ -170,4 +198,12 @@ mod tests {
         let check = format!("CHECK (operation IN ({}))", quoted.join(", "));
         assert!(create.contains(&check), "{check} not in {create}");
     }
+}
+
+/// The tenant `t.tenant_id`'s attribute definitions are at `version`.
+fn definitions_at(q: &mut Sql, version: i64) -> String {
+    format!(
+        "(SELECT attributes_version FROM tenants WHERE id = t.tenant_id) = {}",
+        q.bind(version)
+    )
 }

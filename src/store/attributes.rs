@@ -4,7 +4,7 @@
 use super::batch::{Columns, FromRow, Query};
 use super::builder::Sql;
 use super::{After, Row, Stmt, StoreError};
-use crate::model::{TenantId, TokenHash};
+use crate::model::TenantId;
 use crate::scim::datetime::Timestamp;
 use crate::scim::tenant::{CustomAttr, CustomType, TenantSchema};
 use std::sync::Arc;
@@ -28,14 +28,6 @@ impl FromRow for CustomAttr {
 
 const DEFINITION_COLUMNS: &str = "id, name, scim_name, type, options, aliases, active";
 
-/// The definitions of the token's tenant, in creation order: part of every SCIM batch, so that
-/// a change applies to the very next request.
-pub fn definitions(hash: &TokenHash) -> Query<TenantSchema> {
-    let mut q = Sql::new();
-    let tenant = q.tenant_of_token(hash);
-    schema_query(q, &tenant)
-}
-
 /// The definitions of a tenant named by id (the operator's jobs).
 pub fn definitions_of(tenant: &TenantId) -> Query<TenantSchema> {
     let mut q = Sql::new();
@@ -48,14 +40,24 @@ fn schema_query(q: Sql, tenant: &str) -> Query<TenantSchema> {
         q.stmt(format!(
             "SELECT {DEFINITION_COLUMNS} FROM attributes WHERE tenant_id = {tenant} ORDER BY created, id"
         )),
-        |rows| {
-            let attributes = rows
-                .iter()
-                .map(|r| CustomAttr::from_row(r).map(Arc::new))
-                .collect::<Result<_, _>>()?;
-            Ok(TenantSchema { attributes })
-        },
+        |rows| schema_from_rows(&rows),
     )
+}
+
+/// The definition columns of `attributes a`, named as a definition is read: for a statement
+/// that reads definitions beside something else (`store::tokens::auth_check`).
+pub const DEFINITION_COLUMNS_OF_A: &str = "a.id AS id, a.name AS name, a.scim_name AS scim_name, \
+     a.type AS type, a.options AS options, a.aliases AS aliases, a.active AS active";
+
+/// The schema of rows holding definition columns, in their order; a row whose `id` is NULL (a
+/// LEFT JOIN that found no definition) holds none.
+pub fn schema_from_rows(rows: &[Row]) -> Result<TenantSchema, StoreError> {
+    let attributes = rows
+        .iter()
+        .filter(|r| r.get("id").is_some_and(|id| !id.is_null()))
+        .map(|r| CustomAttr::from_row(r).map(Arc::new))
+        .collect::<Result<_, _>>()?;
+    Ok(TenantSchema { attributes })
 }
 
 /// A definition as the admin API shows it.

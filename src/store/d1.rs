@@ -10,14 +10,20 @@
 //! A bookmark comes from a client: should D1 refuse it, the session is opened again on the
 //! primary (which is at least as new as any bookmark) and the batch sent once more.
 //!
+//! A batch's answers cross into wasm as one JSON text per statement (`JSON.stringify` of its
+//! rows), not value by value: the cost of reading a page of users is one string copy and one
+//! parse.
+//!
 //! It counts what the request's batches cost ([`Usage`]: round trips, and the rows each
 //! statement's result metadata says it read and wrote) for the request's log line.
 
 use super::classify::classify;
 use super::{Consistency, Row, Stmt, Store, StoreError, Usage, Value};
+use js_sys::{Array, Function, Promise, Reflect, JSON};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
 use worker::{D1Database, D1DatabaseSession, D1SessionConstraint};
 
 pub struct D1Store {
@@ -70,6 +76,61 @@ impl D1Store {
         *slot.borrow_mut() = Some(session.clone());
         Ok(session)
     }
+}
+
+/// Sends a batch on a session (the binding's `batch`), its answer as D1 gives it: an array of
+/// results, each with `results` (the rows) and `meta`.
+async fn send(session: &D1DatabaseSession, statements: &Array) -> Result<Array, StoreError> {
+    let batch: Function = property(session.as_ref(), "batch")
+        .dyn_into()
+        .map_err(|_| StoreError::Internal("the D1 session has no batch method".into()))?;
+    let promise: Promise = batch
+        .call1(session.as_ref(), statements)
+        .map_err(js_error)?
+        .dyn_into()
+        .map_err(|_| StoreError::Internal("D1's batch did not return a promise".into()))?;
+    JsFuture::from(promise)
+        .await
+        .map_err(js_error)?
+        .dyn_into()
+        .map_err(|_| StoreError::Internal("D1's batch did not answer an array".into()))
+}
+
+/// A statement's rows, read as one JSON text (`JSON.stringify` on the JavaScript side, one
+/// parse here): D1's values are JSON's (numbers, text, null), and a page of 100 users crosses
+/// into wasm as one string instead of value by value.
+fn rows(results: &JsValue) -> Result<Vec<Row>, StoreError> {
+    if results.is_undefined() || results.is_null() {
+        return Ok(Vec::new());
+    }
+    let text: String = JSON::stringify(results).map_err(js_error)?.into();
+    serde_json::from_str(&text).map_err(|e| StoreError::Internal(format!("D1's rows: {e}")))
+}
+
+/// `object[name]`, or `undefined`.
+fn property(object: &JsValue, name: &str) -> JsValue {
+    Reflect::get(object, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// A failure the D1 binding threw, in its own words: its message (`D1_ERROR: ...`) and its
+/// cause's, which `classify` reads.
+fn js_error(e: JsValue) -> StoreError {
+    let text = match e.dyn_ref::<js_sys::Error>() {
+        Some(err) => {
+            let mut text = String::from(err.message());
+            let cause = err.cause();
+            if let Some(cause) = cause.dyn_ref::<js_sys::Error>() {
+                text.push_str(": ");
+                text.push_str(&String::from(cause.message()));
+            } else if let Some(cause) = cause.as_string() {
+                text.push_str(": ");
+                text.push_str(&cause);
+            }
+            text
+        }
+        None => e.as_string().unwrap_or_else(|| format!("{e:?}")),
+    };
+    classify(&text)
 }
 
 fn js(value: &Value) -> JsValue {
@@ -136,34 +197,34 @@ impl D1Store {
         stmts: Vec<Stmt>,
     ) -> Result<Vec<Vec<Row>>, StoreError> {
         let session = self.session(consistency)?;
-        let mut prepared = Vec::with_capacity(stmts.len());
+        let statements = Array::new();
         for stmt in &stmts {
             let params: Vec<JsValue> = stmt.params.iter().map(js).collect();
             let p = session
                 .prepare(stmt.sql.as_ref())
                 .bind(&params)
                 .map_err(|e| classify(&e.to_string()))?;
-            prepared.push(p);
+            statements.push(p.inner().as_ref());
         }
-        let sent = session.batch(prepared).await;
+        let sent = send(&session, &statements).await;
         let (mut read, mut written) = (0u64, 0u64);
         if let Ok(results) = &sent {
-            for meta in results.iter().filter_map(|r| r.meta().ok().flatten()) {
-                read += meta.rows_read.unwrap_or(0) as u64;
-                written += meta.rows_written.unwrap_or(0) as u64;
+            for result in results.iter() {
+                let meta = property(&result, "meta");
+                read += property(&meta, "rows_read").as_f64().unwrap_or(0.0) as u64;
+                written += property(&meta, "rows_written").as_f64().unwrap_or(0.0) as u64;
             }
         }
         let mut usage = self.usage.get();
         usage.add_batch(read, written);
         self.usage.set(usage);
-        let results = sent.map_err(|e| classify(&e.to_string()))?;
-        let mut out = Vec::with_capacity(results.len());
-        for result in results {
-            if let Some(error) = result.error() {
+        let results = sent?;
+        let mut out = Vec::with_capacity(results.length() as usize);
+        for result in results.iter() {
+            if let Some(error) = property(&result, "error").as_string() {
                 return Err(classify(&error));
             }
-            let rows: Vec<Row> = result.results().map_err(|e| classify(&e.to_string()))?;
-            out.push(rows);
+            out.push(rows(&property(&result, "results"))?);
         }
         Ok(out)
     }

@@ -149,7 +149,8 @@ pub fn check<'s>(scope: impl Into<Scope<'s>>, by: &Actor<'_>) -> Vec<Stmt> {
                FROM (SELECT tn.id AS tenant_id, {window_start} AS window_start, {auto_apply_at} AS auto_apply_at, \
                      coalesce(tn.guard_percent, {DEFAULT_PERCENT}) AS percent, \
                      coalesce(tn.guard_minimum, {DEFAULT_MINIMUM}) AS minimum, \
-                     (SELECT count(DISTINCT a.user_id) FROM activation a WHERE a.tenant_id = tn.id \
+                     (SELECT count(DISTINCT a.user_id) FROM activation a INDEXED BY activation_losses \
+                      WHERE a.tenant_id = tn.id \
                       AND a.loss = 1 AND a.at > {window_start} AND a.hold IS NULL) AS losses \
                      FROM tenants tn WHERE tn.id = {tenant} AND coalesce(tn.guard_enabled, 1) = 1 \
                      AND NOT EXISTS (SELECT 1 FROM guard_trips o WHERE o.tenant_id = tn.id AND o.ended_at IS NULL)) w \
@@ -206,7 +207,7 @@ pub fn check<'s>(scope: impl Into<Scope<'s>>, by: &Actor<'_>) -> Vec<Stmt> {
     let tenant = q.tenant(scope);
     let (since, trip_id) = (open(&mut q, "window_start"), open(&mut q, "id"));
     let losses = q.stmt(format!(
-        "UPDATE activation SET trip_id = {trip_id}, hold = CASE WHEN EXISTS (SELECT 1 FROM activation l \
+        "UPDATE activation INDEXED BY activation_losses SET trip_id = {trip_id}, hold = CASE WHEN EXISTS (SELECT 1 FROM activation l \
            WHERE l.tenant_id = activation.tenant_id AND l.user_id = activation.user_id AND l.seq > activation.seq \
            AND l.kind IN ('reactivate', 'restore')) THEN 'cleared' ELSE 'held' END \
          WHERE tenant_id = {tenant} AND loss = 1 AND hold IS NULL AND at > {since}"

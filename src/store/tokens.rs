@@ -1,13 +1,16 @@
-//! SQL of SCIM bearer tokens (DESIGN §3): the check that opens every SCIM batch, the
+//! SQL of SCIM bearer tokens (DESIGN §3): the check that opens every SCIM batch (with the
+//! tenant's attribute definitions, unless the caller has them at their current version), the
 //! `last_used` bookkeeping, and the operator's issue, list and revoke, and the count of each
 //! tenant's live tokens of the format before the check value (`format` 0, DESIGN §3). Tokens
 //! are stored as hashes only; statements bind the hash, never a secret.
 
+use super::attributes::{schema_from_rows, DEFINITION_COLUMNS_OF_A};
 use super::batch::{Columns, FromRow, Query};
 use super::builder::Sql;
 use super::{After, Row, Stmt, StoreError};
 use crate::model::{TenantId, TokenHash, TokenId};
 use crate::scim::datetime::Timestamp;
+use crate::scim::tenant::TenantSchema;
 
 /// The token a SCIM request presented, if it exists and is not revoked.
 #[derive(Debug, Clone, PartialEq)]
@@ -16,6 +19,11 @@ pub struct AuthRow {
     pub tenant_id: TenantId,
     pub tenant_active: bool,
     pub last_used: Option<Timestamp>,
+    /// The version of the tenant's attribute definitions (`tenants.attributes_version`).
+    pub attributes_version: i64,
+    /// Whether the tenant has an active webhook endpoint (then a write's events are swept to
+    /// the queue right after its answer).
+    pub webhooks: bool,
 }
 
 impl FromRow for AuthRow {
@@ -26,20 +34,54 @@ impl FromRow for AuthRow {
             tenant_id: TenantId::new(c.text("tenant_id")?),
             tenant_active: c.flag("tenant_active")?,
             last_used: c.opt_time("last_used")?,
+            attributes_version: c.int("attributes_version")?,
+            webhooks: c.flag("webhooks")?,
         })
     }
 }
 
-/// The first statement of every SCIM batch: the token's row, if it is not revoked.
-pub fn auth_check(hash: &TokenHash) -> Query<Option<AuthRow>> {
+/// A SCIM token's row and its tenant's attribute definitions, as the first statement of a batch
+/// read them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Authorized {
+    pub auth: AuthRow,
+    /// The definitions, unless they were still at the version the batch said it knew.
+    pub definitions: Option<TenantSchema>,
+}
+
+/// The first statement of every SCIM batch: the token's row, if it is not revoked, with its
+/// tenant's state (active, webhooks) and the tenant's attribute definitions (one row per definition, in creation
+/// order; one row without any). Definitions still at version `known` are not read again: the
+/// caller has them.
+pub fn auth_check(hash: &TokenHash, known: Option<i64>) -> Query<Option<Authorized>> {
     let mut q = Sql::new();
     let hash = q.bind(hash);
-    Query::first(q.stmt(format!(
-        "SELECT tk.id AS token_id, tk.tenant_id AS tenant_id, tn.active AS tenant_active, \
-         tk.last_used AS last_used \
-         FROM tokens tk JOIN tenants tn ON tn.id = tk.tenant_id \
-         WHERE tk.hash = {hash} AND tk.revoked_at IS NULL"
-    )))
+    let known = q.bind(known);
+    Query::new(
+        q.stmt(format!(
+            "SELECT tk.id AS token_id, tk.tenant_id AS tenant_id, tn.active AS tenant_active, \
+             tk.last_used AS last_used, tn.attributes_version AS attributes_version, \
+             {known} AS known_version, EXISTS (SELECT 1 FROM webhook_endpoints w \
+             WHERE w.tenant_id = tk.tenant_id AND w.state = 'active') AS webhooks, \
+             {DEFINITION_COLUMNS_OF_A} \
+             FROM tokens tk JOIN tenants tn ON tn.id = tk.tenant_id \
+             LEFT JOIN attributes a ON a.tenant_id = tk.tenant_id \
+             AND tn.attributes_version IS NOT {known} \
+             WHERE tk.hash = {hash} AND tk.revoked_at IS NULL ORDER BY a.created, a.id"
+        )),
+        |rows| {
+            let Some(first) = rows.first() else {
+                return Ok(None);
+            };
+            let auth = AuthRow::from_row(first)?;
+            let known = Columns(first).opt_int("known_version")?;
+            let definitions = match known == Some(auth.attributes_version) {
+                true => None,
+                false => Some(schema_from_rows(&rows)?),
+            };
+            Ok(Some(Authorized { auth, definitions }))
+        },
+    )
 }
 
 /// Records a token's use unless it was recorded after `stale_before` (so that at most one write

@@ -188,6 +188,9 @@ pub struct UserWrite<'a> {
     pub now: Timestamp,
     /// A restore's: the version the deleted row had, and the creation time it keeps.
     restoring: Option<(i64, Timestamp)>,
+    /// The version of the tenant's attribute definitions the document was computed with: the
+    /// write happens only while they are still at it (`tenants.attributes_version`).
+    definitions: Option<i64>,
 }
 
 impl<'a> UserWrite<'a> {
@@ -206,6 +209,28 @@ impl<'a> UserWrite<'a> {
             folded: json_text(folded),
             now,
             restoring: None,
+            definitions: None,
+        }
+    }
+
+    /// The same write, computed with the tenant's attribute definitions at `version`: it takes
+    /// effect only while they are still at that version (a write made with definitions that
+    /// changed meanwhile does nothing, like one that lost a race).
+    pub fn under_definitions(self, version: i64) -> UserWrite<'a> {
+        UserWrite {
+            definitions: Some(version),
+            ..self
+        }
+    }
+
+    /// `AND` the definitions are still at the version this write was computed with, or nothing.
+    fn definitions_unchanged(&self, q: &mut Sql, tenant: &str) -> String {
+        match self.definitions {
+            None => String::new(),
+            Some(version) => format!(
+                " AND (SELECT attributes_version FROM tenants WHERE id = {tenant}) = {}",
+                q.bind(version)
+            ),
         }
     }
 
@@ -494,9 +519,10 @@ pub fn insert_user<'s>(scope: impl Into<Scope<'s>>, w: &UserWrite<'_>, claim: &C
             still_deleted(&mut q, "t.tenant_id", w.id, version)
         ),
     };
+    let definitions = w.definitions_unchanged(&mut q, "t.tenant_id");
     q.stmt(format!(
         "INSERT INTO users ({}) SELECT {} FROM (SELECT {tenant} AS tenant_id) t \
-         WHERE t.tenant_id IS NOT NULL AND {room}{restorable} ON CONFLICT DO NOTHING",
+         WHERE t.tenant_id IS NOT NULL AND {room}{restorable}{definitions} ON CONFLICT DO NOTHING",
         names.join(", "),
         values.join(", ")
     ))
@@ -530,9 +556,10 @@ pub fn update_user<'s>(
     }
     let (id, version) = (q.bind(w.id), q.bind(expected_version));
     let room = has_room(&mut q, &tenant, claim);
+    let definitions = w.definitions_unchanged(&mut q, &tenant);
     q.stmt(format!(
         "UPDATE OR IGNORE users SET {} WHERE tenant_id = {tenant} AND id = {id} \
-         AND version = {version} AND {room}",
+         AND version = {version} AND {room}{definitions}",
         sets.join(", ")
     ))
 }
@@ -562,9 +589,16 @@ fn written(q: &mut Sql, scope: Scope<'_>, id: &UserId, write_id: &WriteId) -> St
     )
 }
 
-/// The user's `user_emails` rows, rewritten if this request's write took effect.
-pub fn replace_emails<'s>(scope: impl Into<Scope<'s>>, w: &UserWrite<'_>) -> Vec<Stmt> {
+/// The user's `user_emails` rows, rewritten if this request's write took effect and changed
+/// them: nothing when the write keeps the emails of `old` (the document it replaces, as of the
+/// version the write is conditional on), no delete when `old` had none (a create, a restore:
+/// a deleted user's rows went with it).
+pub fn replace_emails<'s>(scope: impl Into<Scope<'s>>, w: &UserWrite<'_>, old: &Doc) -> Vec<Stmt> {
     let scope: Scope<'s> = scope.into();
+    let old_rows = email_rows_json(old);
+    if old_rows == email_rows_json(w.doc) {
+        return Vec::new();
+    }
     let mut q = Sql::new();
     let tenant = q.tenant(scope);
     let id = q.bind(w.id);
@@ -582,7 +616,10 @@ pub fn replace_emails<'s>(scope: impl Into<Scope<'s>>, w: &UserWrite<'_>) -> Vec
          FROM users u, json_each({emails}) j \
          WHERE u.tenant_id = {tenant} AND u.id = {id} AND u.write_id = {write_id}"
     ));
-    vec![delete, insert]
+    match old_rows.as_array().is_none_or(Vec::is_empty) {
+        true => vec![insert],
+        false => vec![delete, insert],
+    }
 }
 
 /// The activation changes a write records (DESIGN §4); a deletion is recorded by

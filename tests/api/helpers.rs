@@ -3,6 +3,7 @@
 
 use crate::common::{scanner, Client, Reply};
 use scim_edge::app::plumbing::ids::SeededRandom;
+use scim_edge::app::recent::RecentCache;
 use scim_edge::app::{self, Body, Config, Ctx, HealthCache};
 use scim_edge::model::TenantId;
 use scim_edge::scim::datetime::Timestamp;
@@ -35,6 +36,8 @@ pub struct TestApp {
     pub last_tenant: RefCell<Option<TenantId>>,
     /// The health check's cache, as an isolate keeps it.
     pub health: HealthCache,
+    /// The recent users and definitions, as an isolate keeps them (`app::recent`).
+    pub recent: RecentCache,
 }
 
 /// The store, counting the batches sent to it.
@@ -96,6 +99,7 @@ impl TestApp {
             log: RefCell::new(Vec::new()),
             last_tenant: RefCell::new(None),
             health: HealthCache::new(None),
+            recent: RecentCache::default(),
         }
     }
 
@@ -212,6 +216,7 @@ impl TestApp {
         let clock = move || now;
         let mut ctx = Ctx::new(now, &clock, request_id, &mut *random, &self.config);
         ctx.health_cache = Some(&self.health);
+        ctx.recent = Some(&self.recent);
         let counting: Vec<Option<Counting<'_, S>>> = (0..shards.count())
             .map(|n| {
                 shards.get(n).map(|store| Counting {

@@ -27,6 +27,7 @@ mod query;
 mod query_props;
 mod reports;
 mod robustness;
+mod round_trips;
 mod scanner;
 mod scenarios;
 mod shards;

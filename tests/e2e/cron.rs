@@ -1,6 +1,7 @@
 //! Runs of the worker's Cron Triggers dated in the future (`/cdn-cgi/handler/scheduled` with
 //! `time`): such a run acts on every tenant of the shared database (a retention, a period), so
-//! the tests that date runs take turns ([`dated_runs`]) and never see each other's.
+//! the tests that date runs take turns ([`dated_runs`]) and never see each other's; so do the
+//! tests whose undated runs act on every tenant (the purge's, the retention's).
 
 use crate::common::Client;
 use std::sync::{Mutex, MutexGuard};

@@ -22,6 +22,8 @@ mod patch_concurrency;
 mod purge;
 mod rate_limit;
 mod reports;
+mod round_trips;
 mod scenarios;
 mod shards;
 mod throttle;
+mod worker_log;

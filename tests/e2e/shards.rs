@@ -8,15 +8,15 @@
 
 use crate::common::scenarios::admins::sign_in;
 use crate::common::scenarios::users::okta_user;
-use crate::common::{unique, Client, Reply, Tenant};
+use crate::common::{unique, Client, Tenant};
 use crate::cron::{dated_runs, run_at};
 use crate::http_client::worker;
+use crate::worker_log::log_line;
 use scim_edge::app::purge::PURGE_CRON;
 use scim_edge::model::TenantId;
 use scim_edge::scim::datetime::Timestamp;
 use scim_edge::store::shards::of_tenant;
 use serde_json::{json, Value};
-use std::time::{Duration, Instant};
 
 /// The old-format token of the seeded shard-0 tenant (`tests/e2e/seed/shards.sql`).
 const OLD_TOKEN: &str = "scim_ZGVmZ2hpamtsbW5vcHFyc3R1dnd4eXp7fH1-f4CBgoM";
@@ -152,26 +152,6 @@ fn another_shard_s_tenant_id_answers_404() {
     // And a tenant's token never reaches another tenant, whichever shard.
     let r = c.scim(&zero.token, "GET", "/Users?filter=userName+pr", None);
     r.expect(200);
-}
-
-/// The worker's log line of the request `r` answered (by its `X-Request-Id`).
-fn log_line(r: &Reply) -> Value {
-    let id = r.header("x-request-id").expect("a request id").to_string();
-    let path = std::env::var("SCIM_EDGE_WORKER_LOG").expect("SCIM_EDGE_WORKER_LOG");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    loop {
-        let log = std::fs::read_to_string(&path).unwrap_or_default();
-        let found = log
-            .lines()
-            .filter_map(|l| l.find('{').map(|i| &l[i..]))
-            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-            .find(|v| v["request_id"] == json!(id));
-        if let Some(line) = found {
-            return line;
-        }
-        assert!(Instant::now() < deadline, "no log line for request {id}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
 }
 
 #[test]

@@ -286,6 +286,7 @@ pub async fn restore_employee<S: Store>(
             write_id: None,
             claim: &claim,
             outcomes: &outcomes,
+            definitions: None,
         },
     ));
     let restored = batch.read(users::get_user(scope, id));

@@ -100,8 +100,15 @@ pub struct Ctx<'a> {
     pub tenant: Option<TenantId>,
     /// The isolate's health-check cache; `None`: every `/healthz` asks the database.
     pub health_cache: Option<&'a HealthCache>,
+    /// The isolate's memory of recent users and definitions (`app::recent`); `None`: every
+    /// write reads before it writes.
+    pub recent: Option<&'a crate::app::recent::RecentCache>,
     /// Who calls the admin API, once authenticated (its audit log names them).
     pub caller: Option<Caller>,
+    /// Whether the request's tenant has an active webhook endpoint, when a SCIM batch found
+    /// out: a write of a tenant without one has no event to sweep to the queue after its
+    /// answer (`None`: not known, sweep).
+    pub webhooks: Option<bool>,
 }
 
 /// An admin API caller: the operator, or a company admin's session.
@@ -131,6 +138,8 @@ impl<'a> Ctx<'a> {
             caller: None,
             tenant: None,
             health_cache: None,
+            recent: None,
+            webhooks: None,
             client: None,
         }
     }

@@ -130,14 +130,22 @@ impl<'a> Activity<'a> {
         Some(outbox::emit(self.hash, &by, kind, id, changes, when))
     }
 
-    /// A write that changes nothing: 200 with no changes, while the user exists.
-    pub fn unchanged(&self, id: &UserId, user_name: &str, notes: Option<&str>) -> Stmt {
+    /// A write that changes nothing: 200 with no changes, while the user and the definitions
+    /// are as the write read them.
+    pub fn unchanged(&self, same: Unchanged<'_>) -> Stmt {
         let event = Event {
-            detail: Some(notes.unwrap_or("no change")),
+            detail: Some(same.notes.unwrap_or("no change")),
             changes: Some("[]".into()),
-            ..self.entry(200, Some(id), Some(user_name))
+            ..self.entry(200, Some(same.id), Some(same.user_name))
         };
-        self.log(&event, &When::Exists { id })
+        self.log(
+            &event,
+            &When::Unchanged {
+                id: same.id,
+                version: same.version,
+                definitions: same.definitions,
+            },
+        )
     }
 
     /// A deletion: 204 while the user exists (at `version`, when `If-Match` names one).
@@ -194,6 +202,7 @@ impl<'a> Activity<'a> {
                 write_id: r.write_id,
                 claim: r.claim,
                 outcomes: &outcomes,
+                definitions: r.definitions,
             },
         )
     }
@@ -248,6 +257,16 @@ pub struct Written<'a> {
     pub changes: String,
 }
 
+/// A write found to change nothing, for [`Activity::unchanged`]: logged while the user is still
+/// at the version it was computed from, and the definitions too (else it is computed again).
+pub struct Unchanged<'a> {
+    pub id: &'a UserId,
+    pub user_name: &'a str,
+    pub notes: Option<&'a str>,
+    pub version: i64,
+    pub definitions: i64,
+}
+
 /// A write that may be refused, for [`Activity::refused`].
 pub struct RefusedWrite<'a> {
     pub claim: &'a Claim<'a>,
@@ -259,4 +278,7 @@ pub struct RefusedWrite<'a> {
     pub logged_name: &'a str,
     /// The userName the write asked for.
     pub new_user_name: &'a str,
+    /// The version of the attribute definitions the write was computed with, when it is
+    /// conditional on them (`UserWrite::under_definitions`).
+    pub definitions: Option<i64>,
 }

@@ -113,7 +113,7 @@ pub async fn throttled<S: Store>(
              performed; retry after {retry_after} seconds",
             units(req)
         );
-        let mut batch = super::tenancy::ScimBatch::new(&call.hash);
+        let mut batch = super::tenancy::ScimBatch::new(&call.hash, ctx);
         batch.write(activity.throttled(&detail));
         if let Err(e) = batch.run(store, ctx).await {
             ctx.log.push(format!(

@@ -12,16 +12,18 @@
 //! and do not expire.
 //!
 //! Round trips (DESIGN §9): one, unless the filter or `sortBy` names something outside the
-//! static schema; then the tenant's attribute definitions are read first (one more).
+//! static schema and the isolate does not remember the tenant's attribute definitions
+//! (`app::recent`); then they are read first (one more).
 
 use super::body_object;
 use super::call::Call;
 use super::respond::{render, scim_json};
-use super::tenancy::{tenant_of, ScimBatch};
+use super::tenancy::{self, recalled_definitions, remember_user, ScimBatch};
 use crate::app::plumbing::context::Ctx;
 use crate::app::plumbing::ids::{base64url, base64url_decode};
 use crate::app::plumbing::query;
 use crate::app::plumbing::{Request, Response};
+use crate::app::recent::Definitions;
 use crate::model::TokenHash;
 use crate::scim::error::ScimError;
 use crate::scim::filter::resolve::{resolve, Resolved};
@@ -64,6 +66,9 @@ pub async fn search<S: Store>(
     let params = ListParams::from_search_request(&body_object(req)?)?;
     run(params, store, ctx, call).await
 }
+
+/// The largest page whose users the isolate remembers (`app::recent`).
+const REMEMBERED_PAGE: usize = 20;
 
 /// Longest cursor read: far more than any this service issues for the attributes it keeps.
 const MAX_CURSOR_CHARS: usize = 8192;
@@ -117,6 +122,26 @@ fn position(row: &ListedUser, backward: bool, inclusive: bool) -> CursorPos {
         inclusive,
         key: row.sort_key.clone(),
         id: row.user.meta.id.to_string(),
+    }
+}
+
+/// The schema a query is planned with.
+enum Planned {
+    /// The static schema only: the query names none of the tenant's attributes.
+    Static,
+    /// The definitions the isolate remembers.
+    Recalled(Definitions),
+    /// The definitions as the database has them.
+    Read(Definitions),
+}
+
+impl Planned {
+    fn schema(&self) -> &TenantSchema {
+        static STATIC: std::sync::OnceLock<TenantSchema> = std::sync::OnceLock::new();
+        match self {
+            Planned::Static => STATIC.get_or_init(TenantSchema::default),
+            Planned::Recalled(d) | Planned::Read(d) => &d.schema,
+        }
     }
 }
 
@@ -225,29 +250,56 @@ async fn run<S: Store>(
     let parsed = parse(&params)?;
     let hash = &call.hash;
     // Names outside the static schema may be the company's own attributes: only then are their
-    // definitions read first.
-    let plan = match plan(&params, parsed.as_ref(), &TenantSchema::default(), hash) {
-        Ok(plan) => plan,
-        Err(ScimError::InvalidFilter(_) | ScimError::InvalidValue(_)) => {
-            let schema = tenant_of(store, ctx, hash).await?.schema;
-            plan(&params, parsed.as_ref(), &schema, hash)?
+    // definitions needed, the isolate's (`app::recent`) or read first. A query planned with
+    // remembered definitions runs again when its batch finds them changed, and a query they
+    // refuse is planned again with the database's before it is refused.
+    let mut schema = Planned::Static;
+    let (tenant, mut results, plan) = loop {
+        let planned = plan(&params, parsed.as_ref(), schema.schema(), hash);
+        let planned = match (planned, &schema) {
+            (Ok(plan), _) => plan,
+            (Err(ScimError::InvalidFilter(_) | ScimError::InvalidValue(_)), Planned::Static) => {
+                schema = match recalled_definitions(ctx, hash) {
+                    Some(known) => Planned::Recalled(known),
+                    None => Planned::Read(tenancy::definitions_read(store, ctx, hash).await?),
+                };
+                continue;
+            }
+            (
+                Err(ScimError::InvalidFilter(_) | ScimError::InvalidValue(_)),
+                Planned::Recalled(_),
+            ) => {
+                schema = Planned::Read(tenancy::definitions_read(store, ctx, hash).await?);
+                continue;
+            }
+            (Err(e), _) => return Err(e),
+        };
+        let Plan {
+            total,
+            page,
+            paging,
+            query,
+            anchor,
+        } = planned;
+        let mut batch = ScimBatch::new(hash, ctx);
+        let total = match total {
+            Total::Count(q) => Err(batch.read(q)),
+            Total::Known(n) => Ok(n),
+        };
+        let page = page.map(|p| batch.read(p));
+        let (tenant, results) = batch.run(store, ctx).await?;
+        if let Planned::Recalled(known) = &schema {
+            if known.version != tenant.schema_version {
+                schema = Planned::Read(Definitions {
+                    version: tenant.schema_version,
+                    schema: tenant.schema,
+                });
+                continue;
+            }
         }
-        Err(e) => return Err(e),
+        break (tenant, results, (total, page, paging, query, anchor));
     };
-    let Plan {
-        total,
-        page,
-        paging,
-        query,
-        anchor,
-    } = plan;
-    let mut batch = ScimBatch::new(hash);
-    let total = match total {
-        Total::Count(q) => Err(batch.read(q)),
-        Total::Known(n) => Ok(n),
-    };
-    let page = page.map(|p| batch.read(p));
-    let (tenant, mut results) = batch.run(store, ctx).await?;
+    let (total, page, paging, query, anchor) = plan;
     let total = match total {
         Ok(n) => n,
         Err(counted) => results.take(counted)?,
@@ -266,6 +318,14 @@ async fn run<S: Store>(
         rows.reverse();
     }
 
+    // A look-up (Entra's `userName eq` before it PATCHes) is remembered for the write that
+    // follows; a page of a walk is not, so that walking a tenant does not push out the users
+    // an IdP is about to write.
+    if rows.len() <= REMEMBERED_PAGE {
+        for row in &rows {
+            remember_user(ctx, hash, &row.user);
+        }
+    }
     let mut resources = Vec::with_capacity(rows.len());
     for row in &rows {
         let user = render(&row.user, &tenant.schema, &call.base);

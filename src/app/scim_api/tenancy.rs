@@ -1,18 +1,20 @@
 //! SCIM requests and their tenant: the token check runs as the first statement of the
-//! operation's own batch (no extra D1 round trip, DESIGN §9), together with the read of the
-//! tenant's attribute definitions, and its `last_used` is written after the answer, at most
-//! every five minutes. Also how the plumbing's and the store's failures read as SCIM errors.
+//! operation's own batch (no extra D1 round trip, DESIGN §9), and the same statement reads the
+//! tenant's attribute definitions unless the isolate has them at their current version
+//! (`app::recent`); its `last_used` is written after the answer, at most every five minutes.
+//! What an authenticated batch read or wrote is remembered here for the isolate. Also how the
+//! plumbing's and the store's failures read as SCIM errors.
 
 use crate::app::plumbing::auth::AuthFailure;
 use crate::app::plumbing::context::Ctx;
 use crate::app::plumbing::media::MediaError;
-use crate::model::{TenantId, TokenHash, TokenId};
+use crate::app::recent::Definitions;
+use crate::model::{TenantId, TokenHash, TokenId, UserId};
 use crate::scim::error::ScimError;
 use crate::scim::tenant::TenantSchema;
-use crate::store::tokens::{self, AuthRow};
-use crate::store::{
-    attributes, Batch, Consistency, Handle, Query, Results, Stmt, Store, StoreError,
-};
+use crate::store::tokens::{self, Authorized};
+use crate::store::users::StoredUser;
+use crate::store::{Batch, Consistency, Handle, Query, Results, Stmt, Store, StoreError};
 
 /// How often a token's `last_used` may be written.
 pub const LAST_USED_INTERVAL_MS: i64 = 5 * 60 * 1000;
@@ -23,6 +25,8 @@ pub struct Tenant {
     pub tenant_id: TenantId,
     pub token_id: TokenId,
     pub schema: TenantSchema,
+    /// The version of `schema` (`tenants.attributes_version`).
+    pub schema_version: i64,
 }
 
 /// A store failure as a SCIM error (DESIGN §8). The store logged the cause; no detail says more
@@ -88,19 +92,22 @@ pub fn unauthorized(f: AuthFailure) -> ScimError {
 /// nothing (their tenant subquery was NULL) and the batch answers 401.
 pub struct ScimBatch {
     batch: Batch,
-    auth: Handle<Option<AuthRow>>,
-    schema: Handle<TenantSchema>,
+    auth: Handle<Option<Authorized>>,
+    hash: TokenHash,
+    /// The definitions the isolate had when the batch was made: not read again if current.
+    known: Option<Definitions>,
 }
 
 impl ScimBatch {
-    pub fn new(hash: &TokenHash) -> ScimBatch {
+    pub fn new(hash: &TokenHash, ctx: &Ctx<'_>) -> ScimBatch {
+        let known = recalled_definitions(ctx, hash);
         let mut batch = Batch::new();
-        let auth = batch.read(tokens::auth_check(hash));
-        let schema = batch.read(attributes::definitions(hash));
+        let auth = batch.read(tokens::auth_check(hash, known.as_ref().map(|d| d.version)));
         ScimBatch {
             batch,
             auth,
-            schema,
+            hash: hash.clone(),
+            known,
         }
     }
 
@@ -127,19 +134,40 @@ impl ScimBatch {
             .run(store, Consistency::Primary)
             .await
             .map_err(store_error)?;
-        let auth = results
+        let Authorized { auth, definitions } = results
             .take(self.auth)
             .map_err(store_error)?
             .ok_or_else(|| unauthorized(AuthFailure::Invalid))?;
         ctx.tenant = Some(auth.tenant_id.clone());
+        ctx.webhooks = Some(auth.webhooks);
         if !auth.tenant_active {
             return Err(unauthorized(AuthFailure::TenantDisabled));
         }
+        let schema = match (definitions, self.known) {
+            (Some(schema), _) => schema,
+            // Not read again: still at the version the isolate had.
+            (None, Some(known)) => known.schema,
+            (None, None) => {
+                return Err(ScimError::Internal(
+                    "the token check read no definitions, and none were known".into(),
+                ))
+            }
+        };
         let tenant = Tenant {
             tenant_id: auth.tenant_id,
             token_id: auth.token_id,
-            schema: results.take(self.schema).map_err(store_error)?,
+            schema,
+            schema_version: auth.attributes_version,
         };
+        if let Some(recent) = ctx.recent {
+            recent.borrow_mut().remember_definitions(
+                &self.hash,
+                &Definitions {
+                    version: tenant.schema_version,
+                    schema: tenant.schema.clone(),
+                },
+            );
+        }
         let stale_before = ctx.now.add_millis(-LAST_USED_INTERVAL_MS);
         if auth.last_used.is_none_or(|t| t < stale_before) {
             // Once per request, however many batches it runs (a Bulk request runs many).
@@ -157,6 +185,31 @@ impl ScimBatch {
     }
 }
 
+/// The definitions the isolate last read for this token, if it remembers them.
+pub fn recalled_definitions(ctx: &Ctx<'_>, hash: &TokenHash) -> Option<Definitions> {
+    ctx.recent.and_then(|r| r.borrow_mut().definitions(hash))
+}
+
+/// The user `id` as the isolate last read or wrote it for this token, if it remembers it: a
+/// starting point for a conditional write, never an answer.
+pub fn recalled_user(ctx: &Ctx<'_>, hash: &TokenHash, id: &UserId) -> Option<StoredUser> {
+    ctx.recent.and_then(|r| r.borrow_mut().user(hash, id))
+}
+
+/// Remembers a user an authenticated batch of this token read or wrote.
+pub fn remember_user(ctx: &Ctx<'_>, hash: &TokenHash, user: &StoredUser) {
+    if let Some(recent) = ctx.recent {
+        recent.borrow_mut().remember_user(hash, user);
+    }
+}
+
+/// Forgets a user (deleted, or found changed).
+pub fn forget_user(ctx: &Ctx<'_>, hash: &TokenHash, id: &UserId) {
+    if let Some(recent) = ctx.recent {
+        recent.borrow_mut().forget_user(hash, id);
+    }
+}
+
 /// The answers of a SCIM batch, decoded, with store failures as SCIM errors.
 pub struct ScimResults(Results);
 
@@ -166,14 +219,30 @@ impl ScimResults {
     }
 }
 
-/// The tenant of a token and its schema alone (one round trip), for requests that need the
-/// schema before they can write their main batch.
+/// The tenant of a token and its schema alone (one round trip, always: the token is checked
+/// now), for requests that must know before anything else (discovery with a token, Bulk).
 pub async fn tenant_of<S: Store>(
     store: &S,
     ctx: &mut Ctx<'_>,
     hash: &TokenHash,
 ) -> Result<Tenant, ScimError> {
-    Ok(ScimBatch::new(hash).run(store, ctx).await?.0)
+    Ok(ScimBatch::new(hash, ctx).run(store, ctx).await?.0)
+}
+
+/// The tenant's attribute definitions as the database has them now (one round trip), for a
+/// request that needs them before its main batch and has none the isolate remembers (or whose
+/// remembered ones refused it). What is computed from them is conditional on their version
+/// (a write) or checked against the version its batch reads (a query).
+pub async fn definitions_read<S: Store>(
+    store: &S,
+    ctx: &mut Ctx<'_>,
+    hash: &TokenHash,
+) -> Result<Definitions, ScimError> {
+    let tenant = tenant_of(store, ctx, hash).await?;
+    Ok(Definitions {
+        version: tenant.schema_version,
+        schema: tenant.schema,
+    })
 }
 
 #[cfg(test)]

@@ -4,25 +4,29 @@
 //!
 //! D1 round trips (DESIGN §9): GET and DELETE are one batch each, and so is a create (the token
 //! check, the insert, its emails, references, history and activity-log entry, and the
-//! read-back). A create whose body uses the tenant's own attributes first reads the tenant's
-//! attribute definitions (one more). PUT and PATCH are `retry`'s two per attempt. Every write
+//! read-back). A create whose body uses the tenant's own attributes reads it with the
+//! definitions the isolate remembers (`app::recent`), its insert conditional on their version;
+//! an isolate that has none reads them first (one more). PUT and PATCH are `retry`'s: one round
+//! trip when the isolate remembers the user (read or written just before), else two. What GET,
+//! create, PUT and PATCH read back is remembered; DELETE forgets. Every write
 //! request leaves one activity-log entry (DESIGN §7): in the batch of the write when it
 //! succeeds, in the batch that discovered the refusal, or in a batch of its own.
 
-use super::activity::{refusal_error, Activity, RefusedWrite, Written};
+use super::activity::{self, refusal_error, Activity, RefusedWrite};
 use super::attribute_health;
 use super::body_object;
 use super::call::Call;
 use super::conditional::Condition;
 use super::respond::{resource_answer, user_not_found};
 use super::retry::update_existing;
-use super::tenancy::{tenant_of, ScimBatch};
+use super::tenancy::{self, forget_user, remember_user, ScimBatch};
 use super::write::{changes_json, follow_up, new_write_id, notes, refuse, refuse_noting};
 use crate::app::employee_write::after_deletion;
 use crate::app::plumbing::context::Ctx;
 use crate::app::plumbing::ids::uuid_v4;
 use crate::app::plumbing::respond::{empty, set};
 use crate::app::plumbing::{Request, Response};
+use crate::app::recent::Definitions;
 use crate::model::{Operation, UserId};
 use crate::scim::columns;
 use crate::scim::error::ScimError;
@@ -56,40 +60,124 @@ pub async fn create<S: Store>(
         Ok(b) => b,
         Err(e) => return Err(refuse(store, ctx, &activity, (None, None), e).await),
     };
-    // The company's attributes are needed to read the body only when it uses them; then they
-    // cost a round trip of their own (DESIGN §9).
-    let schema = if mentions_tenant_extension(&body) {
-        tenant_of(store, ctx, &call.hash).await?.schema
-    } else {
-        TenantSchema::default()
-    };
-    let sent_name = body
-        .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case("userName"))
-        .and_then(|(_, v)| v.as_str());
-    let sent = sent::in_resource(&body);
-    let parsed = match user::parse_user(&body, &schema) {
-        Ok(p) => p,
-        Err(e) => {
-            let noted = attribute_health::on_refusal(
-                &call.hash,
-                &sent,
-                &schema,
-                &e,
-                ctx.now,
-                call.client.as_deref(),
-            );
-            return Err(refuse_noting(store, ctx, &activity, (None, sent_name), e, noted).await);
-        }
+    // The company's attributes are needed to read the body only when it uses them: then the
+    // isolate's (`app::recent`), else read first (one more round trip), and the insert happens
+    // only while they are still at that version.
+    // `recalled`: the definitions are the isolate's, not read by this request.
+    let (mut definitions, mut recalled) = match mentions_tenant_extension(&body) {
+        false => (None, false),
+        true => match tenancy::recalled_definitions(ctx, &call.hash) {
+            Some(known) => (Some(known), true),
+            None => (
+                Some(tenancy::definitions_read(store, ctx, &call.hash).await?),
+                false,
+            ),
+        },
     };
     let id = UserId::new(uuid_v4(ctx.random).map_err(ScimError::Internal)?);
+    let sent = sent::in_resource(&body);
+    loop {
+        let (schema, version) = match &definitions {
+            Some(d) => (d.schema.clone(), Some(d.version)),
+            None => (TenantSchema::default(), None),
+        };
+        let parsed = match user::parse_user(&body, &schema) {
+            Ok(p) => p,
+            // Remembered definitions may miss an attribute added since: a refusal is decided
+            // on the database's.
+            Err(_) if recalled => {
+                definitions = Some(tenancy::definitions_read(store, ctx, &call.hash).await?);
+                recalled = false;
+                continue;
+            }
+            Err(e) => {
+                let sent_name = body
+                    .iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case("userName"))
+                    .and_then(|(_, v)| v.as_str());
+                let client = call.client.as_deref();
+                let noted =
+                    attribute_health::on_refusal(&call.hash, &sent, &schema, &e, ctx.now, client);
+                return Err(
+                    refuse_noting(store, ctx, &activity, (None, sent_name), e, noted).await,
+                );
+            }
+        };
+        let written = Written {
+            id: &id,
+            parsed: &parsed,
+            sent: &sent,
+            schema: &schema,
+            version,
+        };
+        match insert(written, store, ctx, call, &activity).await {
+            // The definitions changed since they were read: the insert's batch did nothing, and
+            // read the current ones; once more with those.
+            Err(Inserted::DefinitionsChanged(now)) if recalled => {
+                definitions = Some(now);
+                recalled = false;
+            }
+            Err(Inserted::DefinitionsChanged(_)) => {
+                ctx.log.push(format!(
+                    "create {id}: the attribute definitions changed twice while it was written"
+                ));
+                return Err(ScimError::Unavailable { retry_after: 1 });
+            }
+            Err(Inserted::Refused(e)) => return Err(e),
+            Ok(response) => return Ok(response),
+        }
+    }
+}
+
+/// A create to insert: the user's new id, its parsed body and what it sends under the tenant
+/// extension, read with `schema` (at `version`, when the body uses the tenant's attributes).
+struct Written<'a> {
+    id: &'a UserId,
+    parsed: &'a Parsed,
+    sent: &'a sent::Sent,
+    schema: &'a TenantSchema,
+    version: Option<i64>,
+}
+
+/// Why an insert did not answer.
+enum Inserted {
+    Refused(ScimError),
+    /// Nothing happened: the definitions the body was read with are no longer current; these
+    /// are.
+    DefinitionsChanged(Definitions),
+}
+
+impl From<ScimError> for Inserted {
+    fn from(e: ScimError) -> Inserted {
+        Inserted::Refused(e)
+    }
+}
+
+/// One attempt at a create: one round trip.
+async fn insert<S: Store>(
+    new: Written<'_>,
+    store: &S,
+    ctx: &mut Ctx<'_>,
+    call: &Call,
+    activity: &Activity<'_>,
+) -> Result<Response, Inserted> {
+    let Written {
+        id,
+        parsed,
+        sent,
+        schema,
+        version,
+    } = new;
     let write_id = new_write_id(ctx)?;
-    let folded_doc = folded(&parsed.doc, &schema);
-    let write = UserWrite::new(&id, &write_id, &parsed.doc, &folded_doc, ctx.now);
+    let folded_doc = folded(&parsed.doc, schema);
+    let mut write = UserWrite::new(id, &write_id, &parsed.doc, &folded_doc, ctx.now);
+    if let Some(version) = version {
+        write = write.under_definitions(version);
+    }
     let user_name = columns::text_at(&parsed.doc, &["userName"]).unwrap_or_default();
     let user_name_fold = fold(user_name);
     let claim = Claim {
-        id: &id,
+        id,
         user_name_fold: &user_name_fold,
         external_id: columns::text_at(&parsed.doc, &["externalId"]),
         employees: 1,
@@ -97,25 +185,25 @@ pub async fn create<S: Store>(
     };
     let hash = &call.hash;
 
-    let mut batch = ScimBatch::new(hash);
+    let mut batch = ScimBatch::new(hash, ctx);
     batch.write(sql::insert_user(hash, &write, &claim));
     batch.write(sql::count_usage(hash, &write, &claim));
-    batch.write_all(follow_up(hash, &write, &Doc::new(), &schema));
+    batch.write_all(follow_up(hash, &write, &Doc::new(), schema));
     batch.write(sql::record_activation(
         hash,
-        &id,
+        id,
         &write_id,
         Activation::Create,
         ctx.now,
     ));
-    let changes = changes_json(&Doc::new(), &parsed.doc, &schema);
-    batch.write_all(activity.event(&id, Some(&changes), If::Written(&write_id)));
-    batch.write(activity.written(Written {
+    let changes = changes_json(&Doc::new(), &parsed.doc, schema);
+    batch.write_all(activity.event(id, Some(&changes), If::Written(&write_id)));
+    batch.write(activity.written(activity::Written {
         status: 201,
-        id: &id,
+        id,
         write_id: &write_id,
         user_name,
-        notes: notes(&parsed).as_deref(),
+        notes: notes(parsed).as_deref(),
         changes,
     }));
     batch.write(activity.refused(RefusedWrite {
@@ -124,18 +212,28 @@ pub async fn create<S: Store>(
         logged_id: None,
         logged_name: user_name,
         new_user_name: user_name,
+        definitions: version,
     }));
-    batch.write_all(attribute_health::on_write(hash, &sent, &schema, ctx.now));
-    let created = batch.read(sql::get_user(hash, &id));
+    batch.write_all(attribute_health::on_write(hash, sent, schema, ctx.now));
+    let created = batch.read(sql::get_user(hash, id));
     let (tenant, mut results) = batch.run(store, ctx).await?;
     match results.take(created)? {
         Some(user) if user.write_id == write_id => {
+            remember_user(ctx, hash, &user);
             Ok(resource_answer(201, &user, &tenant.schema, call, true))
         }
-        Some(_) => Err(ScimError::Internal("a new user id collided".into())),
+        Some(_) => Err(ScimError::Internal("a new user id collided".into()).into()),
+        None if version.is_some_and(|v| v != tenant.schema_version) => {
+            Err(Inserted::DefinitionsChanged(Definitions {
+                version: tenant.schema_version,
+                schema: tenant.schema,
+            }))
+        }
         // Refused (and logged so in the batch): which refusal, read only now, off the common
         // path.
-        None => Err(why_refused(store, ctx, hash, &claim, user_name).await),
+        None => Err(why_refused(store, ctx, hash, &claim, user_name)
+            .await
+            .into()),
     }
 }
 
@@ -147,7 +245,7 @@ pub async fn why_refused<S: Store>(
     claim: &Claim<'_>,
     user_name: &str,
 ) -> ScimError {
-    let mut batch = ScimBatch::new(hash);
+    let mut batch = ScimBatch::new(hash, ctx);
     let why = batch.read(sql::refusal(hash, claim));
     let reason = match batch.run(store, ctx).await {
         Ok((_, mut results)) => match results.take(why) {
@@ -175,10 +273,14 @@ pub async fn get<S: Store>(
     call: &Call,
 ) -> Result<Response, ScimError> {
     let none_match = call.if_none_match.clone()?;
-    let mut batch = ScimBatch::new(&call.hash);
+    let mut batch = ScimBatch::new(&call.hash, ctx);
     let user = batch.read(sql::get_user(&call.hash, id));
     let (tenant, mut results) = batch.run(store, ctx).await?;
-    let user = results.take(user)?.ok_or_else(|| user_not_found(id))?;
+    let Some(user) = results.take(user)? else {
+        forget_user(ctx, &call.hash, id);
+        return Err(user_not_found(id));
+    };
+    remember_user(ctx, &call.hash, &user);
     if none_match.is_some_and(|c| c.matches(user.meta.version)) {
         let mut r = empty(304);
         set(&mut r, http::header::ETAG, &etag(user.meta.version));
@@ -297,7 +399,7 @@ async fn delete_version<S: Store>(
         [one] => Ok(Some(*one)),
         // Several tags: which one is current takes a read (rare; clients send one).
         _ => {
-            let mut batch = ScimBatch::new(&call.hash);
+            let mut batch = ScimBatch::new(&call.hash, ctx);
             let user = batch.read(sql::get_user(&call.hash, id));
             let (_, mut results) = batch.run(store, ctx).await?;
             Ok(Some(match results.take(user)? {
@@ -325,7 +427,7 @@ pub async fn delete<S: Store>(
     };
     let version = delete_version(id, store, ctx, call, expected.as_ref()).await?;
     let missing = user_not_found(id);
-    let mut batch = ScimBatch::new(hash);
+    let mut batch = ScimBatch::new(hash, ctx);
     let user = batch.read(sql::get_user(hash, id));
     batch.write(activity.deleted(id, version));
     if let Some(v) = version {
@@ -352,7 +454,9 @@ pub async fn delete<S: Store>(
         },
     ));
     let (_, mut results) = batch.run(store, ctx).await?;
-    let user = results.take(user)?.ok_or(missing)?;
+    let user = results.take(user)?;
+    forget_user(ctx, hash, id);
+    let user = user.ok_or(missing)?;
     if version.is_some_and(|v| user.meta.version != v) {
         // The detail the batch logged (it could not know the version it would find).
         return Err(ScimError::PreconditionFailed(

@@ -103,7 +103,7 @@ pub async fn refuse_noting<S: Store>(
     let Some(entry) = activity.refusal(&err, user.0, user.1) else {
         return err;
     };
-    let mut batch = ScimBatch::new(activity.hash());
+    let mut batch = ScimBatch::new(activity.hash(), ctx);
     batch.write(entry);
     batch.write_all(noted);
     match batch.run(store, ctx).await {

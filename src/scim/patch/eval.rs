@@ -24,16 +24,17 @@ pub(super) fn folded(attr: &Attr, value: &Value) -> Map<String, Value> {
     let Some(obj) = value.as_object() else {
         return Map::new();
     };
-    obj.iter()
-        .map(|(k, v)| {
-            let fold_it = attr.sub(k).is_some_and(is_folded);
-            let v = match v {
-                Value::String(s) if fold_it => Value::String(fold(s)),
-                other => other.clone(),
-            };
-            (k.clone(), v)
-        })
-        .collect()
+    // `extend`, not `collect`: each `collect` into a map instantiates a sort.
+    let mut folded = Map::new();
+    folded.extend(obj.iter().map(|(k, v)| {
+        let fold_it = attr.sub(k).is_some_and(is_folded);
+        let v = match v {
+            Value::String(s) if fold_it => Value::String(fold(s)),
+            other => other.clone(),
+        };
+        (k.clone(), v)
+    }));
+    folded
 }
 
 /// Whether the (folded) value matches the element filter.

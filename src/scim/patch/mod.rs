@@ -384,10 +384,13 @@ fn extension(
             doc.remove(urn);
             if let (Ext::Tenant, Some(Value::Object(stored))) = (ext, before_removal) {
                 // Deactivated attributes' values are kept, untouched (DESIGN §4).
-                let kept: Map<String, Value> = stored
-                    .into_iter()
-                    .filter(|(id, _)| schema.by_id(id).is_some_and(|a| !a.active))
-                    .collect();
+                // `extend`, not `collect`: each `collect` into a map instantiates a sort.
+                let mut kept = Map::new();
+                kept.extend(
+                    stored
+                        .into_iter()
+                        .filter(|(id, _)| schema.by_id(id).is_some_and(|a| !a.active)),
+                );
                 if !kept.is_empty() {
                     doc.insert(urn.into(), Value::Object(kept));
                 }

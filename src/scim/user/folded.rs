@@ -9,7 +9,7 @@ use super::Doc;
 use crate::scim::fold::fold;
 use crate::scim::schema::{core_attr, enterprise_attr, Attr, Type, ENTERPRISE_USER, TENANT_USER};
 use crate::scim::tenant::TenantSchema;
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 /// The document with every `caseExact: false` string folded (`fold`), which filters and
 /// sorting read, so that SQL compares with full Unicode case folding (DESIGN §5).
@@ -33,16 +33,17 @@ pub fn folded(doc: &Doc, schema: &TenantSchema) -> Doc {
 
 fn fold_object(v: &Value, lookup: &dyn Fn(&str) -> Option<&'static Attr>) -> Value {
     match v {
-        Value::Object(o) => Value::Object(
-            o.iter()
-                .map(|(k, v)| {
-                    (
-                        k.clone(),
-                        lookup(k).map_or_else(|| v.clone(), |a| fold_value(a, v)),
-                    )
-                })
-                .collect(),
-        ),
+        Value::Object(o) => {
+            // `extend`, not `collect`: each `collect` into a map instantiates a sort.
+            let mut folded = Map::new();
+            folded.extend(o.iter().map(|(k, v)| {
+                (
+                    k.clone(),
+                    lookup(k).map_or_else(|| v.clone(), |a| fold_value(a, v)),
+                )
+            }));
+            Value::Object(folded)
+        }
         other => other.clone(),
     }
 }
