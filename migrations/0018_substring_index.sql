@@ -17,7 +17,7 @@
 --   order. `columnsize=0`: no per-row sizes (nothing ranks).
 -- * The `tenant` column holds a tag of the tenant: the last four characters of its id, so that a
 --   trigram common in other tenants costs a small tenant nothing. The tag only narrows the
---   candidates; the tenant's rows are those the lookup joins back to `users` with the tenant's id.
+--   candidates, rows of `users`: the statement keeps those whose tenant_id is its tenant's.
 --
 -- A deleted row's trigrams stay in the index's older segments until they are merged away: the
 -- purge jobs owe the index a compaction (`user_substrings_compaction`), which the erasure job

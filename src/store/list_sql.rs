@@ -53,6 +53,8 @@ pub struct Where {
     pub sql: String,
     /// Whether an index lookup finds the few rows that can match (see [`selective`]).
     pub selective: bool,
+    /// Whether its candidates are rows the substring index names (`substrings::Candidates`).
+    looked_up: bool,
 }
 
 impl Where {
@@ -61,7 +63,17 @@ impl Where {
         Where {
             sql: "1".into(),
             selective: false,
+            looked_up: false,
         }
+    }
+
+    /// The statement's condition that `users u` is the tenant's (`tenant`, SQL), to write
+    /// before this filter: `u.tenant_id = <tenant>`, or, when the substring index names the
+    /// candidates, `+u.tenant_id = <tenant>` (the same condition, which no index answers: else
+    /// SQLite, without statistics, would walk the tenant's rows rather than look them up).
+    pub fn tenant(&self, tenant: &str) -> String {
+        let plus = if self.looked_up { "+" } else { "" };
+        format!("{plus}u.tenant_id = {tenant}")
     }
 }
 
@@ -225,6 +237,7 @@ fn render_where(
     }
     Ok(Where {
         selective: by_equalities || candidates_sql,
+        looked_up: candidates_sql,
         sql,
     })
 }
@@ -585,11 +598,10 @@ mod tests {
     fn lookup(terms: &str) -> String {
         let tenant = tenant();
         format!(
-            "u.id IN (SELECT t.id FROM user_substrings f CROSS JOIN users t ON t.rowid = f.rowid \
+            "u.rowid IN (SELECT f.rowid FROM user_substrings f \
              WHERE f.user_substrings MATCH ((SELECT 'tenant : \"' || replace(substr(g, 1, 3), '\"', '\"\"') \
              || '\" AND tenant : \"' || replace(substr(g, 2, 3), '\"', '\"\"') || '\" AND ' \
-             FROM (SELECT substr('____' || coalesce({tenant}, ''), -4) AS g)) || {terms}) \
-             AND t.tenant_id = {tenant})"
+             FROM (SELECT substr('____' || coalesce({tenant}, ''), -4) AS g)) || {terms}))"
         )
     }
 

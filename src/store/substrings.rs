@@ -14,11 +14,19 @@
 //! what they meant (a host property test compares the ids with those of the scan). One or two
 //! characters have no trigram: they still compare every employee of the tenant.
 //!
-//! **Tenants.** The lookup joins the index back to `users` by rowid and keeps the rows of the
-//! statement's tenant, so no other tenant's row is ever a candidate. The index's own `tenant`
-//! column holds a tag of the tenant ([`tenant_tag`]: the last four characters of its id, two
-//! trigrams) that the lookup also asks for, so that a trigram common in other tenants' employees
-//! costs a small tenant nothing: the tag narrows, the id decides.
+//! **Tenants.** The lookup's candidates are rows of `users` (by rowid), and the statement keeps
+//! those of its tenant by their `tenant_id`, as for every filter: the index alone decides
+//! nothing. The index's own `tenant` column holds a tag of the tenant ([`tenant_tag`]: the last
+//! four characters of its id, two trigrams) that the lookup also asks for, so that a trigram
+//! common in other tenants' employees costs a small tenant nothing: the tag narrows, the
+//! `tenant_id` decides.
+//!
+//! **Plans.** The candidates drive the statement (rowid lookups in the order of the index, the
+//! comparison on each), so its time follows the number of candidates, not the tenant's size.
+//! Two things would tempt SQLite, which has no statistics, to walk the tenant instead: the
+//! statement's `u.tenant_id = ...`, which [`super::list_sql::Where::tenant`] then writes
+//! `+u.tenant_id = ...` (the same condition, which no index answers), and the index on a
+//! compared column, which the comparison reads as `+u.<column>`.
 //!
 //! **Purged employees.** An FTS5 deletion leaves the row's trigrams in older segments until a
 //! merge meets them. A purge therefore owes the index a compaction ([`owe_compaction_if`], in the
@@ -186,8 +194,8 @@ impl Lookup {
         })
     }
 
-    /// The lookup as a SELECT of the ids of the tenant `tenant` (SQL) whose indexed column
-    /// holds every trigram. One parameter (the trigrams, as an FTS5 query); the tenant's tag is
+    /// The lookup as a SELECT of the rowids of `users` whose indexed column holds every
+    /// trigram, in the tenant's tag. One parameter (the trigrams, as an FTS5 query); the tag is
     /// computed in SQL from `tenant`.
     fn select(&self, q: &mut Sql, tenant: &str) -> String {
         let terms = self
@@ -198,8 +206,7 @@ impl Lookup {
             .join(" AND ");
         let terms = q.bind(terms);
         format!(
-            "SELECT t.id FROM {TABLE} f CROSS JOIN users t ON t.rowid = f.rowid \
-             WHERE f.{TABLE} MATCH ({} || {terms}) AND t.tenant_id = {tenant}",
+            "SELECT f.rowid FROM {TABLE} f WHERE f.{TABLE} MATCH ({} || {terms})",
             tag_terms(tenant)
         )
     }
@@ -249,11 +256,12 @@ impl Candidates {
         (self.0.len(), usize::MAX - weakest(self)) < (other.0.len(), usize::MAX - weakest(other))
     }
 
-    /// The condition on `users u`: `u.id` among the candidates of the tenant `tenant` (SQL).
-    /// One parameter a lookup.
+    /// The condition on `users u`: its rowid among the candidates (the tag of the tenant
+    /// `tenant`, SQL, narrowing them). One parameter a lookup. Which of them are the tenant's
+    /// is the statement's own tenant condition on `u` ([`super::list_sql::Where::tenant`]).
     pub fn sql(&self, q: &mut Sql, tenant: &str) -> String {
         let selects: Vec<String> = self.0.iter().map(|l| l.select(q, tenant)).collect();
-        format!("u.id IN ({})", selects.join(" UNION "))
+        format!("u.rowid IN ({})", selects.join(" UNION "))
     }
 }
 
@@ -483,7 +491,8 @@ mod tests {
             q.bound(),
             &[super::super::Value::Text("formatted : \"a\"\"b\"".into())]
         );
-        assert!(sql.starts_with("u.id IN (SELECT t.id FROM user_substrings f CROSS JOIN users t ON t.rowid = f.rowid WHERE f.user_substrings MATCH ("), "{sql}");
-        assert!(sql.ends_with(" || ?1) AND t.tenant_id = 'tnt_x')"), "{sql}");
+        assert!(sql.starts_with("u.rowid IN (SELECT f.rowid FROM user_substrings f WHERE f.user_substrings MATCH ((SELECT"), "{sql}");
+        assert!(sql.contains("coalesce('tnt_x', '')"), "{sql}");
+        assert!(sql.ends_with(" || ?1))"), "{sql}");
     }
 }

@@ -154,10 +154,11 @@ pub fn list_page(hash: &TokenHash, page: &Page<'_>) -> Result<Query<Vec<ListedUs
     };
     Ok(Query::all(q.stmt(format!(
         "SELECT {USER_COLUMNS_READ}, {value} AS sort_key \
-         FROM (SELECT u.id AS pid FROM users u WHERE u.tenant_id = {tenant} AND {filter}{keyset}{inner}) p \
+         FROM (SELECT u.id AS pid FROM users u WHERE {scope} AND {filter}{keyset}{inner}) p \
          CROSS JOIN users u ON u.tenant_id = {tenant} AND u.id = p.pid {MANAGER_JOIN} \
          ORDER BY {by}{outer}",
         value = page.order.value_sql(),
+        scope = filter.tenant(&tenant),
         filter = filter.sql,
         by = page.order.by(reverse, true),
     ))))
@@ -169,7 +170,8 @@ pub fn count_users(hash: &TokenHash, filter: Option<&Resolved>) -> Result<Query<
     let tenant = q.tenant_of_token(hash);
     let filter = optional_filter_sql(filter, &mut q, hash)?;
     Ok(Query::count(q.stmt(format!(
-        "SELECT count(*) AS n FROM users u WHERE u.tenant_id = {tenant} AND {}",
+        "SELECT count(*) AS n FROM users u WHERE {} AND {}",
+        filter.tenant(&tenant),
         filter.sql
     ))))
 }

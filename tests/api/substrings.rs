@@ -70,7 +70,8 @@ fn ids(app: &TestApp, t: &Tenant, filter: &str, indexed: bool) -> BTreeSet<Strin
     }
     .unwrap();
     let stmt = q.stmt(format!(
-        "SELECT u.id FROM users u WHERE u.tenant_id = {tenant} AND {}",
+        "SELECT u.id FROM users u WHERE {} AND {}",
+        w.tenant(&tenant),
         w.sql
     ));
     app.store.with_conn(|c| {
