@@ -62,16 +62,57 @@ fn quality(range: &str) -> f32 {
     for param in params.split(';') {
         if let Some((k, v)) = param.split_once('=') {
             if k.trim().eq_ignore_ascii_case("q") {
-                return v
-                    .trim()
-                    .parse::<f32>()
-                    .ok()
+                return decimal(v.trim())
                     .filter(|q| (0.0..=1.0).contains(q))
                     .unwrap_or(0.0);
             }
         }
     }
     1.0
+}
+
+/// A decimal number as `str::parse::<f32>` reads one (`0.5`, `+.5`, `5.`, `00.5`, `5e-1`),
+/// `None` for anything else, infinities and NaN included (no quality is either). It is read by
+/// `serde_json` once rewritten as a JSON number, not by the standard library: the worker's
+/// module would otherwise carry a second float reader, about 15 KB of code and tables (issue
+/// 22). The reading is correctly rounded to an `f64`, then to the `f32` (the same `f32` but for
+/// a decimal within an `f64` rounding of the midpoint of two `f32`s, which takes more digits
+/// than any quality has).
+fn decimal(text: &str) -> Option<f32> {
+    let (negative, unsigned) = match text.as_bytes().first() {
+        Some(b'-') => (true, &text[1..]),
+        Some(b'+') => (false, &text[1..]),
+        _ => (false, text),
+    };
+    let (mantissa, exponent) = match unsigned.find(['e', 'E']) {
+        Some(i) => (&unsigned[..i], Some(&unsigned[i + 1..])),
+        None => (unsigned, None),
+    };
+    let (whole, fraction) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if (whole.is_empty() && fraction.is_empty()) || !digits(whole) || !digits(fraction) {
+        return None;
+    }
+    let mut json = String::with_capacity(text.len() + 2);
+    if negative {
+        json.push('-');
+    }
+    // JSON allows no leading zero but that of `0.…`, and no empty whole or fraction.
+    let whole = whole.trim_start_matches('0');
+    json.push_str(if whole.is_empty() { "0" } else { whole });
+    if !fraction.is_empty() {
+        json.push('.');
+        json.push_str(fraction);
+    }
+    if let Some(exponent) = exponent {
+        let magnitude = exponent.strip_prefix(['+', '-']).unwrap_or(exponent);
+        if magnitude.is_empty() || !digits(magnitude) {
+            return None;
+        }
+        json.push('e');
+        json.push_str(exponent);
+    }
+    serde_json::from_str::<f64>(&json).ok().map(|q| q as f32)
 }
 
 /// Picks the answer's media type from an `Accept` header. SCIM wins ties and wildcards.
@@ -185,6 +226,64 @@ mod tests {
             assert_eq!(negotiate(accept).ok(), expected, "{accept:?}");
         }
         assert_eq!(negotiate(Some("text/html")), Err(MediaError::NotAcceptable));
+    }
+
+    #[test]
+    fn qualities_read_as_the_standard_library_reads_them() {
+        // Expected values written out, not computed by the code under test.
+        let table: [(&str, Option<f32>); 22] = [
+            ("0.5", Some(0.5)),
+            ("1", Some(1.0)),
+            ("0", Some(0.0)),
+            ("0.001", Some(0.001)),
+            ("1.000", Some(1.0)),
+            ("+.5", Some(0.5)),
+            ("5.", Some(5.0)),
+            ("00.25", Some(0.25)),
+            ("5e-1", Some(0.5)),
+            ("25E-2", Some(0.25)),
+            ("0.5e+0", Some(0.5)),
+            ("-.75", Some(-0.75)),
+            ("1e39", Some(f32::INFINITY)),
+            ("1e400", None),
+            (".", None),
+            ("", None),
+            ("e5", None),
+            ("1e", None),
+            ("1e+", None),
+            ("--1", None),
+            ("0.5x", None),
+            ("inf", None),
+        ];
+        for (text, expected) in table {
+            assert_eq!(decimal(text), expected, "{text:?}");
+        }
+        assert_eq!(decimal("-0").map(f32::to_bits), Some((-0.0f32).to_bits()));
+        // Inputs the standard library reads and no quality can be: refused both ways.
+        assert_eq!(quality("*/*;q=NaN"), 0.0);
+        assert_eq!(quality("*/*;q=infinity"), 0.0);
+        assert_eq!(quality("*/*; Q = .5"), 0.5);
+    }
+
+    proptest::proptest! {
+        /// Decimals of the shapes `str::parse::<f32>` accepts (and some it refuses) read the
+        /// same as it reads them.
+        #[test]
+        fn decimals_read_as_str_parse_reads_them(
+            text in "[+-]?[0-9]{0,4}(\\.[0-9]{0,7})?([eE][+-]?[0-9]{0,3})?"
+        ) {
+            match (decimal(&text), text.parse::<f32>().ok()) {
+                // Beyond an f64 (1e400), serde_json refuses what the standard library reads as
+                // an infinity; neither is a quality.
+                (None, Some(q)) if q.is_infinite() => {}
+                (got, std) => proptest::prop_assert_eq!(
+                    got.map(f32::to_bits),
+                    std.map(f32::to_bits),
+                    "{:?}",
+                    text
+                ),
+            }
+        }
     }
 
     #[test]
