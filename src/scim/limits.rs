@@ -31,6 +31,7 @@
 
 use super::error::ScimError;
 use super::schema::{Attr, Mutability, Type, CORE_ATTRS, ENTERPRISE_ATTRS, EXTERNAL_ID};
+use super::sorting;
 use serde_json::{Map, Value};
 use std::fmt::Write as _;
 use std::io;
@@ -214,7 +215,7 @@ pub fn summary() -> String {
             }
         }
     }
-    by_limit.sort_by_key(|(n, _)| *n);
+    sorting::sort_by(&mut by_limit, |(a, _), (b, _)| a.cmp(b));
     let mut out = String::from("Attribute limits (400 invalidValue beyond them): ");
     for (i, (n, names)) in by_limit.iter().enumerate() {
         let _ = write!(

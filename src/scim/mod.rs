@@ -14,5 +14,6 @@ pub mod projection;
 pub mod schema;
 pub mod sent;
 pub mod sizes;
+pub mod sorting;
 pub mod tenant;
 pub mod user;

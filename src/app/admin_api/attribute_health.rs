@@ -28,6 +28,7 @@ use crate::model::TenantId;
 use crate::scim::fold::fold;
 use crate::scim::naming::{is_attr_name, MAX_ATTR_NAME_LEN};
 use crate::scim::schema::TENANT_USER;
+use crate::scim::sorting;
 use crate::store::{attribute_health as sql, attributes as attr_sql, Store};
 use serde_json::{json, Map, Value};
 
@@ -97,7 +98,9 @@ pub async fn get<S: Store>(tenant: &TenantId, store: &S) -> Result<Response, Adm
             "refused_count": h.refused_count,
         }));
     }
-    refused.sort_by(|a, b| b["last_refused"].as_str().cmp(&a["last_refused"].as_str()));
+    sorting::sort_by(&mut refused, |a, b| {
+        b["last_refused"].as_str().cmp(&a["last_refused"].as_str())
+    });
     Ok(json(
         200,
         &json!({

@@ -20,6 +20,7 @@ use crate::app::plumbing::respond::empty;
 use crate::app::plumbing::Response;
 use crate::app::purge::{self, Budget, Progress};
 use crate::model::{TenantId, TokenId};
+use crate::scim::sorting;
 use crate::store::admins::Action;
 use crate::store::guard as guard_sql;
 use crate::store::shards::{self, Shards};
@@ -204,7 +205,7 @@ pub async fn list<S: Store>(
         let rows = results.take(rows)?;
         // At most one count per tenant of the page, sorted for the lookup.
         let mut legacy = results.take(legacy)?;
-        legacy.sort_unstable_by(|a, b| a.tenant_id.cmp(&b.tenant_id));
+        sorting::sort_by(&mut legacy, |a, b| a.tenant_id.cmp(&b.tenant_id));
         let legacy_of = |t: &TenantId| {
             legacy
                 .binary_search_by(|c| c.tenant_id.cmp(t))
@@ -215,7 +216,9 @@ pub async fn list<S: Store>(
             (t, n)
         }));
     }
-    merged.sort_by(|(a, _), (b, _)| (b.created, &b.id).cmp(&(a.created, &a.id)));
+    sorting::sort_by(&mut merged, |(a, _), (b, _)| {
+        (b.created, &b.id).cmp(&(a.created, &a.id))
+    });
     let (rows, next) = page(merged, limit, |(t, _)| After {
         created: t.created,
         id: t.id.to_string(),
@@ -348,7 +351,9 @@ pub async fn purges<S: Store>(
         let rows = batch.read(sql::list_purges(after.as_ref(), limit + 1));
         merged.extend(run_batch(store, batch).await?.take(rows)?);
     }
-    merged.sort_by(|a, b| (b.requested, &b.tenant).cmp(&(a.requested, &a.tenant)));
+    sorting::sort_by(&mut merged, |a, b| {
+        (b.requested, &b.tenant).cmp(&(a.requested, &a.tenant))
+    });
     let (rows, next) = page(merged, limit, |p| After {
         created: p.requested,
         id: p.tenant.to_string(),

@@ -6,6 +6,7 @@
 
 use super::Doc;
 use crate::scim::schema::{ENTERPRISE_USER, TENANT_USER};
+use crate::scim::sorting;
 use crate::scim::tenant::TenantSchema;
 use serde_json::{json, Map, Value};
 
@@ -46,7 +47,7 @@ fn diff_level(
     out: &mut Vec<Change>,
 ) {
     let mut keys: Vec<&String> = old.keys().chain(new.keys()).collect();
-    keys.sort();
+    sorting::sort_by(&mut keys, |a, b| a.cmp(b));
     keys.dedup();
     for k in keys {
         let (o, n) = (old.get(k), new.get(k));
