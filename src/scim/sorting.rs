@@ -48,7 +48,7 @@ mod tests {
         #[test]
         fn orders_as_the_standard_sort(items in proptest::collection::vec((0u8..8, proptest::prelude::any::<u16>()), 0..200)) {
             let mut expected = items.clone();
-            expected.sort_by(|a, b| a.0.cmp(&b.0));
+            expected.sort_by_key(|a| a.0);
             let mut got = items;
             sort_by(&mut got, |a, b| a.0.cmp(&b.0));
             proptest::prop_assert_eq!(got, expected);
