@@ -67,6 +67,12 @@ impl Where {
         }
     }
 
+    /// Whether its candidates are the rows the substring index names (then every user of the
+    /// tenant may be one).
+    pub fn looked_up(&self) -> bool {
+        self.looked_up
+    }
+
     /// The statement's condition that `users u` is the tenant's (`tenant`, SQL), to write
     /// before this filter: `u.tenant_id = <tenant>`, or, when the substring index names the
     /// candidates, `+u.tenant_id = <tenant>` (the same condition, which no index answers: else

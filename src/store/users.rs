@@ -138,19 +138,30 @@ pub fn list_page(hash: &TokenHash, page: &Page<'_>) -> Result<Query<Vec<ListedUs
         None => String::new(),
     };
     let (limit, offset) = (q.bind(page.limit), q.bind(page.offset));
-    // The page's ids come from the inner query, in the order's index when it can give them:
-    // LIMIT and OFFSET then stop walking the index early. A selective filter's few rows are
-    // found by its index (an ORDER BY there would tempt SQLite, which has no statistics and
-    // guesses that a tenant has few users, to walk the order's index through the whole tenant
-    // instead), and ordered and cut outside. CROSS JOIN keeps the page as the outer loop, so
-    // only its users are read whole, by primary key.
+    // The page's ids come from the inner query; CROSS JOIN keeps the page as the outer loop,
+    // so only its users are then read whole (by primary key, with their managers and
+    // references) and ordered. Without a selective filter, the inner query walks the order's
+    // index, and LIMIT and OFFSET stop it early. An equality's few rows are found by its index
+    // and ordered and cut outside (an ORDER BY inside would tempt SQLite, which has no
+    // statistics and guesses that a tenant has few users, to walk the order's index, or a
+    // covering one, through the whole tenant instead). The substring index's candidates, which
+    // may be most of the tenant, are ordered and cut inside, by expressions no index provides
+    // (`+u.created`, [`Order::by`]'s `sorted`; the candidates' `+u.tenant_id` leaves SQLite no
+    // index to walk): SQLite keeps a top-N of ids while it compares the candidates, rather
+    // than reading every match whole into the sort (for a filter most employees match, the
+    // page statement takes 2.3 times less at 100,000: README "Substring filters and their
+    // index").
     let cut = format!("LIMIT {limit} OFFSET {offset}");
-    let (inner, outer) = match filter.selective {
-        false => (
+    let (inner, outer) = match (filter.selective, filter.looked_up()) {
+        (false, _) => (
             format!(" ORDER BY {} {cut}", page.order.by(reverse, false)),
             String::new(),
         ),
-        true => (String::new(), format!(" {cut}")),
+        (true, true) => (
+            format!(" ORDER BY {} {cut}", page.order.by(reverse, true)),
+            String::new(),
+        ),
+        (true, false) => (String::new(), format!(" {cut}")),
     };
     Ok(Query::all(q.stmt(format!(
         "SELECT {USER_COLUMNS_READ}, {value} AS sort_key \

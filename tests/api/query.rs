@@ -253,3 +253,40 @@ fn cursor_pages_seek_the_index_to_their_position() {
         assert!(page.iter().any(|l| l == seek), "{sort}: {page:#?}");
     }
 }
+
+/// A page of a filter whose candidates the substring index names (which may be most of the
+/// tenant) is chosen on the candidates' ids alone: sorted and cut inside the page's inner
+/// query, where SQLite keeps a top-N of ids while it compares the candidates, and only then are
+/// the page's users read whole (by primary key, with their managers and references) and
+/// ordered again. Before, every match was read whole and sorted, and a filter most employees
+/// match (`emails co "example"`) cost three times reading them all. (Equalities keep their
+/// plans: `idp_lookups_are_answered_from_indexes`.)
+#[test]
+fn substring_pages_are_cut_before_their_users_are_read_whole() {
+    let app = TestApp::new();
+    let sort = "USE TEMP B-TREE FOR ORDER BY";
+    let read_whole = "SEARCH u USING INDEX sqlite_autoindex_users_1 (tenant_id=? AND id=?)";
+    for query in [
+        "filter=emails co \"example\"&count=100",
+        "filter=emails co \"example\"&count=100&startIndex=501",
+        "filter=emails co \"example\"&sortBy=userName&sortOrder=descending",
+        "filter=name.familyName sw \"fam\"&sortBy=title",
+        "filter=emails co \"example\"&cursor=&count=100",
+        "filter=userName co \"example\" and active eq true&cursor=&sortBy=displayName",
+        "filter=emails[type eq \"work\" and value ew \".org\"]&startIndex=11&count=10",
+    ] {
+        let stmts = statements(query);
+        let page = app.plan(stmts.last().expect("a page"));
+        let at = |line: &str| page.iter().position(|l| l == line);
+        let sorts: Vec<usize> = (0..page.len()).filter(|&i| page[i] == sort).collect();
+        let read = at(read_whole).unwrap_or_else(|| panic!("{query}: {page:#?}"));
+        // The inner query's sort (its top-N), before the page's users are read; the page's
+        // own sort after.
+        assert_eq!(sorts.len(), 2, "{query}: {page:#?}");
+        assert!(sorts[0] < read && read < sorts[1], "{query}: {page:#?}");
+        assert!(
+            !page.iter().any(|l| walks_the_tenant(l)),
+            "{query}: walks the tenant: {page:#?}"
+        );
+    }
+}
