@@ -9,7 +9,7 @@
 //! tenant's eligible employees at the window's start.
 //!
 //! **The eligible, carried.** Those are counted only once the window's losses reach the minimum,
-//! and then on every further loss ([`count`]). Each count is kept on the tenant's row (migration
+//! and then on every further loss (`count`). Each count is kept on the tenant's row (migration
 //! 0020) and the next one starts from it: it reads the history written between the two window
 //! starts (in a burst, the few rows since the previous loss), not the tenant's, so a loss costs
 //! as much at 100,000 employees as at 1,000. Migration 0020's triggers drop the kept count when
@@ -194,7 +194,7 @@ fn count(scope: Scope<'_>, at: Timestamp) -> Stmt {
 }
 
 /// What every write that may lose an employee adds to its batch, after its history row: the
-/// count of the eligible ([`count`]), the trip check (and its activity-log entry), then the holds
+/// count of the eligible (`count`), the trip check (and its activity-log entry), then the holds
 /// of an open trip (see the module doc).
 pub fn check<'s>(scope: impl Into<Scope<'s>>, by: &Actor<'_>) -> Vec<Stmt> {
     let scope: Scope<'s> = scope.into();
