@@ -8,6 +8,14 @@
 //! with an undecided loss (`hold IS NULL`) in the window `(now - window, now]`, against the
 //! tenant's eligible employees at the window's start.
 //!
+//! **The eligible, carried.** Those are counted only once the window's losses reach the minimum,
+//! and then on every further loss (`count`). Each count is kept on the tenant's row (migration
+//! 0020) and the next one starts from it: it reads the history written between the two window
+//! starts (in a burst, the few rows since the previous loss), not the tenant's, so a loss costs
+//! as much at 100,000 employees as at 1,000. Migration 0020's triggers drop the kept count when
+//! history at or before its time is added, changed or deleted (a request stamped earlier that
+//! commits later, a purge); the next check then counts the whole history once.
+//!
 //! **Trip and hold.** Every write that may lose an employee ([`check`]) trips the tenant's guard
 //! when the count is at least the minimum and more than the percentage, and, while a trip is
 //! open, holds every undecided loss since its window's start (retroactively, and each further
@@ -116,25 +124,92 @@ impl Actor<'_> {
     }
 }
 
+/// The start of the window of a check at `at` (an SQL expression) by the guard of the tenant row
+/// `tn` (its alias).
+fn window_start(at: &str, tn: &str) -> String {
+    shifted(
+        at,
+        &format!(
+            "'-' || coalesce({tn}.guard_window_minutes, {DEFAULT_WINDOW_MINUTES}) || ' minutes'"
+        ),
+    )
+}
+
+/// 1 if the employee `user` of `tenant` (SQL expressions) was eligible at `time`, else 0: from
+/// its history row of the highest seq at or before then (none: not yet an employee).
+fn eligible_at(tenant: &str, user: &str, time: &str) -> String {
+    let (x_gone, x_eligible) = (gone("x"), eligible("x"));
+    format!(
+        "coalesce((SELECT CASE WHEN NOT {x_gone} AND {x_eligible} THEN 1 ELSE 0 END FROM activation x \
+         WHERE x.tenant_id = {tenant} AND x.user_id = {user} AND x.at <= {time} ORDER BY x.seq DESC LIMIT 1), 0)"
+    )
+}
+
+/// The trip check's count of the tenant's employees eligible at its window's start, kept on the
+/// tenant's row (`guard_counted_at`, `guard_counted`; migration 0020), and only when the check
+/// needs it (the guard on, no trip open, the window's losses at the minimum): the first statement
+/// of [`check`], whose trip statement reads it.
+///
+/// From the count kept at `w0`, the count at the window's start `w` is that count plus, for each
+/// employee with a history row between the two (`at` in `(min, max]`, by the index
+/// `activation_by_time`), whether it was eligible at `w` less whether it was at `w0`: every
+/// other employee's latest row at or before `w` is the one at or before `w0`. So the check reads
+/// the rows written between two counts (in a burst of deactivations, the few since the previous
+/// one), not the tenant's history. The same sum runs backwards when `w` is earlier than `w0` (a
+/// request stamped earlier that commits later). Without a count kept (never counted, or dropped
+/// by migration 0020's triggers because the history at or before `w0` changed since), it counts
+/// the whole history, as the roster does (`reports::roster_counts`). The kept count is a fact
+/// about a time, whatever the guard's settings: changing the window, the percentage or the
+/// minimum leaves it true.
+fn count(scope: Scope<'_>, at: Timestamp) -> Stmt {
+    let mut q = Sql::new();
+    let tenant = q.tenant(scope);
+    let at = q.bind(at).to_string();
+    let w = window_start(&at, "tenants");
+    let w0 = "tenants.guard_counted_at";
+    let (x_gone, x_eligible) = (gone("x"), eligible("x"));
+    let whole = format!(
+        "(SELECT count(*) FROM (SELECT s.kind AS kind, s.active AS active, s.hold AS hold, max(s.seq) \
+          FROM activation s WHERE s.tenant_id = tenants.id AND s.at <= {w} GROUP BY s.user_id) x \
+          WHERE NOT {x_gone} AND {x_eligible})"
+    );
+    let (then, before) = (
+        eligible_at("tenants.id", "c.user_id", &w),
+        eligible_at("tenants.id", "c.user_id", w0),
+    );
+    let changed = format!(
+        "(SELECT coalesce(sum({then} - {before}), 0) FROM (SELECT DISTINCT s.user_id AS user_id \
+          FROM activation s INDEXED BY activation_by_time WHERE s.tenant_id = tenants.id \
+          AND s.at > min({w}, {w0}) AND s.at <= max({w}, {w0})) c)"
+    );
+    q.stmt(format!(
+        "UPDATE tenants SET guard_counted_at = {w}, \
+         guard_counted = CASE WHEN {w0} IS NULL THEN {whole} ELSE tenants.guard_counted + {changed} END \
+         WHERE id = {tenant} AND coalesce(guard_enabled, 1) = 1 \
+         AND NOT EXISTS (SELECT 1 FROM guard_trips o WHERE o.tenant_id = tenants.id AND o.ended_at IS NULL) \
+         AND (SELECT count(DISTINCT a.user_id) FROM activation a INDEXED BY activation_losses \
+              WHERE a.tenant_id = tenants.id AND a.loss = 1 AND a.at > {w} AND a.hold IS NULL) \
+             >= coalesce(guard_minimum, {DEFAULT_MINIMUM})"
+    ))
+}
+
 /// What every write that may lose an employee adds to its batch, after its history row: the
-/// trip check (and its activity-log entry), then the holds of an open trip (see the module doc).
+/// count of the eligible (`count`), the trip check (and its activity-log entry), then the holds
+/// of an open trip (see the module doc).
 pub fn check<'s>(scope: impl Into<Scope<'s>>, by: &Actor<'_>) -> Vec<Stmt> {
     let scope: Scope<'s> = scope.into();
+    let counted = count(scope, by.at);
     let mut q = Sql::new();
     let tenant = q.tenant(scope);
     let (at, rid) = (q.bind(by.at), q.bind(by.request_id));
-    let window_start = shifted(
-        &at.to_string(),
-        &format!(
-            "'-' || coalesce(tn.guard_window_minutes, {DEFAULT_WINDOW_MINUTES}) || ' minutes'"
-        ),
-    );
+    let window_start = window_start(&at.to_string(), "tn");
     let auto_days = format!("coalesce(tn.guard_auto_apply_days, {DEFAULT_AUTO_APPLY_DAYS})");
     let auto_apply_at = format!(
         "CASE WHEN {auto_days} = 0 THEN NULL ELSE {} END",
         shifted(&at.to_string(), &format!("'+' || {auto_days} || ' days'"))
     );
-    let (x_gone, x_eligible) = (gone("x"), eligible("x"));
+    // The count is the one the statement before kept at this window's start; it kept none when
+    // the losses are under the minimum, and then there is no trip either.
     let trip = q.stmt(format!(
         "INSERT INTO guard_trips (tenant_id, tripped_at, request_id, window_start, losses, eligible_before, \
          clients, auto_apply_at) \
@@ -142,11 +217,9 @@ pub fn check<'s>(scope: impl Into<Scope<'s>>, by: &Actor<'_>) -> Vec<Stmt> {
          (SELECT json_group_array(k.client) FROM (SELECT DISTINCT e.client AS client FROM activity e \
           WHERE e.at > c.window_start AND e.tenant_id = c.tenant_id AND e.client IS NOT NULL \
           AND e.operation IN ('deactivate', 'delete') AND e.status < 300) k), c.auto_apply_at \
-         FROM (SELECT w.*, CASE WHEN w.losses >= w.minimum THEN \
-                 (SELECT count(*) FROM (SELECT s.kind AS kind, s.active AS active, s.hold AS hold, max(s.seq) \
-                  FROM activation s WHERE s.tenant_id = w.tenant_id AND s.at <= w.window_start \
-                  GROUP BY s.user_id) x WHERE NOT {x_gone} AND {x_eligible}) END AS eligible \
+         FROM (SELECT w.*, CASE WHEN w.counted_at = w.window_start THEN w.counted END AS eligible \
                FROM (SELECT tn.id AS tenant_id, {window_start} AS window_start, {auto_apply_at} AS auto_apply_at, \
+                     tn.guard_counted_at AS counted_at, tn.guard_counted AS counted, \
                      coalesce(tn.guard_percent, {DEFAULT_PERCENT}) AS percent, \
                      coalesce(tn.guard_minimum, {DEFAULT_MINIMUM}) AS minimum, \
                      (SELECT count(DISTINCT a.user_id) FROM activation a INDEXED BY activation_losses \
@@ -243,6 +316,7 @@ pub fn check<'s>(scope: impl Into<Scope<'s>>, by: &Actor<'_>) -> Vec<Stmt> {
          AND h.hold = 'held' AND h.kind = 'delete')"
     ));
     vec![
+        counted,
         trip,
         logged,
         held_events,

@@ -18,6 +18,7 @@ mod deleted;
 mod faults;
 mod fixtures;
 mod guard;
+mod guard_count;
 mod health;
 mod log_scan;
 mod outbox;
