@@ -55,6 +55,9 @@ pub struct Where {
     pub selective: bool,
     /// Whether its candidates are rows the substring index names (`substrings::Candidates`).
     looked_up: bool,
+    /// When they are: the condition without the candidates, which decides on each user (`sql`
+    /// is the candidates AND this), for a page that walks the order's index instead.
+    decides: Option<String>,
 }
 
 impl Where {
@@ -64,7 +67,14 @@ impl Where {
             sql: "1".into(),
             selective: false,
             looked_up: false,
+            decides: None,
         }
+    }
+
+    /// When the substring index names the candidates: the condition that decides on each user
+    /// without them (the same text and parameters as in [`Where::sql`]).
+    pub fn decides(&self) -> Option<&str> {
+        self.decides.as_deref()
     }
 
     /// Whether its candidates are the rows the substring index names (then every user of the
@@ -226,12 +236,12 @@ fn render_where(
     let sql = render(filter, &mut b, None)?;
     // The candidates found by the index, and the filter deciding on each.
     let candidates_sql = candidates.is_some();
-    let sql = match candidates {
+    let (sql, decides) = match candidates {
         Some(c) => {
             let tenant = q.tenant_of_token(hash);
-            format!("({} AND {sql})", c.sql(q, &tenant))
+            (format!("({} AND {sql})", c.sql(q, &tenant)), Some(sql))
         }
-        None => sql,
+        None => (sql, None),
     };
     let params = q.len() - before;
     if params > FILTER_MAX_PARAMS || sql.len() > FILTER_MAX_SQL_BYTES {
@@ -245,6 +255,7 @@ fn render_where(
         selective: by_equalities || candidates_sql,
         looked_up: candidates_sql,
         sql,
+        decides,
     })
 }
 

@@ -14,7 +14,7 @@
 use super::batch::{Columns, FromRow, Query};
 use super::builder::{Param, Scope, Sql};
 use super::deleted::still_deleted;
-use super::list_sql::{employee_named, optional_filter_sql, Order};
+use super::list_sql::{employee_named, optional_filter_sql, Order, FILTER_MAX_SQL_BYTES};
 use super::tenants::{DEFAULT_MAX_BYTES, DEFAULT_MAX_EMPLOYEES};
 use super::{Row, Stmt, StoreError, Value};
 use crate::model::{TokenHash, UserId, WriteId};
@@ -113,6 +113,23 @@ pub fn get_user<'s>(scope: impl Into<Scope<'s>>, id: &UserId) -> Query<Option<St
     )))
 }
 
+/// How far a first or cursor page of a substring filter walks the order's index, in rows per
+/// row of the page, before it looks its candidates up in the substring index instead. A value
+/// that many employees match (`name.familyName co "ly1"`: one in nine) finds its page in the
+/// next few rows of the order, where reading every candidate costs as many as match (11,100 of
+/// 100,000 employees: three times the walk under `wrangler dev`, README "By tenant size"); a rare
+/// one finds nothing there and looks up its few candidates. Both are cut at the page: the wrong
+/// guess costs the walk of this many rows a row of the page, whatever the tenant's size. Both
+/// branches are in the page's one statement, the one not taken cut to `LIMIT 0`, which SQLite
+/// checks before its loop (the candidates are not even read from the index then).
+const WALK_PER_ROW: i64 = 20;
+
+/// The largest filter whose pages walk first: the walking page's statement holds its
+/// condition four times, and stays within D1's statement size as the filter's own bound
+/// ([`FILTER_MAX_SQL_BYTES`]) keeps a statement that holds it once. A larger filter's pages
+/// look their candidates up at once.
+const WALK_MAX_FILTER_BYTES: usize = FILTER_MAX_SQL_BYTES / 4;
+
 /// One page of a query (RFC 7644 §3.4.2.4, RFC 9865 §2).
 #[derive(Debug, Clone, Copy)]
 pub struct Page<'a> {
@@ -137,7 +154,7 @@ pub fn list_page(hash: &TokenHash, page: &Page<'_>) -> Result<Query<Vec<ListedUs
         Some(pos) => format!(" AND {}", page.order.keyset(pos, &mut q)),
         None => String::new(),
     };
-    let (limit, offset) = (q.bind(page.limit), q.bind(page.offset));
+    let limit = q.bind(page.limit);
     // The page's ids come from the inner query; CROSS JOIN keeps the page as the outer loop,
     // so only its users are then read whole (by primary key, with their managers and
     // references) and ordered. Without a selective filter, the inner query walks the order's
@@ -150,28 +167,75 @@ pub fn list_page(hash: &TokenHash, page: &Page<'_>) -> Result<Query<Vec<ListedUs
     // index to walk): SQLite keeps a top-N of ids while it compares the candidates, rather
     // than reading every match whole into the sort (for a filter most employees match, the
     // page statement takes 2.3 times less at 100,000: README "Substring filters and their
-    // index").
-    let cut = format!("LIMIT {limit} OFFSET {offset}");
-    let (inner, outer) = match (filter.selective, filter.looked_up()) {
-        (false, _) => (
-            format!(" ORDER BY {} {cut}", page.order.by(reverse, false)),
+    // index"). A first or cursor page of theirs first tries the order's index ([`WALK_PER_ROW`]).
+    let cut = |q: &mut Sql| format!("LIMIT {limit} OFFSET {}", q.bind(page.offset));
+    let by_index = page.order.by(reverse, false);
+    let by_sorted = page.order.by(reverse, true);
+    let scope = filter.tenant(&tenant);
+    let ids = |scope: &str, filter: &str, tail: &str| {
+        format!("SELECT u.id AS pid FROM users u WHERE {scope} AND {filter}{keyset}{tail}")
+    };
+    let (inner, outer) = match (filter.selective, filter.decides(), page.offset) {
+        (false, _, _) => (
+            ids(
+                &scope,
+                &filter.sql,
+                &format!(" ORDER BY {by_index} {}", cut(&mut q)),
+            ),
             String::new(),
         ),
-        (true, true) => (
-            format!(" ORDER BY {} {cut}", page.order.by(reverse, true)),
+        // A first or cursor page of a substring filter: the order's index walked, when the
+        // page is among its next rows, else the index's candidates (see `WALK_PER_ROW`).
+        (true, Some(decides), 0) if decides.len() <= WALK_MAX_FILTER_BYTES => {
+            let walked = q.bind(page.limit.saturating_mul(WALK_PER_ROW));
+            let walk_scope = format!("u.tenant_id = {tenant}");
+            let window = format!(
+                "SELECT ({decides}) AS m FROM users u WHERE {walk_scope}{keyset} ORDER BY {by_index} LIMIT {walked}"
+            );
+            let rows = format!(
+                "SELECT 1 FROM users u WHERE {walk_scope}{keyset} ORDER BY {by_index} LIMIT {walked}"
+            );
+            let walks = format!(
+                "((SELECT count(*) FROM (SELECT 1 FROM ({window}) WHERE m LIMIT {limit})) = {limit} \
+                 OR (SELECT count(*) FROM ({rows})) < {walked})"
+            );
+            (
+                format!(
+                    "SELECT pid FROM ({}) UNION ALL SELECT pid FROM ({})",
+                    ids(
+                        &walk_scope,
+                        decides,
+                        &format!(
+                            " ORDER BY {by_index} LIMIT CASE WHEN {walks} THEN {limit} ELSE 0 END"
+                        )
+                    ),
+                    ids(
+                        &scope,
+                        &filter.sql,
+                        &format!(
+                            " ORDER BY {by_sorted} LIMIT CASE WHEN {walks} THEN 0 ELSE {limit} END"
+                        )
+                    ),
+                ),
+                String::new(),
+            )
+        }
+        (true, Some(_), _) => (
+            ids(
+                &scope,
+                &filter.sql,
+                &format!(" ORDER BY {by_sorted} {}", cut(&mut q)),
+            ),
             String::new(),
         ),
-        (true, false) => (String::new(), format!(" {cut}")),
+        (true, None, _) => (ids(&scope, &filter.sql, ""), format!(" {}", cut(&mut q))),
     };
     Ok(Query::all(q.stmt(format!(
         "SELECT {USER_COLUMNS_READ}, {value} AS sort_key \
-         FROM (SELECT u.id AS pid FROM users u WHERE {scope} AND {filter}{keyset}{inner}) p \
+         FROM ({inner}) p \
          CROSS JOIN users u ON u.tenant_id = {tenant} AND u.id = p.pid {MANAGER_JOIN} \
-         ORDER BY {by}{outer}",
+         ORDER BY {by_sorted}{outer}",
         value = page.order.value_sql(),
-        scope = filter.tenant(&tenant),
-        filter = filter.sql,
-        by = page.order.by(reverse, true),
     ))))
 }
 

@@ -79,7 +79,7 @@ fn recount(app: &TestApp, t: &Tenant, when: &str) -> i64 {
         .values()
         .filter(|(_, _, _, kind, active, hold)| {
             let keeps = hold.as_deref().is_some_and(|h| KEEPS.contains(&h));
-            !(kind == "delete" && !keeps) && (*active == 1 || keeps)
+            (kind != "delete" || keeps) && (*active == 1 || keeps)
         })
         .count() as i64
 }
