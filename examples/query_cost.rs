@@ -16,66 +16,16 @@
 //! every employee matches (`emails co "example"`), for offset pages, cursor pages and both sort
 //! directions; the cheaper cases beside it for scale.
 
+// The app and its requests only; the write examples' users and patches go unused here.
+#[allow(dead_code)]
+#[path = "harness/mod.rs"]
+mod harness;
+
+use harness::App;
 use rusqlite::limits::Limit;
-use scim_edge::app::plumbing::ids::SeededRandom;
-use scim_edge::app::{self, Body, Config, Ctx};
-use scim_edge::scim::datetime::Timestamp;
-use scim_edge::store::shards::Shards;
 use scim_edge::store::sqlite::SqliteStore;
-use scim_edge::store::{Consistency, Store};
-use serde_json::{json, Value};
-use std::future::Future;
-use std::task::{Context, Poll, Waker};
+use serde_json::json;
 use std::time::{Duration, Instant};
-
-/// At least 32 characters, as the admin API requires of the operator's secret.
-const ADMIN_TOKEN: &str = "adm_query_cost_example_0123456789abcdef";
-const CREDENTIAL_SECRET: &str = "query-cost-example-credential-secret-0123456789";
-
-/// Runs a future that never waits (the rusqlite store answers at once).
-fn block_on<F: Future>(f: F) -> F::Output {
-    let mut f = std::pin::pin!(f);
-    let mut cx = Context::from_waker(Waker::noop());
-    loop {
-        if let Poll::Ready(v) = f.as_mut().poll(&mut cx) {
-            return v;
-        }
-    }
-}
-
-/// The app in-process over one database.
-struct App {
-    store: SqliteStore,
-    config: Config,
-    random: SeededRandom,
-}
-
-impl App {
-    /// Sends a request; the status and the body.
-    fn send(&mut self, method: &str, path: &str, token: &str, body: Option<Value>) -> (u16, Value) {
-        let req = http::Request::builder()
-            .method(method)
-            .uri(format!("http://scim.test{path}"))
-            .header("Authorization", format!("Bearer {token}"))
-            .header("Content-Type", "application/scim+json")
-            .body(Body::from(
-                body.map(|b| b.to_string().into_bytes()).unwrap_or_default(),
-            ))
-            .expect("a valid request");
-        let now = Timestamp(1_767_323_045_000);
-        let clock = move || now;
-        let request_id = app::request_id(&mut self.random);
-        let mut ctx = Ctx::new(now, &clock, request_id, &mut self.random, &self.config);
-        let response = block_on(app::handle(req, &Shards::all(vec![&self.store]), &mut ctx));
-        let deferred = std::mem::take(&mut ctx.deferred);
-        if !deferred.is_empty() {
-            block_on(self.store.batch(Consistency::Primary, deferred)).expect("deferred run");
-        }
-        let status = response.status().as_u16();
-        let body = serde_json::from_str(&response.into_body()).unwrap_or(Value::Null);
-        (status, body)
-    }
-}
 
 /// The seed binary, built beside this example.
 fn seed_binary() -> std::path::PathBuf {
@@ -107,19 +57,8 @@ fn main() {
         .max(1);
     let store =
         SqliteStore::open_in_memory(&SqliteStore::crate_migrations()).expect("migrations apply");
-    let mut app = App {
-        store,
-        config: Config::new(Some(ADMIN_TOKEN.into()), Some(CREDENTIAL_SECRET)),
-        random: SeededRandom(7),
-    };
-    let (status, tenant) = app.send(
-        "POST",
-        "/admin/v1/tenants",
-        ADMIN_TOKEN,
-        Some(json!({ "name": "Query cost" })),
-    );
-    assert_eq!(status, 201, "{tenant}");
-    let token = tenant["token"].as_str().expect("a token").to_string();
+    let mut app = App::new(store);
+    let token = app.token.clone();
 
     // The seed writes the employees through its own copy of the application and prints them as
     // SQL, for this tenant and token (bench/query.sh's tenants JSON).
@@ -129,7 +68,7 @@ fn main() {
     let tenants = dir.join("tenants.json");
     std::fs::write(
         &tenants,
-        json!([{ "size": employees, "tenant_id": tenant["id"], "token_id": tenant["token_id"] }])
+        json!([{ "size": employees, "tenant_id": app.tenant, "token_id": app.token_id }])
             .to_string(),
     )
     .expect("the tenants file");

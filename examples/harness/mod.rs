@@ -1,4 +1,4 @@
-//! The host harness of the benchmarks' examples (`write_cost`, `guard_cost`): the application
+//! The host harness of the benchmarks' examples (`write_cost`, `guard_cost`, `query_cost`): the application
 //! in process over one database, a request through `app::handle` and its time. Not an example
 //! of its own (a folder without `main.rs`); each includes it with `#[path]`.
 
@@ -40,6 +40,8 @@ pub struct App {
     random: SeededRandom,
     pub tenant: String,
     pub token: String,
+    /// The token's id (the seed's tenants file names it).
+    pub token_id: String,
 }
 
 impl App {
@@ -52,6 +54,7 @@ impl App {
             random: SeededRandom(7),
             tenant: String::new(),
             token: String::new(),
+            token_id: String::new(),
         };
         let (status, tenant) = a.send(
             "POST",
@@ -62,6 +65,7 @@ impl App {
         assert_eq!(status, 201, "{tenant}");
         a.tenant = tenant["id"].as_str().expect("an id").to_string();
         a.token = tenant["token"].as_str().expect("a token").to_string();
+        a.token_id = tenant["token_id"].as_str().expect("a token id").to_string();
         a
     }
 
