@@ -388,7 +388,7 @@ fn walk_first_then_look_up() {
 
 /// A first page of about the largest substring filter the parser accepts (40 terms, 4,096
 /// characters) fits in one statement of D1's size (the host store has D1's limits), although
-/// that page writes the filter's condition four times (a walk, then a lookup:
+/// that page writes the filter's condition three times (a walk, then a lookup:
 /// `walk_first_then_look_up`; `store::users::WALK_MAX_FILTER_BYTES` sends larger conditions
 /// straight to the lookup).
 #[test]
