@@ -16,10 +16,11 @@ use std::collections::HashMap;
 pub const BULK_REQUEST: &str = "urn:ietf:params:scim:api:messages:2.0:BulkRequest";
 pub const BULK_RESPONSE: &str = "urn:ietf:params:scim:api:messages:2.0:BulkResponse";
 
-/// `maxOperations` (RFC 7644 §3.7.4): the most operations one Bulk request may carry: the most
-/// whose D1 statements, each operation as costly as an operation can be (33), stay below D1's
-/// 1,000 queries per Worker invocation ((1,000 - 3) / 33 = 30; `app::scim_api::bulk` asserts
-/// it at compile time, and a host test counts the statements of such requests).
+/// `maxOperations` (RFC 7644 §3.7.4): the most operations one Bulk request may carry. Their D1
+/// statements, each operation as costly as an operation can be (31), stay below D1's 1,000
+/// queries per Worker invocation (3 + 30 × 31 = 933; `app::scim_api::bulk` asserts it at
+/// compile time and says why the limit is not raised to the 32 that would fit, and a host test
+/// counts the statements of such requests).
 pub const MAX_OPERATIONS: usize = 30;
 
 /// `maxPayloadSize` (RFC 7644 §3.7.4), in bytes: the request body limit of every request.

@@ -76,8 +76,30 @@ pub struct Outcome {
 /// itself, so a request that fails authentication writes nothing; a missing `user_name` is taken
 /// from the user row, when there is one.
 pub fn log_event<'s>(scope: impl Into<Scope<'s>>, event: &Event<'_>, when: &When<'_>) -> Stmt {
+    log_one_of(scope, &[(event, when)])
+}
+
+/// Writes the entry of each of `entries` whose condition holds, in one statement: for the
+/// outcomes of one write, whose conditions exclude one another (it took effect, or it was
+/// refused), so that a write's batch carries one statement for its log rather than one per
+/// outcome (each statement costs D1 a fixed overhead, issue 22).
+pub fn log_one_of<'s>(scope: impl Into<Scope<'s>>, entries: &[(&Event<'_>, &When<'_>)]) -> Stmt {
     let scope: Scope<'s> = scope.into();
     let mut q = Sql::new();
+    let selects: Vec<String> = entries
+        .iter()
+        .map(|(event, when)| entry_select(&mut q, scope, event, when))
+        .collect();
+    q.stmt(format!(
+        "INSERT INTO activity (tenant_id, at, request_id, operation, user_id, user_name, status, \
+         detail, changes, client, token_id) {}",
+        selects.join(" UNION ALL ")
+    ))
+}
+
+/// The row of one entry, as a SELECT that yields it when `when` holds (and the scope's tenant
+/// exists), with its values bound in `q`.
+fn entry_select(q: &mut Sql, scope: Scope<'_>, event: &Event<'_>, when: &When<'_>) -> String {
     let tenant = q.tenant(scope);
     let token = q.token_id(scope);
     let at = q.bind(event.at);
@@ -100,10 +122,10 @@ pub fn log_event<'s>(scope: impl Into<Scope<'s>>, event: &Event<'_>, when: &When
         When::Always => String::new(),
         When::Written { id, write_id } => format!(
             " AND EXISTS ({} AND write_id = {})",
-            user(&mut q, id),
+            user(q, id),
             q.bind(*write_id)
         ),
-        When::Absent { id } => format!(" AND NOT EXISTS ({})", user(&mut q, id)),
+        When::Absent { id } => format!(" AND NOT EXISTS ({})", user(q, id)),
         When::Refused {
             write_id,
             claim,
@@ -111,13 +133,13 @@ pub fn log_event<'s>(scope: impl Into<Scope<'s>>, event: &Event<'_>, when: &When
             definitions,
         } => {
             let not_written = match write_id {
-                None => user(&mut q, claim.id),
-                Some(w) => format!("{} AND write_id = {}", user(&mut q, claim.id), q.bind(*w)),
+                None => user(q, claim.id),
+                Some(w) => format!("{} AND write_id = {}", user(q, claim.id), q.bind(*w)),
             };
             let mut bound = claim.bind();
             let (mut statuses, mut details, mut any) = (Vec::new(), Vec::new(), Vec::new());
             for o in outcomes.iter() {
-                let because = refused_because(&mut q, "t.tenant_id", &mut bound, o.reason);
+                let because = refused_because(q, "t.tenant_id", &mut bound, o.reason);
                 statuses.push(format!("WHEN {because} THEN {}", q.bind(o.status)));
                 details.push(format!("WHEN {because} THEN {}", q.bind(o.detail.as_str())));
                 any.push(because);
@@ -128,22 +150,22 @@ pub fn log_event<'s>(scope: impl Into<Scope<'s>>, event: &Event<'_>, when: &When
             ));
             let definitions = match definitions {
                 None => String::new(),
-                Some(v) => format!(" AND {}", definitions_at(&mut q, *v)),
+                Some(v) => format!(" AND {}", definitions_at(q, *v)),
             };
             format!(
                 " AND NOT EXISTS ({not_written}) AND ({}){definitions}",
                 any.join(" OR ")
             )
         }
-        When::Exists { id } => format!(" AND EXISTS ({})", user(&mut q, id)),
+        When::Exists { id } => format!(" AND EXISTS ({})", user(q, id)),
         When::AtVersion { id, version } => format!(
             " AND EXISTS ({} AND version = {})",
-            user(&mut q, id),
+            user(q, id),
             q.bind(*version)
         ),
         When::NotAtVersion { id, version } => format!(
             " AND EXISTS ({} AND version <> {})",
-            user(&mut q, id),
+            user(q, id),
             q.bind(*version)
         ),
         When::Unchanged {
@@ -152,9 +174,9 @@ pub fn log_event<'s>(scope: impl Into<Scope<'s>>, event: &Event<'_>, when: &When
             definitions,
         } => format!(
             " AND EXISTS ({} AND version = {}) AND {}",
-            user(&mut q, id),
+            user(q, id),
             q.bind(*version),
-            definitions_at(&mut q, *definitions)
+            definitions_at(q, *definitions)
         ),
     };
     let (status, detail) = match decided {
@@ -164,14 +186,12 @@ pub fn log_event<'s>(scope: impl Into<Scope<'s>>, event: &Event<'_>, when: &When
             q.bind(event.detail).to_string(),
         ),
     };
-    q.stmt(format!(
-        "INSERT INTO activity (tenant_id, at, request_id, operation, user_id, user_name, status, \
-         detail, changes, client, token_id) \
-         SELECT t.tenant_id, {at}, {request_id}, {operation}, {user_id}, \
+    format!(
+        "SELECT t.tenant_id, {at}, {request_id}, {operation}, {user_id}, \
          coalesce({user_name}, (SELECT user_name FROM users WHERE tenant_id = t.tenant_id AND id = {user_id})), \
          {status}, {detail}, {changes}, {client}, {token} \
          FROM (SELECT {tenant} AS tenant_id) t WHERE t.tenant_id IS NOT NULL{condition}"
-    ))
+    )
 }
 
 #[cfg(all(test, not(target_arch = "wasm32")))]

@@ -24,7 +24,7 @@ use crate::model::{EventType, Operation, TenantId, UserId};
 use crate::scim::columns;
 use crate::scim::fold::fold;
 use crate::scim::user::{folded, Doc};
-use crate::store::activity::{log_event, Event, Outcome, When};
+use crate::store::activity::{log_one_of, Event, Outcome, When};
 use crate::store::attributes::definitions_of;
 use crate::store::deleted::{self as sql, DeletedUser, Purger, Purging};
 use crate::store::guard::{self, Actor, Settled};
@@ -271,23 +271,27 @@ pub async fn restore_employee<S: Store>(
         None,
         If::Written(&write_id),
     ));
-    batch.write(log_event(
+    // One entry: the restore's, or the refusal's (with that outcome's status and detail).
+    batch.write(log_one_of(
         scope,
-        &entry,
-        &When::Written {
-            id,
-            write_id: &write_id,
-        },
-    ));
-    batch.write(log_event(
-        scope,
-        &entry,
-        &When::Refused {
-            write_id: None,
-            claim: &claim,
-            outcomes: &outcomes,
-            definitions: None,
-        },
+        &[
+            (
+                &entry,
+                &When::Written {
+                    id,
+                    write_id: &write_id,
+                },
+            ),
+            (
+                &entry,
+                &When::Refused {
+                    write_id: None,
+                    claim: &claim,
+                    outcomes: &outcomes,
+                    definitions: None,
+                },
+            ),
+        ],
     ));
     let restored = batch.read(users::get_user(scope, id));
     let why = batch.read(users::refusal(scope, &claim));

@@ -12,7 +12,7 @@ use crate::model::{EventType, Operation, TokenHash, UserId, WriteId};
 use crate::scim::datetime::Timestamp;
 use crate::scim::error::ScimError;
 use crate::scim::limits;
-use crate::store::activity::{log_event, Event, Outcome, When};
+use crate::store::activity::{log_event, log_one_of, Event, Outcome, When};
 use crate::store::outbox::{self, Emitter, If};
 use crate::store::users::{Claim, Refusal};
 use crate::store::Stmt;
@@ -101,19 +101,41 @@ impl<'a> Activity<'a> {
         log_event(self.hash, event, when)
     }
 
-    /// A write that took effect: logged if the row carries `write_id`.
-    pub fn written(&self, w: Written<'_>) -> Stmt {
-        let event = Event {
+    /// The one entry of a write that either took effect (logged as `w` if the row carries its
+    /// `write_id`) or was refused (logged as `r` says, see [`RefusedWrite`]): both outcomes in
+    /// one statement, since their conditions exclude one another.
+    pub fn written_or_refused(&self, w: Written<'_>, r: RefusedWrite<'_>) -> Stmt {
+        let written = Event {
             detail: w.notes,
             changes: Some(w.changes),
             ..self.entry(w.status, Some(w.id), Some(w.user_name))
         };
-        self.log(
-            &event,
-            &When::Written {
-                id: w.id,
-                write_id: w.write_id,
-            },
+        let took_effect = When::Written {
+            id: w.id,
+            write_id: w.write_id,
+        };
+        let outcomes: Vec<Outcome> = Refusal::ALL
+            .into_iter()
+            .map(|reason| {
+                let e = refusal_error(reason, r.new_user_name, r.claim.external_id);
+                Outcome {
+                    reason,
+                    status: e.status(),
+                    detail: e.detail(),
+                }
+            })
+            .collect();
+        // Status and detail come from the outcome the batch finds.
+        let refused = self.entry(409, r.logged_id, Some(r.logged_name));
+        let was_refused = When::Refused {
+            write_id: r.write_id,
+            claim: r.claim,
+            outcomes: &outcomes,
+            definitions: r.definitions,
+        };
+        log_one_of(
+            self.hash,
+            &[(&written, &took_effect), (&refused, &was_refused)],
         )
     }
 
@@ -177,34 +199,6 @@ impl<'a> Activity<'a> {
             ..self.entry(err.status(), Some(id), None)
         };
         self.log(&event, &When::Absent { id })
-    }
-
-    /// A write that did not take effect because of a [`Refusal`] (a unique value another user
-    /// holds, or the tenant's quota): logged with that refusal's status and detail, while the
-    /// user (`id` for an update, the new id for a create) was not written by `write_id`.
-    pub fn refused(&self, r: RefusedWrite<'_>) -> Stmt {
-        let outcomes: Vec<Outcome> = Refusal::ALL
-            .into_iter()
-            .map(|reason| {
-                let e = refusal_error(reason, r.new_user_name, r.claim.external_id);
-                Outcome {
-                    reason,
-                    status: e.status(),
-                    detail: e.detail(),
-                }
-            })
-            .collect();
-        // Status and detail come from the outcome the batch finds.
-        let event = self.entry(409, r.logged_id, Some(r.logged_name));
-        self.log(
-            &event,
-            &When::Refused {
-                write_id: r.write_id,
-                claim: r.claim,
-                outcomes: &outcomes,
-                definitions: r.definitions,
-            },
-        )
     }
 
     /// A Bulk request refused whole by the per-token rate limit (429, nothing performed): the

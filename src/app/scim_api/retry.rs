@@ -298,22 +298,24 @@ impl Try<'_> {
                 },
             ));
         }
-        batch.write(logged.written(Written {
-            status: 200,
-            id,
-            write_id: &write_id,
-            user_name: new_name,
-            notes: notes.as_deref(),
-            changes,
-        }));
-        batch.write(logged.refused(RefusedWrite {
-            claim: &claim,
-            write_id: Some(&write_id),
-            logged_id: Some(id),
-            logged_name: &user_name,
-            new_user_name: new_name,
-            definitions: Some(definitions.version),
-        }));
+        batch.write(logged.written_or_refused(
+            Written {
+                status: 200,
+                id,
+                write_id: &write_id,
+                user_name: new_name,
+                notes: notes.as_deref(),
+                changes,
+            },
+            RefusedWrite {
+                claim: &claim,
+                write_id: Some(&write_id),
+                logged_id: Some(id),
+                logged_name: &user_name,
+                new_user_name: new_name,
+                definitions: Some(definitions.version),
+            },
+        ));
         batch.write_all(attribute_health::on_write(hash, self.sent, schema, ctx.now));
         // Whether a refusal explains a write that did not take effect: read in the same batch,
         // so that a lost race (under contention, the common failure) costs no extra round trip.

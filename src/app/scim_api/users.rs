@@ -198,22 +198,24 @@ async fn insert<S: Store>(
     ));
     let changes = changes_json(&Doc::new(), &parsed.doc, schema);
     batch.write_all(activity.event(id, Some(&changes), If::Written(&write_id)));
-    batch.write(activity.written(activity::Written {
-        status: 201,
-        id,
-        write_id: &write_id,
-        user_name,
-        notes: notes(parsed).as_deref(),
-        changes,
-    }));
-    batch.write(activity.refused(RefusedWrite {
-        claim: &claim,
-        write_id: None,
-        logged_id: None,
-        logged_name: user_name,
-        new_user_name: user_name,
-        definitions: version,
-    }));
+    batch.write(activity.written_or_refused(
+        activity::Written {
+            status: 201,
+            id,
+            write_id: &write_id,
+            user_name,
+            notes: notes(parsed).as_deref(),
+            changes,
+        },
+        RefusedWrite {
+            claim: &claim,
+            write_id: None,
+            logged_id: None,
+            logged_name: user_name,
+            new_user_name: user_name,
+            definitions: version,
+        },
+    ));
     batch.write_all(attribute_health::on_write(hash, sent, schema, ctx.now));
     let created = batch.read(sql::get_user(hash, id));
     let (tenant, mut results) = batch.run(store, ctx).await?;
