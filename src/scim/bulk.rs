@@ -17,9 +17,9 @@ pub const BULK_REQUEST: &str = "urn:ietf:params:scim:api:messages:2.0:BulkReques
 pub const BULK_RESPONSE: &str = "urn:ietf:params:scim:api:messages:2.0:BulkResponse";
 
 /// `maxOperations` (RFC 7644 §3.7.4): the most operations one Bulk request may carry. Their D1
-/// statements, each operation as costly as an operation can be (31), stay below D1's 1,000
-/// queries per Worker invocation (3 + 30 × 31 = 933; `app::scim_api::bulk` asserts it at
-/// compile time and says why the limit is not raised to the 32 that would fit, and a host test
+/// statements, each operation as costly as an operation can be (30), stay below D1's 1,000
+/// queries per Worker invocation (3 + 30 × 30 = 903; `app::scim_api::bulk` asserts it at
+/// compile time and says why the limit is not raised to the 33 that would fit, and a host test
 /// counts the statements of such requests).
 pub const MAX_OPERATIONS: usize = 30;
 

@@ -566,6 +566,56 @@ pub fn refusal<'s>(scope: impl Into<Scope<'s>>, claim: &Claim<'_>) -> Query<Opti
     )
 }
 
+/// The user `id` as a write's batch leaves it, and the [`Refusal`] that explains a write that
+/// did not take effect (as [`refusal`] reads it), in one statement: the last read of a PUT's
+/// or PATCH's batch, which needs the second only when its write lost (one statement fewer for
+/// every update, issue 22). `None` for the user when there is none.
+pub fn user_and_refusal<'s>(
+    scope: impl Into<Scope<'s>>,
+    id: &UserId,
+    claim: &Claim<'_>,
+) -> Query<(Option<StoredUser>, Option<Refusal>)> {
+    let scope: Scope<'s> = scope.into();
+    let mut q = Sql::new();
+    let tenant = q.tenant(scope);
+    let mut bound = claim.bind();
+    let cases: Vec<String> = Refusal::ALL
+        .iter()
+        .map(|r| {
+            format!(
+                "WHEN {} THEN '{}'",
+                r.holds(&mut q, &tenant, &mut bound),
+                r.code()
+            )
+        })
+        .collect();
+    let id = q.bind(id);
+    Query::new(
+        q.stmt(format!(
+            "SELECT r.reason AS refusal_reason, x.* \
+             FROM (SELECT CASE {} ELSE NULL END AS reason) r \
+             LEFT JOIN (SELECT {USER_COLUMNS_READ} FROM users u {MANAGER_JOIN} \
+                        WHERE u.tenant_id = {tenant} AND u.id = {id}) x ON 1",
+            cases.join(" ")
+        )),
+        |rows| {
+            let Some(row) = rows.first() else {
+                return Err(StoreError::Internal(
+                    "the user and refusal read: no row".into(),
+                ));
+            };
+            let c = Columns(row);
+            let reason = c.opt_text("refusal_reason")?;
+            let refusal = reason.and_then(|r| Refusal::ALL.into_iter().find(|x| x.code() == r));
+            let user = match c.opt_text("id")? {
+                Some(_) => Some(StoredUser::from_row(row)?),
+                None => None,
+            };
+            Ok((user, refusal))
+        },
+    )
+}
+
 /// Inserts a new user (version 1), unless its userName or externalId is taken or the tenant's
 /// quota has no room for it: then nothing happens and the batch's later statements see no row
 /// with this write id.

@@ -53,21 +53,21 @@ pub const STATEMENTS_PER_REQUEST: usize = 3;
 
 /// The most D1 statements one operation costs, the costliest being a create that refers to
 /// itself: the tenant's attributes (2) and the create's batch (10), then the PATCH that sets
-/// the reference: its read (4), its write (12, references included), and the log entry of a
+/// the reference: its read (4), its write (11, references included), and the log entry of a
 /// refusal in a batch of its own should that write fail at the database (3). Every other
-/// operation costs less (a PUT or PATCH 17, or 20 when its write fails; a DELETE 11; a refusal
+/// operation costs less (a PUT or PATCH 16, or 19 when its write fails; a DELETE 11; a refusal
 /// decided before the write 3 to 7); the host test
 /// `bulk::a_worst_case_request_of_max_operations_...` counts them.
-pub const STATEMENTS_PER_OPERATION: usize = 31;
+pub const STATEMENTS_PER_OPERATION: usize = 30;
 
 /// D1's queries per Worker invocation (Workers Paid): each statement of a batch counts as one
 /// (as `app::purge` counts them).
 pub const D1_QUERIES_PER_INVOCATION: usize = 1_000;
 
 // maxOperations (RFC 7644 §3.7.4): its operations' statements, at their worst, stay below D1's
-// queries per invocation (3 + 30 × 31 = 933). The limit was derived when the costliest
-// operation took 33 statements ((1,000 - 3) / 33 = 30); a write's log entry has been one
-// statement since, and the limit stays 30 rather than following every change of a batch: a
+// queries per invocation (3 + 30 × 30 = 903). The limit was derived when the costliest
+// operation took 33 statements ((1,000 - 3) / 33 = 30); a write's log entry and an update's
+// last read have been one statement each since, and the limit stays 30 rather than following every change of a batch: a
 // published maxOperations that shrank again later would break the clients that learned it.
 const _: () = assert!(
     STATEMENTS_PER_REQUEST + bulk::MAX_OPERATIONS * STATEMENTS_PER_OPERATION

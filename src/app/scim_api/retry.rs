@@ -319,10 +319,10 @@ impl Try<'_> {
         batch.write_all(attribute_health::on_write(hash, self.sent, schema, ctx.now));
         // Whether a refusal explains a write that did not take effect: read in the same batch,
         // so that a lost race (under contention, the common failure) costs no extra round trip.
-        let why = batch.read(sql::refusal(hash, &claim));
-        let now = batch.read(sql::get_user(hash, id));
+        let after = batch.read(sql::user_and_refusal(hash, id, &claim));
         let (tenant, mut results) = batch.run(store, ctx).await?;
-        let Some(now) = results.take(now)? else {
+        let (now, why) = results.take(after)?;
+        let Some(now) = now else {
             // Deleted between the read and the write.
             forget_user(ctx, hash, id);
             return Err(refuse(store, ctx, activity, known, user_not_found(id)).await);
@@ -347,7 +347,7 @@ impl Try<'_> {
             return Ok(Attempt::Lost(lost));
         }
         // Refused (and logged so by the batch), or another write won the race.
-        match results.take(why)? {
+        match why {
             Some(reason) => Err(refusal_error(reason, new_name, claim.external_id)),
             None => Ok(Attempt::Lost(lost)),
         }
