@@ -8,28 +8,7 @@ use crate::common::scenarios::reports::activity;
 use crate::common::scenarios::users::ENTERPRISE;
 use crate::common::{unique, Client};
 use crate::http_client::worker;
-use crate::throttle::{own_address, scim_from};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-
-/// Sends GETs with `token` from `ip` until the per-token limiter answers 429.
-fn exhaust(ip: &str, token: &str) {
-    let throttled = AtomicBool::new(false);
-    let sent = AtomicUsize::new(0);
-    std::thread::scope(|s| {
-        for _ in 0..8 {
-            s.spawn(|| {
-                while !throttled.load(Ordering::Relaxed)
-                    && sent.fetch_add(1, Ordering::Relaxed) < 4000
-                {
-                    if scim_from(ip, token, "GET", "/Users?count=0").status == 429 {
-                        throttled.store(true, Ordering::Relaxed);
-                    }
-                }
-            });
-        }
-    });
-    assert!(throttled.load(Ordering::Relaxed), "no 429");
-}
+use crate::throttle::{own_address, spend_budget};
 
 #[test]
 fn a_bulk_request_past_the_rate_limit_is_refused_whole_with_one_log_entry() {
@@ -44,7 +23,7 @@ fn a_bulk_request_past_the_rate_limit_is_refused_whole_with_one_log_entry() {
     let auth = format!("Bearer {}", t.token);
     let mut refused = None;
     for _ in 0..5 {
-        exhaust(&ip, &t.token);
+        spend_budget(&ip, &t.token);
         let r = w.send(
             "POST",
             "/scim/v2/Bulk",
