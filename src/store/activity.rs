@@ -5,7 +5,7 @@
 //! `store::reports`; which entries a request writes is `app::scim_api::activity`.
 
 use super::builder::{Scope, Sql};
-use super::users::{refused_because, Claim, Refusal};
+use super::users::{first_refusal, Claim, Refusal};
 use super::Stmt;
 use crate::model::{Operation, UserId, WriteId};
 use crate::scim::datetime::Timestamp;
@@ -39,7 +39,7 @@ pub enum When<'a> {
     /// Only if no user has this id (a create that did not happen, a target that does not exist).
     Absent { id: &'a UserId },
     /// Only if the write did not take effect (no user `claim.id`; for an update, none written
-    /// by `write_id`) for one of the `outcomes`' reasons (`store::users::refused_because`); the
+    /// by `write_id`) for one of the `outcomes`' reasons (`store::users::first_refusal`); the
     /// entry's status and detail are that outcome's, whatever the event says.
     Refused {
         write_id: Option<&'a WriteId>,
@@ -118,6 +118,7 @@ fn entry_select(q: &mut Sql, scope: Scope<'_>, event: &Event<'_>, when: &When<'_
             q.bind(id)
         )
     };
+    let mut from = format!("(SELECT {tenant} AS tenant_id) t");
     let condition = match when {
         When::Always => String::new(),
         When::Written { id, write_id } => format!(
@@ -136,26 +137,34 @@ fn entry_select(q: &mut Sql, scope: Scope<'_>, event: &Event<'_>, when: &When<'_
                 None => user(q, claim.id),
                 Some(w) => format!("{} AND write_id = {}", user(q, claim.id), q.bind(*w)),
             };
+            // Which outcome the batch finds, decided once (each refusal's condition once) in a
+            // subquery that OFFSET keeps from being flattened into the entry, which names it
+            // three times: in the condition, the status and the detail.
             let mut bound = claim.bind();
-            let (mut statuses, mut details, mut any) = (Vec::new(), Vec::new(), Vec::new());
-            for o in outcomes.iter() {
-                let because = refused_because(q, "t.tenant_id", &mut bound, o.reason);
-                statuses.push(format!("WHEN {because} THEN {}", q.bind(o.status)));
-                details.push(format!("WHEN {because} THEN {}", q.bind(o.detail.as_str())));
-                any.push(because);
+            let which = first_refusal(q, "x.tenant_id", &mut bound, |r| {
+                outcomes
+                    .iter()
+                    .position(|o| o.reason == r)
+                    .map_or_else(|| "NULL".to_string(), |k| k.to_string())
+            });
+            from = format!(
+                "(SELECT x.tenant_id AS tenant_id, {which} AS refusal \
+                 FROM (SELECT {tenant} AS tenant_id) x LIMIT -1 OFFSET 0) t"
+            );
+            let (mut statuses, mut details) = (Vec::new(), Vec::new());
+            for (k, o) in outcomes.iter().enumerate() {
+                statuses.push(format!("WHEN {k} THEN {}", q.bind(o.status)));
+                details.push(format!("WHEN {k} THEN {}", q.bind(o.detail.as_str())));
             }
             decided = Some((
-                format!("CASE {} END", statuses.join(" ")),
-                format!("CASE {} END", details.join(" ")),
+                format!("CASE t.refusal {} END", statuses.join(" ")),
+                format!("CASE t.refusal {} END", details.join(" ")),
             ));
             let definitions = match definitions {
                 None => String::new(),
                 Some(v) => format!(" AND {}", definitions_at(q, *v)),
             };
-            format!(
-                " AND NOT EXISTS ({not_written}) AND ({}){definitions}",
-                any.join(" OR ")
-            )
+            format!(" AND t.refusal IS NOT NULL AND NOT EXISTS ({not_written}){definitions}")
         }
         When::Exists { id } => format!(" AND EXISTS ({})", user(q, id)),
         When::AtVersion { id, version } => format!(
@@ -190,7 +199,7 @@ fn entry_select(q: &mut Sql, scope: Scope<'_>, event: &Event<'_>, when: &When<'_
         "SELECT t.tenant_id, {at}, {request_id}, {operation}, {user_id}, \
          coalesce({user_name}, (SELECT user_name FROM users WHERE tenant_id = t.tenant_id AND id = {user_id})), \
          {status}, {detail}, {changes}, {client}, {token} \
-         FROM (SELECT {tenant} AS tenant_id) t WHERE t.tenant_id IS NOT NULL{condition}"
+         FROM {from} WHERE t.tenant_id IS NOT NULL{condition}"
     )
 }
 

@@ -506,23 +506,20 @@ impl<'c> Claim<'c> {
     }
 }
 
-/// The condition that `reason` is why the claim was refused: it holds, and no reason checked
-/// before it does (so at most one reason is ever given).
-pub fn refused_because(
+/// `CASE WHEN <a refusal holds> THEN <its value> ... END`, over [`Refusal::ALL`] in order: the
+/// value of the first refusal that holds for `claim` (a write refused for several reasons is
+/// refused for the first), NULL when none does. Each refusal's condition is in it once.
+pub fn first_refusal(
     q: &mut Sql,
     tenant: &str,
     claim: &mut BoundClaim<'_>,
-    reason: Refusal,
+    value: impl Fn(Refusal) -> String,
 ) -> String {
-    let mut terms = Vec::new();
-    for r in Refusal::ALL {
-        if r == reason {
-            terms.push(r.holds(q, tenant, claim));
-            break;
-        }
-        terms.push(format!("NOT {}", r.holds(q, tenant, claim)));
-    }
-    terms.join(" AND ")
+    let cases: Vec<String> = Refusal::ALL
+        .iter()
+        .map(|r| format!("WHEN {} THEN {}", r.holds(q, tenant, claim), value(*r)))
+        .collect();
+    format!("CASE {} END", cases.join(" "))
 }
 
 /// The quota's room for the claim (the unique values are the unique indexes' to keep).
@@ -541,29 +538,14 @@ pub fn refusal<'s>(scope: impl Into<Scope<'s>>, claim: &Claim<'_>) -> Query<Opti
     let mut q = Sql::new();
     let tenant = q.tenant(scope);
     let mut bound = claim.bind();
-    let cases: Vec<String> = Refusal::ALL
-        .iter()
-        .map(|r| {
-            format!(
-                "WHEN {} THEN '{}'",
-                r.holds(&mut q, &tenant, &mut bound),
-                r.code()
-            )
-        })
-        .collect();
-    Query::new(
-        q.stmt(format!(
-            "SELECT CASE {} ELSE NULL END AS reason",
-            cases.join(" ")
-        )),
-        |rows| {
-            let reason = match rows.first() {
-                Some(row) => Columns(row).opt_text("reason")?.map(str::to_string),
-                None => None,
-            };
-            Ok(reason.and_then(|r| Refusal::ALL.into_iter().find(|x| x.code() == r)))
-        },
-    )
+    let reason = first_refusal(&mut q, &tenant, &mut bound, |r| format!("'{}'", r.code()));
+    Query::new(q.stmt(format!("SELECT {reason} AS reason")), |rows| {
+        let reason = match rows.first() {
+            Some(row) => Columns(row).opt_text("reason")?.map(str::to_string),
+            None => None,
+        };
+        Ok(reason.and_then(|r| Refusal::ALL.into_iter().find(|x| x.code() == r)))
+    })
 }
 
 /// The user `id` as a write's batch leaves it, and the [`Refusal`] that explains a write that
@@ -579,24 +561,14 @@ pub fn user_and_refusal<'s>(
     let mut q = Sql::new();
     let tenant = q.tenant(scope);
     let mut bound = claim.bind();
-    let cases: Vec<String> = Refusal::ALL
-        .iter()
-        .map(|r| {
-            format!(
-                "WHEN {} THEN '{}'",
-                r.holds(&mut q, &tenant, &mut bound),
-                r.code()
-            )
-        })
-        .collect();
+    let reason = first_refusal(&mut q, &tenant, &mut bound, |r| format!("'{}'", r.code()));
     let id = q.bind(id);
     Query::new(
         q.stmt(format!(
             "SELECT r.reason AS refusal_reason, x.* \
-             FROM (SELECT CASE {} ELSE NULL END AS reason) r \
+             FROM (SELECT {reason} AS reason) r \
              LEFT JOIN (SELECT {USER_COLUMNS_READ} FROM users u {MANAGER_JOIN} \
-                        WHERE u.tenant_id = {tenant} AND u.id = {id}) x ON 1",
-            cases.join(" ")
+                        WHERE u.tenant_id = {tenant} AND u.id = {id}) x ON 1"
         )),
         |rows| {
             let Some(row) = rows.first() else {
