@@ -239,7 +239,7 @@ impl<'a> Activity<'a> {
     }
 }
 
-/// A write that took effect, for [`Activity::written`].
+/// A write that took effect, for [`Activity::written_or_refused`].
 pub struct Written<'a> {
     pub status: u16,
     pub id: &'a UserId,
@@ -261,7 +261,7 @@ pub struct Unchanged<'a> {
     pub definitions: i64,
 }
 
-/// A write that may be refused, for [`Activity::refused`].
+/// A write that may be refused, for [`Activity::written_or_refused`].
 pub struct RefusedWrite<'a> {
     pub claim: &'a Claim<'a>,
     /// The write's id, for an update (a create is refused when its new id is absent).

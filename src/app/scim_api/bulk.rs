@@ -67,8 +67,9 @@ pub const D1_QUERIES_PER_INVOCATION: usize = 1_000;
 // maxOperations (RFC 7644 §3.7.4): its operations' statements, at their worst, stay below D1's
 // queries per invocation (3 + 30 × 30 = 903). The limit was derived when the costliest
 // operation took 33 statements ((1,000 - 3) / 33 = 30); a write's log entry and an update's
-// last read have been one statement each since, and the limit stays 30 rather than following every change of a batch: a
-// published maxOperations that shrank again later would break the clients that learned it.
+// last read have been one statement each since. The limit stays 30 rather than following
+// every change of a batch: a published maxOperations that shrank again later would break the
+// clients that learned it.
 const _: () = assert!(
     STATEMENTS_PER_REQUEST + bulk::MAX_OPERATIONS * STATEMENTS_PER_OPERATION
         <= D1_QUERIES_PER_INVOCATION
