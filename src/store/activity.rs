@@ -84,6 +84,7 @@ pub fn log_event<'s>(scope: impl Into<Scope<'s>>, event: &Event<'_>, when: &When
 /// refused), so that a write's batch carries one statement for its log rather than one per
 /// outcome (each statement costs D1 a fixed overhead, issue 22).
 pub fn log_one_of<'s>(scope: impl Into<Scope<'s>>, entries: &[(&Event<'_>, &When<'_>)]) -> Stmt {
+    debug_assert!(!entries.is_empty(), "an INSERT needs at least one entry");
     let scope: Scope<'s> = scope.into();
     let mut q = Sql::new();
     let selects: Vec<String> = entries

@@ -170,25 +170,41 @@ impl<'a> Activity<'a> {
         )
     }
 
-    /// A deletion: 204 while the user exists (at `version`, when `If-Match` names one).
-    pub fn deleted(&self, id: &UserId, version: Option<i64>) -> Stmt {
-        let event = Event {
+    /// The one entry of a DELETE, whichever outcome the batch finds, in one statement: 204 while
+    /// the user exists (at `version`, when `If-Match` names one); 412 with `precondition_failed`
+    /// when it exists at another version; `missing` (404) when there is none.
+    pub fn deletion(
+        &self,
+        id: &UserId,
+        version: Option<i64>,
+        precondition_failed: &str,
+        missing: &ScimError,
+    ) -> Stmt {
+        let deleted = Event {
             changes: Some("[]".into()),
             ..self.entry(204, Some(id), None)
         };
-        match version {
-            None => self.log(&event, &When::Exists { id }),
-            Some(version) => self.log(&event, &When::AtVersion { id, version }),
-        }
-    }
-
-    /// A conditional deletion whose `If-Match` names another version: 412.
-    pub fn delete_precondition_failed(&self, id: &UserId, version: i64, detail: &str) -> Stmt {
-        let event = Event {
-            detail: Some(detail),
+        let exists = match version {
+            None => When::Exists { id },
+            Some(version) => When::AtVersion { id, version },
+        };
+        let refused = Event {
+            detail: Some(precondition_failed),
             ..self.entry(412, Some(id), None)
         };
-        self.log(&event, &When::NotAtVersion { id, version })
+        let detail = missing.detail();
+        let absent = Event {
+            detail: Some(&detail),
+            ..self.entry(missing.status(), Some(id), None)
+        };
+        let mut entries = vec![(&deleted, &exists)];
+        let other_version = version.map(|version| When::NotAtVersion { id, version });
+        if let Some(other) = &other_version {
+            entries.push((&refused, other));
+        }
+        let gone = When::Absent { id };
+        entries.push((&absent, &gone));
+        log_one_of(self.hash, &entries)
     }
 
     /// No user with this id: 404.

@@ -55,9 +55,9 @@ pub const STATEMENTS_PER_REQUEST: usize = 3;
 /// itself: the tenant's attributes (2) and the create's batch (10), then the PATCH that sets
 /// the reference: its read (4), its write (11, references included), and the log entry of a
 /// refusal in a batch of its own should that write fail at the database (3). Every other
-/// operation costs less (a PUT or PATCH 16, or 19 when its write fails; a DELETE 11; a refusal
-/// decided before the write 3 to 7); the host test
-/// `bulk::a_worst_case_request_of_max_operations_...` counts them.
+/// operation costs less: in the host test `bulk::a_worst_case_request_of_max_operations_...`,
+/// which counts them, a PUT about 15, a PATCH with `If-Match` that deactivates and sets a
+/// manager about 21, a DELETE about 20 (the guard's statements included).
 pub const STATEMENTS_PER_OPERATION: usize = 30;
 
 /// D1's queries per Worker invocation (Workers Paid): each statement of a batch counts as one

@@ -431,11 +431,7 @@ pub async fn delete<S: Store>(
     let missing = user_not_found(id);
     let mut batch = ScimBatch::new(hash, ctx);
     let user = batch.read(sql::get_user(hash, id));
-    batch.write(activity.deleted(id, version));
-    if let Some(v) = version {
-        batch.write(activity.delete_precondition_failed(id, v, DELETE_PRECONDITION_FAILED));
-    }
-    batch.write(activity.absent(id, &missing));
+    batch.write(activity.deletion(id, version, DELETE_PRECONDITION_FAILED, &missing));
     batch.write_all(deleted::delete_user(
         hash,
         id,
