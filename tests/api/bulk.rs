@@ -365,3 +365,55 @@ fn a_bulk_request_takes_a_unit_per_operation_and_its_refusal_is_logged_once() {
         .json();
     assert_eq!(log["entries"].as_array().unwrap().len(), 1);
 }
+
+/// A Bulk request of a token that is no longer live (revoked), refused by the per-token rate
+/// limit: 429 as for any token, and nothing to log, since no tenant's log is its to write to;
+/// the worker's log line carries no note of a failed write either (the flood of an IdP that
+/// retries a revoked token would otherwise fill the log with them).
+#[test]
+fn a_throttled_bulk_request_of_a_revoked_token_logs_nothing() {
+    use crate::helpers::block_on;
+    use scim_edge::app::plumbing::ids::SeededRandom;
+    use scim_edge::app::{self, Body, Count, Ctx, Limiter};
+    let app_ = TestApp::new();
+    let t = app_.new_tenant("Revoked units");
+    app_.admin(
+        "DELETE",
+        &format!("/tenants/{}/tokens/{}", t.id, t.token_id),
+        None,
+    )
+    .expect(204);
+    let body = bulk_request(
+        (0..3)
+            .map(|i| json!({"method": "DELETE", "path": format!("/Users/absent-{i}")}))
+            .collect(),
+        Some(1),
+    );
+    let req = http::Request::builder()
+        .method("POST")
+        .uri("http://scim.test/scim/v2/Bulk")
+        .header("Authorization", format!("Bearer {}", t.token))
+        .body(Body::from(body.to_string().into_bytes()))
+        .unwrap();
+    let mut random = SeededRandom(11);
+    let clock = || app_.now();
+    let mut ctx = Ctx::new(
+        app_.now(),
+        &clock,
+        "req-revoked".into(),
+        &mut random,
+        &app_.config,
+    );
+    let count = Count {
+        limiter: Limiter::Token,
+        key: "scim:revoked".into(),
+    };
+    let r = block_on(app::throttled_logged(&req, &count, &app_.store, &mut ctx));
+    assert_eq!(r.status(), 429);
+    assert_eq!(r.headers()["retry-after"], "10");
+    assert!(ctx.log.is_empty(), "{:?}", ctx.log);
+    let log = app_
+        .admin("GET", &format!("/tenants/{}/activity", t.id), None)
+        .json();
+    assert_eq!(log["entries"].as_array().unwrap().len(), 0, "{log}");
+}
