@@ -168,7 +168,7 @@ _build_worker() {
 # (README "The worker's size"): lower it as the module shrinks; raise it only on purpose, saying
 # why in the commit.
 WASM_GZIP_TARGET=300000
-WASM_GZIP_BUDGET=477600
+WASM_GZIP_BUDGET=478300
 
 # wasm_size_check: prints the module's gzipped and raw sizes against WASM_GZIP_BUDGET, and fails
 # when the gzipped size exceeds it. Deterministic: the build is, and so is zlib at level 9
