@@ -22,25 +22,20 @@
 //!   the read, the write batch and the answer, on a fresh user each run. Without D1's round
 //!   trips; wasm on workerd runs slower than this native code.
 
-use scim_edge::app::plumbing::ids::SeededRandom;
-use scim_edge::app::{self, Body, Config, Ctx};
-use scim_edge::scim::datetime::Timestamp;
+// The app and its requests only; the write examples' users and patches go unused here.
+#[allow(dead_code)]
+#[path = "harness/mod.rs"]
+mod harness;
+
+use harness::App;
 use scim_edge::scim::limits::MAX_VALUES;
 use scim_edge::scim::patch::{self, MAX_OPERATIONS};
 use scim_edge::scim::tenant::TenantSchema;
 use scim_edge::scim::user::{self, Doc};
-use scim_edge::store::shards::Shards;
 use scim_edge::store::sqlite::SqliteStore;
-use scim_edge::store::{Consistency, Store};
 use serde_json::{json, Map, Value};
-use std::future::Future;
-use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
-/// At least 32 characters, as the admin API requires of the operator's secret.
-const ADMIN_TOKEN: &str = "adm_largest_patch_example_0123456789";
-/// The credential secret tokens are issued under (check values).
-const CREDENTIAL_SECRET: &str = "largest-patch-example-credential-secret-0123456789";
 const CORE: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
 const PATCH_OP: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 
@@ -62,61 +57,6 @@ fn largest_patch() -> Vec<u8> {
     json!({ "schemas": [PATCH_OP], "Operations": ops })
         .to_string()
         .into_bytes()
-}
-
-/// Runs a future that never waits (the rusqlite store answers at once).
-fn block_on<F: Future>(f: F) -> F::Output {
-    let mut f = std::pin::pin!(f);
-    let mut cx = Context::from_waker(Waker::noop());
-    loop {
-        if let Poll::Ready(v) = f.as_mut().poll(&mut cx) {
-            return v;
-        }
-    }
-}
-
-/// The app in-process over an in-memory database, with a clock that moves 1 ms a request.
-struct App {
-    store: SqliteStore,
-    config: Config,
-    now: i64,
-    random: SeededRandom,
-}
-
-impl App {
-    fn new() -> App {
-        App {
-            store: SqliteStore::open_in_memory(&SqliteStore::crate_migrations())
-                .expect("migrations apply"),
-            config: Config::new(Some(ADMIN_TOKEN.into()), Some(CREDENTIAL_SECRET)),
-            now: 1_767_323_045_000,
-            random: SeededRandom(7),
-        }
-    }
-
-    /// Sends a request; the status and the body.
-    fn send(&mut self, method: &str, path: &str, token: &str, body: Vec<u8>) -> (u16, Value) {
-        let req = http::Request::builder()
-            .method(method)
-            .uri(format!("http://scim.test{path}"))
-            .header("Authorization", format!("Bearer {token}"))
-            .header("Content-Type", "application/scim+json")
-            .body(Body::from(body))
-            .expect("a valid request");
-        self.now += 1;
-        let now = Timestamp(self.now);
-        let clock = move || now;
-        let request_id = app::request_id(&mut self.random);
-        let mut ctx = Ctx::new(now, &clock, request_id, &mut self.random, &self.config);
-        let response = block_on(app::handle(req, &Shards::all(vec![&self.store]), &mut ctx));
-        let deferred = std::mem::take(&mut ctx.deferred);
-        if !deferred.is_empty() {
-            block_on(self.store.batch(Consistency::Primary, deferred)).expect("deferred run");
-        }
-        let status = response.status().as_u16();
-        let body = serde_json::from_str(&response.into_body()).unwrap_or(Value::Null);
-        (status, body)
-    }
 }
 
 /// Median and slowest, in milliseconds.
@@ -168,28 +108,18 @@ fn main() {
     );
 
     // app
-    let mut a = App::new();
-    let (status, tenant) = a.send(
-        "POST",
-        "/admin/v1/tenants",
-        ADMIN_TOKEN,
-        json!({ "name": "Largest PATCH" }).to_string().into_bytes(),
+    let mut a = App::new(
+        SqliteStore::open_in_memory(&SqliteStore::crate_migrations()).expect("migrations apply"),
     );
-    assert_eq!(status, 201, "{tenant}");
-    let token = tenant["token"].as_str().expect("a token").to_string();
+    let token = a.token.clone();
     let mut app_once = |n: usize| {
         let user = json!({ "schemas": [CORE], "userName": format!("asa.{n}@example.com") });
-        let (status, created) = a.send(
-            "POST",
-            "/scim/v2/Users",
-            &token,
-            user.to_string().into_bytes(),
-        );
+        let (status, created) = a.send("POST", "/scim/v2/Users", &token, Some(user));
         assert_eq!(status, 201, "{created}");
         let path = format!("/scim/v2/Users/{}", created["id"].as_str().expect("an id"));
         let request = body.clone();
         let t = Instant::now();
-        let (status, patched) = a.send("PATCH", &path, &token, request);
+        let (status, patched) = a.send_bytes("PATCH", &path, &token, request);
         let elapsed = t.elapsed();
         assert_eq!(status, 200, "{patched}");
         assert_eq!(patched["emails"].as_array().map(Vec::len), Some(MAX_VALUES));

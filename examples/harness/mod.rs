@@ -1,4 +1,5 @@
-//! The host harness of the benchmarks' examples (`write_cost`, `guard_cost`, `query_cost`): the application
+//! The host harness of the benchmarks' examples (`write_cost`, `guard_cost`, `query_cost`,
+//! `largest_patch`): the application
 //! in process over one database, a request through `app::handle` and its time. Not an example
 //! of its own (a folder without `main.rs`); each includes it with `#[path]`.
 
@@ -77,6 +78,19 @@ impl App {
         token: &str,
         body: Option<Value>,
     ) -> (u16, Value) {
+        let bytes = body.map(|b| b.to_string().into_bytes()).unwrap_or_default();
+        self.send_bytes(method, path, token, bytes)
+    }
+
+    /// Sends a request whose body is already bytes (a caller that times the request leaves
+    /// the JSON's serialisation out); the status and the body.
+    pub fn send_bytes(
+        &mut self,
+        method: &str,
+        path: &str,
+        token: &str,
+        body: Vec<u8>,
+    ) -> (u16, Value) {
         let media = match path.starts_with("/admin") {
             true => "application/json",
             false => "application/scim+json",
@@ -86,9 +100,7 @@ impl App {
             .uri(format!("http://scim.test{path}"))
             .header("Authorization", format!("Bearer {token}"))
             .header("Content-Type", media)
-            .body(Body::from(
-                body.map(|b| b.to_string().into_bytes()).unwrap_or_default(),
-            ))
+            .body(Body::from(body))
             .expect("a valid request");
         self.now += 1;
         let now = Timestamp(self.now);
