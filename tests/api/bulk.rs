@@ -284,14 +284,48 @@ fn bulk_ids_resolve_everywhere_an_id_may_appear() {
     assert_eq!(ops[5]["response"].get("scimType"), None);
 }
 
+/// A POST of `body` to `/scim/v2{path}` with `token`, answered as the edge answers a request the
+/// per-token rate limit refused (`app::throttled_logged`): the response and the notes of the
+/// worker's log line.
+fn throttled(
+    app_: &TestApp,
+    token: &str,
+    path: &str,
+    body: &Value,
+    request_id: &str,
+) -> (scim_edge::app::Response, Vec<String>) {
+    use crate::helpers::block_on;
+    use scim_edge::app::plumbing::ids::SeededRandom;
+    use scim_edge::app::{self, Body, Count, Ctx, Limiter};
+    let req = http::Request::builder()
+        .method("POST")
+        .uri(format!("http://scim.test/scim/v2{path}"))
+        .header("Authorization", format!("Bearer {token}"))
+        .body(Body::from(body.to_string().into_bytes()))
+        .unwrap();
+    let mut random = SeededRandom(7);
+    let clock = || app_.now();
+    let mut ctx = Ctx::new(
+        app_.now(),
+        &clock,
+        request_id.into(),
+        &mut random,
+        &app_.config,
+    );
+    let count = Count {
+        limiter: Limiter::Token,
+        key: format!("scim:{request_id}"),
+    };
+    let r = block_on(app::throttled_logged(&req, &count, &app_.store, &mut ctx));
+    (r, ctx.log)
+}
+
 /// Every operation of a Bulk request is one unit of the per-token rate limit, taken before it
 /// runs; a request refused them is answered 429 with `Retry-After`, performs nothing, and
 /// leaves one activity-log entry that says so.
 #[test]
 fn a_bulk_request_takes_a_unit_per_operation_and_its_refusal_is_logged_once() {
-    use crate::helpers::block_on;
-    use scim_edge::app::plumbing::ids::SeededRandom;
-    use scim_edge::app::{self, Body, Count, Ctx, Limiter};
+    use scim_edge::app::{self, Body, Limiter};
     let app_ = TestApp::new();
     let t = app_.new_tenant("Units");
     let request = |path: &str, body: &Value| {
@@ -324,21 +358,7 @@ fn a_bulk_request_takes_a_unit_per_operation_and_its_refusal_is_logged_once() {
         1
     );
 
-    let req = request("/Bulk", &three);
-    let mut random = SeededRandom(7);
-    let clock = || app_.now();
-    let mut ctx = Ctx::new(
-        app_.now(),
-        &clock,
-        "req-throttled".into(),
-        &mut random,
-        &app_.config,
-    );
-    let count = Count {
-        limiter: Limiter::Token,
-        key: "scim:x".into(),
-    };
-    let r = block_on(app::throttled_logged(&req, &count, &app_.store, &mut ctx));
+    let (r, _) = throttled(&app_, &t.token, "/Bulk", &three, "req-throttled");
     assert_eq!(r.status(), 429);
     assert_eq!(r.headers()["retry-after"], "10");
     assert_eq!(r.headers()["x-request-id"], "req-throttled");
@@ -357,8 +377,7 @@ fn a_bulk_request_takes_a_unit_per_operation_and_its_refusal_is_logged_once() {
     let users = app_.scim(&t.token, "GET", "/Users?count=0", None).json();
     assert_eq!(users["totalResults"], 0);
     // Any other throttled request is answered without the database, and logged nowhere.
-    let other = request("/Users", &json!({}));
-    let r = block_on(app::throttled_logged(&other, &count, &app_.store, &mut ctx));
+    let (r, _) = throttled(&app_, &t.token, "/Users", &json!({}), "req-other");
     assert_eq!(r.status(), 429);
     let log = app_
         .admin("GET", &format!("/tenants/{}/activity", t.id), None)
@@ -372,9 +391,6 @@ fn a_bulk_request_takes_a_unit_per_operation_and_its_refusal_is_logged_once() {
 /// retries a revoked token would otherwise fill the log with them).
 #[test]
 fn a_throttled_bulk_request_of_a_revoked_token_logs_nothing() {
-    use crate::helpers::block_on;
-    use scim_edge::app::plumbing::ids::SeededRandom;
-    use scim_edge::app::{self, Body, Count, Ctx, Limiter};
     let app_ = TestApp::new();
     let t = app_.new_tenant("Revoked units");
     app_.admin(
@@ -389,29 +405,10 @@ fn a_throttled_bulk_request_of_a_revoked_token_logs_nothing() {
             .collect(),
         Some(1),
     );
-    let req = http::Request::builder()
-        .method("POST")
-        .uri("http://scim.test/scim/v2/Bulk")
-        .header("Authorization", format!("Bearer {}", t.token))
-        .body(Body::from(body.to_string().into_bytes()))
-        .unwrap();
-    let mut random = SeededRandom(11);
-    let clock = || app_.now();
-    let mut ctx = Ctx::new(
-        app_.now(),
-        &clock,
-        "req-revoked".into(),
-        &mut random,
-        &app_.config,
-    );
-    let count = Count {
-        limiter: Limiter::Token,
-        key: "scim:revoked".into(),
-    };
-    let r = block_on(app::throttled_logged(&req, &count, &app_.store, &mut ctx));
+    let (r, notes) = throttled(&app_, &t.token, "/Bulk", &body, "req-revoked");
     assert_eq!(r.status(), 429);
     assert_eq!(r.headers()["retry-after"], "10");
-    assert!(ctx.log.is_empty(), "{:?}", ctx.log);
+    assert!(notes.is_empty(), "{notes:?}");
     let log = app_
         .admin("GET", &format!("/tenants/{}/activity", t.id), None)
         .json();
